@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Study ids become S3 key segments, Redis keys and URL path segments: keep them boring. */
+export const StudyId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'study id must be 1-128 of A-Z a-z 0-9 . _ - and start with a letter or digit');
+export type StudyId = z.infer<typeof StudyId>;
+
+/** An S3 object identity: the same (bucket, key, version or ETag) is classified exactly once. */
+export interface ObjectIdentity {
+  bucket: string;
+  key: string;
+  etag: string;
+  versionId?: string;
+}
+
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/** Content-derived BullMQ job id for an image: duplicate events map onto the same job. */
+export function imageJobId(o: ObjectIdentity): string {
+  return `img-${digest(o.bucket, o.key, o.versionId ?? '', normaliseEtag(o.etag))}`;
+}
+
+export function studyJobId(bucket: string, studyId: string): string {
+  return `study-${digest(bucket, studyId)}`;
+}
+
+/** The webhook id is the receiver's idempotency key: stable across retries of one event. */
+export function webhookMessageId(eventType: string, subject: string): string {
+  return `msg_${digest(eventType, subject)}`;
+}
+
+/** ETags arrive quoted from S3 responses and bare in event notifications; compare them bare. */
+export function normaliseEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
+}

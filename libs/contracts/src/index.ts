@@ -1,0 +1,6 @@
+export * from './queues';
+export * from './ids';
+export * from './jobs';
+export * from './studies';
+export * from './webhook-events';
+export * from './model-manifest';

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { StudyId } from './ids';
+
+export const ImageJobData = z.object({
+  studyId: StudyId,
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  etag: z.string().min(1),
+  versionId: z.string().min(1).optional(),
+});
+export type ImageJobData = z.infer<typeof ImageJobData>;
+
+export const StudyJobData = z.object({
+  studyId: StudyId,
+  bucket: z.string().min(1),
+  imageCount: z.number().int().positive(),
+  callbackUrl: z.string().url().optional(),
+  externalRef: z.string().max(128).optional(),
+  submittedAt: z.string().datetime(),
+});
+export type StudyJobData = z.infer<typeof StudyJobData>;
+
+export const Decision = z.enum(['NORMAL', 'PNEUMONIA']);
+export type Decision = z.infer<typeof Decision>;
+
+/** What an image job returns; the study finaliser collects these from the flow's children. */
+export const ImageResult = z.object({
+  key: z.string(),
+  etag: z.string(),
+  probability: z.number().min(0).max(1).optional(),
+  decision: Decision.optional(),
+  error: z.string().optional(),
+  modelVersion: z.string().optional(),
+  engine: z.string().optional(),
+  timing: z
+    .object({ downloadMs: z.number(), decodeMs: z.number(), inferenceMs: z.number(), batchSize: z.number().int() })
+    .optional(),
+});
+export type ImageResult = z.infer<typeof ImageResult>;
+
+export const WebhookJobData = z.object({
+  messageId: z.string().min(1),
+  url: z.string().url(),
+  body: z.string().min(2),
+});
+export type WebhookJobData = z.infer<typeof WebhookJobData>;
+
+/** Parses a job payload, naming the job and the field at fault. */
+export function parseJobData<T>(schema: z.ZodType<T>, jobName: string, data: unknown): T {
+  const r = schema.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`invalid ${jobName} payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** How pixels become model input. Recorded with every model version so a worker always feeds a
+ * version what it was trained on. */
+export const Preprocessing = z.object({
+  /** `mobilenet`: RGB scaled to [-1, 1]. `caffe`: RGB to BGR, ImageNet channel means subtracted. */
+  mode: z.enum(['mobilenet', 'caffe']),
+  inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  /** X-rays are grayscale; every backbone here was trained on 3-channel input. */
+  channels: z.literal(3),
+});
+export type Preprocessing = z.infer<typeof Preprocessing>;
+
+export const BinaryMetrics = z.object({
+  n: z.number().int(),
+  accuracy: z.number(),
+  sensitivity: z.number(),
+  specificity: z.number(),
+  auc: z.number(),
+  threshold: z.number(),
+  confusion: z.object({ tp: z.number().int(), fp: z.number().int(), tn: z.number().int(), fn: z.number().int() }),
+});
+export type BinaryMetrics = z.infer<typeof BinaryMetrics>;
+
+export const ModelManifest = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  architecture: z.enum(['mobilenet_v1_0.75', 'vgg16']),
+  format: z.literal('tfjs-layers'),
+  /** Relative to the version folder. */
+  modelFile: z.string().default('model.json'),
+  preprocessing: Preprocessing,
+  classes: z.tuple([z.literal('NORMAL'), z.literal('PNEUMONIA')]),
+  /** P(PNEUMONIA) at or above this is called PNEUMONIA. */
+  threshold: z.number().min(0).max(1),
+  metrics: z.record(z.string(), BinaryMetrics).default({}),
+  data: z.record(z.string(), z.unknown()).default({}),
+  parentVersion: z.string().nullable().default(null),
+  codeVersion: z.string(),
+  createdAt: z.string(),
+});
+export type ModelManifest = z.infer<typeof ModelManifest>;

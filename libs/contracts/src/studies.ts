@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { Decision, ImageResult } from './jobs';
+import { StudyId } from './ids';
+
+/** `incoming/<studyId>/manifest.json`: marks a study complete and carries its options. */
+export const StudyManifest = z
+  .object({
+    callbackUrl: z.string().url().optional(),
+    externalRef: z.string().max(128).optional(),
+  })
+  .passthrough();
+export type StudyManifest = z.infer<typeof StudyManifest>;
+
+export const SubmitStudyRequest = z.object({
+  studyId: StudyId.optional(),
+  bucket: z.string().min(3).max(63).optional(),
+  keys: z.array(z.string().min(1).max(1024)).min(1).max(10_000),
+  callbackUrl: z.string().url().optional(),
+  externalRef: z.string().max(128).optional(),
+});
+export type SubmitStudyRequest = z.infer<typeof SubmitStudyRequest>;
+
+export const StudyStatus = z.enum(['collecting', 'queued', 'completed', 'failed']);
+export type StudyStatus = z.infer<typeof StudyStatus>;
+
+/** `results/<studyId>.json` and the `data` of study webhooks. */
+export const StudyResult = z.object({
+  studyId: StudyId,
+  bucket: z.string(),
+  status: z.enum(['completed', 'failed']),
+  externalRef: z.string().optional(),
+  decision: Decision.optional(),
+  maxProbability: z.number().optional(),
+  modelVersion: z.string().optional(),
+  images: z.array(ImageResult),
+  submittedAt: z.string(),
+  completedAt: z.string(),
+  resultsKey: z.string(),
+});
+export type StudyResult = z.infer<typeof StudyResult>;
+
+export function resultsKey(studyId: string): string {
+  return `results/${studyId}.json`;
+}
