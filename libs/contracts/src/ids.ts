@@ -19,9 +19,11 @@ function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
-/** Content-derived BullMQ job id for an image: duplicate events map onto the same job. */
-export function imageJobId(o: ObjectIdentity): string {
-  return `img-${digest(o.bucket, o.key, o.versionId ?? '', normaliseEtag(o.etag))}`;
+/** Content-derived BullMQ job id for an image of a study: duplicate events map onto the same job.
+ * The study is part of the id because BullMQ refuses to attach one job to two parents; objects
+ * under `incoming/<studyId>/` belong to exactly one study anyway. */
+export function imageJobId(studyId: string, o: ObjectIdentity): string {
+  return `img-${digest(studyId, o.bucket, o.key, o.versionId ?? '', normaliseEtag(o.etag))}`;
 }
 
 export function studyJobId(bucket: string, studyId: string): string {

@@ -38,15 +38,27 @@ export const ImageResult = z.object({
 });
 export type ImageResult = z.infer<typeof ImageResult>;
 
+export const DeliveryAttemptRecord = z.object({
+  at: z.string(),
+  outcome: z.enum(['delivered', 'retry', 'gone', 'refused']),
+  status: z.number().int().optional(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+export type DeliveryAttemptRecord = z.infer<typeof DeliveryAttemptRecord>;
+
 export const WebhookJobData = z.object({
   messageId: z.string().min(1),
   url: z.string().url(),
   body: z.string().min(2),
+  /** Every attempt so far, kept on the job so the dead-letter list shows what happened. */
+  attempts: z.array(DeliveryAttemptRecord).default([]),
 });
 export type WebhookJobData = z.infer<typeof WebhookJobData>;
+export type NewWebhookJobData = z.input<typeof WebhookJobData>;
 
 /** Parses a job payload, naming the job and the field at fault. */
-export function parseJobData<T>(schema: z.ZodType<T>, jobName: string, data: unknown): T {
+export function parseJobData<S extends z.ZodTypeAny>(schema: S, jobName: string, data: unknown): z.infer<S> {
   const r = schema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];

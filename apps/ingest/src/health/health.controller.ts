@@ -1,0 +1,18 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS } from '../tokens';
+
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  @Get()
+  async check() {
+    try {
+      await this.redis.ping();
+    } catch {
+      throw new ServiceUnavailableException('redis unreachable');
+    }
+    return { status: 'ok' };
+  }
+}

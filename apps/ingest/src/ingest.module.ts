@@ -1,0 +1,47 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { BullModule, getFlowProducerToken } from '@nestjs/bullmq';
+import type { FlowProducer } from 'bullmq';
+import type { AppConfig } from '@pneumoscreen/config';
+import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { S3ObjectStore } from '@pneumoscreen/storage';
+import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
+import type { Redis } from 'ioredis';
+import { HealthController } from './health/health.controller';
+import { ReconcilerService } from './reconciler/reconciler.service';
+import { S3EventsController } from './s3-events/s3-events.controller';
+import { GetStudyUseCase } from './studies/get-study.use-case';
+import { RecordObjectUseCase } from './studies/record-object.use-case';
+import { BullStudyQueue } from './studies/study-queue';
+import { StudiesController } from './studies/studies.controller';
+import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
+import { SubmitStudyUseCase } from './studies/submit-study.use-case';
+import { CLOCK, CONFIG, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+
+const FLOWS = 'studies';
+
+@Module({})
+export class IngestModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [
+        BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix }),
+        BullModule.registerFlowProducer({ name: FLOWS }),
+      ],
+      controllers: [S3EventsController, StudiesController, HealthController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: CLOCK, useValue: systemClock },
+        { provide: REDIS, useFactory: () => createRedisConnection(config.redis.url, 'producer') },
+        { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
+        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
+        { provide: STUDY_QUEUE, inject: [getFlowProducerToken(FLOWS)], useFactory: (f: FlowProducer) => new BullStudyQueue(f) },
+        RecordObjectUseCase,
+        SubmitStudyUseCase,
+        SubmitKeysUseCase,
+        GetStudyUseCase,
+        ReconcilerService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '@pneumoscreen/config';
+import type { ObjectStore } from '@pneumoscreen/storage';
+import type { Clock, StudyRepository } from '@pneumoscreen/studies';
+import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { RecordObjectUseCase } from '../studies/record-object.use-case';
+import { SubmitStudyUseCase } from '../studies/submit-study.use-case';
+
+/**
+ * Two loops that make ingest work without (or despite lost) event notifications: a listing of the
+ * incoming prefix that records anything not yet seen, and a sweep that queues studies that have
+ * had no new object for the quiet period. Every replica may run them: claims are atomic.
+ */
+@Injectable()
+export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(ReconcilerService.name);
+  private timers: NodeJS.Timeout[] = [];
+  private busy = new Set<string>();
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly record: RecordObjectUseCase,
+    private readonly submit: SubmitStudyUseCase,
+  ) {}
+
+  onApplicationBootstrap() {
+    const { reconcileIntervalMs, quietPeriodMs } = this.config.ingest;
+    if (reconcileIntervalMs > 0) {
+      void this.once('reconcile', () => this.reconcile());
+      this.every(reconcileIntervalMs, 'reconcile', () => this.reconcile());
+    }
+    this.every(Math.max(100, Math.min(5_000, Math.floor(quietPeriodMs / 4))), 'sweep', () => this.sweep());
+  }
+
+  onApplicationShutdown() {
+    this.timers.forEach(clearInterval);
+  }
+
+  /** Records every object under the incoming prefix; returns how many were new. */
+  async reconcile(): Promise<number> {
+    const { bucket, incomingPrefix } = this.config.s3;
+    let fresh = 0;
+    for await (const o of this.store.listObjects(bucket, incomingPrefix)) {
+      const outcome = await this.record.execute({ bucket, key: o.key, etag: o.etag, size: o.size });
+      if (outcome === 'recorded' || outcome === 'manifest') fresh++;
+    }
+    if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
+    return fresh;
+  }
+
+  /** Queues the studies that have been quiet long enough; returns how many. */
+  async sweep(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.config.ingest.quietPeriodMs);
+    let queued = 0;
+    for (const id of await this.studies.quietSince(before, 100)) {
+      if (await this.submit.execute(id)) queued++;
+    }
+    return queued;
+  }
+
+  private every(ms: number, name: string, fn: () => Promise<unknown>) {
+    this.timers.push(setInterval(() => void this.once(name, fn), ms));
+  }
+
+  /** Skips a tick while the previous run of the same loop is still going. */
+  private async once(name: string, fn: () => Promise<unknown>) {
+    if (this.busy.has(name)) return;
+    this.busy.add(name);
+    try {
+      await fn();
+    } catch (e) {
+      this.log.error(`${name} failed: ${(e as Error).message}`);
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { StudyId, SubmitStudyRequest } from '@pneumoscreen/contracts';
+import { ApiKeyGuard } from '../auth/guards';
+import { GetStudyUseCase } from './get-study.use-case';
+import { StudyRequestError, SubmitKeysUseCase } from './submit-keys.use-case';
+
+@Controller('v1/studies')
+@UseGuards(ApiKeyGuard)
+export class StudiesController {
+  constructor(
+    private readonly submitKeys: SubmitKeysUseCase,
+    private readonly getStudy: GetStudyUseCase,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  async submit(@Body() body: unknown) {
+    const req = SubmitStudyRequest.safeParse(body);
+    if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    try {
+      return await this.submitKeys.execute(req.data);
+    } catch (e) {
+      if (e instanceof StudyRequestError) throw new HttpException(e.message, e.status);
+      throw e;
+    }
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    if (!StudyId.safeParse(id).success) throw new BadRequestException('not a valid study id');
+    const view = await this.getStudy.execute(id);
+    if (!view) throw new NotFoundException(`no study ${id}`);
+    return view;
+  }
+}

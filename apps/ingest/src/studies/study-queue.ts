@@ -1,0 +1,34 @@
+import type { FlowProducer } from 'bullmq';
+import {
+  JobName,
+  QueueName,
+  imageJobId,
+  studyJobId,
+  type ImageJobData,
+  type StudyJobData,
+} from '@pneumoscreen/contracts';
+import { imageJobOptions, studyJobOptions } from '@pneumoscreen/queue';
+
+/** Puts a study on the queues: one parent job that runs when its last image is done. */
+export interface StudyQueue {
+  enqueue(study: StudyJobData, images: ImageJobData[]): Promise<void>;
+}
+
+export class BullStudyQueue implements StudyQueue {
+  constructor(private readonly flows: FlowProducer) {}
+
+  async enqueue(study: StudyJobData, images: ImageJobData[]): Promise<void> {
+    await this.flows.add({
+      name: JobName.finaliseStudy,
+      queueName: QueueName.study,
+      data: study,
+      opts: { ...studyJobOptions, jobId: studyJobId(study.bucket, study.studyId) },
+      children: images.map((image) => ({
+        name: JobName.classifyImage,
+        queueName: QueueName.image,
+        data: image,
+        opts: { ...imageJobOptions, jobId: imageJobId(study.studyId, image) },
+      })),
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '@pneumoscreen/config';
+import type { SubmitStudyRequest } from '@pneumoscreen/contracts';
+import type { ObjectStore } from '@pneumoscreen/storage';
+import type { Clock, StudyRepository } from '@pneumoscreen/studies';
+import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { SubmitStudyUseCase } from './submit-study.use-case';
+
+export class StudyRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: 404 | 409,
+  ) {
+    super(message);
+  }
+}
+
+/** `POST /v1/studies`: a study named by bucket and keys rather than by a folder. */
+@Injectable()
+export class SubmitKeysUseCase {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly submit: SubmitStudyUseCase,
+  ) {}
+
+  async execute(req: SubmitStudyRequest): Promise<{ studyId: string; images: number }> {
+    const studyId = req.studyId ?? randomUUID();
+    const bucket = req.bucket ?? this.config.s3.bucket;
+    if (await this.studies.get(studyId)) throw new StudyRequestError(`study ${studyId} already exists`, 409);
+    const keys = [...new Set(req.keys)];
+    const heads = await Promise.all(keys.map(async (key) => ({ key, head: await this.store.headObject(bucket, key) })));
+    const missing = heads.filter((h) => !h.head).map((h) => h.key);
+    if (missing.length) {
+      throw new StudyRequestError(`${missing.length} key(s) not found in bucket ${bucket}: ${missing.slice(0, 5).join(', ')}`, 404);
+    }
+    const at = this.clock.now();
+    await this.studies.ensureStudy(studyId, bucket, at);
+    await this.studies.setOptions(studyId, { callbackUrl: req.callbackUrl, externalRef: req.externalRef });
+    for (const { key, head } of heads) {
+      await this.studies.recordObject(studyId, bucket, { key, etag: head!.etag, versionId: head!.versionId, size: head!.size }, at);
+    }
+    await this.submit.execute(studyId);
+    return { studyId, images: keys.length };
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Every environment variable the system reads, with its default. The README's configuration
+ * table mirrors this schema. */
+export const EnvSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('pneumoscreen'),
+
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  S3_BUCKET: z.string().min(3).max(63).default('pneumoscreen'),
+  S3_INCOMING_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with one').default('incoming/'),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+
+  INGEST_HOST: z.string().default('127.0.0.1'),
+  INGEST_PORT: int(0, 65535).default(3000),
+  INGEST_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  S3_EVENTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  STUDY_QUIET_PERIOD_MS: int(100, 86_400_000).default(30_000),
+  RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+
+  MODEL_DIR: z.string().min(1).optional(),
+  WORKER_POOLS: list.pipe(z.array(z.enum(['classify', 'finalise', 'webhook'])).min(1)).default('classify,finalise,webhook'),
+  WORKER_MAX_BATCH: int(1, 1024).default(32),
+  WORKER_MAX_WAIT_MS: int(0, 60_000).default(50),
+  MAX_IMAGE_BYTES: int(1, 2 ** 31 - 1).default(64 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
+
+  WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')).min(1)).optional(),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
+  WEBHOOK_ALLOW_PRIVATE: bool.default('false'),
+  WEBHOOK_ALLOW_HOSTS: list.optional(),
+
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,4 @@
+export { createRedisConnection, checkEvictionPolicy, type ConnectionRole } from './connection';
+export { MicroBatcher, type BatchOptions } from './micro-batcher';
+export { imageJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
+export { redisOptionsFromUrl } from './redis-url';

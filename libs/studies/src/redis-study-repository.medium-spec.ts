@@ -1,0 +1,54 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisStudyRepository } from './redis-study-repository';
+
+describe('RedisStudyRepository (real Redis)', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const prefix = `pstest-${randomUUID()}`;
+  const repo = new RedisStudyRepository(redis, prefix);
+  const t0 = new Date('2026-01-01T00:00:00Z');
+
+  before(async () => void (await redis.ping()));
+  after(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  test('a duplicate object event is recognised and changes nothing', async () => {
+    const o = { key: 'incoming/s1/a.jpg', etag: 'e1', size: 10 };
+    assert.deepEqual(await repo.recordObject('s1', 'b', o, t0), { isNew: true, status: 'collecting' });
+    assert.deepEqual(await repo.recordObject('s1', 'b', o, t0), { isNew: false, status: 'collecting' });
+    assert.deepEqual(await repo.objects('s1'), [o]);
+  });
+
+  test('only one claim of a study wins, and the study leaves the quiet index', async () => {
+    await repo.recordObject('s2', 'b', { key: 'incoming/s2/a.jpg', etag: 'e' }, t0);
+    assert.deepEqual(await repo.quietSince(new Date(t0.getTime() + 1), 100), ['s1', 's2']);
+    const claims = await Promise.all([1, 2, 3, 4].map(() => repo.claimSubmission('s2', t0)));
+    assert.equal(claims.filter(Boolean).length, 1);
+    assert.deepEqual(await repo.quietSince(new Date(t0.getTime() + 1), 100), ['s1']);
+    assert.equal((await repo.get('s2'))?.status, 'queued');
+  });
+
+  test('a study that is not yet quiet is not due', async () => {
+    assert.deepEqual(await repo.quietSince(new Date(t0.getTime() - 1), 100), []);
+  });
+
+  test('a released claim can be taken again', async () => {
+    await repo.releaseSubmission('s2', t0);
+    assert.equal(await repo.claimSubmission('s2', t0), true);
+  });
+
+  test('completion stores the summary', async () => {
+    await repo.setOptions('s1', { externalRef: 'ref-1', callbackUrl: undefined });
+    await repo.complete('s1', 'completed', 'results/s1.json', { imageCount: 1, errorCount: 0, decision: 'NORMAL', maxProbability: 0.1 }, t0);
+    const s = await repo.get('s1');
+    assert.equal(s?.status, 'completed');
+    assert.equal(s?.externalRef, 'ref-1');
+    assert.equal(s?.summary?.decision, 'NORMAL');
+    assert.equal(await repo.get('nope'), null);
+  });
+});

@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { StudyStatus } from '@pneumoscreen/contracts';
+import type { StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
+
+// Marks the study queued only if it is still collecting; KEYS[1] study hash, KEYS[2] collecting set.
+const CLAIM = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'submittedAt', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * Study state in Redis. One study's keys share a hash tag so they stay in one Cluster slot; the
+ * index of collecting studies is a single sorted set scored by the time of the last object.
+ */
+export class RedisStudyRepository implements StudyRepository {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private studyKey(id: string) {
+    return `${this.prefix}:study:{${id}}`;
+  }
+  private objectsKey(id: string) {
+    return `${this.prefix}:study:{${id}}:objects`;
+  }
+  private get collectingKey() {
+    return `${this.prefix}:studies:collecting`;
+  }
+
+  async ensureStudy(studyId: string, bucket: string, at: Date) {
+    const key = this.studyKey(studyId);
+    await this.redis.hsetnx(key, 'createdAt', at.toISOString());
+    await this.redis.hsetnx(key, 'bucket', bucket);
+    await this.redis.hsetnx(key, 'status', 'collecting');
+  }
+
+  async recordObject(studyId: string, bucket: string, object: StudyObject, at: Date) {
+    const key = this.studyKey(studyId);
+    await this.ensureStudy(studyId, bucket, at);
+    const added = await this.redis.hsetnx(this.objectsKey(studyId), object.key, JSON.stringify(object));
+    const status = StudyStatus.parse(await this.redis.hget(key, 'status'));
+    if (added === 1 && status === 'collecting') {
+      await this.redis.zadd(this.collectingKey, at.getTime(), studyId);
+    }
+    return { isNew: added === 1, status };
+  }
+
+  async setOptions(studyId: string, options: StudyOptions) {
+    const fields = Object.entries(options).filter(([, v]) => v !== undefined) as [string, string][];
+    if (fields.length) await this.redis.hset(this.studyKey(studyId), Object.fromEntries(fields));
+  }
+
+  async objects(studyId: string): Promise<StudyObject[]> {
+    const all = await this.redis.hvals(this.objectsKey(studyId));
+    return all.map((v) => JSON.parse(v) as StudyObject).sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async claimSubmission(studyId: string, at: Date) {
+    const won = await this.redis.eval(CLAIM, 2, this.studyKey(studyId), this.collectingKey, studyId, at.toISOString());
+    return won === 1;
+  }
+
+  async releaseSubmission(studyId: string, at: Date) {
+    await this.redis.hset(this.studyKey(studyId), 'status', 'collecting');
+    await this.redis.hdel(this.studyKey(studyId), 'submittedAt');
+    await this.redis.zadd(this.collectingKey, at.getTime(), studyId);
+  }
+
+  async quietSince(before: Date, limit: number) {
+    return this.redis.zrangebyscore(this.collectingKey, '-inf', before.getTime(), 'LIMIT', 0, limit);
+  }
+
+  async complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date) {
+    await this.redis.hset(this.studyKey(studyId), {
+      status,
+      resultsKey,
+      completedAt: at.toISOString(),
+      summary: JSON.stringify(summary),
+    });
+  }
+
+  async get(studyId: string): Promise<StudyRecord | null> {
+    const h = await this.redis.hgetall(this.studyKey(studyId));
+    if (!h.status) return null;
+    return {
+      studyId,
+      bucket: h.bucket,
+      status: StudyStatus.parse(h.status),
+      createdAt: h.createdAt,
+      submittedAt: h.submittedAt,
+      completedAt: h.completedAt,
+      resultsKey: h.resultsKey,
+      callbackUrl: h.callbackUrl,
+      externalRef: h.externalRef,
+      summary: h.summary ? (JSON.parse(h.summary) as StudySummary) : undefined,
+    };
+  }
+}
