@@ -1,0 +1,32 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import type { AppConfig } from '@pneumoscreen/config';
+import { ImageJobData, JobName, QueueName, assertHandlersCoverJobs, parseJobData, type ImageResult } from '@pneumoscreen/contracts';
+import { CONFIG } from '../tokens';
+import { ClassifyImageUseCase } from './classify-image.use-case';
+
+/** Pulls image jobs; enough run at once to fill the next batch while the current one infers. */
+@Processor(QueueName.image)
+export class ClassifyImageProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly handlers = { [JobName.classifyImage]: (d: unknown) => this.classify.execute(parseJobData(ImageJobData, JobName.classifyImage, d)) };
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly classify: ClassifyImageUseCase,
+  ) {
+    super();
+    assertHandlersCoverJobs(QueueName.image, Object.keys(this.handlers));
+  }
+
+  onApplicationBootstrap() {
+    // Two batches in flight: one inferring, the next downloading and decoding.
+    this.worker.concurrency = this.config.worker.maxBatch * 2;
+  }
+
+  async process(job: Job): Promise<ImageResult> {
+    const handler = this.handlers[job.name as keyof typeof this.handlers];
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    return handler(job.data);
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '@pneumoscreen/config';
+import type { ImageJobData, ImageResult } from '@pneumoscreen/contracts';
+import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
+import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
+import { CONFIG, OBJECT_STORE } from '../tokens';
+import { ModelRuntime } from './model-runtime';
+
+/**
+ * Downloads, decodes and classifies one image. An image that cannot be judged (gone, too large,
+ * not an image) yields a per-image error and the study goes on; anything else (S3 or model
+ * trouble) throws so BullMQ retries the job.
+ */
+@Injectable()
+export class ClassifyImageUseCase {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    private readonly model: ModelRuntime,
+  ) {}
+
+  async execute(job: ImageJobData): Promise<ImageResult> {
+    const manifest = await this.model.manifest();
+    const base = { key: job.key, etag: job.etag, modelVersion: manifest.version, engine: await this.model.engineName() };
+    const t0 = performance.now();
+    let bytes: Buffer;
+    try {
+      bytes = (await this.store.getObject(job.bucket, job.key, { maxBytes: this.config.worker.maxImageBytes })).body;
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError) return { ...base, error: e.message };
+      throw e;
+    }
+    const t1 = performance.now();
+    let input: Float32Array;
+    try {
+      input = await preprocess(bytes, manifest.preprocessing, { maxPixels: this.config.worker.maxImagePixels });
+    } catch (e) {
+      if (e instanceof ImageDecodeError) return { ...base, error: e.message };
+      throw e;
+    }
+    const t2 = performance.now();
+    const p = await this.model.predict(input);
+    return {
+      ...base,
+      probability: p.probability,
+      decision: p.probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
+      timing: { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize },
+    };
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '@pneumoscreen/config';
+import { webhookMessageId, type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
+import type { ObjectStore } from '@pneumoscreen/storage';
+import type { Clock, StudyRepository } from '@pneumoscreen/studies';
+import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { summariseStudy } from './summarise';
+import type { WebhookOutbox } from './webhook-outbox';
+
+export const WEBHOOK_OUTBOX = Symbol('WEBHOOK_OUTBOX');
+
+/**
+ * Runs when the last image of a study is done: writes `results/<studyId>.json`, records the
+ * outcome and queues the signed webhook. Safe to run twice: the result key, the study record and
+ * the webhook id are all derived from the study.
+ */
+@Injectable()
+export class FinaliseStudyUseCase {
+  private readonly log = new Logger(FinaliseStudyUseCase.name);
+
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
+    @Inject(WEBHOOK_OUTBOX) private readonly outbox: WebhookOutbox,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(study: StudyJobData, images: ImageResult[]) {
+    const result = summariseStudy(study, images, this.clock.now());
+    await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
+    await this.studies.complete(study.studyId, result.status, result.resultsKey, {
+      decision: result.decision,
+      maxProbability: result.maxProbability,
+      modelVersion: result.modelVersion,
+      imageCount: images.length,
+      errorCount: images.filter((i) => i.error).length,
+    }, this.clock.now());
+    const url = study.callbackUrl ?? this.config.webhooks.defaultUrl;
+    if (url) {
+      if (this.config.webhooks.secrets.length === 0) {
+        this.log.error(`study ${study.studyId}: a webhook is due but WEBHOOK_SECRET is not set; unsigned webhooks are never sent`);
+      } else {
+        const type = result.status === 'completed' ? 'study.completed' : 'study.failed';
+        const event: StudyWebhookEvent = { type, timestamp: result.completedAt, data: result };
+        await this.outbox.enqueue({ messageId: webhookMessageId(type, `${study.bucket}/${study.studyId}`), url, body: JSON.stringify(event) });
+      }
+    }
+    this.log.log(`study ${study.studyId} ${result.status}: ${images.length} image(s), decision ${result.decision ?? 'none'}`);
+    return result;
+  }
+}

@@ -1,0 +1,6 @@
+/** Injection tokens for the ports the worker use cases depend on. */
+export const CONFIG = Symbol('CONFIG');
+export const REDIS = Symbol('REDIS');
+export const OBJECT_STORE = Symbol('OBJECT_STORE');
+export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
+export const CLOCK = Symbol('CLOCK');
