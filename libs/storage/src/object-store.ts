@@ -1,0 +1,58 @@
+/** ETags here are bare (no quotes), as event notifications carry them, so the two compare directly. */
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+  versionId?: string;
+  contentType?: string;
+}
+
+export interface ObjectSummary {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface ObjectHead {
+  etag: string;
+  size: number;
+  versionId?: string;
+}
+
+/** The object operations the pipeline needs: small enough for a unit test to fake. */
+export interface ObjectStore {
+  /** Throws ObjectNotFoundError, or ObjectTooLargeError rather than hold more than `maxBytes`. */
+  getObject(bucket: string, key: string, options: { maxBytes: number }): Promise<StoredObject>;
+  putObject(bucket: string, key: string, body: Buffer | string, contentType?: string): Promise<{ etag: string }>;
+  /** Every object under `prefix`, in key order, however many pages that takes. */
+  listObjects(bucket: string, prefix: string): AsyncIterable<ObjectSummary>;
+  /** null when there is no such object. */
+  headObject(bucket: string, key: string): Promise<ObjectHead | null>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+  ) {
+    super(`s3://${bucket}/${key} does not exist`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+export class ObjectTooLargeError extends Error {
+  /** `size` is undefined when the store did not declare it and reading stopped at the limit. */
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly size: number | undefined,
+    readonly limit: number,
+  ) {
+    super(
+      size === undefined
+        ? `s3://${bucket}/${key} is over the ${limit}-byte limit (its size was not declared)`
+        : `s3://${bucket}/${key} is ${size} bytes, over the ${limit}-byte limit`,
+    );
+    this.name = 'ObjectTooLargeError';
+  }
+}

@@ -1,0 +1,109 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '@pneumoscreen/testing';
+import { ObjectNotFoundError, ObjectTooLargeError } from './object-store';
+import { S3ObjectStore } from './s3-object-store';
+
+const bucket = 'scans';
+const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
+
+describe('S3ObjectStore against s3rver', () => {
+  let server: S3Server;
+  let store: S3ObjectStore;
+
+  before(async () => {
+    server = await startS3Server({ buckets: [bucket] });
+    store = new S3ObjectStore({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+      listPageSize: 2,
+    });
+  });
+  after(async () => {
+    store?.destroy();
+    await server?.stop();
+  });
+
+  test('put, get and head agree on the bytes and the bare MD5 ETag', async () => {
+    const body = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46]);
+    const { etag } = await store.putObject(bucket, 'incoming/s1/a.jpg', body, 'image/jpeg');
+    assert.equal(etag, md5(body));
+
+    const got = await store.getObject(bucket, 'incoming/s1/a.jpg', { maxBytes: 1024 });
+    assert.deepEqual(got, { body, etag, contentType: 'image/jpeg' });
+    assert.deepEqual(await store.headObject(bucket, 'incoming/s1/a.jpg'), { etag, size: body.length });
+  });
+
+  test('keys with spaces, plus and percent signs round-trip unchanged', async () => {
+    const key = 'incoming/s 2/c++ (1) 100%.png';
+    await store.putObject(bucket, key, 'text body');
+    assert.equal((await store.getObject(bucket, key, { maxBytes: 100 })).body.toString(), 'text body');
+    assert.deepEqual(
+      (await collect(store.listObjects(bucket, 'incoming/s 2/'))).map((o) => o.key),
+      [key],
+    );
+  });
+
+  test('a missing object: head is null, get throws ObjectNotFoundError', async () => {
+    assert.equal(await store.headObject(bucket, 'incoming/none.jpg'), null);
+    await assert.rejects(store.getObject(bucket, 'incoming/none.jpg', { maxBytes: 10 }), (err: unknown) => {
+      assert.ok(err instanceof ObjectNotFoundError);
+      assert.equal(err.key, 'incoming/none.jpg');
+      return true;
+    });
+  });
+
+  test('a missing bucket is not mistaken for a missing object', async () => {
+    await assert.rejects(store.getObject('no-such-bucket', 'a.jpg', { maxBytes: 10 }), (err: unknown) => {
+      assert.ok(!(err instanceof ObjectNotFoundError));
+      assert.equal((err as Error).name, 'NoSuchBucket');
+      return true;
+    });
+  });
+
+  test('get refuses a body over maxBytes, naming size and limit but not the contents', async () => {
+    const body = 'PIXELDATA'.repeat(200);
+    await store.putObject(bucket, 'incoming/big.jpg', body);
+    await assert.rejects(store.getObject(bucket, 'incoming/big.jpg', { maxBytes: body.length - 1 }), (err: unknown) => {
+      assert.ok(err instanceof ObjectTooLargeError);
+      assert.equal(err.size, body.length);
+      assert.equal(err.limit, body.length - 1);
+      assert.match(err.message, new RegExp(`${body.length} bytes, over the ${body.length - 1}-byte limit`));
+      assert.doesNotMatch(err.message, /PIXELDATA/);
+      return true;
+    });
+    assert.equal((await store.getObject(bucket, 'incoming/big.jpg', { maxBytes: body.length })).body.length, body.length);
+  });
+
+  test('list walks every page under a prefix, in key order', async () => {
+    const keys = ['list/a', 'list/b', 'list/c', 'list/d', 'list/sub/e'];
+    for (const key of keys) await store.putObject(bucket, key, `body of ${key}`);
+    await store.putObject(bucket, 'listed-not/x', 'outside the prefix');
+
+    const listed = await collect(store.listObjects(bucket, 'list/'));
+    assert.deepEqual(listed.map((o) => o.key), keys);
+    for (const o of listed) {
+      assert.equal(o.etag, md5(`body of ${o.key}`));
+      assert.equal(o.size, `body of ${o.key}`.length);
+      assert.ok(o.lastModified instanceof Date && !Number.isNaN(o.lastModified.getTime()));
+    }
+    assert.deepEqual(await collect(store.listObjects(bucket, 'nothing-here/')), []);
+  });
+
+  test('ensureBucket creates a bucket, and is a no-op when it exists', async () => {
+    await store.ensureBucket('fresh-bucket');
+    await store.ensureBucket('fresh-bucket');
+    await store.ensureBucket(bucket);
+    await store.putObject('fresh-bucket', 'k', 'v');
+    assert.equal((await store.headObject('fresh-bucket', 'k'))?.size, 1);
+  });
+});
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

@@ -1,0 +1,107 @@
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** s3rver knows one access key id, S3RVER, and refuses others; it does not check V4 signatures. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface S3Server {
+  /** Use with path-style addressing (`forcePathStyle: true`): no DNS names exist for buckets. */
+  endpoint: string;
+  port: number;
+  /** Where s3rver keeps the objects; removed by `stop()`. */
+  directory: string;
+  stop(): Promise<void>;
+}
+
+interface ServerConfig {
+  directory: string;
+  buckets: string[];
+}
+type ServerReport = { port: number } | { error: string };
+
+/**
+ * Starts s3rver on 127.0.0.1 on a free port, in a fresh folder, with `buckets` already made.
+ *
+ * s3rver runs in a child process started with `--openssl-legacy-provider`: it makes ListObjectsV2
+ * continuation tokens with DES, which OpenSSL 3 keeps only in its legacy provider, so without it
+ * every truncated listing is a 500. The child also keeps s3rver's Koa and winston out of the tests.
+ */
+export async function startS3Server(options: { buckets?: string[] } = {}): Promise<S3Server> {
+  const directory = await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-'));
+  const child = fork(__filename, [], {
+    execArgv: ['--openssl-legacy-provider'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (report: ServerReport) =>
+        'port' in report ? resolve(report.port) : reject(new Error(`s3rver did not start: ${report.error}`)),
+      );
+      child.once('error', reject);
+      child.once('exit', (code, signal) => reject(new Error(`s3rver exited (${code ?? signal}) before listening: ${stderr}`)));
+      child.send({ directory, buckets: options.buckets ?? [] } satisfies ServerConfig);
+    });
+  } catch (err) {
+    child.kill();
+    await exited;
+    await rm(directory, { recursive: true, force: true });
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    directory,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        await exited;
+        await rm(directory, { recursive: true, force: true });
+      })()),
+  };
+}
+
+interface S3rverOptions {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  configureBuckets: { name: string }[];
+}
+type S3rverConstructor = new (options: S3rverOptions) => { run(): Promise<{ port: number }> };
+
+function serveInChild(): void {
+  // s3rver ships no types; the constructor's shape is declared above.
+  const S3rver: S3rverConstructor = require('s3rver');
+  process.once('message', (config: ServerConfig) => {
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: config.directory,
+      configureBuckets: config.buckets.map((name) => ({ name })),
+    });
+    server.run().then(
+      ({ port }) => process.send?.({ port } satisfies ServerReport),
+      (err: unknown) => {
+        process.send?.({ error: String(err) } satisfies ServerReport);
+        process.exitCode = 1;
+        process.disconnect();
+      },
+    );
+  });
+  // A test process that dies without stop() must not leave a server behind.
+  process.once('disconnect', () => process.exit());
+}
+
+if (require.main === module) serveInChild();
