@@ -1,0 +1,5 @@
+export * from './webhook-receiver';
+export * from './redis-server';
+export * from './spawn-app';
+export * from './paths';
+export * from './s3-server';
