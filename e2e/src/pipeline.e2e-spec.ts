@@ -165,8 +165,8 @@ describe('pipeline: S3 upload to signed webhook', () => {
   test('exactly one classification ran per image, however many events arrived', async () => {
     const q = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
     try {
-      const counts = await q.getJobCounts('completed', 'failed', 'active', 'waiting');
-      assert.deepEqual(counts, { completed: 5, failed: 0, active: 0, waiting: 0 });
+      const { completed, failed, active, waiting } = await q.getJobCounts('completed', 'failed', 'active', 'waiting');
+      assert.deepEqual({ completed, failed, active, waiting }, { completed: 5, failed: 0, active: 0, waiting: 0 });
     } finally {
       await q.close();
     }

@@ -1,0 +1,38 @@
+import { classifyCommand } from './commands/classify';
+import { demoCommand } from './commands/demo';
+import { evalCommand } from './commands/eval';
+import { trainCommand } from './commands/train';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  demo: { run: demoCommand, help: 'run the whole pipeline locally on the sample studies (or --input DIR)' },
+  classify: { run: classifyCommand, help: 'classify local image files or folders: classify <file|dir>... [--json] [--model DIR]' },
+  train: { run: trainCommand, help: 'train a model: train --data DIR --backbone mobilenet [--out DIR]' },
+  eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [--model DIR] [--json]' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
+  return `usage: pneumoscreen <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    process.stderr.write(`pneumoscreen: ${e.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,71 @@
+import { parseDicom, type DataSet } from 'dicom-parser';
+import { ImageDecodeError } from '../errors';
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
+
+export interface ParsedDicom {
+  dataSet: DataSet;
+  transferSyntaxUid: string;
+}
+
+const PREAMBLE_BYTES = 128;
+const MAGIC = 'DICM';
+const META_GROUP = 0x0002;
+const IDENTIFYING_GROUP = 0x0008;
+const VRS = new Set(
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
+
+/** Part 10 files carry "DICM" after a 128-byte preamble; exports from old ACR-NEMA style systems
+ * are a bare data set, which in practice opens with a group 0002 or 0008 element. JPEG and PNG
+ * signatures can never start that way. */
+export function looksLikeDicom(bytes: Uint8Array): boolean {
+  if (hasPreamble(bytes)) return true;
+  if (bytes.length < 8) return false;
+  const group = firstGroup(bytes);
+  return group === META_GROUP || group === IDENTIFYING_GROUP;
+}
+
+/**
+ * Parses a DICOM file into dicom-parser's data set, with or without preamble and file meta group.
+ * `headerOnly` stops before Pixel Data, for callers that only want attributes.
+ */
+export function parseDicomBytes(bytes: Uint8Array, opts: { headerOnly?: boolean } = {}): ParsedDicom {
+  const untilTag = opts.headerOnly ? 'x7fe00010' : undefined;
+  try {
+    if (hasPreamble(bytes) || firstGroup(bytes) === META_GROUP) {
+      const part10 = hasPreamble(bytes) ? bytes : withPreamble(bytes);
+      const dataSet = parseDicom(part10, untilTag ? { untilTag } : {});
+      const transferSyntaxUid = dataSet.string('x00020010')?.trim();
+      if (!transferSyntaxUid) throw new Error('file meta group names no transfer syntax');
+      return { dataSet, transferSyntaxUid };
+    }
+    // A bare data set names no transfer syntax; its first element shows whether VRs are spelt out.
+    const transferSyntaxUid = VRS.has(String.fromCharCode(bytes[4]!, bytes[5]!)) ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
+    return { dataSet: parseDicom(bytes, { TransferSyntaxUID: transferSyntaxUid, ...(untilTag ? { untilTag } : {}) }), transferSyntaxUid };
+  } catch (err) {
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+function hasPreamble(bytes: Uint8Array): boolean {
+  return bytes.length >= PREAMBLE_BYTES + MAGIC.length && Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, MAGIC.length).toString('latin1') === MAGIC;
+}
+
+function firstGroup(bytes: Uint8Array): number {
+  return bytes[0]! | (bytes[1]! << 8);
+}
+
+/** A file meta group without its preamble: give it one so the parser reads the group as Part 10. */
+function withPreamble(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PREAMBLE_BYTES + MAGIC.length + bytes.length);
+  out.set(Buffer.from(MAGIC, 'latin1'), PREAMBLE_BYTES);
+  out.set(bytes, PREAMBLE_BYTES + MAGIC.length);
+  return out;
+}
+
+/** dicom-parser throws strings, Errors, or `{ exception, dataSet }` when it fails mid data set. */
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'exception' in err) return messageOf((err as { exception: unknown }).exception);
+  return String(err);
+}

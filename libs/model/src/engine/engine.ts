@@ -1,0 +1,11 @@
+/** Something that scores preprocessed chest X-rays. */
+export interface ModelEngine {
+  /** Runtime and backend, e.g. `tfjs-wasm`; shows up in logs and benchmarks. */
+  readonly name: string;
+  /**
+   * P(PNEUMONIA) for each of `batchSize` images laid out NHWC in `input` (as `preprocess` returns
+   * them, concatenated). Implementations may take ownership of `input`'s buffer.
+   */
+  predict(input: Float32Array, batchSize: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+/** Tolerance for float32 softmax rows summing to 1. */
+const SUM_TOLERANCE = 1e-3;
+
+/**
+ * P(PNEUMONIA) per image from a classifier's raw output: a single sigmoid unit, or a 2-way softmax
+ * in the manifest's class order [NORMAL, PNEUMONIA]. Anything else (logits, more classes) is
+ * refused rather than silently mis-read as probabilities.
+ */
+export function pneumoniaProbabilities(output: Float32Array, outputWidth: number, batchSize: number): Float32Array {
+  if (output.length !== outputWidth * batchSize) {
+    throw new Error(`model returned ${output.length} values for ${batchSize} images of width ${outputWidth}`);
+  }
+  if (outputWidth !== 1 && outputWidth !== 2) {
+    throw new Error(`model has ${outputWidth} outputs per image; expected 1 (sigmoid) or 2 (softmax NORMAL, PNEUMONIA)`);
+  }
+  const probabilities = new Float32Array(batchSize);
+  for (let i = 0; i < batchSize; i++) {
+    const p = output[i * outputWidth + outputWidth - 1]!;
+    if (!(p >= 0 && p <= 1)) throw new Error(`model output ${p} is not a probability`);
+    if (outputWidth === 2 && Math.abs(output[i * 2]! + p - 1) > SUM_TOLERANCE) {
+      throw new Error('2-class model output rows do not sum to 1; expected softmax probabilities');
+    }
+    probabilities[i] = p;
+  }
+  return probabilities;
+}

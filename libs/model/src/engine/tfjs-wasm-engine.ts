@@ -1,0 +1,30 @@
+import type { ModelEngine } from './engine';
+import { pneumoniaProbabilities } from './output';
+import { TfjsWorkerClient } from './tfjs-worker-client';
+
+/** Runs a TF.js layers classifier on the WASM backend in a worker thread. */
+export class TfjsWasmEngine implements ModelEngine {
+  readonly name = 'tfjs-wasm';
+
+  private constructor(private readonly worker: TfjsWorkerClient) {}
+
+  /** Loads `<modelDir>/<modelFile>`; rejects models whose input is not `[inputSize..., 3]`. */
+  static async load(modelDir: string, modelFile: string, inputSize: readonly [number, number]): Promise<TfjsWasmEngine> {
+    const worker = await TfjsWorkerClient.start({ modelDir, modelFile });
+    const [h, w, c] = worker.inputShape;
+    if (h !== inputSize[0] || w !== inputSize[1] || c !== 3) {
+      await worker.close();
+      throw new Error(`model input is ${h}x${w}x${c} but the manifest says ${inputSize[0]}x${inputSize[1]}x3`);
+    }
+    return new TfjsWasmEngine(worker);
+  }
+
+  async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
+    const output = await this.worker.run(input, batchSize);
+    return pneumoniaProbabilities(output, this.worker.outputWidth, batchSize);
+  }
+
+  dispose(): Promise<void> {
+    return this.worker.close();
+  }
+}

@@ -1,0 +1,61 @@
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { initWasmBackend } from '../tfjs/backend';
+import { directoryLoader } from '../tfjs/directory-io';
+import type { TfjsWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+
+/** Runs inside a worker thread so that model calls, which block for tens of milliseconds per
+ * image, never stall the event loop of the process serving queues and HTTP. */
+async function start(init: TfjsWorkerInit): Promise<void> {
+  const port = parentPort!;
+  let tf: typeof tfTypes;
+  let model: tfTypes.LayersModel;
+  try {
+    tf = await initWasmBackend();
+    model = await buildModel(tf, init);
+  } catch (err) {
+    port.postMessage({ kind: 'failed', error: messageOf(err) } satisfies WorkerReady);
+    return;
+  }
+  const [, h, w, c] = model.inputs[0]!.shape;
+  const outputWidth = model.outputs[0]!.shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  if (!h || !w || !c) {
+    port.postMessage({ kind: 'failed', error: `model input shape ${JSON.stringify(model.inputs[0]!.shape)} is not [batch, h, w, c]` } satisfies WorkerReady);
+    return;
+  }
+  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth } satisfies WorkerReady);
+
+  port.on('message', (msg: WorkerRequest) => {
+    let response: WorkerResponse;
+    try {
+      const expected = msg.batchSize * h * w * c;
+      if (!Number.isInteger(msg.batchSize) || msg.batchSize < 1 || msg.input.length !== expected) {
+        throw new Error(`input has ${msg.input.length} values; batch of ${msg.batchSize} needs ${expected}`);
+      }
+      const output = tf.tidy(() => {
+        const x = tf.tensor4d(msg.input, [msg.batchSize, h, w, c]);
+        const y = model.predict(x) as tfTypes.Tensor;
+        // A copy owns its whole buffer, so transferring it cannot detach memory TF.js still uses.
+        return new Float32Array(y.dataSync());
+      });
+      response = { kind: 'result', id: msg.id, output };
+    } catch (err) {
+      response = { kind: 'error', id: msg.id, error: messageOf(err) };
+    }
+    port.postMessage(response, response.kind === 'result' ? [response.output.buffer as ArrayBuffer] : []);
+  });
+}
+
+async function buildModel(tf: typeof tfTypes, init: TfjsWorkerInit): Promise<tfTypes.LayersModel> {
+  const model = await tf.loadLayersModel(directoryLoader(init.modelDir, init.modelFile));
+  if (!init.featureLayer) return model;
+  const features = model.getLayer(init.featureLayer).output as tfTypes.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(features) as tfTypes.SymbolicTensor;
+  return tf.model({ inputs: model.inputs, outputs: pooled });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+if (!isMainThread && parentPort) void start(workerData as TfjsWorkerInit);
