@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, ConfigError } from './config';
 
 describe('loadConfig', () => {
@@ -37,5 +40,51 @@ describe('loadConfig', () => {
 
   test('an access key without its secret is refused', () => {
     assert.throws(() => loadConfig({ AWS_ACCESS_KEY_ID: 'AKIA' }), /AWS_SECRET_ACCESS_KEY/);
+  });
+
+  test('WEBHOOK_ENDPOINTS: a JSON array inline or in a file, none by default', () => {
+    const endpoints = [
+      { url: 'https://hooks.hospital-a.org/pneumo', bucket: 'hospital-a', events: ['study.completed', 'study.failed'] },
+      { url: 'https://ops.example.org/models', events: ['model.rolled_out'] },
+    ];
+    assert.deepEqual(loadConfig({}).webhooks.endpoints, []);
+    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: JSON.stringify(endpoints) }).webhooks.endpoints, endpoints);
+    const file = join(mkdtempSync(join(tmpdir(), 'pneumoscreen-config-')), 'endpoints.json');
+    writeFileSync(file, JSON.stringify(endpoints));
+    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: file }).webhooks.endpoints, endpoints);
+  });
+
+  test('WEBHOOK_ENDPOINTS: each mistake is named by its place, and no URL is echoed', () => {
+    const bad = (value: string, pattern: RegExp) =>
+      assert.throws(
+        () => loadConfig({ WEBHOOK_ENDPOINTS: value }),
+        (e: Error) => e instanceof ConfigError && pattern.test(e.message) && !e.message.includes('tok3n'),
+        value,
+      );
+    bad('[{"url": "https://h.example.org/x?token=tok3n",}]', /WEBHOOK_ENDPOINTS: is not valid JSON/);
+    bad('[{"url": "ftp://h.example.org/?t=tok3n"}]', /WEBHOOK_ENDPOINTS\.0\.url: must be an http or https URL/);
+    bad('[{"url": "https://h.example.org/?t=tok3n", "events": ["study.done"]}]', /WEBHOOK_ENDPOINTS\.0\.events\.0: Invalid enum value/);
+    bad('[{"url": "https://h.example.org/?t=tok3n", "event": ["study.failed"]}]', /WEBHOOK_ENDPOINTS\.0: Unrecognized key.*event/);
+    bad('{"url": "https://h.example.org/?t=tok3n"}', /WEBHOOK_ENDPOINTS: neither a JSON array nor the path of a readable file \(ENOENT\)/);
+  });
+
+  test('the retry schedule takes units, and jitter a fraction', () => {
+    const c = loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0, 250ms, 5s, 30m, 2h, 40', WEBHOOK_RETRY_JITTER: '0' });
+    assert.deepEqual(c.webhooks.retryScheduleMs, [0, 250, 5000, 1_800_000, 7_200_000, 40]);
+    assert.equal(c.webhooks.retryJitter, 0);
+    assert.equal(loadConfig({}).webhooks.retryScheduleMs, undefined);
+    assert.equal(loadConfig({}).webhooks.retryJitter, 0.1);
+    assert.throws(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0,5 minutes' }), /WEBHOOK_RETRY_SCHEDULE\.1: must be a duration/);
+    assert.throws(() => loadConfig({ WEBHOOK_RETRY_JITTER: '1.5' }), /WEBHOOK_RETRY_JITTER/);
+  });
+
+  test('ENGINE picks the inference engine (auto by default) and ENGINE_THREADS its threads', () => {
+    assert.equal(loadConfig({}).worker.engine, 'auto');
+    assert.equal(loadConfig({}).worker.engineThreads, 0);
+    const c = loadConfig({ ENGINE: 'onnxruntime', ENGINE_THREADS: '2' });
+    assert.equal(c.worker.engine, 'onnxruntime');
+    assert.equal(c.worker.engineThreads, 2);
+    assert.throws(() => loadConfig({ ENGINE: 'tensorrt' }), /ENGINE/);
+    assert.throws(() => loadConfig({ ENGINE_THREADS: '-1' }), /ENGINE_THREADS/);
   });
 });

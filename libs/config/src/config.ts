@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvSchema, type Env } from './env';
+import type { ModelRegistryLocation } from './model-registry';
+import type { WebhookEndpointConfig } from './webhook-endpoints';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -28,14 +30,35 @@ export interface AppConfig {
     pools: Array<'classify' | 'finalise' | 'webhook'>;
     maxBatch: number;
     maxWaitMs: number;
+    /** Image jobs in flight per process: downloads and decodes overlap the running batch. */
+    concurrency: number;
     maxImageBytes: number;
     maxImagePixels: number;
+    /** Inference engine; `auto` takes the fastest that starts on this host. */
+    engine: Env['ENGINE'];
+    /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
+    engineThreads: number;
+  };
+  models: {
+    /** Unset: workers load `worker.modelDir` as it is. */
+    registry?: ModelRegistryLocation;
+    name: string;
+    /** The channel a worker serves. */
+    channel: string;
+    /** Where workers keep verified copies of the versions they load. */
+    cacheDir: string;
   };
   webhooks: {
+    /** Receives events for studies that no entry of `endpoints` covers by bucket and prefix. */
     defaultUrl?: string;
+    endpoints: WebhookEndpointConfig[];
     secrets: string[];
     timeoutMs: number;
     maxAttempts: number;
+    /** Delay before each attempt; the webhooks lib's Svix-like default when absent. */
+    retryScheduleMs?: number[];
+    /** Each delay varies by up to this fraction either way. */
+    retryJitter: number;
     allowPrivate: boolean;
     allowHosts?: string[];
   };
@@ -45,6 +68,11 @@ export interface AppConfig {
 /** Where the released models live when MODEL_DIR is not set: `<repo>/models/releases`. */
 function defaultModelDir(): string {
   return resolve(__dirname, '../../../models/releases');
+}
+
+/** Downloaded versions go under `<repo>/.cache/models` unless MODEL_CACHE_DIR says otherwise. */
+function defaultModelCacheDir(): string {
+  return resolve(__dirname, '../../../.cache/models');
 }
 
 /** Reads and validates the environment once; a bad value fails start-up naming the variable. */
@@ -86,14 +114,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pools: e.WORKER_POOLS,
       maxBatch: e.WORKER_MAX_BATCH,
       maxWaitMs: e.WORKER_MAX_WAIT_MS,
+      // Two batches in flight by default: one inferring, the next downloading and decoding.
+      concurrency: e.WORKER_CONCURRENCY ?? e.WORKER_MAX_BATCH * 2,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       maxImagePixels: e.MAX_IMAGE_PIXELS,
+      engine: e.ENGINE,
+      engineThreads: e.ENGINE_THREADS,
+    },
+    models: {
+      registry: e.MODEL_REGISTRY,
+      name: e.MODEL_NAME,
+      channel: e.MODEL_CHANNEL,
+      cacheDir: resolve(e.MODEL_CACHE_DIR ?? defaultModelCacheDir()),
     },
     webhooks: {
       defaultUrl: e.WEBHOOK_URL,
+      endpoints: e.WEBHOOK_ENDPOINTS ?? [],
       secrets: e.WEBHOOK_SECRET ?? [],
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+      retryJitter: e.WEBHOOK_RETRY_JITTER,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       allowHosts: e.WEBHOOK_ALLOW_HOSTS,
     },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseModelRegistry } from './model-registry';
+import { durationMs, parseWebhookEndpoints } from './webhook-endpoints';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -28,16 +30,26 @@ export const EnvSchema = z.object({
   RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
 
   MODEL_DIR: z.string().min(1).optional(),
+  MODEL_REGISTRY: z.string().transform(parseModelRegistry).optional(),
+  MODEL_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"').default('pneumoscreen-pneumonia'),
+  MODEL_CHANNEL: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"').default('production'),
+  MODEL_CACHE_DIR: z.string().min(1).optional(),
   WORKER_POOLS: list.pipe(z.array(z.enum(['classify', 'finalise', 'webhook'])).min(1)).default('classify,finalise,webhook'),
   WORKER_MAX_BATCH: int(1, 1024).default(32),
   WORKER_MAX_WAIT_MS: int(0, 60_000).default(50),
+  WORKER_CONCURRENCY: int(1, 4096).optional(),
   MAX_IMAGE_BYTES: int(1, 2 ** 31 - 1).default(64 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
+  ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'tfjs-wasm']).default('auto'),
+  ENGINE_THREADS: int(0, 1024).default(0),
 
   WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_ENDPOINTS: z.string().transform(parseWebhookEndpoints).optional(),
   WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')).min(1)).optional(),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(15_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
+  WEBHOOK_RETRY_SCHEDULE: list.pipe(z.array(durationMs).min(1).max(100)).optional(),
+  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.1),
   WEBHOOK_ALLOW_PRIVATE: bool.default('false'),
   WEBHOOK_ALLOW_HOSTS: list.optional(),
 

@@ -35,6 +35,12 @@ export function webhookMessageId(eventType: string, subject: string): string {
   return `msg_${digest(eventType, subject)}`;
 }
 
+/** One delivery of a message to one endpoint: an event for several endpoints is several jobs that
+ * share a `webhook-id`, and a finaliser that runs twice enqueues each of them once. */
+export function webhookJobId(messageId: string, url: string): string {
+  return `${messageId}.${digest(new URL(url).href).slice(0, 12)}`;
+}
+
 /** ETags arrive quoted from S3 responses and bare in event notifications; compare them bare. */
 export function normaliseEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();

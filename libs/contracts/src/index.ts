@@ -4,3 +4,5 @@ export * from './jobs';
 export * from './studies';
 export * from './webhook-events';
 export * from './model-manifest';
+export * from './webhook-endpoints';
+export * from './registry';

@@ -53,6 +53,9 @@ export const WebhookJobData = z.object({
   body: z.string().min(2),
   /** Every attempt so far, kept on the job so the dead-letter list shows what happened. */
   attempts: z.array(DeliveryAttemptRecord).default([]),
+  /** Operator replays from the dead-letter list; each starts the retry schedule afresh at
+   * `attempts[firstAttempt]`. */
+  replays: z.array(z.object({ at: z.string(), firstAttempt: z.number().int().min(0) })).default([]),
 });
 export type WebhookJobData = z.infer<typeof WebhookJobData>;
 export type NewWebhookJobData = z.input<typeof WebhookJobData>;

@@ -5,6 +5,8 @@ import { Webhook } from 'standardwebhooks';
 export interface ReceivedWebhook {
   /** 1 for the first request this receiver saw. */
   n: number;
+  /** Epoch milliseconds when the body had arrived. */
+  receivedAt: number;
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
@@ -72,6 +74,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       });
       const received: ReceivedWebhook = {
         n: requests.length + 1,
+        receivedAt: Date.now(),
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,

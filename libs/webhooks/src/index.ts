@@ -3,3 +3,7 @@ export * from './verify-webhook';
 export * from './delivery';
 export * from './retry-schedule';
 export * from './address-guard';
+export * from './endpoints';
+export * from './retry-decision';
+export * from './endpoint-status';
+export * from './dead-letters';

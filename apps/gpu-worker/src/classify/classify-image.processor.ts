@@ -20,8 +20,7 @@ export class ClassifyImageProcessor extends WorkerHost implements OnApplicationB
   }
 
   onApplicationBootstrap() {
-    // Two batches in flight: one inferring, the next downloading and decoding.
-    this.worker.concurrency = this.config.worker.maxBatch * 2;
+    this.worker.concurrency = this.config.worker.concurrency;
   }
 
   async process(job: Job): Promise<ImageResult> {

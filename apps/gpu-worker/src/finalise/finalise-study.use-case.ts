@@ -3,6 +3,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { webhookMessageId, type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
+import { resolveEndpoints } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { summariseStudy } from './summarise';
 import type { WebhookOutbox } from './webhook-outbox';
@@ -11,8 +12,8 @@ export const WEBHOOK_OUTBOX = Symbol('WEBHOOK_OUTBOX');
 
 /**
  * Runs when the last image of a study is done: writes `results/<studyId>.json`, records the
- * outcome and queues the signed webhook. Safe to run twice: the result key, the study record and
- * the webhook id are all derived from the study.
+ * outcome and queues a signed webhook for each endpoint that wants it. Safe to run twice: the
+ * result key, the study record, the webhook id and each delivery's job id derive from the study.
  */
 @Injectable()
 export class FinaliseStudyUseCase {
@@ -36,15 +37,17 @@ export class FinaliseStudyUseCase {
       imageCount: images.length,
       errorCount: images.filter((i) => i.error).length,
     }, this.clock.now());
-    const url = study.callbackUrl ?? this.config.webhooks.defaultUrl;
-    if (url) {
-      if (this.config.webhooks.secrets.length === 0) {
-        this.log.error(`study ${study.studyId}: a webhook is due but WEBHOOK_SECRET is not set; unsigned webhooks are never sent`);
-      } else {
-        const type = result.status === 'completed' ? 'study.completed' : 'study.failed';
-        const event: StudyWebhookEvent = { type, timestamp: result.completedAt, data: result };
-        await this.outbox.enqueue({ messageId: webhookMessageId(type, `${study.bucket}/${study.studyId}`), url, body: JSON.stringify(event) });
-      }
+    const type = result.status === 'completed' ? 'study.completed' : 'study.failed';
+    const urls = resolveEndpoints(
+      { type, study: { bucket: study.bucket, keys: images.map((i) => i.key), callbackUrl: study.callbackUrl } },
+      this.config.webhooks,
+    );
+    if (urls.length && this.config.webhooks.secrets.length === 0) {
+      this.log.error(`study ${study.studyId}: a webhook is due but WEBHOOK_SECRET is not set; unsigned webhooks are never sent`);
+    } else if (urls.length) {
+      const event: StudyWebhookEvent = { type, timestamp: result.completedAt, data: result };
+      const messageId = webhookMessageId(type, `${study.bucket}/${study.studyId}`);
+      for (const url of urls) await this.outbox.enqueue({ messageId, url, body: JSON.stringify(event) });
     }
     this.log.log(`study ${study.studyId} ${result.status}: ${images.length} image(s), decision ${result.decision ?? 'none'}`);
     return result;

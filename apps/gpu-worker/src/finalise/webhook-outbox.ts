@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { JobName, type NewWebhookJobData } from '@pneumoscreen/contracts';
+import { JobName, webhookJobId, type NewWebhookJobData } from '@pneumoscreen/contracts';
 import { webhookJobOptions } from '@pneumoscreen/queue';
 
 /** Where finished events wait for delivery. */
@@ -14,7 +14,7 @@ export class BullWebhookOutbox implements WebhookOutbox {
   ) {}
 
   async enqueue(message: NewWebhookJobData): Promise<void> {
-    // The message id is the job id, so a finaliser that runs twice enqueues one delivery.
-    await this.queue.add(JobName.deliverWebhook, message, { ...webhookJobOptions(this.maxAttempts), jobId: message.messageId });
+    const jobId = webhookJobId(message.messageId, message.url);
+    await this.queue.add(JobName.deliverWebhook, message, { ...webhookJobOptions(this.maxAttempts), jobId });
   }
 }

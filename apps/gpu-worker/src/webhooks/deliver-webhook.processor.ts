@@ -1,51 +1,66 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { AppConfig } from '@pneumoscreen/config';
 import { JobName, QueueName, WebhookJobData, assertHandlersCoverJobs, parseJobData, type DeliveryAttemptRecord } from '@pneumoscreen/contracts';
-import { DEFAULT_RETRY_SCHEDULE_MS, nextDelayMs } from '@pneumoscreen/webhooks';
-import { CONFIG } from '../tokens';
+import { nextDelayMs } from '@pneumoscreen/webhooks';
 import { DeliverWebhookUseCase } from './deliver-webhook.use-case';
 
+/** Scheme, host and port: enough to tell receivers apart in a log; paths and queries may hold
+ * a customer's token. */
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 /**
- * Delivers one webhook message, retrying on the Svix-like schedule (honouring Retry-After) by
- * re-delaying the same job, so the `webhook-id` stays the same across attempts. A message that
- * runs out of attempts, or whose endpoint is gone or refused, ends in the failed set: the
- * dead-letter list.
+ * Delivers one webhook message, retrying by re-delaying the same job, so the `webhook-id` stays
+ * the same across attempts. A message that runs out of attempts, whose endpoint is gone or
+ * disabled, or that we refuse to send, ends in the failed set: the dead-letter list.
  */
-@Processor(QueueName.webhook)
+@Processor(QueueName.webhook, {
+  // Delivery failures never reach BullMQ's retries (they re-delay the job themselves); this
+  // backs off from errors of our own, such as Redis being briefly unreachable.
+  settings: { backoffStrategy: (attemptsMade: number) => nextDelayMs(attemptsMade) ?? -1 },
+})
 export class DeliverWebhookProcessor extends WorkerHost {
   private readonly log = new Logger(DeliverWebhookProcessor.name);
   private readonly handlers = { [JobName.deliverWebhook]: (job: Job, token?: string) => this.deliver(job, token) };
 
-  constructor(
-    @Inject(CONFIG) private readonly config: AppConfig,
-    private readonly useCase: DeliverWebhookUseCase,
-  ) {
+  constructor(private readonly useCase: DeliverWebhookUseCase) {
     super();
     assertHandlersCoverJobs(QueueName.webhook, Object.keys(this.handlers));
   }
 
-  async process(job: Job, token?: string): Promise<DeliveryAttemptRecord> {
+  async process(job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
     const handler = this.handlers[job.name as keyof typeof this.handlers];
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     return handler(job, token);
   }
 
-  private async deliver(job: Job, token?: string): Promise<DeliveryAttemptRecord> {
-    const message = parseJobData(WebhookJobData, JobName.deliverWebhook, job.data);
-    const a = await this.useCase.execute(message);
-    const record: DeliveryAttemptRecord = { at: a.at, outcome: a.outcome, status: a.status, latencyMs: a.latencyMs, error: a.error };
-    const attempts = [...message.attempts, record];
-    await job.updateData({ ...message, attempts });
-    if (a.outcome === 'delivered') return record;
-    const where = `webhook ${message.messageId} attempt ${attempts.length}`;
-    if (a.outcome !== 'retry') throw new UnrecoverableError(`${where}: ${a.outcome}: ${a.error ?? `HTTP ${a.status}`}`);
-    const schedule = DEFAULT_RETRY_SCHEDULE_MS.slice(0, this.config.webhooks.maxAttempts);
-    const delay = nextDelayMs(attempts.length, { retryAfterMs: a.retryAfterMs, scheduleMs: schedule, jitter: 0.1 });
-    if (delay === null) throw new UnrecoverableError(`${where}: giving up: ${a.error ?? `HTTP ${a.status}`}`);
-    this.log.warn(`${where} failed (${a.error ?? `HTTP ${a.status}`}); next try in ${Math.round(delay / 1000)} s`);
-    await job.moveToDelayed(Date.now() + delay, token);
-    throw new DelayedError();
+  private async deliver(job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
+    let message: WebhookJobData;
+    try {
+      message = parseJobData(WebhookJobData, JobName.deliverWebhook, job.data);
+    } catch (e) {
+      throw new UnrecoverableError((e as Error).message);
+    }
+    const { attempt, next } = await this.useCase.execute(message);
+    const attempts = attempt ? [...message.attempts, attempt] : message.attempts;
+    if (attempt) await job.updateData({ ...message, attempts });
+    const where = `webhook ${message.messageId} to ${origin(message.url)}`;
+    switch (next.kind) {
+      case 'done':
+        return attempt;
+      case 'dead-letter':
+        this.log.warn(`${where}: dead-lettered: ${next.reason}`);
+        throw new UnrecoverableError(`${where}: ${next.reason}`);
+      case 'retry':
+        this.log.warn(`${where} attempt ${attempts.length} failed (${attempt?.error}); next try in ${Math.round(next.delayMs / 1000)} s`);
+        await job.moveToDelayed(next.at.getTime(), token);
+        throw new DelayedError();
+    }
   }
 }

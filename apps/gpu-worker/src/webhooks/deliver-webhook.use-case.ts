@@ -1,24 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import type { WebhookJobData } from '@pneumoscreen/contracts';
-import { deliverWebhook, type DeliveryAttempt } from '@pneumoscreen/webhooks';
-import { CONFIG } from '../tokens';
+import type { DeliveryAttemptRecord, WebhookJobData } from '@pneumoscreen/contracts';
+import type { Clock } from '@pneumoscreen/studies';
+import { decideNextStep, deliverWebhook, type EndpointStatus, type NextStep } from '@pneumoscreen/webhooks';
+import { CLOCK, CONFIG } from '../tokens';
 
-/** One signed delivery attempt; what happens next (retry, give up) is the processor's call. The
- * address guard runs at every attempt: DNS may have changed since the study was submitted. */
+export const ENDPOINT_STATUS = Symbol('ENDPOINT_STATUS');
+
+export interface AttemptResult {
+  /** Absent when nothing was sent. */
+  attempt?: DeliveryAttemptRecord;
+  next: NextStep;
+}
+
+/** One signed delivery attempt and what should follow it; the processor carries that out with
+ * BullMQ. The address guard runs at every attempt: DNS may have changed since the study was
+ * submitted. */
 @Injectable()
 export class DeliverWebhookUseCase {
-  constructor(@Inject(CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENDPOINT_STATUS) private readonly endpoints: EndpointStatus,
+  ) {}
 
-  execute(message: WebhookJobData): Promise<DeliveryAttempt> {
-    const { secrets, timeoutMs, allowPrivate, allowHosts } = this.config.webhooks;
-    return deliverWebhook({
+  async execute(message: WebhookJobData): Promise<AttemptResult> {
+    const disabled = await this.endpoints.disabled(message.url);
+    if (disabled) {
+      const reason = `not sent: the endpoint is disabled since ${disabled.since} (${disabled.reason}); enable it with "pneumoscreen webhooks enable URL", then replay`;
+      return { next: { kind: 'dead-letter', reason, disableEndpoint: false } };
+    }
+    const { secrets, timeoutMs, allowPrivate, allowHosts, maxAttempts, retryScheduleMs, retryJitter } = this.config.webhooks;
+    const a = await deliverWebhook({
       url: message.url,
       body: message.body,
       id: message.messageId,
       secrets,
       timeoutMs,
+      now: () => this.clock.now(),
       addressPolicy: { allowPrivate, allowHosts },
     });
+    const attempt: DeliveryAttemptRecord = { at: a.at, outcome: a.outcome, status: a.status, latencyMs: a.latencyMs, error: a.error };
+    const roundStart = message.replays.at(-1)?.firstAttempt ?? 0;
+    const attemptsInRound = message.attempts.length + 1 - roundStart;
+    const next = decideNextStep(a, attemptsInRound, { maxAttempts, scheduleMs: retryScheduleMs, jitter: retryJitter }, this.clock.now());
+    if (next.kind === 'dead-letter' && next.disableEndpoint) {
+      await this.endpoints.disable({ url: message.url, since: a.at, reason: 'answered 410 Gone', messageId: message.messageId });
+    }
+    return { attempt, next };
   }
 }

@@ -1,0 +1,46 @@
+import type { ModelManifest } from '@pneumoscreen/contracts';
+import { loadModelVersion, type EngineOptions, type ModelEngine } from '@pneumoscreen/model';
+import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
+
+export interface Prediction {
+  probability: number;
+  batchSize: number;
+  inferenceMs: number;
+}
+
+/** One model version in memory with its own batcher: a batch only ever holds inputs for the
+ * version that runs it, however many versions a runtime holds at once. */
+export class LoadedModel {
+  private readonly batcher: MicroBatcher<Float32Array, Prediction>;
+
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly engine: ModelEngine,
+    batching: BatchOptions,
+  ) {
+    this.batcher = new MicroBatcher((inputs) => this.runBatch(inputs), batching);
+  }
+
+  static async load(versionDir: string, batching: BatchOptions, engineOptions: EngineOptions = {}): Promise<LoadedModel> {
+    const { manifest, engine } = await loadModelVersion(versionDir, engineOptions);
+    return new LoadedModel(manifest, engine, batching);
+  }
+
+  predict(input: Float32Array): Promise<Prediction> {
+    return this.batcher.submit(input);
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+
+  private async runBatch(inputs: Float32Array[]): Promise<Prediction[]> {
+    const size = inputs[0].length;
+    const batch = new Float32Array(size * inputs.length);
+    inputs.forEach((x, i) => batch.set(x, i * size));
+    const started = performance.now();
+    const out = await this.engine.predict(batch, inputs.length);
+    const inferenceMs = performance.now() - started;
+    return Array.from(out, (probability) => ({ probability, batchSize: inputs.length, inferenceMs }));
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '@pneumoscreen/config';
+import { QueueName } from '@pneumoscreen/contracts';
+import { RedisEndpointStatus } from '@pneumoscreen/webhooks';
+import { CONFIG, REDIS } from '../tokens';
+import { DeliverWebhookProcessor } from './deliver-webhook.processor';
+import { DeliverWebhookUseCase, ENDPOINT_STATUS } from './deliver-webhook.use-case';
+
+/** Registering the queue it consumes is what starts @nestjs/bullmq's processor discovery, so the
+ * pool also runs in a process where it is the only pool. */
+@Module({
+  imports: [BullModule.registerQueue({ name: QueueName.webhook })],
+  providers: [
+    DeliverWebhookUseCase,
+    DeliverWebhookProcessor,
+    {
+      provide: ENDPOINT_STATUS,
+      inject: [REDIS, CONFIG],
+      useFactory: (r: Redis, c: AppConfig) => new RedisEndpointStatus(r, c.redis.prefix),
+    },
+  ],
+})
+export class WebhookPoolModule {}
