@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelManifest } from '@pneumoscreen/contracts';
 import type { ModelEngine } from '../engine/engine';
-import { TfjsWasmEngine } from '../engine/tfjs-wasm-engine';
+import { loadEngine, type EngineOptions } from '../engine/select-engine';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** In a registry folder, names the version folder in use (one line). */
@@ -45,10 +45,11 @@ export async function readManifest(versionDir: string): Promise<ModelManifest> {
   return parsed.data;
 }
 
-/** Loads a version folder (manifest.json + TF.js layers model) into a worker-thread engine. */
-export async function loadModelVersion(dir: string): Promise<{ manifest: ModelManifest; engine: ModelEngine }> {
+/** Loads a version folder (manifest.json + TF.js layers model) into the engine `opts.engine`
+ * names (default `auto`: the fastest that starts on this host). */
+export async function loadModelVersion(dir: string, opts: EngineOptions = {}): Promise<{ manifest: ModelManifest; engine: ModelEngine }> {
   const manifest = await readManifest(dir);
-  const engine = await TfjsWasmEngine.load(path.resolve(dir), manifest.modelFile, manifest.preprocessing.inputSize);
+  const engine = await loadEngine(path.resolve(dir), manifest, opts);
   return { manifest, engine };
 }
 

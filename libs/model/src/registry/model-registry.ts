@@ -1,0 +1,226 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+import {
+  ChannelName,
+  ChannelPointer,
+  ModelManifest,
+  ModelName,
+  ModelVersionId,
+  PublishedVersion,
+  type ModelRegistryListing,
+  type ModelVersionSummary,
+} from '@pneumoscreen/contracts';
+import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
+import { downloadToCache } from './cache';
+import { MANIFEST_FILE, readManifest, resolveModelDir } from './load';
+import { PUBLISHED_FILE, collectVersionFiles, sha256 } from './version-files';
+
+/** Manifests, channel pointers and publish records are small; anything bigger is not one. */
+const RECORD_MAX_BYTES = 1024 * 1024;
+const CHANNELS = 'channels';
+
+export interface ModelRegistryOptions {
+  store: ObjectStore;
+  bucket: string;
+  /** '' or ending in '/': versions live at `<prefix><name>/<version>/`. */
+  prefix: string;
+  name: string;
+  /** How messages name an object; `s3://bucket/key` by default. */
+  describeKey?: (key: string) => string;
+  now?: () => Date;
+}
+
+export class VersionExistsError extends Error {
+  override name = 'VersionExistsError';
+}
+
+/**
+ * One model's versions and channels in an object store. Versions are immutable: a version is
+ * visible once its `published.json` exists, and publishing it again is refused. Channels are one
+ * small JSON object each, replaced whole by a single PUT, so a reader sees the old pointer or the
+ * new one. The ObjectStore has no conditional writes, so two publishes of one version, or two
+ * promotes of one channel, racing each other end with the last writer's; operators serialise them.
+ */
+export class ModelRegistry {
+  readonly name: string;
+  private readonly store: ObjectStore;
+  private readonly bucket: string;
+  private readonly base: string;
+  private readonly describe: (key: string) => string;
+  private readonly now: () => Date;
+
+  constructor(options: ModelRegistryOptions) {
+    this.name = checked(ModelName, options.name, 'model name');
+    if (options.prefix && !options.prefix.endsWith('/')) throw new Error(`registry prefix "${options.prefix}" must end with "/"`);
+    this.store = options.store;
+    this.bucket = options.bucket;
+    this.base = `${options.prefix}${this.name}/`;
+    this.describe = options.describeKey ?? ((key) => `s3://${options.bucket}/${key}`);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Where this model's versions live, for messages and listings. */
+  get location(): string {
+    return this.describe(this.base);
+  }
+
+  /** Uploads a local version folder (or a folder whose CURRENT names one, see resolveModelDir). */
+  async publish(dir: string): Promise<PublishedVersion> {
+    const { manifest, files } = await collectVersionFiles(await resolveModelDir(dir));
+    if (manifest.name !== this.name) {
+      throw new Error(`${path.join(dir, MANIFEST_FILE)} names model "${manifest.name}" but this registry holds "${this.name}" (MODEL_NAME)`);
+    }
+    if (await this.getPublished(manifest.version)) {
+      throw new VersionExistsError(`${this.name} version ${manifest.version} is already published at ${this.describe(this.versionKey(manifest.version, ''))}; versions are immutable, so give the new one a new version`);
+    }
+    // The manifest goes last but one, the record last: a reader that finds them finds the rest.
+    const ordered = [...files.filter((f) => f.path !== MANIFEST_FILE), ...files.filter((f) => f.path === MANIFEST_FILE)];
+    for (const f of ordered) {
+      const body = await fs.readFile(f.absolute);
+      if (sha256(body) !== f.sha256) throw new Error(`${f.absolute} changed while it was being published`);
+      await this.store.putObject(this.bucket, this.versionKey(manifest.version, f.path), body, contentType(f.path));
+    }
+    const record = PublishedVersion.parse({
+      name: this.name,
+      version: manifest.version,
+      publishedAt: this.now().toISOString(),
+      files: files.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })),
+    });
+    await this.putJson(this.versionKey(manifest.version, PUBLISHED_FILE), record);
+    return record;
+  }
+
+  /** The publish record of a version, or null when it is not (wholly) published. */
+  async getPublished(version: string): Promise<PublishedVersion | null> {
+    return this.getJson(this.versionKey(checked(ModelVersionId, version, 'version'), PUBLISHED_FILE), PublishedVersion);
+  }
+
+  async getChannel(channel: string): Promise<ChannelPointer | null> {
+    return this.getJson(this.channelKey(channel), ChannelPointer);
+  }
+
+  /** Points a channel at a published version. Pointing it where it already points (same
+   * fraction) changes nothing, so the rollback target survives a repeated promote. */
+  async setChannel(channel: string, version: string, options: { fraction?: number } = {}): Promise<{ pointer: ChannelPointer; changed: boolean }> {
+    const key = this.channelKey(channel);
+    if (!(await this.getPublished(version))) {
+      throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
+    }
+    const current = await this.getChannel(channel);
+    if (current?.version === version && current.fraction === options.fraction) return { pointer: current, changed: false };
+    const pointer = ChannelPointer.parse({
+      version,
+      updatedAt: this.now().toISOString(),
+      previousVersion: current?.version === version ? current.previousVersion : (current?.version ?? null),
+      ...(options.fraction === undefined ? {} : { fraction: options.fraction }),
+    });
+    await this.putJson(key, pointer);
+    return { pointer, changed: true };
+  }
+
+  /** Every published version (newest first, with key metrics) and every channel. */
+  async list(): Promise<ModelRegistryListing> {
+    const versions: string[] = [];
+    const channels: string[] = [];
+    for await (const o of this.store.listObjects(this.bucket, this.base)) {
+      const [first, second, ...deeper] = o.key.slice(this.base.length).split('/');
+      if (!first || !second || deeper.length) continue;
+      if (first === CHANNELS) {
+        const channel = second.replace(/\.json$/, '');
+        if (channel !== second && ChannelName.safeParse(channel).success) channels.push(channel);
+      } else if (second === PUBLISHED_FILE) {
+        versions.push(first);
+      }
+    }
+    const pointers: Record<string, ChannelPointer> = {};
+    for (const [c, p] of await Promise.all(channels.map(async (c) => [c, await this.getChannel(c)] as const))) {
+      if (p) pointers[c] = p;
+    }
+    const summaries = await Promise.all(
+      versions.map(async (v) => summarise(await this.getManifest(v), pointers)),
+    );
+    summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version));
+    return { name: this.name, registry: this.location, channels: pointers, versions: summaries };
+  }
+
+  /** A verified local copy of a published version at `<cacheDir>/<name>/<version>/`, ready for
+   * loadModelVersion. */
+  async download(version: string, cacheDir: string): Promise<string> {
+    const record = await this.getPublished(version);
+    if (!record) throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
+    const dir = await downloadToCache(record, path.join(cacheDir, this.name), async (f) =>
+      (await this.store.getObject(this.bucket, this.versionKey(version, f.path), { maxBytes: f.size })).body,
+    );
+    const manifest = await readManifest(dir);
+    if (manifest.name !== this.name || manifest.version !== version) {
+      throw new Error(`${this.describe(this.versionKey(version, MANIFEST_FILE))} describes ${manifest.name}@${manifest.version}, not ${this.name}@${version}`);
+    }
+    return dir;
+  }
+
+  private async getManifest(version: string): Promise<ModelManifest> {
+    const manifest = await this.getJson(this.versionKey(version, MANIFEST_FILE), ModelManifest);
+    if (!manifest) throw new Error(`${this.describe(this.versionKey(version, MANIFEST_FILE))} is missing from a published version`);
+    return manifest;
+  }
+
+  private versionKey(version: string, file: string): string {
+    return `${this.base}${version}/${file}`;
+  }
+
+  private channelKey(channel: string): string {
+    return `${this.base}${CHANNELS}/${checked(ChannelName, channel, 'channel')}.json`;
+  }
+
+  private async getJson<T extends z.ZodTypeAny>(key: string, schema: T): Promise<z.output<T> | null> {
+    let body: Buffer;
+    try {
+      body = (await this.store.getObject(this.bucket, key, { maxBytes: RECORD_MAX_BYTES })).body;
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return null;
+      throw err;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new Error(`${this.describe(key)} is not JSON: ${(err as Error).message}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new Error(`${this.describe(key)} is invalid: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  private async putJson(key: string, value: unknown): Promise<void> {
+    await this.store.putObject(this.bucket, key, JSON.stringify(value, null, 2) + '\n', 'application/json');
+  }
+}
+
+function summarise(m: ModelManifest, channels: Record<string, ChannelPointer>): ModelVersionSummary {
+  const v = m.metrics['validation'];
+  return {
+    version: m.version,
+    architecture: m.architecture,
+    createdAt: m.createdAt,
+    parentVersion: m.parentVersion,
+    threshold: m.threshold,
+    validation: v ? { auc: v.auc, sensitivity: v.sensitivity, specificity: v.specificity } : null,
+    channels: Object.entries(channels)
+      .filter(([, p]) => p.version === m.version)
+      .map(([c]) => c)
+      .sort(),
+  };
+}
+
+function checked<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: string, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`${what} "${value}" ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+function contentType(file: string): string {
+  if (file.endsWith('.json')) return 'application/json';
+  if (file.endsWith('.png')) return 'image/png';
+  return 'application/octet-stream';
+}

@@ -1,0 +1,56 @@
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { ModelManifest } from '@pneumoscreen/contracts';
+import { repoRoot } from '@pneumoscreen/testing';
+import { CURRENT_FILE } from './load';
+
+export const TEST_MODEL = 'pneumoscreen-pneumonia';
+
+export interface FakeVersion {
+  version: string;
+  createdAt?: string;
+  parentVersion?: string | null;
+  auc?: number;
+  name?: string;
+}
+
+/** A version folder as training writes one, with a made-up model: enough for everything in the
+ * registry but loading. Returns the folder. */
+export async function writeFakeVersion(root: string, v: FakeVersion): Promise<string> {
+  const dir = path.join(root, v.version);
+  await mkdir(path.join(dir, 'plots'), { recursive: true });
+  const validation: ModelManifest['metrics'] = v.auc === undefined ? {} : {
+    validation: { n: 10, accuracy: 0.9, sensitivity: 0.95, specificity: 0.85, auc: v.auc, threshold: 0.4, confusion: { tp: 5, fp: 1, tn: 3, fn: 1 } },
+  };
+  const manifest: ModelManifest = {
+    name: v.name ?? TEST_MODEL,
+    version: v.version,
+    architecture: 'mobilenet_v1_0.75',
+    format: 'tfjs-layers',
+    modelFile: 'model.json',
+    preprocessing: { mode: 'mobilenet', inputSize: [224, 224], channels: 3 },
+    classes: ['NORMAL', 'PNEUMONIA'],
+    threshold: 0.4,
+    metrics: validation,
+    data: {},
+    parentVersion: v.parentVersion ?? null,
+    codeVersion: 'test',
+    createdAt: v.createdAt ?? '2026-01-01T00:00:00.000Z',
+  };
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
+  await writeFile(path.join(dir, 'weights.bin'), Buffer.from(`weights of ${v.version}`));
+  await writeFile(path.join(dir, 'metrics.json'), JSON.stringify(validation));
+  await writeFile(path.join(dir, 'plots', 'roc.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  return dir;
+}
+
+/** A private copy of the committed release's CURRENT version folder, and its version. */
+export async function copyRelease(): Promise<{ dir: string; version: string }> {
+  const releases = path.join(repoRoot(), 'models/releases');
+  const version = (await readFile(path.join(releases, CURRENT_FILE), 'utf8')).trim();
+  const dir = path.join(await mkdtemp(path.join(tmpdir(), 'release-')), version);
+  await cp(path.join(releases, version), dir, { recursive: true });
+  return { dir, version };
+}
