@@ -1,13 +1,19 @@
+import { benchCommand } from './commands/bench';
 import { classifyCommand } from './commands/classify';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
+import { modelsCommand } from './commands/models';
 import { trainCommand } from './commands/train';
+import { webhooksCommand } from './commands/webhooks';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   demo: { run: demoCommand, help: 'run the whole pipeline locally on the sample studies (or --input DIR)' },
   classify: { run: classifyCommand, help: 'classify local image files or folders: classify <file|dir>... [--json] [--model DIR]' },
   train: { run: trainCommand, help: 'train a model: train --data DIR --backbone mobilenet [--out DIR]' },
   eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [--model DIR] [--json]' },
+  models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | import --arch vgg16 FILE' },
+  webhooks: { run: webhooksCommand, help: 'webhook dead letters: webhooks failed [--json] | replay ID... | replay --since TIME | enable URL' },
+  bench: { run: benchCommand, help: 'measure decode, inference and end-to-end throughput: bench [--json] [--quick]' },
 };
 
 function usage(): string {

@@ -7,10 +7,15 @@ export interface LocalStackOptions {
   callbackUrl?: string;
   echo: boolean;
   say: (line: string) => void;
+  /** Worker processes to start (default 1). */
+  workers?: number;
+  /** Settings for this run that override the environment's. */
+  overrides?: NodeJS.ProcessEnv;
 }
 
 export interface LocalStack {
   ingestUrl: string;
+  s3EventsToken: string;
   apiKey: string;
   bucket: string;
   store: S3ObjectStore;
@@ -50,14 +55,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       STUDY_QUIET_PERIOD_MS: o.env.STUDY_QUIET_PERIOD_MS ?? '2000',
       WEBHOOK_URL: o.callbackUrl ?? o.env.WEBHOOK_URL,
       WEBHOOK_ALLOW_PRIVATE: o.env.WEBHOOK_ALLOW_PRIVATE ?? 'true',
+      ...o.overrides,
     };
-    const apps = launch(env, o.echo, stops);
+    const apps = launch(env, o.workers ?? 1, o.echo, stops);
     const [listening] = await Promise.all([
       apps.ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000),
-      apps.worker.waitForLine(/model .* ready/, 120_000),
+      ...apps.workers.map((w) => w.waitForLine(/model .* ready/, 120_000)),
     ]);
-    o.say(`ingest at ${listening[1]}, worker ready (${apps.worker.output.find((l) => / ready /.test(l))?.replace(/^.*model /, 'model ') ?? ''})`);
-    return { ingestUrl: listening[1], apiKey, bucket, store, stop };
+    const ready = apps.workers[0].output.find((l) => / ready /.test(l))?.replace(/^.*model /, 'model ') ?? '';
+    o.say(`ingest at ${listening[1]}, ${apps.workers.length} worker(s) ready (${ready})`);
+    return { ingestUrl: listening[1], s3EventsToken: env.S3_EVENTS_TOKEN!, apiKey, bucket, store, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -87,10 +94,14 @@ async function ensureS3(o: LocalStackOptions, stops: Array<() => Promise<unknown
   return { endpoint: server.endpoint, credentials: S3RVER_CREDENTIALS };
 }
 
-function launch(env: NodeJS.ProcessEnv, echo: boolean, stops: Array<() => Promise<unknown>>): { ingest: SpawnedApp; worker: SpawnedApp } {
+function launch(env: NodeJS.ProcessEnv, workers: number, echo: boolean, stops: Array<() => Promise<unknown>>) {
   const ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env, { echo });
   stops.push(() => ingest.stop());
-  const worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env, { echo });
-  stops.push(() => worker.stop());
-  return { ingest, worker };
+  const started: SpawnedApp[] = [];
+  for (let i = 0; i < workers; i++) {
+    const worker = spawnApp(`gpu-worker-${i + 1}`, require.resolve('@pneumoscreen/gpu-worker'), env, { echo });
+    stops.push(() => worker.stop());
+    started.push(worker);
+  }
+  return { ingest, workers: started };
 }

@@ -1,0 +1,91 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@pneumoscreen/config';
+import { loadModelVersion, resolveModelDir } from '@pneumoscreen/model';
+import { benchDecode } from '../bench/decode';
+import { benchEndToEnd, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
+import { benchEngine, type EngineResult } from '../bench/engines';
+import { round } from '../bench/stats';
+
+const REPO = resolve(__dirname, '../../../..');
+const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
+
+/**
+ * `pneumoscreen bench [--json] [--quick] [--images N] [--data DIR]`: decode throughput, raw model
+ * throughput per engine and batch size, and the whole pipeline end to end against the naive
+ * baseline. Writes bench/results/<date>.json.
+ */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      images: { type: 'string' },
+      data: { type: 'string', default: ORIGINALS },
+    },
+  });
+  const images = Number(values.images ?? (values.quick ? 200 : 1000));
+  if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
+  const say = (l: string) => process.stderr.write(`${l}\n`);
+  const config = loadConfig();
+  const versionDir = await resolveModelDir(config.worker.modelDir);
+
+  say('decode + preprocess (original-size X-rays)');
+  const { manifest, engine } = await loadModelVersion(versionDir);
+  const decode = await benchDecode(values.data, manifest.preprocessing, values.quick ? 60 : 320);
+  say(`  ${decode.imagesPerSecond} images/s at ${decode.megapixelsPerImage} MP`);
+
+  say('inference');
+  const engines: EngineResult[] = [];
+  try {
+    for (const batch of [1, 8, 32]) {
+      const r = await benchEngine(engine, manifest.architecture, manifest.preprocessing.inputSize, batch, { minSeconds: values.quick ? 2 : 6, minCalls: 2 });
+      engines.push(r);
+      say(`  ${r.engine} ${r.backbone} batch ${r.batch}: ${r.imagesPerSecond} images/s, ${r.msPerBatch} ms/batch`);
+    }
+  } finally {
+    await engine.dispose();
+  }
+
+  say(`end to end (${images} images, studies of 4; S3 server, Redis, ingest and workers as processes)`);
+  const cases: EndToEndCase[] = [
+    { label: 'pipeline, 1 worker', workers: 1, batching: true, overrides: {} },
+    { label: 'pipeline, 2 workers', workers: 2, batching: true, overrides: {} },
+    { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
+    { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
+  ];
+  const endToEnd: EndToEndResult[] = [];
+  for (const c of cases) endToEnd.push(await benchEndToEnd(c, values.data, images, say));
+
+  const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
+  const byLabel = (l: string) => endToEnd.find((e) => e.label === l)!.imagesPerSecond;
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    model: manifest.version,
+    decode,
+    engines,
+    endToEnd,
+    speedupVsBaseline: round(best / byLabel('naive baseline')),
+    speedupVsBatchingOff: round(byLabel('pipeline, 1 worker') / byLabel('batching off, 1 worker')),
+  };
+  const dir = join(REPO, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(formatReport(report) + `\nwritten to ${file}\n`);
+  return 0;
+}
+
+function formatReport(r: { decode: { imagesPerSecond: number }; engines: EngineResult[]; endToEnd: EndToEndResult[]; speedupVsBaseline: number; speedupVsBatchingOff: number }): string {
+  const lines = [`decode + preprocess: ${r.decode.imagesPerSecond} images/s`, '', 'engine        backbone           batch  images/s  ms/batch'];
+  for (const e of r.engines) lines.push(`${e.engine.padEnd(13)} ${e.backbone.padEnd(18)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
+  lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s');
+  for (const e of r.endToEnd) lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}`);
+  lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x; batching on vs off: ${r.speedupVsBatchingOff}x`);
+  return lines.join('\n');
+}
