@@ -30,6 +30,21 @@ export interface ObjectStore {
   headObject(bucket: string, key: string): Promise<ObjectHead | null>;
 }
 
+/** The first bytes of an object, and how long the whole object is. */
+export interface ObjectPrefix {
+  body: Buffer;
+  etag: string;
+  size: number;
+  versionId?: string;
+}
+
+/** A store that can read the start of an object without downloading the rest. Apart from
+ * ObjectStore so that stores with no use for it (a local registry folder) need not offer it. */
+export interface RangedObjectStore extends ObjectStore {
+  /** At most `maxBytes` from the start (all of a shorter object); throws ObjectNotFoundError. */
+  getObjectHead(bucket: string, key: string, maxBytes: number): Promise<ObjectPrefix>;
+}
+
 export class ObjectNotFoundError extends Error {
   constructor(
     readonly bucket: string,

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '@pneumoscreen/testing';
 import { ObjectNotFoundError, ObjectTooLargeError } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
@@ -78,6 +80,19 @@ describe('S3ObjectStore against s3rver', () => {
     assert.equal((await store.getObject(bucket, 'incoming/big.jpg', { maxBytes: body.length })).body.length, body.length);
   });
 
+  test('getObjectHead reads only the first bytes, and names the whole size', async () => {
+    const body = Buffer.from('HEADER--'.padEnd(5000, 'pixels'));
+    const { etag } = await store.putObject(bucket, 'incoming/s3/x.dcm', body);
+    assert.deepEqual(await store.getObjectHead(bucket, 'incoming/s3/x.dcm', 8), { body: body.subarray(0, 8), etag, size: body.length });
+    assert.deepEqual(await store.getObjectHead(bucket, 'incoming/s3/x.dcm', 1e6), { body, etag, size: body.length });
+  });
+
+  test('getObjectHead of an empty object is empty, and of a missing one throws ObjectNotFoundError', async () => {
+    const { etag } = await store.putObject(bucket, 'incoming/s3/empty.dcm', '');
+    assert.deepEqual(await store.getObjectHead(bucket, 'incoming/s3/empty.dcm', 64), { body: Buffer.alloc(0), etag, size: 0 });
+    await assert.rejects(store.getObjectHead(bucket, 'incoming/s3/none.dcm', 64), ObjectNotFoundError);
+  });
+
   test('list walks every page under a prefix, in key order', async () => {
     const keys = ['list/a', 'list/b', 'list/c', 'list/d', 'list/sub/e'];
     for (const key of keys) await store.putObject(bucket, key, `body of ${key}`);
@@ -99,6 +114,43 @@ describe('S3ObjectStore against s3rver', () => {
     await store.ensureBucket(bucket);
     await store.putObject('fresh-bucket', 'k', 'v');
     assert.equal((await store.headObject('fresh-bucket', 'k'))?.size, 1);
+  });
+});
+
+/** How AWS and MinIO answer what s3rver cannot show: 416 for any range of an empty object; and a
+ * store that ignores Range altogether. */
+describe('S3ObjectStore.getObjectHead against stores s3rver does not imitate', () => {
+  const objects: Record<string, string> = { '/b/empty': '', '/b/full': 'x'.repeat(100) };
+  let server: Server;
+  let store: S3ObjectStore;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const body = objects[new URL(req.url ?? '', 'http://h').pathname] ?? '';
+      const headers = { etag: '"abc"', 'content-length': String(body.length) };
+      if (req.method === 'GET' && body === '' && req.headers.range) {
+        res.writeHead(416, { 'content-type': 'application/xml' });
+        return res.end('<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable</Message></Error>');
+      }
+      res.writeHead(200, headers);
+      res.end(req.method === 'HEAD' ? undefined : body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    store = new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  });
+  after(async () => {
+    store?.destroy();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  test('416 on an empty object reads as an empty head', async () => {
+    assert.deepEqual(await store.getObjectHead('b', 'empty', 64), { body: Buffer.alloc(0), etag: 'abc', size: 0 });
+  });
+
+  test('a 200 with the whole body is cut at the limit', async () => {
+    assert.deepEqual(await store.getObjectHead('b', 'full', 10), { body: Buffer.from('x'.repeat(10)), etag: 'abc', size: 100 });
   });
 });
 

@@ -51,4 +51,29 @@ describe('RedisStudyRepository (real Redis)', () => {
     assert.equal(s?.summary?.decision, 'NORMAL');
     assert.equal(await repo.get('nope'), null);
   });
+
+  test('an object is placed in one study, remembered per bucket and key', async () => {
+    assert.equal(await repo.studyOfObject('b', 'incoming/f/x.dcm'), null);
+    await repo.placeObject('b', 'incoming/f/x.dcm', 'abc123');
+    assert.equal(await repo.studyOfObject('b', 'incoming/f/x.dcm'), 'abc123');
+    assert.equal(await repo.studyOfObject('other', 'incoming/f/x.dcm'), null);
+  });
+
+  test("a folder's first manifest wins, and lists every study the folder's objects joined", async () => {
+    assert.equal(await repo.joinFolder('b', 'f1', 'uid-a'), null);
+    assert.equal(await repo.folderManifest('b', 'f1'), null);
+    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'first' }), { options: { externalRef: 'first' }, studies: ['uid-a'] });
+    assert.deepEqual(await repo.joinFolder('b', 'f1', 'f1'), { externalRef: 'first' });
+    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'second' }), { options: { externalRef: 'first' }, studies: ['f1', 'uid-a'] });
+    assert.deepEqual(await repo.folderManifest('b', 'f1'), { externalRef: 'first' });
+    assert.equal(await repo.joinFolder('b', 'f2', 'uid-a'), null, 'folders are separate');
+  });
+
+  test('of a join and a manifest racing, at least one sees the other', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `race-${i}`);
+    const joins = ids.map((id) => repo.joinFolder('b', 'race', id));
+    const manifest = repo.recordFolderManifest('b', 'race', { callbackUrl: 'https://example.org/hook' });
+    const [{ studies }, ...seen] = await Promise.all([manifest, ...joins]);
+    ids.forEach((id, i) => assert.ok(studies.includes(id) || seen[i] !== null, `${id} neither listed nor told of the manifest`));
+  });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { StudyStatus } from '@pneumoscreen/contracts';
 import type { StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
 
@@ -27,6 +27,16 @@ export class RedisStudyRepository implements StudyRepository {
   }
   private get collectingKey() {
     return `${this.prefix}:studies:collecting`;
+  }
+  private placementsKey(bucket: string) {
+    return `${this.prefix}:placements:${bucket}`;
+  }
+  /** A folder's manifest and its set of studies share a hash tag, so one MULTI covers both. */
+  private folderKey(bucket: string, folder: string) {
+    return `${this.prefix}:folder:{${bucket}/${folder}}`;
+  }
+  private folderStudiesKey(bucket: string, folder: string) {
+    return `${this.folderKey(bucket, folder)}:studies`;
   }
 
   async ensureStudy(studyId: string, bucket: string, at: Date) {
@@ -81,6 +91,34 @@ export class RedisStudyRepository implements StudyRepository {
     });
   }
 
+  async studyOfObject(bucket: string, key: string) {
+    return this.redis.hget(this.placementsKey(bucket), key);
+  }
+
+  async placeObject(bucket: string, key: string, studyId: string) {
+    await this.redis.hset(this.placementsKey(bucket), key, studyId);
+  }
+
+  async joinFolder(bucket: string, folder: string, studyId: string) {
+    const [, manifest] = await exec(
+      this.redis.multi().sadd(this.folderStudiesKey(bucket, folder), studyId).hget(this.folderKey(bucket, folder), 'manifest'),
+    );
+    return manifest ? (JSON.parse(manifest as string) as StudyOptions) : null;
+  }
+
+  async recordFolderManifest(bucket: string, folder: string, read: StudyOptions) {
+    const key = this.folderKey(bucket, folder);
+    const [, manifest, studies] = await exec(
+      this.redis.multi().hsetnx(key, 'manifest', JSON.stringify(read)).hget(key, 'manifest').smembers(this.folderStudiesKey(bucket, folder)),
+    );
+    return { options: JSON.parse(manifest as string) as StudyOptions, studies: (studies as string[]).sort() };
+  }
+
+  async folderManifest(bucket: string, folder: string) {
+    const manifest = await this.redis.hget(this.folderKey(bucket, folder), 'manifest');
+    return manifest ? (JSON.parse(manifest) as StudyOptions) : null;
+  }
+
   async get(studyId: string): Promise<StudyRecord | null> {
     const h = await this.redis.hgetall(this.studyKey(studyId));
     if (!h.status) return null;
@@ -97,4 +135,12 @@ export class RedisStudyRepository implements StudyRepository {
       summary: h.summary ? (JSON.parse(h.summary) as StudySummary) : undefined,
     };
   }
+}
+
+/** The replies of a MULTI, or the first command's error. */
+async function exec(multi: ChainableCommander): Promise<unknown[]> {
+  const replies = await multi.exec();
+  if (!replies) throw new Error('a Redis transaction was aborted');
+  for (const [err] of replies) if (err) throw err;
+  return replies.map(([, value]) => value);
 }

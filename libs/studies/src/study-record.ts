@@ -48,4 +48,16 @@ export interface StudyRepository {
   quietSince(before: Date, limit: number): Promise<string[]>;
   complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date): Promise<void>;
   get(studyId: string): Promise<StudyRecord | null>;
+  /** The study an object of the watched bucket was placed in, null while it has none: a listing
+   * that sees the object again needs no second look at its bytes. */
+  studyOfObject(bucket: string, key: string): Promise<string | null>;
+  placeObject(bucket: string, key: string, studyId: string): Promise<void>;
+  /** Notes that `studyId` holds objects of an incoming folder, and returns the options of the
+   * folder's manifest if it has been read already (null before). Atomic with recordFolderManifest:
+   * of a join and a manifest racing, at least one sees the other. */
+  joinFolder(bucket: string, folder: string, studyId: string): Promise<StudyOptions | null>;
+  /** Keeps the first options read from a folder's manifest (later reads change nothing) and returns
+   * them with every study the folder's objects have joined so far. */
+  recordFolderManifest(bucket: string, folder: string, read: StudyOptions): Promise<{ options: StudyOptions; studies: string[] }>;
+  folderManifest(bucket: string, folder: string): Promise<StudyOptions | null>;
 }

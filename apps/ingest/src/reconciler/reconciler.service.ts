@@ -3,7 +3,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
-import { RecordObjectUseCase } from '../studies/record-object.use-case';
+import { RecordObjectUseCase, isManifestKey } from '../studies/record-object.use-case';
 import { SubmitStudyUseCase } from '../studies/submit-study.use-case';
 
 /**
@@ -39,14 +39,22 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     this.timers.forEach(clearInterval);
   }
 
-  /** Records every object under the incoming prefix; returns how many were new. */
+  /** Records every object under the incoming prefix; returns how many were new. Manifests go
+   * last: listed in key order, `manifest.json` would otherwise ready a study before the objects
+   * whose names sort after it were recorded. */
   async reconcile(): Promise<number> {
     const { bucket, incomingPrefix } = this.config.s3;
     let fresh = 0;
-    for await (const o of this.store.listObjects(bucket, incomingPrefix)) {
-      const outcome = await this.record.execute({ bucket, key: o.key, etag: o.etag, size: o.size });
+    const record = async (key: string) => {
+      const outcome = await this.record.execute({ bucket, key });
       if (outcome === 'recorded' || outcome === 'manifest') fresh++;
+    };
+    const manifests: string[] = [];
+    for await (const { key } of this.store.listObjects(bucket, incomingPrefix)) {
+      if (isManifestKey(key)) manifests.push(key);
+      else await record(key);
     }
+    for (const key of manifests) await record(key);
     if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
     return fresh;
   }

@@ -1,27 +1,33 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import { StudyId, StudyManifest } from '@pneumoscreen/contracts';
-import type { ObjectStore } from '@pneumoscreen/storage';
+import { StudyId } from '@pneumoscreen/contracts';
+import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
-import { SubmitStudyUseCase } from './submit-study.use-case';
+import { ReadyFolderUseCase } from './ready-folder.use-case';
+import { inspectObject, type InspectedObject } from './study-of-object';
 
+/** Events and listings also carry an ETag and size; the bytes read to group the object win. */
 export interface ObjectSeen {
   bucket: string;
   key: string;
-  etag?: string;
-  versionId?: string;
-  size?: number;
 }
 
 export type RecordOutcome = 'recorded' | 'duplicate' | 'ignored' | 'late' | 'manifest';
 
 const MANIFEST = 'manifest.json';
-const MAX_MANIFEST_BYTES = 64 * 1024;
+
+/** Manifests ready studies that the other objects of their folder joined, so a listing handles
+ * them after those objects. */
+export function isManifestKey(key: string): boolean {
+  return key.endsWith(`/${MANIFEST}`);
+}
 
 /**
- * One object appeared in the bucket (from an S3 event or the reconciler's listing). Objects under
- * `<incoming>/<studyId>/` join that study; its `manifest.json` carries options and marks it ready.
+ * One object appeared in the bucket (from an S3 event or the reconciler's listing). An object
+ * under `<incoming>/<folder>/` joins the study of its StudyInstanceUID when it is a DICOM file
+ * naming one (study id: the UID's hash), otherwise the study named by the folder. The folder's
+ * `manifest.json` carries options and readies every study the folder's objects joined.
  */
 @Injectable()
 export class RecordObjectUseCase {
@@ -29,64 +35,55 @@ export class RecordObjectUseCase {
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
-    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(OBJECT_STORE) private readonly store: RangedObjectStore,
     @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly submit: SubmitStudyUseCase,
+    private readonly readyFolder: ReadyFolderUseCase,
   ) {}
 
   async execute(o: ObjectSeen): Promise<RecordOutcome> {
     const where = this.locate(o);
     if (!where) return 'ignored';
-    const { studyId, name } = where;
-    let etag = o.etag;
-    if (!etag) {
-      // Some stores omit the ETag from events; the object itself is the authority.
-      const head = await this.store.headObject(o.bucket, o.key);
-      if (!head) return 'ignored';
-      etag = head.etag;
+    const { folder, name } = where;
+    if (name === MANIFEST) return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
+    // Placed once, whatever the number of events and listings: only the first costs a read.
+    if (await this.studies.studyOfObject(o.bucket, o.key)) return 'duplicate';
+    let seen: InspectedObject;
+    try {
+      seen = await inspectObject(this.store, o.bucket, o.key, this.config.worker.maxImageBytes);
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) return 'ignored';
+      throw e;
     }
-    if (name === MANIFEST) {
-      const known = await this.studies.get(studyId);
-      if (known && known.status !== 'collecting') return 'duplicate';
-      await this.applyManifest(studyId, o.bucket, o.key);
-      await this.submit.execute(studyId);
-      return 'manifest';
-    }
-    const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag, versionId: o.versionId, size: o.size }, this.clock.now());
+    const studyId = seen.uidStudyId ?? folder;
+    const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size }, this.clock.now());
+    // After recordObject: a manifest that finds the study in its folder must find the object in it.
+    const manifest = await this.studies.joinFolder(o.bucket, folder, studyId);
+    // Queuing here could cut off the rest of a study whose objects are still being recorded.
+    if (manifest && r.status === 'collecting') await this.studies.setOptions(studyId, manifest);
+    // Last, so that a retry after a crash part-way redoes the steps above.
+    await this.studies.placeObject(o.bucket, o.key, studyId);
     if (!r.isNew) return 'duplicate';
     if (r.status !== 'collecting') {
       this.log.warn(`study ${studyId}: an object arrived after the study was queued; it is not classified`);
       return 'late';
     }
+    if (manifest) this.log.warn(`study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`);
+    if (seen.uidStudyId) this.log.debug(`an object of folder ${folder} joined study ${studyId} by its StudyInstanceUID`);
     return 'recorded';
   }
 
-  private locate(o: ObjectSeen): { studyId: string; name: string } | null {
+  private locate(o: ObjectSeen): { folder: string; name: string } | null {
     const prefix = this.config.s3.incomingPrefix;
     if (o.bucket !== this.config.s3.bucket || !o.key.startsWith(prefix) || o.key.endsWith('/')) return null;
     const rest = o.key.slice(prefix.length);
     const slash = rest.indexOf('/');
     if (slash <= 0) return null;
-    const studyId = rest.slice(0, slash);
-    if (!StudyId.safeParse(studyId).success) {
+    const folder = rest.slice(0, slash);
+    if (!StudyId.safeParse(folder).success) {
       this.log.warn(`ignoring an object whose study folder is not a valid study id`);
       return null;
     }
-    return { studyId, name: rest.slice(slash + 1) };
-  }
-
-  private async applyManifest(studyId: string, bucket: string, key: string): Promise<void> {
-    // The manifest may arrive before any image; make sure the study exists either way.
-    await this.studies.ensureStudy(studyId, bucket, this.clock.now());
-    try {
-      const { body } = await this.store.getObject(bucket, key, { maxBytes: MAX_MANIFEST_BYTES });
-      const parsed = StudyManifest.safeParse(JSON.parse(body.toString('utf8')));
-      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      await this.studies.setOptions(studyId, { callbackUrl: parsed.data.callbackUrl, externalRef: parsed.data.externalRef });
-    } catch (e) {
-      // A broken manifest must not hold the images hostage: the study runs with default options.
-      this.log.warn(`study ${studyId}: manifest.json ignored (${(e as Error).message})`);
-    }
+    return { folder, name: rest.slice(slash + 1) };
   }
 }

@@ -3,7 +3,7 @@ import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 
 export const CLASS_NAMES = ['NORMAL', 'PNEUMONIA'] as const;
-const IMAGE_EXTENSIONS = /\.(jpe?g|png)$/i;
+const IMAGE_EXTENSIONS = /\.(jpe?g|png|dcm)$/i;
 
 export interface LabelledImage {
   /** Absolute path. */

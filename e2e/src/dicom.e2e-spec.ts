@@ -1,0 +1,199 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDicom } from 'dicom-parser';
+import { Redis } from 'ioredis';
+import { PATIENT, writeDicom, xray } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { StudyWebhookEvent, type StudyResult } from '@pneumoscreen/contracts';
+import { S3ObjectStore } from '@pneumoscreen/storage';
+import {
+  S3RVER_CREDENTIALS,
+  repoRoot,
+  spawnApp,
+  startS3Server,
+  startWebhookReceiver,
+  type S3Server,
+  type SpawnedApp,
+  type WebhookReceiver,
+} from '@pneumoscreen/testing';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BUCKET = 'hospital-d';
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const EVENTS_TOKEN = randomBytes(16).toString('hex');
+const API_KEY = randomBytes(16).toString('hex');
+const fixtures = join(repoRoot(), 'libs/imaging/fixtures/dicom');
+const PATIENT_TAGS = { x00100010: 'PatientName', x00100020: 'PatientID', x00100030: 'PatientBirthDate' };
+
+interface DicomFile {
+  body: Buffer;
+  uid: string;
+  /** Its patient attributes, by name. */
+  patient: Record<string, string>;
+}
+
+/** What the pipeline must never repeat, read with a library other than the one the worker uses
+ * to group and refuse. */
+function readDicomFile(body: Buffer): DicomFile {
+  const ds = parseDicom(body, { untilTag: 'x7fe00010' });
+  const patient: Record<string, string> = {};
+  for (const [tag, name] of Object.entries(PATIENT_TAGS)) {
+    const value = ds.string(tag)?.trim();
+    if (value) patient[name] = value;
+  }
+  return { body, uid: ds.string('x0020000d')!.trim(), patient };
+}
+
+const studyIdOf = (uid: string) => createHash('sha256').update(uid).digest('hex').slice(0, 32);
+
+/**
+ * DICOM through the whole pipeline, processes and services real as in pipeline.e2e-spec: files
+ * grouped by StudyInstanceUID across folders, a folder's manifest readying every study its files
+ * joined, the wrapped JPEG scored as its original, a non-chest file refused, no patient data out.
+ */
+describe('pipeline: DICOM studies', () => {
+  let s3: S3Server;
+  let store: S3ObjectStore;
+  let receiver: WebhookReceiver;
+  let ingest: SpawnedApp;
+  let worker: SpawnedApp;
+  let ingestUrl: string;
+  const prefix = `pse2e-dcm-${randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    s3 = await startS3Server();
+    store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    await store.ensureBucket(BUCKET);
+    receiver = await startWebhookReceiver({ secret: SECRET });
+    const env = {
+      ...process.env,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: BUCKET,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      INGEST_PORT: '0',
+      INGEST_API_KEY: API_KEY,
+      S3_EVENTS_TOKEN: EVENTS_TOKEN,
+      // Events and the manifest drive this test: neither the listing nor the quiet period may.
+      RECONCILE_INTERVAL_MS: '0',
+      STUDY_QUIET_PERIOD_MS: '600000',
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WORKER_MAX_BATCH: '8',
+      // Every line either app can print is searched for patient data.
+      LOG_LEVEL: 'verbose',
+    };
+    ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env);
+    worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
+    ingestUrl = (await ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1];
+    await worker.waitForLine(/model .* ready/, 120_000);
+  });
+
+  after(async () => {
+    await Promise.all([ingest?.stop(), worker?.stop()]);
+    await receiver?.close();
+    await s3?.stop();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  /** Uploads and announces an object as AWS would, twice: duplicates must change nothing. */
+  async function drop(key: string, body: Buffer | string) {
+    const { etag } = await store.putObject(BUCKET, key, body);
+    const event = { Records: [{ eventName: 'ObjectCreated:Put', eventSource: 'aws:s3', s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: body.length } } }] };
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${ingestUrl}/v1/s3-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${EVENTS_TOKEN}` },
+        body: JSON.stringify(event),
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
+  }
+
+  test('grouped by StudyInstanceUID, readied by the manifest, scored as the original JPEG, non-chest refused, no patient data out', async () => {
+    const kermany = readDicomFile(await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm')));
+    const nhsx = readDicomFile(await readFile(join(fixtures, 'nhsx_sample.dcm')));
+    const gradient = Uint16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 64);
+    const chestIn = (uid: string) => readDicomFile(writeDicom(xray({ rows: 64, columns: 64, pixels: gradient, extra: [[0x0020000d, 'UI', uid]] })));
+    // The wrapped Kermany image's study, dropped into another folder; and a companion for the
+    // non-chest file, so that its study has an image to complete with.
+    const generated = chestIn(kermany.uid);
+    const companion = chestIn(nhsx.uid);
+    const jpeg = await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685.jpeg'));
+
+    await drop('incoming/ward-b/generated.dcm', generated.body);
+    await drop('incoming/ward-a/kermany.dcm', kermany.body);
+    await drop('incoming/ward-a/kermany.jpeg', jpeg);
+    await drop('incoming/ward-a/nhsx.dcm', nhsx.body);
+    await drop('incoming/ward-a/chest.dcm', companion.body);
+    await drop('incoming/ward-a/manifest.json', JSON.stringify({ externalRef: 'ref-ward-a' }));
+
+    await receiver.waitFor((rs) => rs.length >= 3, 180_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(receiver.requests.length, 3, 'one webhook per study: the folder and two StudyInstanceUIDs');
+    for (const r of receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
+    const results = new Map<string, StudyResult>(receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data).map((d) => [d.studyId, d]));
+    assert.deepEqual([...results.keys()].sort(), ['ward-a', studyIdOf(kermany.uid), studyIdOf(nhsx.uid)].sort());
+    for (const r of results.values()) {
+      assert.equal(r.status, 'completed', JSON.stringify(r));
+      assert.equal(r.externalRef, 'ref-ward-a', 'the manifest of ward-a reached every study its files joined');
+    }
+
+    const byUid = results.get(studyIdOf(kermany.uid))!;
+    const image = (r: StudyResult, name: string) => r.images.find((i) => i.key.endsWith(`/${name}`))!;
+    assert.deepEqual(byUid.images.map((i) => i.key).sort(), ['incoming/ward-a/kermany.dcm', 'incoming/ward-b/generated.dcm']);
+    const wrapped = image(byUid, 'kermany.dcm').probability!;
+    const original = image(results.get('ward-a')!, 'kermany.jpeg').probability!;
+    assert.ok(Math.abs(wrapped - original) <= 1e-3, `wrapped ${wrapped} vs original JPEG ${original}`);
+    assert.equal(typeof image(byUid, 'generated.dcm').probability, 'number');
+
+    const withRefusal = results.get(studyIdOf(nhsx.uid))!;
+    const refused = image(withRefusal, 'nhsx.dcm');
+    assert.match(refused.error ?? '', /refused: modality "OT" is not a radiograph/);
+    assert.equal(refused.probability, undefined);
+    assert.equal(typeof image(withRefusal, 'chest.dcm').probability, 'number', 'the study completed with its other image');
+
+    // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs.
+    const texts = receiver.requests.map((r) => JSON.stringify(r.headers) + r.body);
+    for (const studyId of results.keys()) {
+      texts.push((await store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
+      const view = await fetch(`${ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      assert.equal(view.status, 200);
+      texts.push(await view.text());
+    }
+    texts.push(await redisText(prefix), ...ingest.output, ...worker.output);
+    const everything = texts.join('\n');
+    const secrets = [kermany, nhsx, generated, companion].flatMap((f) => [f.uid, ...Object.values(f.patient)]);
+    assert.ok(secrets.includes(PATIENT.name) && secrets.includes(PATIENT.birthDate) && secrets.includes(nhsx.patient.PatientName!));
+    // nhsx's PatientID is "0", which any number contains; the others are long enough to mean something.
+    for (const secret of secrets.filter((s) => s.length >= 4)) assert.ok(!everything.includes(secret), `${secret} left the pipeline`);
+  });
+});
+
+/** Every value under the deployment's Redis prefix: study records, job payloads and results. */
+async function redisText(prefix: string): Promise<string> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const parts: string[] = [];
+    for (const key of await redis.keys(`${prefix}:*`)) {
+      const type = await redis.type(key);
+      if (type === 'hash') parts.push(...Object.values(await redis.hgetall(key)));
+      else if (type === 'string') parts.push((await redis.get(key)) ?? '');
+      else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
+      else if (type === 'set') parts.push(...(await redis.smembers(key)));
+      else if (type === 'zset') parts.push(...(await redis.zrange(key, 0, -1)));
+      parts.push(key);
+    }
+    return parts.join('\n');
+  } finally {
+    await redis.quit();
+  }
+}
