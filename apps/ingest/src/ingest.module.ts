@@ -10,6 +10,8 @@ import { HealthController } from './health/health.controller';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { S3EventsController } from './s3-events/s3-events.controller';
 import { GetStudyUseCase } from './studies/get-study.use-case';
+import { MODEL_PINNING, RegistryModelPinning } from './studies/model-pinning';
+import { ReadyFolderUseCase } from './studies/ready-folder.use-case';
 import { RecordObjectUseCase } from './studies/record-object.use-case';
 import { BullStudyQueue } from './studies/study-queue';
 import { StudiesController } from './studies/studies.controller';
@@ -37,6 +39,8 @@ export class IngestModule {
         { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
         { provide: STUDY_QUEUE, inject: [getFlowProducerToken(FLOWS)], useFactory: (f: FlowProducer) => new BullStudyQueue(f) },
         RecordObjectUseCase,
+        ReadyFolderUseCase,
+        { provide: MODEL_PINNING, useClass: RegistryModelPinning },
         SubmitStudyUseCase,
         SubmitKeysUseCase,
         GetStudyUseCase,

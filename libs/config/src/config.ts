@@ -47,6 +47,9 @@ export interface AppConfig {
     channel: string;
     /** Where workers keep verified copies of the versions they load. */
     cacheDir: string;
+    /** How often workers and ingest re-read the channels, in case a pub/sub notice was lost; 0:
+     * never. */
+    channelPollMs: number;
   };
   webhooks: {
     /** Receives events for studies that no entry of `endpoints` covers by bucket and prefix. */
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       name: e.MODEL_NAME,
       channel: e.MODEL_CHANNEL,
       cacheDir: resolve(e.MODEL_CACHE_DIR ?? defaultModelCacheDir()),
+      channelPollMs: e.MODEL_CHANNEL_POLL_MS,
     },
     webhooks: {
       defaultUrl: e.WEBHOOK_URL,

@@ -34,6 +34,7 @@ export const EnvSchema = z.object({
   MODEL_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"').default('pneumoscreen-pneumonia'),
   MODEL_CHANNEL: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"').default('production'),
   MODEL_CACHE_DIR: z.string().min(1).optional(),
+  MODEL_CHANNEL_POLL_MS: int(0, 86_400_000).default(30_000),
   WORKER_POOLS: list.pipe(z.array(z.enum(['classify', 'finalise', 'webhook'])).min(1)).default('classify,finalise,webhook'),
   WORKER_MAX_BATCH: int(1, 1024).default(32),
   WORKER_MAX_WAIT_MS: int(0, 60_000).default(50),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StudyId } from './ids';
+import { ModelVersionId } from './registry';
 
 export const ImageJobData = z.object({
   studyId: StudyId,
@@ -7,6 +8,9 @@ export const ImageJobData = z.object({
   key: z.string().min(1),
   etag: z.string().min(1),
   versionId: z.string().min(1).optional(),
+  /** The registry version that must classify this image, pinned with its study when queued; absent
+   * when ingest has no registry, and the worker then uses its own model. */
+  modelVersion: ModelVersionId.optional(),
 });
 export type ImageJobData = z.infer<typeof ImageJobData>;
 
@@ -17,6 +21,8 @@ export const StudyJobData = z.object({
   callbackUrl: z.string().url().optional(),
   externalRef: z.string().max(128).optional(),
   submittedAt: z.string().datetime(),
+  /** The version every image of the study is pinned to (see ImageJobData.modelVersion). */
+  modelVersion: ModelVersionId.optional(),
 });
 export type StudyJobData = z.infer<typeof StudyJobData>;
 

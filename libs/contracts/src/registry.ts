@@ -65,3 +65,13 @@ export const ModelRegistryListing = z.object({
   versions: z.array(ModelVersionSummary),
 });
 export type ModelRegistryListing = z.infer<typeof ModelRegistryListing>;
+
+/** The Redis pub/sub message that tells workers and ingest a channel changed. It is only a hint to
+ * re-read the channel objects, which stay the truth: a lost message costs one polling interval. */
+export const ChannelChangeNotice = z.object({ model: ModelName, channel: ChannelName, version: ModelVersionId });
+export type ChannelChangeNotice = z.infer<typeof ChannelChangeNotice>;
+
+/** The pub/sub channel for ChannelChangeNotice, per deployment (REDIS_PREFIX). */
+export function channelNoticeTopic(redisPrefix: string): string {
+  return `${redisPrefix}:model-channels`;
+}

@@ -2,3 +2,4 @@ export { createRedisConnection, checkEvictionPolicy, type ConnectionRole } from 
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
 export { imageJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';
+export { publishChannelNotice, subscribeChannelNotices } from './channel-notices';

@@ -3,3 +3,4 @@ export * from './redis-server';
 export * from './spawn-app';
 export * from './paths';
 export * from './s3-server';
+export * from './model-release';

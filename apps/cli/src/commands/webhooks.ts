@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
-import { createRedisConnection } from '@pneumoscreen/queue';
 import { RedisEndpointStatus, listDeadLetters, parseSince, replayDeadLetters, type DeadLetter, type ReplaySelection } from '@pneumoscreen/webhooks';
+import { connectRedis } from './redis-connection';
 
 const USAGE = `usage:
   pneumoscreen webhooks failed [--json]       the dead-letter list, with every attempt of every message
@@ -41,17 +41,7 @@ export async function runWebhooksCommand(argv: string[], io: WebhooksCommandIo):
     return 2;
   }
   const { url, prefix } = io.config().redis;
-  const connection = createRedisConnection(url, 'producer', { lazyConnect: true, retryStrategy: () => null });
-  // ioredis rejects connect() with a bare "Connection is closed"; the cause arrives as an event.
-  let cause: Error | undefined;
-  connection.on('error', (e: Error) => (cause ??= e));
-  try {
-    await connection.connect();
-  } catch (e) {
-    // The URL may carry a password: name the host only.
-    const { hostname, port } = new URL(url);
-    throw new Error(`cannot reach Redis at ${hostname}:${port || 6379}: ${(cause ?? (e as Error)).message}`);
-  }
+  const connection = await connectRedis(url);
   const queue = new Queue(QueueName.webhook, { connection, prefix });
   try {
     return await run({ queue, endpoints: new RedisEndpointStatus(connection, prefix), io });

@@ -4,12 +4,13 @@ import type { ImageJobData, ImageResult } from '@pneumoscreen/contracts';
 import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, OBJECT_STORE } from '../tokens';
+import type { LoadedModel } from './loaded-model';
 import { ModelRuntime } from './model-runtime';
 
 /**
- * Downloads, decodes and classifies one image. An image that cannot be judged (gone, too large,
- * not an image) yields a per-image error and the study goes on; anything else (S3 or model
- * trouble) throws so BullMQ retries the job.
+ * Downloads, decodes and classifies one image with the version its study is pinned to. An image
+ * that cannot be judged (gone, too large, not an image) yields a per-image error and the study
+ * goes on; anything else (S3 or model trouble) throws so BullMQ retries the job.
  */
 @Injectable()
 export class ClassifyImageUseCase {
@@ -20,8 +21,12 @@ export class ClassifyImageUseCase {
   ) {}
 
   async execute(job: ImageJobData): Promise<ImageResult> {
-    const manifest = await this.model.manifest();
-    const base = { key: job.key, etag: job.etag, modelVersion: manifest.version, engine: await this.model.engineName() };
+    return this.model.withModel(job.modelVersion, (model) => this.classify(job, model));
+  }
+
+  private async classify(job: ImageJobData, model: LoadedModel): Promise<ImageResult> {
+    const { manifest } = model;
+    const base = { key: job.key, etag: job.etag, modelVersion: manifest.version, engine: model.engine.name };
     const t0 = performance.now();
     let bytes: Buffer;
     try {
@@ -39,7 +44,8 @@ export class ClassifyImageUseCase {
       throw e;
     }
     const t2 = performance.now();
-    const p = await this.model.predict(input);
+    const p = await model.predict(input);
+    // Each version's own threshold: versions differ in calibration as much as in weights.
     return {
       ...base,
       probability: p.probability,

@@ -1,54 +1,114 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@pneumoscreen/config';
-import { ModelRegistry, readManifest, resolveModelDir } from '@pneumoscreen/model';
+import { ModelRegistry } from '@pneumoscreen/model';
+import { createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, S3Server, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { ClassifyImageUseCase } from './classify-image.use-case';
 import { ModelRuntime } from './model-runtime';
 
 const bucket = 'worker-models';
+const name = 'pneumoscreen-pneumonia';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let server: S3Server;
 let store: S3ObjectStore;
+let registry: ModelRegistry;
+type Release = Awaited<ReturnType<typeof copyRelease>>;
+let a: Release;
+let b: Release;
+let c: Release;
 
 before(async () => {
   server = await startS3Server({ buckets: [bucket] });
   store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  registry = new ModelRegistry({ store, bucket, prefix: 'models/', name });
+  a = await copyRelease();
+  // Same weights, and a threshold every image passes: the decision on a normal image shows whose
+  // threshold was used.
+  b = await copyRelease({ version: `${a.version}-b`, threshold: 0 });
+  c = await copyRelease({ version: `${a.version}-c` });
+  for (const v of [a, b, c]) await registry.publish(v.dir);
+  const normal = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
+  for (let i = 0; i < 3; i++) await store.putObject(bucket, `incoming/s/${i}.jpeg`, normal, 'image/jpeg');
 });
 after(async () => {
   store?.destroy();
   await server?.stop();
 });
 
-test('with MODEL_REGISTRY the worker serves the version its channel points at, from a verified cache', async () => {
-  const releases = path.join(repoRoot(), 'models/releases');
-  const { version } = await readManifest(await resolveModelDir(releases));
-  const registry = new ModelRegistry({ store, bucket, prefix: 'models/', name: 'pneumoscreen-pneumonia' });
-  await registry.publish(releases);
-  await registry.setChannel('canary', version);
-
+async function runtimeFor(env: Record<string, string>) {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'worker-cache-'));
   const config = loadConfig({
     S3_ENDPOINT: server.endpoint,
+    REDIS_URL,
+    REDIS_PREFIX: `psruntime-${randomBytes(4).toString('hex')}`,
     MODEL_REGISTRY: `s3://${bucket}/models`,
-    MODEL_CHANNEL: 'canary',
     MODEL_CACHE_DIR: cacheDir,
     // Proves the registry, not the folder, is what the worker loads.
     MODEL_DIR: path.join(cacheDir, 'no-such-folder'),
+    ...env,
   });
   const runtime = new ModelRuntime(config, store);
   runtime.onModuleInit();
+  return { runtime, config, cacheDir, classify: new ClassifyImageUseCase(config, store, runtime) };
+}
+
+test('with MODEL_REGISTRY the worker serves the version its channel points at, from a verified cache', async () => {
+  await registry.setChannel('canary', a.version);
+  const { runtime, cacheDir, classify } = await runtimeFor({ MODEL_CHANNEL: 'canary' });
   try {
-    const manifest = await runtime.manifest();
-    assert.equal(manifest.version, version);
-    const [w, h] = manifest.preprocessing.inputSize;
-    const { probability, batchSize } = await runtime.predict(new Float32Array(w * h * 3));
-    assert.ok(probability >= 0 && probability <= 1, `probability ${probability}`);
-    assert.equal(batchSize, 1);
-    assert.deepEqual(await readdir(path.join(cacheDir, 'pneumoscreen-pneumonia')), [version]);
+    const result = await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: 'e' });
+    assert.equal(result.modelVersion, a.version);
+    assert.ok(result.probability! >= 0 && result.probability! <= 1, `probability ${result.probability}`);
+    assert.equal(runtime.servedVersion, a.version);
+    assert.deepEqual(await readdir(path.join(cacheDir, name)), [a.version]);
   } finally {
+    await runtime.onModuleDestroy();
+  }
+});
+
+test('a worker holds two versions, classifies pinned images with each in batches of one version, and keeps at most two', async () => {
+  await registry.setChannel('production', a.version);
+  const { runtime, classify } = await runtimeFor({ WORKER_MAX_BATCH: '8', WORKER_MAX_WAIT_MS: '300', MODEL_CHANNEL_POLL_MS: '0' });
+  try {
+    const job = (i: number, modelVersion?: string) => ({ studyId: 's', bucket, key: `incoming/s/${i}.jpeg`, etag: 'e', modelVersion });
+    const results = await Promise.all([0, 1, 2].flatMap((i) => [classify.execute(job(i, b.version)), classify.execute(job(i))]));
+    const [ofB, ofA] = [results.filter((_, i) => i % 2 === 0), results.filter((_, i) => i % 2 === 1)];
+    for (const r of ofA) assert.deepEqual([r.modelVersion, r.decision, r.timing!.batchSize], [a.version, 'NORMAL', 3]);
+    for (const r of ofB) assert.deepEqual([r.modelVersion, r.decision, r.timing!.batchSize], [b.version, 'PNEUMONIA', 3]);
+    assert.equal(ofA[0]!.probability, ofB[0]!.probability, 'the same weights give the same probability');
+    assert.deepEqual(new Set(runtime.loadedVersions), new Set([a.version, b.version]));
+
+    // A third version pushes out the least recently used one that is not served.
+    assert.equal((await classify.execute(job(0, c.version))).modelVersion, c.version);
+    assert.deepEqual(runtime.loadedVersions, [c.version, a.version]);
+  } finally {
+    await runtime.onModuleDestroy();
+  }
+});
+
+test('a pub/sub notice makes the worker load the new production beside the old one and serve it', async () => {
+  await registry.setChannel('production', a.version);
+  // No polling: only the notice can tell the worker.
+  const { runtime, config, classify } = await runtimeFor({ MODEL_CHANNEL_POLL_MS: '0' });
+  const publisher = createRedisConnection(REDIS_URL, 'producer', { lazyConnect: true });
+  await publisher.connect();
+  try {
+    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: 'e' })).modelVersion, a.version);
+    await registry.setChannel('production', b.version);
+    assert.equal(await publishChannelNotice(publisher, config.redis.prefix, { model: name, channel: 'production', version: b.version }), 1);
+    const deadline = Date.now() + 60_000;
+    while (runtime.servedVersion !== b.version && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(runtime.servedVersion, b.version);
+    assert.deepEqual(new Set(runtime.loadedVersions), new Set([a.version, b.version]));
+    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/1.jpeg', etag: 'e' })).modelVersion, b.version);
+  } finally {
+    await publisher.quit();
     await runtime.onModuleDestroy();
   }
 });

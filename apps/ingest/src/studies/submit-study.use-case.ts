@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, STUDY_QUEUE, STUDY_REPOSITORY } from '../tokens';
+import { MODEL_PINNING, type ModelPinning } from './model-pinning';
 import type { StudyQueue } from './study-queue';
 
 /** Queues a collected study exactly once, whichever trigger (manifest, quiet period, API) fires. */
@@ -12,6 +13,7 @@ export class SubmitStudyUseCase {
     @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
     @Inject(STUDY_QUEUE) private readonly queue: StudyQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(MODEL_PINNING) private readonly pinning?: ModelPinning,
   ) {}
 
   async execute(studyId: string): Promise<boolean> {
@@ -22,10 +24,12 @@ export class SubmitStudyUseCase {
       const objects = await this.studies.objects(studyId);
       if (!study) throw new Error(`study ${studyId} vanished from Redis while being queued`);
       if (objects.length === 0) {
-        this.log.warn(`study ${studyId}: manifest.json arrived before any image; waiting for images (upload the manifest last)`);
+        this.log.warn(`study ${studyId} has no objects yet; it stays collecting`);
         await this.studies.releaseSubmission(studyId, this.clock.now());
         return false;
       }
+      // Chosen once for the whole study, so no channel change can split it between versions.
+      const modelVersion = await this.pinning?.versionFor(studyId);
       await this.queue.enqueue(
         {
           studyId,
@@ -34,10 +38,11 @@ export class SubmitStudyUseCase {
           callbackUrl: study.callbackUrl,
           externalRef: study.externalRef,
           submittedAt: at.toISOString(),
+          modelVersion,
         },
-        objects.map((o) => ({ studyId, bucket: study.bucket, key: o.key, etag: o.etag, versionId: o.versionId })),
+        objects.map((o) => ({ studyId, bucket: study.bucket, key: o.key, etag: o.etag, versionId: o.versionId, modelVersion })),
       );
-      this.log.log(`study ${studyId} queued with ${objects.length} image(s)`);
+      this.log.log(`study ${studyId} queued with ${objects.length} image(s)${modelVersion ? ` for model ${modelVersion}` : ''}`);
       return true;
     } catch (e) {
       // Hand the claim back so the next sweep tries again instead of losing the study.
