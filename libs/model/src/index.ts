@@ -1,9 +1,33 @@
 export type { ModelEngine } from './engine/engine';
 export { TfjsWasmEngine } from './engine/tfjs-wasm-engine';
 export { pneumoniaProbabilities } from './engine/output';
+export { OnnxEngine, type OnnxEngineOptions } from './engine/onnx-engine';
+export { TfjsNodeEngine, type TfjsNodeVariant } from './engine/tfjs-node-engine';
+export { loadEngine, ENGINE_CHOICES, type EngineChoice, type EngineOptions } from './engine/select-engine';
+export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
+export { exportOnnx, convertModelDir, tfjsToOnnx, ONNX_FILE } from './onnx/export';
 export { loadModelVersion, resolveModelDir, readManifest, MANIFEST_FILE, CURRENT_FILE } from './registry/load';
+export { ModelRegistry, VersionExistsError, type ModelRegistryOptions } from './registry/model-registry';
+export { openModelRegistry, type RegistryLocation } from './registry/open';
 export { directoryLoader, directorySaver } from './tfjs/directory-io';
 export { initWasmBackend } from './tfjs/backend';
+export { initWasmTrainingBackend, registerWasmTrainingKernels } from './tfjs/wasm-training-kernels';
+export {
+  ARCHITECTURES,
+  DEFAULT_INPUT_SIZE,
+  architectureByName,
+  buildBackbone,
+  preprocessingFor,
+  type Architecture,
+  type ArchitectureName,
+} from './architectures/backbone';
+export { buildClassifier, headLayers, trainableFrom, type HeadOptions } from './architectures/classifier';
+export { buildVgg16 } from './architectures/vgg16';
+export { buildMobilenetV1 } from './architectures/mobilenet-v1';
+export { importBaseModel, BASE_MODEL_FILE, type BaseModelInfo, type ImportOptions } from './keras-import/import';
+export { assignWeights, WeightImportError, type AssignReport } from './keras-import/assign';
+export { readKerasH5 } from './keras-import/keras-h5';
+export { readTfjsWeights, type WeightSource, type SourceLayer, type SourceWeight, type SourceFormat } from './keras-import/weight-source';
 export {
   accuracy,
   binaryMetrics,
@@ -16,7 +40,10 @@ export {
   type Confusion,
   type RocPoint,
 } from './metrics/binary';
-export { trainModel, type TrainOptions, type TrainProgress, type TrainResult } from './training/train';
+export { trainModel, type TrainOptions, type TrainProgress, type TrainResult, type TrainStage } from './training/train';
+export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
 export { BACKBONES, type Backbone } from './training/backbones';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './training/dataset';
 export { patientId, patientSplit, groupImages } from './training/split';
+export { ChannelWatcher, type ChannelSnapshot, type ChannelWatcherOptions } from './registry/channel-watcher';
+export { canaryPosition, liveCanary, versionForStudy, type ServingChannels } from './registry/routing';

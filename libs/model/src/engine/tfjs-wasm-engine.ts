@@ -11,11 +11,7 @@ export class TfjsWasmEngine implements ModelEngine {
   /** Loads `<modelDir>/<modelFile>`; rejects models whose input is not `[inputSize..., 3]`. */
   static async load(modelDir: string, modelFile: string, inputSize: readonly [number, number]): Promise<TfjsWasmEngine> {
     const worker = await TfjsWorkerClient.start({ modelDir, modelFile });
-    const [h, w, c] = worker.inputShape;
-    if (h !== inputSize[0] || w !== inputSize[1] || c !== 3) {
-      await worker.close();
-      throw new Error(`model input is ${h}x${w}x${c} but the manifest says ${inputSize[0]}x${inputSize[1]}x3`);
-    }
+    await worker.expectInputSize(inputSize);
     return new TfjsWasmEngine(worker);
   }
 

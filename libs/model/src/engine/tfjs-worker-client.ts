@@ -1,80 +1,16 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { TfjsWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+import { ModelWorkerClient } from './worker-client';
+import type { TfjsWorkerInit } from './worker-protocol';
 
-interface Pending {
-  resolve: (output: Float32Array) => void;
-  reject: (err: Error) => void;
-}
+/** A worker thread running a TF.js layers model (see tfjs-worker.ts). */
+export type TfjsWorkerClient = ModelWorkerClient;
 
-/** Main-thread handle on one TF.js WASM worker thread holding one model. Requests are answered in
- * order; several may be in flight. */
-export class TfjsWorkerClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private failure: Error | undefined;
-
-  private constructor(
-    private readonly worker: Worker,
-    /** [height, width, channels] of one input image. */
-    readonly inputShape: [number, number, number],
-    /** Values the model outputs per image. */
-    readonly outputWidth: number,
-  ) {
-    worker.on('message', (msg: WorkerResponse) => this.settle(msg));
-    worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => this.failAll(new Error(`TF.js worker exited (code ${code})`)));
-  }
-
-  static async start(init: TfjsWorkerInit): Promise<TfjsWorkerClient> {
-    const worker = new Worker(path.join(__dirname, 'tfjs-worker.js'), { workerData: init });
-    const listeners: { message?: (m: WorkerReady) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
+export const TfjsWorkerClient = {
+  async start(init: TfjsWorkerInit): Promise<ModelWorkerClient> {
     try {
-      const ready = await new Promise<WorkerReady>((resolve, reject) => {
-        listeners.message = resolve;
-        listeners.error = reject;
-        listeners.exit = (code) => reject(new Error(`TF.js worker exited during start-up (code ${code})`));
-        worker.once('message', listeners.message).once('error', listeners.error).once('exit', listeners.exit);
-      });
-      if (ready.kind === 'failed') throw new Error(`cannot load model from ${init.modelDir}: ${ready.error}`);
-      // Only our own listeners: Worker keeps internal ones that (un)ref its message port.
-      worker.off('error', listeners.error!).off('exit', listeners.exit!);
-      return new TfjsWorkerClient(worker, ready.inputShape, ready.outputWidth);
+      return await ModelWorkerClient.start(path.join(__dirname, 'tfjs-worker.js'), 'TF.js', init);
     } catch (err) {
-      await worker.terminate();
-      throw err;
+      throw new Error(`cannot load model from ${init.modelDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-
-  /** Runs the model on `batchSize` NHWC images. `input`'s buffer is transferred to the worker
-   * (no copy), so the caller must not use it afterwards. */
-  run(input: Float32Array, batchSize: number): Promise<Float32Array> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const request: WorkerRequest = { kind: 'run', id, input: owned, batchSize };
-      this.worker.postMessage(request, [owned.buffer as ArrayBuffer]);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.failAll(new Error('TF.js worker closed'));
-    await this.worker.terminate();
-  }
-
-  private settle(msg: WorkerResponse): void {
-    const waiter = this.pending.get(msg.id);
-    if (!waiter) return;
-    this.pending.delete(msg.id);
-    if (msg.kind === 'result') waiter.resolve(msg.output);
-    else waiter.reject(new Error(`model run failed: ${msg.error}`));
-  }
-
-  private failAll(err: Error): void {
-    this.failure ??= err;
-    for (const waiter of this.pending.values()) waiter.reject(err);
-    this.pending.clear();
-  }
-}
+  },
+};

@@ -1,17 +1,19 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { initWasmBackend } from '../tfjs/backend';
 import { directoryLoader } from '../tfjs/directory-io';
+import { initTfjsBackend } from './tfjs-backends';
 import type { TfjsWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 /** Runs inside a worker thread so that model calls, which block for tens of milliseconds per
- * image, never stall the event loop of the process serving queues and HTTP. */
+ * image, never stall the event loop of the process serving queues and HTTP. Native tfjs-node
+ * blocks the same way, so it runs here too. */
 async function start(init: TfjsWorkerInit): Promise<void> {
   const port = parentPort!;
   let tf: typeof tfTypes;
   let model: tfTypes.LayersModel;
+  let device: string;
   try {
-    tf = await initWasmBackend();
+    ({ tf, device } = await initTfjsBackend(init.backend ?? 'wasm'));
     model = await buildModel(tf, init);
   } catch (err) {
     port.postMessage({ kind: 'failed', error: messageOf(err) } satisfies WorkerReady);
@@ -23,7 +25,7 @@ async function start(init: TfjsWorkerInit): Promise<void> {
     port.postMessage({ kind: 'failed', error: `model input shape ${JSON.stringify(model.inputs[0]!.shape)} is not [batch, h, w, c]` } satisfies WorkerReady);
     return;
   }
-  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth } satisfies WorkerReady);
+  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device } satisfies WorkerReady);
 
   port.on('message', (msg: WorkerRequest) => {
     let response: WorkerResponse;

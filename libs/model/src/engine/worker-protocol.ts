@@ -1,4 +1,7 @@
-/** Messages between the main thread and a TF.js worker (see tfjs-worker.ts). */
+/** Messages between the main thread and a model worker (tfjs-worker.ts, onnx-worker.ts). */
+
+/** Where TF.js runs: the WASM backend, or tfjs-node's native TensorFlow (CPU or CUDA build). */
+export type TfjsBackend = 'wasm' | 'tfjs-node' | 'tfjs-node-gpu';
 
 export interface TfjsWorkerInit {
   modelDir: string;
@@ -6,10 +9,20 @@ export interface TfjsWorkerInit {
   /** When set, the worker outputs the global average of this layer's activations instead of the
    * model's own output: the frozen-backbone features used for training a head. */
   featureLayer?: string;
+  /** `wasm` when absent. */
+  backend?: TfjsBackend;
+}
+
+export interface OnnxWorkerInit {
+  /** ONNX model bytes or the path of a .onnx file. */
+  model: Uint8Array | string;
+  executionProvider: 'cpu' | 'cuda';
+  /** ONNX Runtime's intra-op thread count; 0 lets it use one per physical core. */
+  intraOpThreads: number;
 }
 
 export type WorkerReady =
-  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number }
+  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string }
   | { kind: 'failed'; error: string };
 
 export type WorkerRequest =

@@ -1,0 +1,52 @@
+import * as path from 'node:path';
+import type { ModelEngine } from './engine';
+import { nvidiaGpuVisible } from './gpu';
+import { pneumoniaProbabilities } from './output';
+import { ModelWorkerClient } from './worker-client';
+import type { OnnxWorkerInit } from './worker-protocol';
+
+export interface OnnxEngineOptions {
+  /** `auto` (default): CUDA when an NVIDIA GPU is visible and ONNX Runtime's CUDA provider
+   * loads, else CPU. */
+  executionProvider?: 'auto' | 'cpu' | 'cuda';
+  /** Intra-op threads; 0 (default) lets ONNX Runtime use one per physical core. */
+  intraOpThreads?: number;
+}
+
+/** Runs an ONNX classifier (NHWC float input, as `exportOnnx` writes) with onnxruntime-node in a
+ * worker thread. Named `onnxruntime-cpu` or `onnxruntime-cuda` after the provider it got. */
+export class OnnxEngine implements ModelEngine {
+  private constructor(
+    readonly name: string,
+    private readonly worker: ModelWorkerClient,
+  ) {}
+
+  /** `model`: ONNX bytes or a .onnx file. Rejects models whose input is not `[inputSize..., 3]`. */
+  static async load(model: Uint8Array | string, inputSize: readonly [number, number], opts: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+    const wanted = opts.executionProvider ?? 'auto';
+    const providers: Array<OnnxWorkerInit['executionProvider']> = wanted === 'auto' ? (nvidiaGpuVisible() ? ['cuda', 'cpu'] : ['cpu']) : [wanted];
+    const errors: string[] = [];
+    for (const executionProvider of providers) {
+      const init: OnnxWorkerInit = { model, executionProvider, intraOpThreads: opts.intraOpThreads ?? 0 };
+      let worker: ModelWorkerClient;
+      try {
+        worker = await ModelWorkerClient.start(path.join(__dirname, 'onnx-worker.js'), 'ONNX Runtime', init);
+      } catch (err) {
+        // The CUDA provider is a separate download onnxruntime-node's installer may have skipped.
+        errors.push(err instanceof Error ? err.message : String(err));
+        continue;
+      }
+      await worker.expectInputSize(inputSize);
+      return new OnnxEngine(`onnxruntime-${executionProvider}`, worker);
+    }
+    throw new Error(`cannot start ONNX Runtime: ${errors.join('; ')}`);
+  }
+
+  async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
+    return pneumoniaProbabilities(await this.worker.run(input, batchSize), this.worker.outputWidth, batchSize);
+  }
+
+  dispose(): Promise<void> {
+    return this.worker.close();
+  }
+}

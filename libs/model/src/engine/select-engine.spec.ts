@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ModelManifest } from '@pneumoscreen/contracts';
+import { convertModelDir, ONNX_FILE } from '../onnx/export';
+import { initWasmBackend } from '../tfjs/backend';
+import { directorySaver } from '../tfjs/directory-io';
+import { loadEngine, type EngineChoice } from './select-engine';
+import { tfjsNodeInstalled } from './tfjs-backends';
+
+const manifest = ModelManifest.parse({
+  name: 'test',
+  version: 'v1',
+  architecture: 'mobilenet_v1_0.75',
+  format: 'tfjs-layers',
+  preprocessing: { mode: 'mobilenet', inputSize: [4, 4], channels: 3 },
+  classes: ['NORMAL', 'PNEUMONIA'],
+  threshold: 0.5,
+  codeVersion: 'test',
+  createdAt: new Date(0).toISOString(),
+});
+
+/** A 4x4 model whose single sigmoid output is sigmoid(bias) for an all-zero image. */
+async function versionDir(bias: number, extra: 'upsampling' | 'none' = 'none'): Promise<string> {
+  const tf = await initWasmBackend();
+  const layers = [
+    ...(extra === 'upsampling' ? [tf.layers.upSampling2d({ inputShape: [4, 4, 3] }), tf.layers.globalAveragePooling2d({})] : [tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] })]),
+    tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+  ];
+  const model = tf.sequential({ layers });
+  model.layers[layers.length - 1]!.setWeights([tf.ones([3, 1]), tf.tensor1d([bias])]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'select-engine-'));
+  await model.save(directorySaver(dir));
+  return dir;
+}
+
+async function scoreOfBlack(dir: string, engine: EngineChoice): Promise<{ name: string; p: number }> {
+  const e = await loadEngine(dir, manifest, { engine });
+  try {
+    return { name: e.name, p: (await e.predict(new Float32Array(48), 1))[0]! };
+  } finally {
+    await e.dispose();
+  }
+}
+
+test('auto takes ONNX Runtime, exported on the fly, when no tfjs-node package is installed', { skip: (tfjsNodeInstalled('tfjs-node') || tfjsNodeInstalled('tfjs-node-gpu')) && 'tfjs-node is installed here' }, async () => {
+  const skipped: string[] = [];
+  const engine = await loadEngine(await versionDir(1), manifest, { onSkip: (name, reason) => skipped.push(`${name}: ${reason}`) });
+  try {
+    assert.match(engine.name, /^onnxruntime-(cpu|cuda)$/);
+    assert.ok(Math.abs((await engine.predict(new Float32Array(48), 1))[0]! - 1 / (1 + Math.exp(-1))) < 1e-6);
+  } finally {
+    await engine.dispose();
+  }
+  assert.deepEqual(skipped, ['tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed', 'tfjs-node: @tensorflow/tfjs-node is not installed']);
+});
+
+test('a named engine that cannot start fails instead of falling back', { skip: tfjsNodeInstalled('tfjs-node') && 'tfjs-node is installed here' }, async () => {
+  await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'tfjs-node' }), /@tensorflow\/tfjs-node is not installed/);
+});
+
+test('a model ONNX cannot express falls back to TF.js WASM under auto, and names the layer', async () => {
+  const dir = await versionDir(0, 'upsampling');
+  const skipped = new Map<string, string>();
+  const engine = await loadEngine(dir, manifest, { onSkip: (name, reason) => skipped.set(name, reason) });
+  await engine.dispose();
+  assert.equal(engine.name, 'tfjs-wasm');
+  assert.match(skipped.get('onnxruntime') ?? '', /\(UpSampling2D\) cannot be exported/);
+  await assert.rejects(loadEngine(dir, manifest, { engine: 'onnxruntime' }), /UpSampling2D/);
+});
+
+test('a published model.onnx is what ONNX Runtime runs; TF.js runs model.json', async () => {
+  const dir = await versionDir(0);
+  // Plant a model.onnx with another bias: the engines must then disagree in a known way.
+  await writeFile(path.join(dir, ONNX_FILE), await convertModelDir(await versionDir(2)));
+  const onnx = await scoreOfBlack(dir, 'onnxruntime');
+  const wasm = await scoreOfBlack(dir, 'tfjs-wasm');
+  assert.equal(wasm.name, 'tfjs-wasm');
+  assert.ok(Math.abs(wasm.p - 0.5) < 1e-6, `tfjs-wasm ${wasm.p}`);
+  assert.ok(Math.abs(onnx.p - 1 / (1 + Math.exp(-2))) < 1e-6, `${onnx.name} ${onnx.p}`);
+});
