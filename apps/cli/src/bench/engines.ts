@@ -1,5 +1,19 @@
-import type { ModelEngine } from '@pneumoscreen/model';
-import { round } from './stats';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelManifest } from '@pneumoscreen/contracts';
+import {
+  ENGINE_CHOICES,
+  benchmarkEngine,
+  buildClassifier,
+  buildVgg16,
+  directorySaver,
+  initWasmBackend,
+  loadEngine,
+  preprocessingFor,
+  readManifest,
+} from '@pneumoscreen/model';
 
 export interface EngineResult {
   engine: string;
@@ -9,27 +23,65 @@ export interface EngineResult {
   msPerBatch: number;
 }
 
-/** Raw model throughput: random inputs of the model's size, one warm-up call, then timed calls
- * until `minSeconds` have passed (at least `minCalls`). */
-export async function benchEngine(
-  engine: ModelEngine,
-  backbone: string,
-  inputSize: [number, number],
-  batch: number,
-  opts: { minSeconds: number; minCalls: number },
-): Promise<EngineResult> {
-  const size = inputSize[0] * inputSize[1] * 3;
-  const make = () => Float32Array.from({ length: size * batch }, () => Math.random() * 2 - 1);
-  // predict may take ownership of its input's buffer, so every call gets a fresh array.
-  await engine.predict(make(), batch);
-  let calls = 0;
-  let busy = 0;
-  while (calls < opts.minCalls || busy < opts.minSeconds * 1000) {
-    const x = make();
-    const t = performance.now();
-    await engine.predict(x, batch);
-    busy += performance.now() - t;
-    calls++;
+export interface BenchModel {
+  backbone: string;
+  versionDir: string;
+  manifest: ModelManifest;
+}
+
+/**
+ * VGG16 as Keras defines it plus the project's head, with random weights: ImageNet weights cannot
+ * be had here, and throughput does not depend on the values.
+ */
+export async function randomVgg16Version(like: ModelManifest): Promise<BenchModel & { remove(): Promise<void> }> {
+  await initWasmBackend();
+  const dir = await mkdtemp(join(tmpdir(), 'bench-vgg16-'));
+  const model = buildClassifier(buildVgg16([224, 224]), { seed: 1 });
+  await model.save(directorySaver(dir));
+  model.dispose();
+  tf.disposeVariables();
+  const manifest: ModelManifest = {
+    ...like,
+    version: 'bench-vgg16-random',
+    architecture: 'vgg16',
+    preprocessing: preprocessingFor('vgg16', [224, 224]),
+    metrics: {},
+    parentVersion: null,
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return { backbone: 'vgg16', versionDir: dir, manifest: await readManifest(dir), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Every engine that starts here × the given models × batch sizes; engines that cannot start on
+ * this host are reported, not fatal. */
+export async function benchEngines(
+  models: BenchModel[],
+  batches: number[],
+  iterationsFor: (backbone: string, engine: string, batch: number) => number,
+  say: (l: string) => void,
+): Promise<{ results: EngineResult[]; skipped: Record<string, string> }> {
+  const results: EngineResult[] = [];
+  const skipped: Record<string, string> = {};
+  for (const choice of ENGINE_CHOICES.filter((c) => c !== 'auto')) {
+    for (const m of models) {
+      let engine;
+      try {
+        engine = await loadEngine(m.versionDir, m.manifest, { engine: choice });
+      } catch (e) {
+        skipped[choice] = (e as Error).message.split('\n')[0]!;
+        break;
+      }
+      try {
+        for (const batch of batches) {
+          const r = await benchmarkEngine(engine, batch, iterationsFor(m.backbone, engine.name, batch), m.manifest.preprocessing.inputSize);
+          results.push({ engine: r.engine, backbone: m.backbone, batch, imagesPerSecond: r.imagesPerSecond, msPerBatch: r.msPerBatch.mean });
+          say(`  ${r.engine} ${m.backbone} batch ${batch}: ${r.imagesPerSecond} images/s, ${r.msPerBatch.mean} ms/batch`);
+        }
+      } finally {
+        await engine.dispose();
+      }
+    }
   }
-  return { engine: engine.name, backbone, batch, imagesPerSecond: round((calls * batch) / (busy / 1000)), msPerBatch: round(busy / calls, 1) };
+  for (const [engine, why] of Object.entries(skipped)) say(`  ${engine}: not available here (${why})`);
+  return { results, skipped };
 }

@@ -3,19 +3,20 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
-import { loadModelVersion, resolveModelDir } from '@pneumoscreen/model';
+import { readManifest, resolveModelDir } from '@pneumoscreen/model';
 import { benchDecode } from '../bench/decode';
 import { benchEndToEnd, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
-import { benchEngine, type EngineResult } from '../bench/engines';
+import { benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
 import { round } from '../bench/stats';
 
 const REPO = resolve(__dirname, '../../../..');
 const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
+const TRAIN_224 = resolve(REPO, '../shared/data/kermany224-train');
 
 /**
- * `pneumoscreen bench [--json] [--quick] [--images N] [--data DIR]`: decode throughput, raw model
- * throughput per engine and batch size, and the whole pipeline end to end against the naive
- * baseline. Writes bench/results/<date>.json.
+ * `pneumoscreen bench [--json] [--quick] [--images N]`: decode throughput on original-size X-rays,
+ * raw model throughput per engine, backbone and batch size, and the whole pipeline end to end
+ * (on the 224-px training images) against the naive baseline. Writes bench/results/<date>.json.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,7 +25,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       images: { type: 'string' },
-      data: { type: 'string', default: ORIGINALS },
+      originals: { type: 'string', default: ORIGINALS },
+      data: { type: 'string', default: TRAIN_224 },
     },
   });
   const images = Number(values.images ?? (values.quick ? 200 : 1000));
@@ -34,23 +36,29 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const versionDir = await resolveModelDir(config.worker.modelDir);
 
   say('decode + preprocess (original-size X-rays)');
-  const { manifest, engine } = await loadModelVersion(versionDir);
-  const decode = await benchDecode(values.data, manifest.preprocessing, values.quick ? 60 : 320);
+  const manifest = await readManifest(versionDir);
+  const decode = await benchDecode(values.originals, manifest.preprocessing, values.quick ? 60 : 320);
   say(`  ${decode.imagesPerSecond} images/s at ${decode.megapixelsPerImage} MP`);
 
-  say('inference');
-  const engines: EngineResult[] = [];
+  say('inference (random inputs; VGG16 with random weights)');
+  const vgg = await randomVgg16Version(manifest);
+  let engines: EngineResult[];
+  let skippedEngines: Record<string, string>;
   try {
-    for (const batch of [1, 8, 32]) {
-      const r = await benchEngine(engine, manifest.architecture, manifest.preprocessing.inputSize, batch, { minSeconds: values.quick ? 2 : 6, minCalls: 2 });
-      engines.push(r);
-      say(`  ${r.engine} ${r.backbone} batch ${r.batch}: ${r.imagesPerSecond} images/s, ${r.msPerBatch} ms/batch`);
-    }
+    // VGG16 on tfjs-wasm runs at about one image a second: one timed call per size is plenty.
+    const iterations = (backbone: string, engine: string, batch: number) =>
+      backbone === 'vgg16' && engine === 'tfjs-wasm' ? 1 : Math.max(2, Math.ceil((values.quick ? 32 : 128) / batch));
+    ({ results: engines, skipped: skippedEngines } = await benchEngines(
+      [{ backbone: 'mobilenet', versionDir, manifest }, vgg],
+      [1, 8, 32],
+      iterations,
+      say,
+    ));
   } finally {
-    await engine.dispose();
+    await vgg.remove();
   }
 
-  say(`end to end (${images} images, studies of 4; S3 server, Redis, ingest and workers as processes)`);
+  say(`end to end (${images} images from ${values.data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
   const cases: EndToEndCase[] = [
     { label: 'pipeline, 1 worker', workers: 1, batching: true, overrides: {} },
     { label: 'pipeline, 2 workers', workers: 2, batching: true, overrides: {} },
@@ -68,6 +76,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     model: manifest.version,
     decode,
     engines,
+    skippedEngines,
     endToEnd,
     speedupVsBaseline: round(best / byLabel('naive baseline')),
     speedupVsBatchingOff: round(byLabel('pipeline, 1 worker') / byLabel('batching off, 1 worker')),
