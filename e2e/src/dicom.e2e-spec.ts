@@ -7,23 +7,10 @@ import { parseDicom } from 'dicom-parser';
 import { Redis } from 'ioredis';
 import { PATIENT, writeDicom, xray } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
 import { StudyWebhookEvent, type StudyResult } from '@pneumoscreen/contracts';
-import { S3ObjectStore } from '@pneumoscreen/storage';
-import {
-  S3RVER_CREDENTIALS,
-  repoRoot,
-  spawnApp,
-  startS3Server,
-  startWebhookReceiver,
-  type S3Server,
-  type SpawnedApp,
-  type WebhookReceiver,
-} from '@pneumoscreen/testing';
+import { repoRoot } from '@pneumoscreen/testing';
+import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUCKET = 'hospital-d';
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-const EVENTS_TOKEN = randomBytes(16).toString('hex');
-const API_KEY = randomBytes(16).toString('hex');
 const fixtures = join(repoRoot(), 'libs/imaging/fixtures/dicom');
 const PATIENT_TAGS = { x00100010: 'PatientName', x00100020: 'PatientID', x00100030: 'PatientBirthDate' };
 
@@ -54,50 +41,16 @@ const studyIdOf = (uid: string) => createHash('sha256').update(uid).digest('hex'
  * joined, the wrapped JPEG scored as its original, a non-chest file refused, no patient data out.
  */
 describe('pipeline: DICOM studies', () => {
-  let s3: S3Server;
-  let store: S3ObjectStore;
-  let receiver: WebhookReceiver;
-  let ingest: SpawnedApp;
-  let worker: SpawnedApp;
-  let ingestUrl: string;
+  let stack: E2eStack;
   const prefix = `pse2e-dcm-${randomBytes(4).toString('hex')}`;
 
   before(async () => {
-    s3 = await startS3Server();
-    store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-    await store.ensureBucket(BUCKET);
-    receiver = await startWebhookReceiver({ secret: SECRET });
-    const env = {
-      ...process.env,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BUCKET,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      INGEST_PORT: '0',
-      INGEST_API_KEY: API_KEY,
-      S3_EVENTS_TOKEN: EVENTS_TOKEN,
-      // Events and the manifest drive this test: neither the listing nor the quiet period may.
-      RECONCILE_INTERVAL_MS: '0',
-      STUDY_QUIET_PERIOD_MS: '600000',
-      WEBHOOK_URL: receiver.url,
-      WEBHOOK_SECRET: SECRET,
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WORKER_MAX_BATCH: '8',
-      // Every line either app can print is searched for patient data.
-      LOG_LEVEL: 'verbose',
-    };
-    ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env);
-    worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
-    ingestUrl = (await ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1];
-    await worker.waitForLine(/model .* ready/, 120_000);
+    // Every line either app can print is searched for patient data.
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose' } });
   });
 
   after(async () => {
-    await Promise.all([ingest?.stop(), worker?.stop()]);
-    await receiver?.close();
-    await s3?.stop();
+    await stack?.stop();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
@@ -106,14 +59,9 @@ describe('pipeline: DICOM studies', () => {
 
   /** Uploads and announces an object as AWS would, twice: duplicates must change nothing. */
   async function drop(key: string, body: Buffer | string) {
-    const { etag } = await store.putObject(BUCKET, key, body);
-    const event = { Records: [{ eventName: 'ObjectCreated:Put', eventSource: 'aws:s3', s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: body.length } } }] };
+    const etag = await stack.put(key, body);
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${ingestUrl}/v1/s3-events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${EVENTS_TOKEN}` },
-        body: JSON.stringify(event),
-      });
+      const res = await stack.notify(key, etag);
       assert.equal(res.status, 200, await res.text());
     }
   }
@@ -136,11 +84,11 @@ describe('pipeline: DICOM studies', () => {
     await drop('incoming/ward-a/chest.dcm', companion.body);
     await drop('incoming/ward-a/manifest.json', JSON.stringify({ externalRef: 'ref-ward-a' }));
 
-    await receiver.waitFor((rs) => rs.length >= 3, 180_000);
+    await stack.receiver.waitFor((rs) => rs.length >= 3, 180_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    assert.equal(receiver.requests.length, 3, 'one webhook per study: the folder and two StudyInstanceUIDs');
-    for (const r of receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
-    const results = new Map<string, StudyResult>(receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data).map((d) => [d.studyId, d]));
+    assert.equal(stack.receiver.requests.length, 3, 'one webhook per study: the folder and two StudyInstanceUIDs');
+    for (const r of stack.receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
+    const results = new Map<string, StudyResult>(stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data).map((d) => [d.studyId, d]));
     assert.deepEqual([...results.keys()].sort(), ['ward-a', studyIdOf(kermany.uid), studyIdOf(nhsx.uid)].sort());
     for (const r of results.values()) {
       assert.equal(r.status, 'completed', JSON.stringify(r));
@@ -162,14 +110,14 @@ describe('pipeline: DICOM studies', () => {
     assert.equal(typeof image(withRefusal, 'chest.dcm').probability, 'number', 'the study completed with its other image');
 
     // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs.
-    const texts = receiver.requests.map((r) => JSON.stringify(r.headers) + r.body);
+    const texts = stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body);
     for (const studyId of results.keys()) {
-      texts.push((await store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
-      const view = await fetch(`${ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      texts.push((await stack.store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
+      const view = await fetch(`${stack.ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
       assert.equal(view.status, 200);
       texts.push(await view.text());
     }
-    texts.push(await redisText(prefix), ...ingest.output, ...worker.output);
+    texts.push(await redisText(prefix), ...stack.ingest.output, ...stack.worker.output);
     const everything = texts.join('\n');
     const secrets = [kermany, nhsx, generated, companion].flatMap((f) => [f.uid, ...Object.values(f.patient)]);
     assert.ok(secrets.includes(PATIENT.name) && secrets.includes(PATIENT.birthDate) && secrets.includes(nhsx.patient.PatientName!));

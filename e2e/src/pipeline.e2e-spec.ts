@@ -4,25 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { S3ObjectStore } from '@pneumoscreen/storage';
 import { QueueName, StudyWebhookEvent, type StudyResult } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import {
-  S3RVER_CREDENTIALS,
-  repoRoot,
-  spawnApp,
-  startS3Server,
-  startWebhookReceiver,
-  type S3Server,
-  type SpawnedApp,
-  type WebhookReceiver,
-} from '@pneumoscreen/testing';
+import { repoRoot } from '@pneumoscreen/testing';
+import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUCKET = 'hospital-a';
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-const EVENTS_TOKEN = randomBytes(16).toString('hex');
-const API_KEY = randomBytes(16).toString('hex');
 const samples = join(repoRoot(), 'samples/studies');
 
 /**
@@ -31,83 +18,27 @@ const samples = join(repoRoot(), 'samples/studies');
  * with the reference Standard Webhooks library.
  */
 describe('pipeline: S3 upload to signed webhook', () => {
-  let s3: S3Server;
-  let store: S3ObjectStore;
-  let receiver: WebhookReceiver;
-  let ingest: SpawnedApp;
-  let worker: SpawnedApp;
-  let ingestUrl: string;
+  let stack: E2eStack;
   const prefix = `pse2e-${randomBytes(4).toString('hex')}`;
 
   before(async () => {
-    s3 = await startS3Server();
-    store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-    await store.ensureBucket(BUCKET);
-    receiver = await startWebhookReceiver({ secret: SECRET });
-    const env = {
-      ...process.env,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BUCKET,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      INGEST_PORT: '0',
-      INGEST_API_KEY: API_KEY,
-      S3_EVENTS_TOKEN: EVENTS_TOKEN,
-      // Events drive this test; the listing loop is slowed so it cannot do their work.
-      RECONCILE_INTERVAL_MS: '0',
-      STUDY_QUIET_PERIOD_MS: '60000',
-      WEBHOOK_URL: receiver.url,
-      WEBHOOK_SECRET: SECRET,
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WORKER_MAX_BATCH: '8',
-    };
-    ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env);
-    worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
-    ingestUrl = (await ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1];
-    await worker.waitForLine(/model .* ready/, 120_000);
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8' } });
   });
 
   after(async () => {
-    await Promise.all([ingest?.stop(), worker?.stop()]);
-    await receiver?.close();
-    await s3?.stop();
+    await stack?.stop();
   });
-
-  async function put(key: string, body: Buffer | string): Promise<string> {
-    return (await store.putObject(BUCKET, key, body, key.endsWith('.json') ? 'application/json' : 'image/jpeg')).etag;
-  }
-
-  /** What AWS S3 would POST for one created object (keys URL-encoded, spaces as `+`). */
-  async function notify(key: string, etag: string): Promise<Response> {
-    const event = {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), eTag: etag, size: 1 } },
-        },
-      ],
-    };
-    return fetch(`${ingestUrl}/v1/s3-events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${EVENTS_TOKEN}` },
-      body: JSON.stringify(event),
-    });
-  }
 
   async function dropStudy(studyId: string, files: Array<{ name: string; body: Buffer }>, duplicateEvents = false) {
     for (const f of files) {
       const key = `incoming/${studyId}/${f.name}`;
-      const etag = await put(key, f.body);
-      assert.equal((await notify(key, etag)).status, 200);
-      if (duplicateEvents) assert.equal((await notify(key, etag)).status, 200);
+      const etag = await stack.put(key, f.body);
+      assert.equal((await stack.notify(key, etag)).status, 200);
+      if (duplicateEvents) assert.equal((await stack.notify(key, etag)).status, 200);
     }
     const manifestKey = `incoming/${studyId}/manifest.json`;
-    const etag = await put(manifestKey, JSON.stringify({ externalRef: `ref-${studyId}` }));
-    assert.equal((await notify(manifestKey, etag)).status, 200);
+    const etag = await stack.put(manifestKey, JSON.stringify({ externalRef: `ref-${studyId}` }));
+    assert.equal((await stack.notify(manifestKey, etag)).status, 200);
   }
 
   test('two real studies and a study with a corrupt image come back as verified webhooks', async () => {
@@ -121,13 +52,13 @@ describe('pipeline: S3 upload to signed webhook', () => {
       { name: 'empty.jpeg', body: Buffer.alloc(0) },
     ]);
 
-    await receiver.waitFor((rs) => rs.length >= 3, 180_000);
+    await stack.receiver.waitFor((rs) => rs.length >= 3, 180_000);
     // Any extra (duplicate) delivery would show up within a moment.
     await new Promise((r) => setTimeout(r, 1_000));
-    assert.equal(receiver.requests.length, 3, 'one webhook per study');
-    for (const r of receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
+    assert.equal(stack.receiver.requests.length, 3, 'one webhook per study');
+    for (const r of stack.receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
 
-    const events = receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)));
+    const events = stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)));
     const byId = new Map<string, StudyResult>(events.map((e) => [e.data.studyId, e.data]));
     const n = byId.get('normal-1')!;
     const p = byId.get('pneumonia-1')!;
@@ -155,9 +86,9 @@ describe('pipeline: S3 upload to signed webhook', () => {
     assert.equal(events.find((e) => e.data.studyId === 'mixed-1')!.type, 'study.completed');
 
     // The same result is in the bucket, and the studies API reports it.
-    const stored = JSON.parse((await store.getObject(BUCKET, 'results/pneumonia-1.json', { maxBytes: 1e6 })).body.toString());
+    const stored = JSON.parse((await stack.store.getObject(BUCKET, 'results/pneumonia-1.json', { maxBytes: 1e6 })).body.toString());
     assert.deepEqual(stored, p);
-    const view = await fetch(`${ingestUrl}/v1/studies/pneumonia-1`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const view = await fetch(`${stack.ingestUrl}/v1/studies/pneumonia-1`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
     assert.equal(view.status, 200);
     assert.equal(((await view.json()) as { status: string }).status, 'completed');
   });
@@ -173,11 +104,11 @@ describe('pipeline: S3 upload to signed webhook', () => {
   });
 
   test('ingest refuses unauthenticated and malformed event posts', async () => {
-    const noAuth = await fetch(`${ingestUrl}/v1/s3-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noAuth = await fetch(`${stack.ingestUrl}/v1/s3-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(noAuth.status, 401);
-    const bad = await fetch(`${ingestUrl}/v1/s3-events`, {
+    const bad = await fetch(`${stack.ingestUrl}/v1/s3-events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${EVENTS_TOKEN}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.env.S3_EVENTS_TOKEN}` },
       body: JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET } } }] }),
     });
     assert.equal(bad.status, 400);

@@ -7,26 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import { S3ObjectStore } from '@pneumoscreen/storage';
 import { ModelRolledOutEvent, QueueName, StudyWebhookEvent, type StudyResult } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import {
-  S3RVER_CREDENTIALS,
-  copyRelease,
-  repoRoot,
-  spawnApp,
-  startS3Server,
-  startWebhookReceiver,
-  type S3Server,
-  type SpawnedApp,
-  type WebhookReceiver,
-} from '@pneumoscreen/testing';
+import { copyRelease, repoRoot } from '@pneumoscreen/testing';
+import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUCKET = 'hospital-a';
 const REGISTRY_BUCKET = 'model-registry';
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-const API_KEY = randomBytes(16).toString('hex');
 const STUDIES = 24;
 const PROMOTE_AFTER = 8;
 const cliMain = join(repoRoot(), 'apps/cli/dist/main.js');
@@ -37,12 +24,7 @@ const cliMain = join(repoRoot(), 'apps/cli/dist/main.js');
  * the normal test image NORMAL: each result shows which version, and whose threshold, judged it.
  */
 describe('roll-out: promoting a version while studies stream in', () => {
-  let s3: S3Server;
-  let store: S3ObjectStore;
-  let receiver: WebhookReceiver;
-  let ingest: SpawnedApp;
-  let worker: SpawnedApp;
-  let ingestUrl: string;
+  let stack: E2eStack;
   let env: NodeJS.ProcessEnv;
   let a: string;
   let b: string;
@@ -51,49 +33,32 @@ describe('roll-out: promoting a version while studies stream in', () => {
   const cli = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cliMain, 'models', ...args], { env })).stdout;
 
   before(async () => {
-    s3 = await startS3Server();
-    store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-    await store.ensureBucket(BUCKET);
-    await store.ensureBucket(REGISTRY_BUCKET);
-    receiver = await startWebhookReceiver({ secret: SECRET });
-    env = {
-      ...process.env,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BUCKET,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      INGEST_PORT: '0',
-      INGEST_API_KEY: API_KEY,
-      S3_EVENTS_TOKEN: randomBytes(16).toString('hex'),
-      RECONCILE_INTERVAL_MS: '0',
-      MODEL_REGISTRY: `s3://${REGISTRY_BUCKET}/registry`,
-      MODEL_CACHE_DIR: await mkdtemp(join(tmpdir(), 'rollout-cache-')),
-      // Polling slower than the test: only the pub/sub notice can make the switch this quick.
-      MODEL_CHANNEL_POLL_MS: '600000',
-      WEBHOOK_URL: receiver.url,
-      WEBHOOK_SECRET: SECRET,
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WORKER_MAX_BATCH: '4',
-    };
-    const releaseA = await copyRelease();
-    const releaseB = await copyRelease({ version: `${releaseA.version}-b`, threshold: 0 });
-    [a, b] = [releaseA.version, releaseB.version];
-    await cli('publish', releaseA.dir);
-    await cli('publish', releaseB.dir);
-    await cli('promote', a);
-    ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env);
-    worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
-    ingestUrl = (await ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1];
-    await ingest.waitForLine(/studies go to /, 60_000);
-    await worker.waitForLine(/model .* ready/, 120_000);
+    stack = await startE2eStack({
+      bucket: BUCKET,
+      prefix,
+      extraBuckets: [REGISTRY_BUCKET],
+      env: {
+        MODEL_REGISTRY: `s3://${REGISTRY_BUCKET}/registry`,
+        MODEL_CACHE_DIR: await mkdtemp(join(tmpdir(), 'rollout-cache-')),
+        // Polling slower than the test: only the pub/sub notice can make the switch this quick.
+        MODEL_CHANNEL_POLL_MS: '600000',
+        WORKER_MAX_BATCH: '4',
+      },
+      beforeApps: async (s) => {
+        env = s.env;
+        const releaseA = await copyRelease();
+        const releaseB = await copyRelease({ version: `${releaseA.version}-b`, threshold: 0 });
+        [a, b] = [releaseA.version, releaseB.version];
+        await cli('publish', releaseA.dir);
+        await cli('publish', releaseB.dir);
+        await cli('promote', a);
+      },
+      ingestReadyLine: /studies go to /,
+    });
   });
 
   after(async () => {
-    await Promise.all([ingest?.stop(), worker?.stop()]);
-    await receiver?.close();
-    await s3?.stop();
+    await stack?.stop();
   });
 
   test('every study completes on exactly one version, none is lost or duplicated, and later studies use B', async () => {
@@ -103,10 +68,10 @@ describe('roll-out: promoting a version while studies stream in', () => {
     for (let i = 0; i < STUDIES; i++) {
       const studyId = `rollout-${String(i).padStart(2, '0')}`;
       const keys = [`scans/${studyId}/1.jpeg`, `scans/${studyId}/2.jpeg`];
-      for (const key of keys) await store.putObject(BUCKET, key, normal, 'image/jpeg');
-      const res = await fetch(`${ingestUrl}/v1/studies`, {
+      for (const key of keys) await stack.store.putObject(BUCKET, key, normal, 'image/jpeg');
+      const res = await fetch(`${stack.ingestUrl}/v1/studies`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` },
         body: JSON.stringify({ studyId, keys }),
       });
       assert.equal(res.status, 202, await res.text());
@@ -118,11 +83,11 @@ describe('roll-out: promoting a version while studies stream in', () => {
       await new Promise((r) => setTimeout(r, 150));
     }
 
-    await receiver.waitFor((rs) => rs.length >= STUDIES + 2, 180_000);
+    await stack.receiver.waitFor((rs) => rs.length >= STUDIES + 2, 180_000);
     // Any extra (duplicate) delivery would show up within a moment.
     await new Promise((r) => setTimeout(r, 1_000));
-    for (const r of receiver.requests) assert.ok(r.verified, `signature verified: ${r.error}`);
-    const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string });
+    for (const r of stack.receiver.requests) assert.ok(r.verified, `signature verified: ${r.error}`);
+    const bodies = stack.receiver.requests.map((r) => JSON.parse(r.body) as { type: string });
 
     const rollouts = bodies.filter((e) => e.type === 'model.rolled_out').map((e) => ModelRolledOutEvent.parse(e).data);
     const model = 'pneumoscreen-pneumonia';

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKBONES, trainModel, type TrainProgress } from '@pneumoscreen/model';
+import { BACKBONES, trainModel } from '@pneumoscreen/model';
+import { duration, trainReporter } from './train-progress';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -12,17 +13,21 @@ const USAGE = `usage: pneumoscreen train --data DIR --backbone mobilenet [option
   --backbone NAME            ${Object.keys(BACKBONES).join(' | ')}
   --out DIR                  registry folder for the new version (default models/releases)
   --target-sensitivity X     threshold is chosen on validation to reach this (default 0.95)
-  --seed N                   validation split, initialisation and shuffling seed (default 42)
-  --epochs N                 maximum head-training epochs (default 100)
-  --patience N               stop after N epochs without better validation AUC (default 15)
+  --seed N                   validation split, augmentation, initialisation and shuffling seed (default 42)
+  --epochs N                 phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs (default 100)
+  --patience N               phase 1: stop after N epochs without better validation AUC (default 15)
+  --fine-tune-blocks N       phase 2 (Adam 1e-4): top backbone blocks trained with the head, 0 skips it (default 2)
+  --fine-tune-epochs N       phase 2: maximum epochs (default 12)
+  --fine-tune-patience N     phase 2: stop after N epochs without better validation AUC (default 3)
   --val-fraction X           share of patients held out for validation (default 0.18)
-  --augment N                augmented copies (crop, contrast, exposure) per training image (default 0)
-  --workers N                feature-extraction threads (default: CPU cores, at most 4)
-  --cache-dir DIR            backbone feature cache (default .cache/features)
+  --augment N                augmented copies (crop, contrast, exposure, gamma) per image (default 3);
+                             validation's copies are the test-time augmentation views
+  --workers N                activation-extraction threads (default: CPU cores, at most 4)
+  --cache-dir DIR            backbone activation cache (default .cache/activations)
   --backbone-dir DIR         backbone TF.js files (default models/base/<backbone folder>)
 `;
 
-/** `pneumoscreen train`: frozen-backbone transfer learning into a new registry version. */
+/** `pneumoscreen train`: two-phase transfer learning into a new registry version. */
 export async function trainCommand(argv: string[]): Promise<number> {
   let values;
   try {
@@ -38,7 +43,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
         epochs: { type: 'string', default: '100' },
         patience: { type: 'string', default: '15' },
         'val-fraction': { type: 'string', default: '0.18' },
-        augment: { type: 'string', default: '0' },
+        'fine-tune-blocks': { type: 'string', default: '2' },
+        'fine-tune-epochs': { type: 'string', default: '12' },
+        'fine-tune-patience': { type: 'string', default: '3' },
+        augment: { type: 'string', default: '3' },
         workers: { type: 'string', default: String(Math.min(4, os.availableParallelism())) },
         'cache-dir': { type: 'string' },
         'backbone-dir': { type: 'string' },
@@ -66,6 +74,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       valFraction: number('--val-fraction', values['val-fraction'], (x) => x > 0 && x < 1),
       workers: number('--workers', values.workers, (x) => Number.isInteger(x) && x >= 1),
       augmentCopies: number('--augment', values.augment, (x) => Number.isInteger(x) && x >= 0),
+      fineTuneBlocks: number('--fine-tune-blocks', values['fine-tune-blocks'], (x) => Number.isInteger(x) && x >= 0 && x <= backbone.topBlocks.length),
+      fineTuneEpochs: number('--fine-tune-epochs', values['fine-tune-epochs'], (x) => Number.isInteger(x) && x >= 0),
+      fineTunePatience: number('--fine-tune-patience', values['fine-tune-patience'], (x) => Number.isInteger(x) && x >= 1),
     };
   } catch (err) {
     return usageError((err as Error).message);
@@ -77,49 +88,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
     backbone: values.backbone,
     backboneDir: path.resolve(values['backbone-dir'] ?? path.join(REPO_ROOT, 'models/base', backbone.folder)),
     outDir: path.resolve(values.out ?? path.join(REPO_ROOT, 'models/releases')),
-    cacheDir: path.resolve(values['cache-dir'] ?? path.join(REPO_ROOT, '.cache/features')),
+    cacheDir: path.resolve(values['cache-dir'] ?? path.join(REPO_ROOT, '.cache/activations')),
     codeVersion: codeVersion(),
-    onProgress: reporter(),
+    onProgress: trainReporter(process.stderr),
     ...numbers,
   });
-  const v = result.manifest.metrics['validation']!;
-  process.stderr.write(
-    `done in ${seconds(Date.now() - started)}: ${result.versionDir}\n` +
-      `validation (n=${v.n}): AUC ${v.auc.toFixed(4)}, sensitivity ${v.sensitivity.toFixed(4)}, ` +
-      `specificity ${v.specificity.toFixed(4)}, accuracy ${v.accuracy.toFixed(4)}, threshold ${v.threshold.toFixed(4)}\n`,
+  const lines = Object.entries(result.manifest.metrics).map(
+    ([key, m]) =>
+      `${key} (n=${m.n}): AUC ${m.auc.toFixed(4)}, sensitivity ${m.sensitivity.toFixed(4)}, ` +
+      `specificity ${m.specificity.toFixed(4)}, accuracy ${m.accuracy.toFixed(4)}, threshold ${m.threshold.toFixed(4)}\n`,
   );
+  process.stderr.write(`done in ${duration(Date.now() - started)}: ${result.versionDir}\n${lines.join('')}`);
   process.stdout.write(`${result.manifest.version}\n`);
   return 0;
-}
-
-function reporter(): (e: TrainProgress) => void {
-  let lastExtractLine = 0;
-  return (e) => {
-    switch (e.phase) {
-      case 'list':
-        return log(`[list] ${e.images} images`);
-      case 'split':
-        return log(`[split] train ${e.train} images / ${e.trainPatients} patients, validation ${e.val} images / ${e.valPatients} patients`);
-      case 'extract': {
-        const fresh = e.done - e.fromCache;
-        const finished = e.done === e.total;
-        if (!finished && Date.now() - lastExtractLine < 5000 && fresh > 0) return;
-        lastExtractLine = Date.now();
-        const rate = fresh > 0 ? fresh / (e.elapsedMs / 1000) : 0;
-        const left = rate > 0 ? ` ~${seconds(((e.total - e.done) / rate) * 1000)} left` : '';
-        return log(`[extract ${e.pass}] ${e.done}/${e.total} (${e.fromCache} cached) ${rate.toFixed(1)} img/s${left}`);
-      }
-      case 'train': {
-        const perEpoch = e.elapsedMs / e.epoch;
-        return log(
-          `[train] epoch ${e.epoch}/${e.maxEpochs} loss ${e.loss.toFixed(4)} val AUC ${e.valAuc.toFixed(4)}` +
-            `${e.best ? ' *' : ''} (at most ~${seconds(perEpoch * (e.maxEpochs - e.epoch))} left)`,
-        );
-      }
-      case 'export':
-        return log(`[export] ${e.dir}`);
-    }
-  };
 }
 
 /** The commit the code came from; "+dirty" when the working tree differs from it. */
@@ -141,13 +122,4 @@ function number(flag: string, raw: string | undefined, valid: (x: number) => boo
 function usageError(message: string): number {
   process.stderr.write(`train: ${message}\n\n${USAGE}`);
   return 2;
-}
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function seconds(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

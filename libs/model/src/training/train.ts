@@ -1,17 +1,20 @@
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { preprocess } from '@pneumoscreen/imaging';
-import { TfjsWasmEngine } from '../engine/tfjs-wasm-engine';
-import { binaryMetrics, thresholdForSensitivity } from '../metrics/binary';
+import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
+import { activationBatch, mapActivations } from './activations';
+import { augmentedCacheKey, augmentedInput } from './augmented-input';
 import { backboneKey, BACKBONES } from './backbones';
-import { listDataset, type LabelledImage } from './dataset';
-import { writeVersion, buildFullModel } from './export';
+import { listDataset } from './dataset';
+import { buildFullModel, checkExport, writeVersion } from './export';
 import { FeatureCache } from './feature-cache';
-import { extractFeatures } from './features';
-import { AUGMENTATION_RECIPE, augmentedCacheKey, augmentedInput } from './augmented-input';
-import { trainHead } from './head';
+import { extractActivations } from './features';
+import { fitWithEarlyStopping, type EpochResult, type FitOptions, type FitResult } from './fit';
+import { buildHead, headForward, headPenalty, headVariables } from './head';
+import { buildManifest, buildReport, FINE_TUNE_LEARNING_RATE, HEAD_LEARNING_RATE } from './report';
 import { patientSplit } from './split';
+import { TopBlock } from './top-block';
 
 export interface TrainOptions {
   dataDir: string;
@@ -24,21 +27,42 @@ export interface TrainOptions {
   cacheDir: string;
   targetSensitivity: number;
   seed: number;
+  /** Head phase (frozen backbone). */
   maxEpochs: number;
   patience: number;
+  /** Top blocks of the backbone trained in the second phase; 0 skips it. */
+  fineTuneBlocks: number;
+  fineTuneEpochs: number;
+  fineTunePatience: number;
   valFraction: number;
   workers: number;
-  /** Augmented copies of each training image added to the plain one (0 = none). */
+  /** Augmented copies of each image added to the plain one (0 = none); validation's copies are
+   * the test-time augmentation views. */
   augmentCopies: number;
   codeVersion: string;
   onProgress?: (event: TrainProgress) => void;
 }
 
+export type TrainStage = 'head' | 'fine-tune';
+
 export type TrainProgress =
   | { phase: 'list'; images: number }
   | { phase: 'split'; train: number; val: number; trainPatients: number; valPatients: number }
   | { phase: 'extract'; pass: string; done: number; total: number; fromCache: number; elapsedMs: number }
-  | { phase: 'train'; epoch: number; maxEpochs: number; loss: number; valAuc: number; best: boolean; elapsedMs: number }
+  | { phase: 'pool'; done: number; total: number; elapsedMs: number }
+  | {
+      phase: 'train';
+      stage: TrainStage;
+      epoch: number;
+      maxEpochs: number;
+      patience: number;
+      bestEpoch: number;
+      batch: number;
+      batches: number;
+      elapsedMs: number;
+      /** Set once the epoch is over. */
+      result?: EpochResult;
+    }
   | { phase: 'export'; dir: string };
 
 export interface TrainResult {
@@ -46,14 +70,15 @@ export interface TrainResult {
   manifest: ModelManifest;
 }
 
-/** Scores exported by the full model may differ from the head's by float rounding only. */
-const EXPORT_TOLERANCE = 1e-3;
 const EXPORT_CHECK_IMAGES = 16;
+const BATCH_SIZE = 32;
 
-/** Frozen-backbone transfer learning, from a labelled folder to a released version folder. */
+/** Transfer learning in two phases, from a labelled folder to a released version folder. */
 export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
   const backbone = BACKBONES[opts.backbone];
   if (!backbone) throw new Error(`unknown backbone "${opts.backbone}" (known: ${Object.keys(BACKBONES).join(', ')})`);
+  if (opts.fineTuneBlocks > backbone.topBlocks.length) throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
   const progress = opts.onProgress ?? (() => undefined);
 
   const images = await listDataset(opts.dataDir);
@@ -61,131 +86,146 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const split = patientSplit(images, opts.valFraction, opts.seed);
   progress({ phase: 'split', train: split.train.length, val: split.val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
 
+  // Every image, validation included, gets every variant: validation's augmented copies are the
+  // test-time augmentation views.
   const key = await backboneKey(opts.backboneDir, backbone);
+  const dim = backbone.cutShape.reduce((a, b) => a * b, 1);
   const extractStart = Date.now();
-  const extract = async (pass: string, cacheKey: string, subset: LabelledImage[], prepare: (b: Buffer) => Promise<Float32Array>) => {
+  const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>) => {
     const passStart = Date.now();
-    return extractFeatures(subset, {
+    return extractActivations(images, {
       backboneDir: opts.backboneDir,
       backbone,
-      cache: await FeatureCache.open(opts.cacheDir, cacheKey, backbone.featureDim),
+      cache: await FeatureCache.open(opts.cacheDir, cacheKey, dim),
       prepare,
       workers: opts.workers,
       batchSize: 16,
       onProgress: (p) => progress({ phase: 'extract', pass, ...p, elapsedMs: Date.now() - passStart }),
     });
   };
-  const features = await extract('plain', `${key}-plain`, images, (bytes) => preprocess(bytes, backbone.preprocessing));
-  const trainImages = split.train.map((i) => images[i]!);
-  const trainX = [split.train.map((i) => features[i]!)];
+  const variants = [await extract('plain', `${key}-plain`, (bytes) => preprocess(bytes, backbone.preprocessing))];
   for (let copy = 1; copy <= opts.augmentCopies; copy++) {
     const prepare = augmentedInput(backbone.preprocessing, opts.seed, copy);
-    trainX.push(await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(key, opts.seed, copy), trainImages, prepare));
+    variants.push(await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(key, opts.seed, copy), prepare));
   }
   const extractSeconds = (Date.now() - extractStart) / 1000;
 
-  const trainLabels = Uint8Array.from(trainImages, (i) => i.label);
-  const train = {
-    x: concat(trainX.flat(), backbone.featureDim),
-    y: Uint8Array.from({ length: trainLabels.length * trainX.length }, (_, i) => trainLabels[i % trainLabels.length]!),
-  };
-  const val = {
-    x: concat(split.val.map((i) => features[i]!), backbone.featureDim),
-    y: Uint8Array.from(split.val, (i) => images[i]!.label),
-  };
-  const trainStart = Date.now();
-  const head = await trainHead(train, val, {
-    dim: backbone.featureDim,
-    seed: opts.seed,
-    maxEpochs: opts.maxEpochs,
-    patience: opts.patience,
-    onEpoch: (e) => progress({ phase: 'train', ...e, maxEpochs: opts.maxEpochs, elapsedMs: Date.now() - trainStart }),
-  });
-
-  const threshold = thresholdForSensitivity(head.valScores, val.y, opts.targetSensitivity);
-  const metrics = { validation: binaryMetrics(head.valScores, val.y, threshold) };
-  const createdAt = new Date();
-  const manifest: ModelManifest = {
-    name: 'pneumoscreen-pneumonia',
-    version: `${backbone.architecture}-${stamp(createdAt)}`,
-    architecture: backbone.architecture,
-    format: 'tfjs-layers',
-    modelFile: 'model.json',
-    preprocessing: backbone.preprocessing,
-    classes: ['NORMAL', 'PNEUMONIA'],
-    threshold,
-    metrics,
-    data: {
-      dataset: path.basename(path.resolve(opts.dataDir)),
-      counts: countLabels(images),
-      uniqueImages: new Set(images.map((i) => i.sha256)).size,
-      split: {
-        method: 'patient-grouped (file-name patient id, identical files merged), class-balanced',
-        seed: opts.seed,
-        valFraction: opts.valFraction,
-        train: { ...countLabels(split.train.map((i) => images[i]!)), patients: split.trainGroups },
-        validation: { ...countLabels(split.val.map((i) => images[i]!)), patients: split.valGroups },
-        filesWithoutPatientId: split.ungrouped,
+  const tf = await initWasmTrainingBackend();
+  const head = buildHead(backbone.featureDim, opts.seed);
+  const full = await buildFullModel(opts.backboneDir, backbone, head);
+  const trainableFrom = backbone.topBlocks[backbone.topBlocks.length - opts.fineTuneBlocks];
+  const top = TopBlock.fromModel(full, { cutLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, trainableFrom });
+  const pick = (rows: Uint16Array[], indexes: number[]) => indexes.map((i) => rows[i]!);
+  const trainActs = variants.map((v) => pick(v, split.train));
+  const valViews = variants.map((v) => pick(v, split.val));
+  const nTrain = split.train.length;
+  const trainLabels = Uint8Array.from(split.train, (i) => images[i]!.label);
+  const valLabels = Uint8Array.from(split.val, (i) => images[i]!.label);
+  const stageProgress = (stage: TrainStage, maxEpochs: number, patience: number): Pick<FitOptions, 'onBatch' | 'onEpoch'> => {
+    const stageStart = Date.now();
+    let bestEpoch = 0;
+    const emit = (epoch: number, batch: number, batches: number, result?: EpochResult) =>
+      progress({ phase: 'train', stage, epoch, maxEpochs, patience, bestEpoch, batch, batches, elapsedMs: Date.now() - stageStart, result });
+    return {
+      onBatch: (b) => emit(b.epoch, b.batch, b.batches),
+      onEpoch: (r) => {
+        if (r.best) bestEpoch = r.epoch;
+        emit(r.epoch, 1, 1, r);
       },
-      targetSensitivity: opts.targetSensitivity,
-      backbone: { folder: backbone.folder, featureLayer: backbone.featureLayer, frozen: true, key },
-      head: 'GAP -> dropout 0.2 -> dense 128 relu (l2 1e-4) -> dropout 0.5 -> dense 1 sigmoid',
-      training: {
-        optimizer: 'adam',
-        learningRate: 1e-3,
-        classWeighted: true,
-        earlyStopping: { metric: 'validation AUC', patience: opts.patience },
-        bestEpoch: head.bestEpoch,
-        epochsRun: head.epochsRun,
-        augmentation: opts.augmentCopies ? { copiesPerTrainingImage: opts.augmentCopies, recipe: AUGMENTATION_RECIPE } : 'none',
-        featureExtractionSeconds: round(extractSeconds),
-        headTrainingSeconds: round((Date.now() - trainStart) / 1000),
+    };
+  };
+
+  // Phase 1: the head on pooled features of the frozen backbone, every variant a training row.
+  const poolStart = Date.now();
+  const poolTotal = variants.length * nTrain + split.val.length;
+  let pooledBefore = 0;
+  const pooled = async (rows: Uint16Array[]) => {
+    const out = await mapActivations(rows, backbone.cutShape, backbone.featureDim, (x) => top.pooled(x), (done) =>
+      progress({ phase: 'pool', done: pooledBefore + done, total: poolTotal, elapsedMs: Date.now() - poolStart }),
+    );
+    pooledBefore += rows.length;
+    return out;
+  };
+  const trainFeatures: Float32Array[] = [];
+  for (const rows of trainActs) trainFeatures.push(await pooled(rows));
+  const valFeatures = await pooled(valViews[0]!);
+  const fd = backbone.featureDim;
+  const headStart = Date.now();
+  const headFit = await fitWithEarlyStopping(
+    {
+      size: nTrain * variants.length,
+      labels: Uint8Array.from({ length: nTrain * variants.length }, (_, r) => trainLabels[r % nTrain]!),
+      batch: (rows) => {
+        const x = new Float32Array(rows.length * fd);
+        rows.forEach((r, i) => x.set(trainFeatures[Math.floor(r / nTrain)]!.subarray((r % nTrain) * fd, (r % nTrain + 1) * fd), i * fd));
+        return tf.tensor2d(x, [rows.length, fd]);
       },
     },
-    parentVersion: null,
-    codeVersion: opts.codeVersion,
-    createdAt: createdAt.toISOString(),
-  };
+    {
+      variables: headVariables(head),
+      forward: (x, nextSeed) => headForward(head, x, nextSeed),
+      penalty: () => headPenalty(head),
+      validate: async () => tf.tidy(() => headForward(head, tf.tensor2d(valFeatures, [split.val.length, fd])).dataSync() as Float32Array).slice(),
+      valLabels,
+      learningRate: HEAD_LEARNING_RATE,
+      batchSize: BATCH_SIZE,
+      seed: opts.seed,
+      maxEpochs: opts.maxEpochs,
+      patience: opts.patience,
+      ...stageProgress('head', opts.maxEpochs, opts.patience),
+    },
+  );
+  const headSeconds = (Date.now() - headStart) / 1000;
 
-  const full = await buildFullModel(opts.backboneDir, backbone, head.model);
+  // Phase 2: the top blocks and the head, on cached activations; each epoch shows every training
+  // image once, as one of its variants drawn at random.
+  const score = (rows: Uint16Array[]) => mapActivations(rows, backbone.cutShape, 1, (x) => headForward(head, top.pooled(x)));
+  let fineTune: FitResult | undefined;
+  const fineTuneStart = Date.now();
+  if (opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0) {
+    fineTune = await fitWithEarlyStopping(
+      { size: nTrain, labels: trainLabels, batch: (rows, random) => activationBatch(rows.map((r) => trainActs[Math.floor(random() * trainActs.length)]![r]!), backbone.cutShape) },
+      {
+        variables: [...top.trainableVariables, ...headVariables(head)],
+        forward: (x, nextSeed) => headForward(head, top.pooled(x as tfTypes.Tensor4D), nextSeed),
+        penalty: () => headPenalty(head),
+        validate: () => score(valViews[0]!),
+        valLabels,
+        learningRate: FINE_TUNE_LEARNING_RATE,
+        batchSize: BATCH_SIZE,
+        seed: opts.seed + 1,
+        maxEpochs: opts.fineTuneEpochs,
+        patience: opts.fineTunePatience,
+        ...stageProgress('fine-tune', opts.fineTuneEpochs, opts.fineTunePatience),
+      },
+    );
+  }
+  const fineTuneSeconds = (Date.now() - fineTuneStart) / 1000;
+  const valScores = (fineTune ?? headFit).valScores;
+  const ttaViews = [valScores];
+  for (const view of valViews.slice(1)) ttaViews.push(await score(view));
+  const ttaScores = ttaViews.length > 1 ? averageScores(ttaViews) : undefined;
+
+  const report = buildReport({ valLabels, targetSensitivity: opts.targetSensitivity, headFit, fineTune, valScores, ttaScores });
+  const manifest = buildManifest({
+    opts,
+    backbone,
+    backboneKey: key,
+    images,
+    split,
+    report,
+    trainableLayers: top.trainableLayerNames,
+    seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
+  });
   await fs.mkdir(opts.outDir, { recursive: true });
-  const versionDir = await writeVersion(opts.outDir, full, { manifest, metrics });
+  const versionDir = await writeVersion(opts.outDir, full, { manifest, metrics: report.metricsJson, extra: await report.plots() });
   progress({ phase: 'export', dir: versionDir });
-  await checkExport(versionDir, manifest, split.val.slice(0, EXPORT_CHECK_IMAGES).map((i) => images[i]!), head.valScores);
+  await checkExport(versionDir, manifest, split.val.slice(0, EXPORT_CHECK_IMAGES).map((i) => images[i]!), valScores);
   return { versionDir, manifest };
 }
 
-/** The released folder must score like the head that was measured, or its metrics are a lie. */
-async function checkExport(versionDir: string, manifest: ModelManifest, sample: LabelledImage[], expected: Float32Array) {
-  const engine = await TfjsWasmEngine.load(versionDir, manifest.modelFile, manifest.preprocessing.inputSize);
-  try {
-    const inputs = await Promise.all(sample.map(async (img) => preprocess(await fs.readFile(img.path), manifest.preprocessing)));
-    const scores = await engine.predict(concat(inputs, inputs[0]!.length), sample.length);
-    scores.forEach((s, i) => {
-      if (Math.abs(s - expected[i]!) > EXPORT_TOLERANCE) {
-        throw new Error(`exported model scores ${s} where the trained head gave ${expected[i]} (image ${i})`);
-      }
-    });
-  } finally {
-    await engine.dispose();
-  }
-}
-
-function concat(parts: Float32Array[], size: number): Float32Array {
-  const out = new Float32Array(parts.length * size);
-  parts.forEach((p, i) => out.set(p, i * size));
+function averageScores(views: Float32Array[]): Float32Array {
+  const out = new Float32Array(views[0]!.length);
+  for (const v of views) v.forEach((s, i) => (out[i]! += s / views.length));
   return out;
-}
-
-function countLabels(images: ReadonlyArray<{ label: 0 | 1 }>): { NORMAL: number; PNEUMONIA: number } {
-  const pneumonia = images.filter((i) => i.label === 1).length;
-  return { NORMAL: images.length - pneumonia, PNEUMONIA: pneumonia };
-}
-
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
 }

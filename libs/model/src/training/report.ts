@@ -1,0 +1,151 @@
+import * as path from 'node:path';
+import type { BinaryMetrics, ModelManifest } from '@pneumoscreen/contracts';
+import { binaryMetrics, rocPoints, thresholdForSensitivity, type Labels, type Scores } from '../metrics/binary';
+import { AUGMENTATION_RECIPE } from './augmented-input';
+import type { Backbone } from './backbones';
+import type { LabelledImage } from './dataset';
+import type { FitResult } from './fit';
+import { HEAD_DESCRIPTION } from './head';
+import { rocSvg, svgToPng, trainingSvg } from './plots';
+import type { PatientSplit } from './split';
+import type { TrainOptions } from './train';
+
+export const HEAD_LEARNING_RATE = 1e-3;
+export const FINE_TUNE_LEARNING_RATE = 1e-4;
+
+/** Keys of manifest.metrics: the served model, the frozen-backbone model of phase 1 (only when
+ * phase 2 ran), and the served model averaged over test-time augmentation views. */
+export const METRIC_KEYS = { served: 'validation', head: 'validationHead', tta: 'validationTta' } as const;
+
+export interface ReportInput {
+  valLabels: Labels;
+  targetSensitivity: number;
+  headFit: FitResult;
+  fineTune?: FitResult;
+  /** Of the served model. */
+  valScores: Scores;
+  ttaScores?: Scores;
+}
+
+export interface Report {
+  metrics: Record<string, BinaryMetrics>;
+  /** metrics.json: the metrics with their ROC points, and the training history. */
+  metricsJson: object;
+  /** roc.png and training.png. */
+  plots: () => Promise<Record<string, Buffer>>;
+  /** Phase 1, then phase 2 if it ran. */
+  fits: FitResult[];
+}
+
+/** Every set of scores gets its own threshold, chosen on validation for the target sensitivity. */
+export function buildReport(input: ReportInput): Report {
+  const { valLabels, targetSensitivity } = input;
+  const scored: Array<[string, string, Scores]> = [[METRIC_KEYS.served, 'served model', input.valScores]];
+  if (input.fineTune) scored.push([METRIC_KEYS.head, 'after phase 1 (frozen backbone)', input.headFit.valScores]);
+  if (input.ttaScores) scored.push([METRIC_KEYS.tta, 'served model + test-time augmentation', input.ttaScores]);
+  const metrics: Record<string, BinaryMetrics> = {};
+  const withRoc: Record<string, BinaryMetrics & { roc: ReturnType<typeof rocPoints> }> = {};
+  for (const [key, , scores] of scored) {
+    metrics[key] = binaryMetrics(scores, valLabels, thresholdForSensitivity(scores, valLabels, targetSensitivity));
+    withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
+  }
+  const stages = [{ name: `head (Adam ${HEAD_LEARNING_RATE})`, fit: input.headFit }];
+  if (input.fineTune) stages.push({ name: `fine-tune (Adam ${FINE_TUNE_LEARNING_RATE})`, fit: input.fineTune });
+  const served = metrics[METRIC_KEYS.served]!;
+  return {
+    metrics,
+    fits: stages.map((s) => s.fit),
+    metricsJson: {
+      targetSensitivity,
+      ...withRoc,
+      stages: stages.map((s) => ({
+        name: s.name,
+        bestEpoch: s.fit.bestEpoch,
+        epochsRun: s.fit.epochsRun,
+        initialValAuc: s.fit.initialValAuc,
+        history: s.fit.history,
+      })),
+    },
+    plots: async () => ({
+      'roc.png': await svgToPng(
+        rocSvg({
+          curves: scored.map(([key, label]) => ({ label: `${label}, AUC ${metrics[key]!.auc.toFixed(4)}`, roc: withRoc[key]!.roc })),
+          operating: { fpr: 1 - served.specificity, tpr: served.sensitivity, threshold: served.threshold },
+        }),
+      ),
+      'training.png': await svgToPng(
+        trainingSvg({ stages: stages.map((s) => ({ name: s.name, bestEpoch: s.fit.bestEpoch, initialValAuc: s.fit.initialValAuc, history: s.fit.history })) }),
+      ),
+    }),
+  };
+}
+
+export interface ManifestInput {
+  opts: TrainOptions;
+  backbone: Backbone;
+  backboneKey: string;
+  images: LabelledImage[];
+  split: PatientSplit;
+  report: Report;
+  trainableLayers: string[];
+  seconds: { extract: number; pool: number; head: number; fineTune: number; total: number };
+}
+
+export function buildManifest({ opts, backbone, backboneKey, images, split, report, trainableLayers, seconds }: ManifestInput): ModelManifest {
+  const createdAt = new Date();
+  const stages = [{ name: 'head', learningRate: HEAD_LEARNING_RATE, maxEpochs: opts.maxEpochs, patience: opts.patience }];
+  const fineTuned = opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0;
+  if (fineTuned) stages.push({ name: 'fine-tune', learningRate: FINE_TUNE_LEARNING_RATE, maxEpochs: opts.fineTuneEpochs, patience: opts.fineTunePatience });
+  return {
+    name: 'pneumoscreen-pneumonia',
+    version: `${backbone.architecture}-${stamp(createdAt)}`,
+    architecture: backbone.architecture,
+    format: 'tfjs-layers',
+    modelFile: 'model.json',
+    preprocessing: backbone.preprocessing,
+    classes: ['NORMAL', 'PNEUMONIA'],
+    threshold: report.metrics[METRIC_KEYS.served]!.threshold,
+    metrics: report.metrics,
+    data: {
+      dataset: path.basename(path.resolve(opts.dataDir)),
+      counts: countLabels(images),
+      uniqueImages: new Set(images.map((i) => i.sha256)).size,
+      split: {
+        method: 'patient-grouped (file-name patient id, identical files merged), class-balanced',
+        seed: opts.seed,
+        valFraction: opts.valFraction,
+        train: { ...countLabels(split.train.map((i) => images[i]!)), patients: split.trainGroups },
+        validation: { ...countLabels(split.val.map((i) => images[i]!)), patients: split.valGroups },
+        filesWithoutPatientId: split.ungrouped,
+      },
+      targetSensitivity: opts.targetSensitivity,
+      backbone: { folder: backbone.folder, cachedLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, fineTunedLayers: fineTuned ? trainableLayers : [], key: backboneKey },
+      head: HEAD_DESCRIPTION,
+      training: {
+        optimizer: 'adam',
+        batchSize: 32,
+        classWeighted: true,
+        batchNorm: 'ImageNet statistics kept (inference mode) in every phase',
+        earlyStopping: 'validation ROC AUC; the best epoch is kept',
+        stages: stages.map((s, i) => ({ ...s, bestEpoch: report.fits[i]!.bestEpoch, epochsRun: report.fits[i]!.epochsRun })),
+        augmentation: opts.augmentCopies ? { copiesPerImage: opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed } : 'none',
+        seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+      },
+      // Serving scores the plain image only; `eval --tta` reproduces these views from the recipe,
+      // seed and copy numbers, and uses metrics.validationTta's threshold.
+      ...(opts.augmentCopies ? { testTimeAugmentation: { views: 1 + opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed, servedByWorker: false } } : {}),
+    },
+    parentVersion: null,
+    codeVersion: opts.codeVersion,
+    createdAt: createdAt.toISOString(),
+  };
+}
+
+function countLabels(images: ReadonlyArray<{ label: 0 | 1 }>): { NORMAL: number; PNEUMONIA: number } {
+  const pneumonia = images.filter((i) => i.label === 1).length;
+  return { NORMAL: images.length - pneumonia, PNEUMONIA: pneumonia };
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
