@@ -16,7 +16,9 @@ const USAGE = `usage: pneumoscreen train --data DIR --backbone mobilenet [option
   --seed N                   validation split, augmentation, initialisation and shuffling seed (default 42)
   --epochs N                 phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs (default 100)
   --patience N               phase 1: stop after N epochs without better validation AUC (default 15)
-  --fine-tune-blocks N       phase 2 (Adam 1e-4): top backbone blocks trained with the head, 0 skips it (default 2)
+  --fine-tune-blocks N       phase 2: top backbone blocks trained with the head, 0 skips it (default 2)
+  --fine-tune-lr X           phase 2: Adam learning rate (default 1e-5; 1e-4 wrecks the ImageNet
+                             features within ten steps)
   --fine-tune-epochs N       phase 2: maximum epochs (default 12)
   --fine-tune-patience N     phase 2: stop after N epochs without better validation AUC (default 3)
   --val-fraction X           share of patients held out for validation (default 0.18)
@@ -46,6 +48,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         'fine-tune-blocks': { type: 'string', default: '2' },
         'fine-tune-epochs': { type: 'string', default: '12' },
         'fine-tune-patience': { type: 'string', default: '3' },
+        'fine-tune-lr': { type: 'string', default: '1e-5' },
         augment: { type: 'string', default: '3' },
         workers: { type: 'string', default: String(Math.min(4, os.availableParallelism())) },
         'cache-dir': { type: 'string' },
@@ -77,6 +80,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       fineTuneBlocks: number('--fine-tune-blocks', values['fine-tune-blocks'], (x) => Number.isInteger(x) && x >= 0 && x <= backbone.topBlocks.length),
       fineTuneEpochs: number('--fine-tune-epochs', values['fine-tune-epochs'], (x) => Number.isInteger(x) && x >= 0),
       fineTunePatience: number('--fine-tune-patience', values['fine-tune-patience'], (x) => Number.isInteger(x) && x >= 1),
+      fineTuneLearningRate: number('--fine-tune-lr', values['fine-tune-lr'], (x) => x > 0 && x < 1),
     };
   } catch (err) {
     return usageError((err as Error).message);

@@ -16,7 +16,7 @@ const fit = (epochs: number, bestEpoch: number): FitResult => ({
 });
 
 test('each set of scores gets its own threshold for the target sensitivity; metrics.json has ROC points and history', () => {
-  const report = buildReport({ valLabels: labels, targetSensitivity: 0.9, headFit: fit(5, 4), fineTune: fit(3, 2), valScores: scores(0.2), ttaScores: scores(0.1) });
+  const report = buildReport({ valLabels: labels, targetSensitivity: 0.9, headFit: fit(5, 4), fineTune: { fit: fit(3, 2), learningRate: 1e-5 }, valScores: scores(0.2), ttaScores: scores(0.1) });
   assert.deepEqual(Object.keys(report.metrics), ['validation', 'validationHead', 'validationTta']);
   for (const m of Object.values(report.metrics)) assert.ok(m.sensitivity >= 0.9);
   assert.notEqual(report.metrics['validation']!.threshold, report.metrics['validationHead']!.threshold);
@@ -28,7 +28,7 @@ test('each set of scores gets its own threshold for the target sensitivity; metr
 });
 
 test('the ROC and training plots are PNG images', async () => {
-  const report = buildReport({ valLabels: labels, targetSensitivity: 0.95, headFit: fit(5, 4), fineTune: fit(3, 0), valScores: scores(0.2) });
+  const report = buildReport({ valLabels: labels, targetSensitivity: 0.95, headFit: fit(5, 4), fineTune: { fit: fit(3, 0), learningRate: 1e-5 }, valScores: scores(0.2) });
   const plots = await report.plots();
   assert.deepEqual(Object.keys(plots).sort(), ['roc.png', 'training.png']);
   for (const png of Object.values(plots)) {

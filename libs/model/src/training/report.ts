@@ -11,7 +11,6 @@ import type { PatientSplit } from './split';
 import type { TrainOptions } from './train';
 
 export const HEAD_LEARNING_RATE = 1e-3;
-export const FINE_TUNE_LEARNING_RATE = 1e-4;
 
 /** Keys of manifest.metrics: the served model, the frozen-backbone model of phase 1 (only when
  * phase 2 ran), and the served model averaged over test-time augmentation views. */
@@ -21,7 +20,7 @@ export interface ReportInput {
   valLabels: Labels;
   targetSensitivity: number;
   headFit: FitResult;
-  fineTune?: FitResult;
+  fineTune?: { fit: FitResult; learningRate: number };
   /** Of the served model. */
   valScores: Scores;
   ttaScores?: Scores;
@@ -50,7 +49,7 @@ export function buildReport(input: ReportInput): Report {
     withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
   }
   const stages = [{ name: `head (Adam ${HEAD_LEARNING_RATE})`, fit: input.headFit }];
-  if (input.fineTune) stages.push({ name: `fine-tune (Adam ${FINE_TUNE_LEARNING_RATE})`, fit: input.fineTune });
+  if (input.fineTune) stages.push({ name: `fine-tune (Adam ${input.fineTune.learningRate})`, fit: input.fineTune.fit });
   const served = metrics[METRIC_KEYS.served]!;
   return {
     metrics,
@@ -95,7 +94,7 @@ export function buildManifest({ opts, backbone, backboneKey, images, split, repo
   const createdAt = new Date();
   const stages = [{ name: 'head', learningRate: HEAD_LEARNING_RATE, maxEpochs: opts.maxEpochs, patience: opts.patience }];
   const fineTuned = opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0;
-  if (fineTuned) stages.push({ name: 'fine-tune', learningRate: FINE_TUNE_LEARNING_RATE, maxEpochs: opts.fineTuneEpochs, patience: opts.fineTunePatience });
+  if (fineTuned) stages.push({ name: 'fine-tune', learningRate: opts.fineTuneLearningRate, maxEpochs: opts.fineTuneEpochs, patience: opts.fineTunePatience });
   return {
     name: 'pneumoscreen-pneumonia',
     version: `${backbone.architecture}-${stamp(createdAt)}`,

@@ -41,6 +41,7 @@ test('both phases run on real X-rays into a version folder that serves what was 
     fineTuneBlocks: 1,
     fineTuneEpochs: 1,
     fineTunePatience: 1,
+    fineTuneLearningRate: 1e-5,
     valFraction: 0.3,
     workers: 1,
     augmentCopies: 1,

@@ -12,7 +12,7 @@ import { FeatureCache } from './feature-cache';
 import { extractActivations } from './features';
 import { fitWithEarlyStopping, type EpochResult, type FitOptions, type FitResult } from './fit';
 import { buildHead, headForward, headPenalty, headVariables } from './head';
-import { buildManifest, buildReport, FINE_TUNE_LEARNING_RATE, HEAD_LEARNING_RATE } from './report';
+import { buildManifest, buildReport, HEAD_LEARNING_RATE } from './report';
 import { patientSplit } from './split';
 import { TopBlock } from './top-block';
 
@@ -34,6 +34,8 @@ export interface TrainOptions {
   fineTuneBlocks: number;
   fineTuneEpochs: number;
   fineTunePatience: number;
+  /** Adam's step size in phase 2. */
+  fineTuneLearningRate: number;
   valFraction: number;
   workers: number;
   /** Augmented copies of each image added to the plain one (0 = none); validation's copies are
@@ -191,7 +193,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         penalty: () => headPenalty(head),
         validate: () => score(valViews[0]!),
         valLabels,
-        learningRate: FINE_TUNE_LEARNING_RATE,
+        learningRate: opts.fineTuneLearningRate,
         batchSize: BATCH_SIZE,
         seed: opts.seed + 1,
         maxEpochs: opts.fineTuneEpochs,
@@ -206,7 +208,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   for (const view of valViews.slice(1)) ttaViews.push(await score(view));
   const ttaScores = ttaViews.length > 1 ? averageScores(ttaViews) : undefined;
 
-  const report = buildReport({ valLabels, targetSensitivity: opts.targetSensitivity, headFit, fineTune, valScores, ttaScores });
+  const report = buildReport({
+    valLabels,
+    targetSensitivity: opts.targetSensitivity,
+    headFit,
+    fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
+    valScores,
+    ttaScores,
+  });
   const manifest = buildManifest({
     opts,
     backbone,
