@@ -48,8 +48,9 @@ export function buildReport(input: ReportInput): Report {
     metrics[key] = binaryMetrics(scores, valLabels, thresholdForSensitivity(scores, valLabels, targetSensitivity));
     withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
   }
-  const stages = [{ name: `head (Adam ${HEAD_LEARNING_RATE})`, fit: input.headFit }];
-  if (input.fineTune) stages.push({ name: `fine-tune (Adam ${input.fineTune.learningRate})`, fit: input.fineTune.fit });
+  const rate = (lr: number) => (lr < 1e-3 ? lr.toExponential() : String(lr));
+  const stages = [{ name: `head (Adam ${rate(HEAD_LEARNING_RATE)})`, fit: input.headFit }];
+  if (input.fineTune) stages.push({ name: `fine-tune (Adam ${rate(input.fineTune.learningRate)})`, fit: input.fineTune.fit });
   const served = metrics[METRIC_KEYS.served]!;
   return {
     metrics,
