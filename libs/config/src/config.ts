@@ -65,6 +65,30 @@ export interface AppConfig {
     allowPrivate: boolean;
     allowHosts?: string[];
   };
+  feedback: {
+    /** Key prefix in `s3.bucket` of the append-only label records. */
+    prefix: string;
+    /** Share of labelled studies kept out of training to compare candidates on. */
+    holdoutFraction: number;
+  };
+  trainer: {
+    pools: Array<'feedback' | 'training'>;
+    /** The base labelled data set (NORMAL/ and PNEUMONIA/ folders) every retrain starts from;
+     * its patient-grouped validation split is the fixed yardstick of every candidate. */
+    dataDir?: string;
+    /** Activation caches and downloaded feedback images. */
+    workDir: string;
+    /** The ImageNet backbone a first model is trained from when no version is in production. */
+    baseModelDir: string;
+    valFraction: number;
+    seed: number;
+    targetSensitivity: number;
+    /** What happens to a candidate that passes the gate. */
+    promotionPolicy: Env['PROMOTION_POLICY'];
+    canaryFraction: number;
+    /** The gate refuses a candidate whose AUC is lower than production's by more than this. */
+    maxAucDrop: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -141,6 +165,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryJitter: e.WEBHOOK_RETRY_JITTER,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       allowHosts: e.WEBHOOK_ALLOW_HOSTS,
+    },
+    feedback: { prefix: e.FEEDBACK_PREFIX, holdoutFraction: e.FEEDBACK_HOLDOUT_FRACTION },
+    trainer: {
+      pools: e.TRAINER_POOLS,
+      dataDir: e.TRAINING_DATA_DIR && resolve(e.TRAINING_DATA_DIR),
+      workDir: resolve(e.TRAINING_WORK_DIR ?? resolve(__dirname, '../../../.cache/trainer')),
+      baseModelDir: resolve(e.TRAINING_BASE_MODEL_DIR ?? resolve(__dirname, '../../../models/base/mobilenet_v1_0.75_224')),
+      valFraction: e.TRAINING_VAL_FRACTION,
+      seed: e.TRAINING_SEED,
+      targetSensitivity: e.TARGET_SENSITIVITY,
+      promotionPolicy: e.PROMOTION_POLICY,
+      canaryFraction: e.CANARY_FRACTION,
+      maxAucDrop: e.PROMOTION_MAX_AUC_DROP,
     },
     logLevel: e.LOG_LEVEL,
   };

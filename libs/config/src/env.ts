@@ -54,6 +54,20 @@ export const EnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: bool.default('false'),
   WEBHOOK_ALLOW_HOSTS: list.optional(),
 
+  FEEDBACK_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with one').default('feedback/'),
+  FEEDBACK_HOLDOUT_FRACTION: z.coerce.number().min(0).max(0.9).default(0.2),
+
+  TRAINER_POOLS: list.pipe(z.array(z.enum(['feedback', 'training'])).min(1)).default('feedback,training'),
+  TRAINING_DATA_DIR: z.string().min(1).optional(),
+  TRAINING_WORK_DIR: z.string().min(1).optional(),
+  TRAINING_BASE_MODEL_DIR: z.string().min(1).optional(),
+  TRAINING_VAL_FRACTION: z.coerce.number().gt(0).lt(1).default(0.18),
+  TRAINING_SEED: z.coerce.number().int().default(42),
+  TARGET_SENSITIVITY: z.coerce.number().gt(0).max(1).default(0.95),
+  PROMOTION_POLICY: z.enum(['manual', 'canary', 'promote-if-better']).default('manual'),
+  CANARY_FRACTION: z.coerce.number().gt(0).max(1).default(0.1),
+  PROMOTION_MAX_AUC_DROP: z.coerce.number().min(0).max(1).default(0.005),
+
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -6,3 +6,6 @@ export * from './webhook-events';
 export * from './model-manifest';
 export * from './webhook-endpoints';
 export * from './registry';
+export * from './feedback';
+export * from './training';
+export * from './calibration';

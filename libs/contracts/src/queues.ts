@@ -4,6 +4,8 @@ export const QueueName = {
   image: 'pneumoscreen-image',
   study: 'pneumoscreen-study',
   webhook: 'pneumoscreen-webhook',
+  feedback: 'pneumoscreen-feedback',
+  training: 'pneumoscreen-training',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -11,6 +13,8 @@ export const JobName = {
   classifyImage: 'classify-image',
   finaliseStudy: 'finalise-study',
   deliverWebhook: 'deliver-webhook',
+  recordFeedback: 'record-feedback',
+  retrain: 'retrain',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -19,6 +23,8 @@ export const JobsByQueue: Record<QueueName, readonly JobName[]> = {
   [QueueName.image]: [JobName.classifyImage],
   [QueueName.study]: [JobName.finaliseStudy],
   [QueueName.webhook]: [JobName.deliverWebhook],
+  [QueueName.feedback]: [JobName.recordFeedback],
+  [QueueName.training]: [JobName.retrain],
 };
 
 /** Fails start-up when a queue's job names and a process's handlers disagree, so a job can never

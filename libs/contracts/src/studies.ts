@@ -32,6 +32,10 @@ export const StudyResult = z.object({
   decision: Decision.optional(),
   maxProbability: z.number().optional(),
   modelVersion: z.string().optional(),
+  /** The threshold the decisions were made at, and whose it is: the version's own (`model`) or one
+   * fitted for this study's site (`site:<bucket>`, see `pneumoscreen models calibrate`). */
+  threshold: z.number().optional(),
+  thresholdSource: z.string().optional(),
   images: z.array(ImageResult),
   submittedAt: z.string(),
   completedAt: z.string(),
