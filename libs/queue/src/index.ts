@@ -1,5 +1,5 @@
 export { createRedisConnection, checkEvictionPolicy, type ConnectionRole } from './connection';
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
-export { imageJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
+export { feedbackJobOptions, imageJobOptions, retrainJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';
 export { publishChannelNotice, subscribeChannelNotices } from './channel-notices';

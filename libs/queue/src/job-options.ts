@@ -29,3 +29,19 @@ export function webhookJobOptions(maxAttempts: number): JobsOptions {
     removeOnFail: false,
   };
 }
+
+/** A label is small and precious: retried until stored, kept a while for audit. */
+export const feedbackJobOptions: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 7 * DAY_S },
+  removeOnFail: false,
+};
+
+/** A retrain is not retried on failure: the operator reads why and asks again. Finished jobs stay
+ * a month so `retrain` can show the last results. */
+export const retrainJobOptions: JobsOptions = {
+  attempts: 1,
+  removeOnComplete: { age: 30 * DAY_S },
+  removeOnFail: { age: 30 * DAY_S },
+};
