@@ -3,6 +3,7 @@ import { classifyCommand } from './commands/classify';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { modelsCommand } from './commands/models';
+import { retrainCommand } from './commands/retrain';
 import { trainCommand } from './commands/train';
 import { webhooksCommand } from './commands/webhooks';
 
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   demo: { run: demoCommand, help: 'run the whole pipeline locally on the sample studies (or --input DIR)' },
   classify: { run: classifyCommand, help: 'classify local image files or folders: classify <file|dir>... [--json] [--model DIR]' },
   train: { run: trainCommand, help: 'train a model: train --data DIR --backbone mobilenet [--out DIR]' },
+  retrain: { run: retrainCommand, help: 'queue a retrain on base data + feedback and follow it: retrain [--min-new-labels N] [--wait] [--json]' },
   eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [--model DIR] [--json]' },
   models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | canary VERSION --fraction F | rollback | import --arch vgg16 FILE' },
   webhooks: { run: webhooksCommand, help: 'webhook dead letters: webhooks failed [--json] | replay ID... | replay --since TIME | enable URL' },
