@@ -12,8 +12,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   classify: { run: classifyCommand, help: 'classify local image files or folders: classify <file|dir>... [--json] [--model DIR]' },
   train: { run: trainCommand, help: 'train a model: train --data DIR --backbone mobilenet [--out DIR]' },
   retrain: { run: retrainCommand, help: 'queue a retrain on base data + feedback and follow it: retrain [--min-new-labels N] [--wait] [--json]' },
-  eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [--model DIR] [--json]' },
-  models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | canary VERSION --fraction F | rollback | import --arch vgg16 FILE' },
+  eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [VERSION [--site S] | --model DIR] [--json]' },
+  models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | canary VERSION --fraction F | rollback | calibrate [VERSION] --data DIR|--from-feedback [--site S] | import --arch vgg16 FILE' },
   webhooks: { run: webhooksCommand, help: 'webhook dead letters: webhooks failed [--json] | replay ID... | replay --since TIME | enable URL' },
   bench: { run: benchCommand, help: 'measure decode, inference and end-to-end throughput: bench [--json] [--quick]' },
 };

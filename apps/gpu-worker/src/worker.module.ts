@@ -1,17 +1,19 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
+import type { ObjectStore } from '@pneumoscreen/storage';
 import { AdaptersModule } from './adapters.module';
 import { ClassifyImageProcessor } from './classify/classify-image.processor';
 import { ClassifyImageUseCase } from './classify/classify-image.use-case';
 import { ModelRuntime } from './classify/model-runtime';
 import { FinaliseStudyProcessor } from './finalise/finalise-study.processor';
 import { FinaliseStudyUseCase, WEBHOOK_OUTBOX } from './finalise/finalise-study.use-case';
+import { SITE_CALIBRATIONS, siteCalibrationsFor } from './finalise/site-calibrations';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
-import { CONFIG } from './tokens';
+import { CONFIG, OBJECT_STORE } from './tokens';
 
 // Each pool registers the queue it consumes: that is what starts @nestjs/bullmq's processor
 // discovery, so a process running one pool alone (WORKER_POOLS=classify) still consumes.
@@ -30,6 +32,14 @@ class ClassifyPoolModule {}
       provide: WEBHOOK_OUTBOX,
       inject: [getQueueToken(QueueName.webhook), CONFIG],
       useFactory: (q: Queue, c: AppConfig) => new BullWebhookOutbox(q, c.webhooks.maxAttempts),
+    },
+    {
+      provide: SITE_CALIBRATIONS,
+      inject: [CONFIG, OBJECT_STORE],
+      useFactory: (c: AppConfig, s: ObjectStore) => {
+        const log = new Logger('SiteCalibrations');
+        return siteCalibrationsFor(c, s, (m) => log.warn(m));
+      },
     },
   ],
 })

@@ -35,6 +35,9 @@ export const ImageResult = z.object({
   etag: z.string(),
   probability: z.number().min(0).max(1).optional(),
   decision: Decision.optional(),
+  /** The threshold `decision` was made at: the version's own, or the site's once the study is
+   * finalised with a site calibration. */
+  threshold: z.number().min(0).max(1).optional(),
   error: z.string().optional(),
   modelVersion: z.string().optional(),
   engine: z.string().optional(),

@@ -40,6 +40,7 @@ export {
   type Confusion,
   type RocPoint,
 } from './metrics/binary';
+export { CalibrationDataError, MIN_IMAGES_PER_CLASS, calibrate, checkClassCounts, fitThreshold, proportion, wilsonInterval, type CalibrateInput } from './calibration/calibration';
 export { trainModel, type TrainOptions, type TrainProgress, type TrainResult, type TrainStage } from './training/train';
 export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
 export { BACKBONES, type Backbone } from './training/backbones';

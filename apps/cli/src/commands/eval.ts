@@ -1,98 +1,115 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BinaryMetrics } from '@pneumoscreen/contracts';
-import { preprocess } from '@pneumoscreen/imaging';
+import { loadConfig } from '@pneumoscreen/config';
+import { SiteName, type BinaryMetrics, type SiteCalibration } from '@pneumoscreen/contracts';
 import { binaryMetrics, listDataset, loadModelVersion, resolveModelDir, testTimeAugmentation } from '@pneumoscreen/model';
+import { openConfiguredRegistry } from './configured-registry';
+import { plainView, scoreItems } from './scoring';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
-const BATCH = 16;
 
-const USAGE = `usage: pneumoscreen eval --data DIR [--model PATH] [--tta] [--json]
+const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta] [--json]
   --data DIR     labelled images in NORMAL/ and PNEUMONIA/ folders (any depth)
+  VERSION        a published version of the registry (MODEL_REGISTRY), downloaded to MODEL_CACHE_DIR
   --model PATH   version folder, or registry folder with CURRENT (default models/releases)
+  --site S       with VERSION: measure at the threshold fitted for site S (the bucket its studies
+                 arrive in; see models calibrate) when S has one, else at the version's own
   --tta          average the model over the test-time augmentation views it was validated with,
                  at the threshold chosen for them on validation (workers serve plain images only)
   --json         print one JSON object instead of a table
 `;
 
 /** `pneumoscreen eval`: scores every labelled image and reports the metrics at the model's own
- * threshold (or, with --tta, the one chosen on validation for its averaged views). */
+ * threshold, at a site's fitted one (--site), or, with --tta, at the one chosen on validation for
+ * its averaged views. */
 export async function evalCommand(argv: string[]): Promise<number> {
-  let values;
+  let parsed;
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       args: argv,
       strict: true,
+      allowPositionals: true,
       options: {
         data: { type: 'string' },
         model: { type: 'string' },
+        site: { type: 'string' },
         tta: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
-    }).values;
+    });
   } catch (err) {
     return usageError((err as Error).message);
   }
+  const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   if (!values.data) return usageError('--data is required');
+  if (positionals.length > 1) return usageError(`one VERSION at most, not ${positionals.length}`);
+  const version = positionals[0];
+  if (version && values.model) return usageError('give a registry VERSION or --model PATH, not both');
+  if (values.site !== undefined) {
+    if (!version) return usageError('--site needs a registry VERSION: site thresholds are kept beside published versions');
+    if (values.tta) return usageError('--site and --tta do not mix: a site threshold is fitted on plain images, not averaged views');
+    const site = SiteName.safeParse(values.site);
+    if (!site.success) return usageError(`--site "${values.site}" ${site.error.issues[0]!.message}`);
+  }
 
   const images = await listDataset(values.data);
-  const { manifest, engine } = await loadModelVersion(await resolveModelDir(values.model ?? path.join(REPO_ROOT, 'models/releases')));
+  const { dir, calibration } = await modelToEvaluate(version, values.model, values.site);
+  if (values.site && !calibration) process.stderr.write(`site ${values.site} has no calibration for ${version}: measuring at the version's own threshold\n`);
+  const { manifest, engine } = await loadModelVersion(dir);
+  const started = Date.now();
+  let scores;
   let tta;
   try {
     tta = values.tta ? testTimeAugmentation(manifest) : undefined;
-  } catch (err) {
-    await engine.dispose();
-    throw err;
-  }
-  const views = tta?.views ?? [(bytes: Buffer) => preprocess(bytes, manifest.preprocessing)];
-  const scores = new Float32Array(images.length);
-  const started = Date.now();
-  try {
-    for (let i = 0; i < images.length; i += BATCH) {
-      const chunk = images.slice(i, i + BATCH);
-      for (const view of views) {
-        const inputs = await Promise.all(
-          chunk.map(async (image) => {
-            try {
-              return await view(await readFile(image.path));
-            } catch (err) {
-              throw new Error(`${path.relative(values.data!, image.path)}: ${(err as Error).message}`);
-            }
-          }),
-        );
-        const batch = new Float32Array(inputs.reduce((n, x) => n + x.length, 0));
-        inputs.forEach((x, j) => batch.set(x, j * x.length));
-        (await engine.predict(batch, chunk.length)).forEach((p, j) => (scores[i + j]! += p / views.length));
-      }
-      if (!values.json) process.stderr.write(`\rscored ${i + chunk.length}/${images.length}`);
-    }
+    scores = await scoreItems(engine, images, {
+      read: (image) => readFile(image.path),
+      name: (image) => path.relative(values.data!, image.path),
+      views: tta?.views ?? [plainView(manifest)],
+      onProgress: (done, total) => values.json || process.stderr.write(`\rscored ${done}/${total}`),
+    });
   } finally {
     await engine.dispose();
   }
-  const metrics = binaryMetrics(scores, images.map((i) => i.label), tta?.threshold ?? manifest.threshold);
+  const threshold = calibration?.threshold ?? tta?.threshold ?? manifest.threshold;
+  const thresholdSource = calibration ? `site:${calibration.site}` : tta ? 'tta' : 'model';
+  const metrics = binaryMetrics(scores.map((s) => s ?? NaN), images.map((i) => i.label), threshold);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...metrics, modelVersion: manifest.version, ...(tta ? { ttaViews: views.length } : {}) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, ...(tta ? { ttaViews: tta.views.length } : {}) }) + '\n');
   } else {
     process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-    process.stdout.write(table(metrics, manifest.version + (tta ? ` (test-time augmentation, ${views.length} views)` : '')));
+    const described = manifest.version + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '');
+    process.stdout.write(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
   }
   return 0;
 }
 
-function table(m: BinaryMetrics, version: string): string {
+/** A registry VERSION comes with its site's calibration, when asked for and there is one. */
+async function modelToEvaluate(version: string | undefined, modelPath: string | undefined, site: string | undefined): Promise<{ dir: string; calibration: SiteCalibration | null }> {
+  if (!version) return { dir: await resolveModelDir(modelPath ?? path.join(REPO_ROOT, 'models/releases')), calibration: null };
+  const config = loadConfig();
+  const { registry, close } = openConfiguredRegistry(config);
+  try {
+    const dir = await registry.download(version, config.models.cacheDir);
+    return { dir, calibration: site ? await registry.getCalibration(version, site) : null };
+  } finally {
+    close();
+  }
+}
+
+function table(m: BinaryMetrics, version: string, thresholdNote?: string): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const c = m.confusion;
   return [
     `model        ${version}`,
     `n            ${m.n} (${c.tp + c.fn} PNEUMONIA, ${c.tn + c.fp} NORMAL)`,
-    `threshold    ${m.threshold.toFixed(4)}`,
+    `threshold    ${m.threshold.toFixed(4)}${thresholdNote ? ` (${thresholdNote})` : ''}`,
     `accuracy     ${pct(m.accuracy)}`,
     `sensitivity  ${pct(m.sensitivity)}`,
     `specificity  ${pct(m.specificity)}`,

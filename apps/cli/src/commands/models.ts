@@ -3,6 +3,7 @@ import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import type { ModelRegistryListing } from '@pneumoscreen/contracts';
 import { ModelRegistry, VersionExistsError, openModelRegistry } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
+import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
 import { announceChannelChange, type ChannelChange } from './rollout';
 
@@ -13,6 +14,8 @@ const USAGE = `usage:
                                                         point a channel (default production) at a published version
   pneumoscreen models canary VERSION --fraction F      send a share F of studies, chosen by study id, to VERSION
   pneumoscreen models rollback [--channel NAME]         point a channel (default production) back at its previous version
+  pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
+                                                        fit a version's threshold for a site (see models calibrate --help)
   pneumoscreen models import --arch vgg16|mobilenet FILE.h5|TFJS_DIR [--out DIR] [--json]
                                                         import ImageNet weights as a base model (see models import --help)
 
@@ -29,7 +32,7 @@ export interface ModelsCommandIo {
 
 class UsageError extends Error {}
 
-/** `pneumoscreen models list|publish|promote|canary|rollback|import`. Exit codes: 0 done, 1 refused or failed, 2 a
+/** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import`. Exit codes: 0 done, 1 refused or failed, 2 a
  * usage error. */
 export async function modelsCommand(argv: string[]): Promise<number> {
   // Importing works on local files only and needs no registry.
@@ -42,6 +45,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
 }
 
 export async function runModelsCommand(argv: string[], io: ModelsCommandIo): Promise<number> {
+  if (argv[0] === 'calibrate') return runCalibrateCommand(argv.slice(1), io);
   if (['--help', '-h', 'help'].includes(argv[0] ?? '')) {
     io.out(USAGE);
     return 0;

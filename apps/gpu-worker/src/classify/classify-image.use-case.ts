@@ -50,6 +50,7 @@ export class ClassifyImageUseCase {
       ...base,
       probability: p.probability,
       decision: p.probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
+      threshold: manifest.threshold,
       timing: { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize },
     };
   }

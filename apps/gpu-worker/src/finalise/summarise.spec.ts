@@ -31,3 +31,29 @@ describe('summariseStudy', () => {
     assert.equal(r.maxProbability, undefined);
   });
 });
+
+describe('summariseStudy at a site threshold', () => {
+  const site = {
+    model: 'm', version: 'v1', site: 'b', threshold: 0.5, targetSensitivity: 0.95, n: 40,
+    sensitivity: { value: 0.95, low: 0.76, high: 0.99, count: 19, of: 20 },
+    specificity: { value: 0.85, low: 0.64, high: 0.95, count: 17, of: 20 },
+    auc: 0.97, source: 'data' as const, fittedAt: '2026-01-01T00:00:00.000Z',
+  };
+
+  test('re-decides only images of the calibrated version; a score equal to the threshold is positive', () => {
+    const r = summariseStudy(study, [
+      { key: 'a', etag: 'e', probability: 0.5, decision: 'NORMAL', threshold: 0.8, modelVersion: 'v1' },
+      { key: 'b', etag: 'e', probability: 0.6, decision: 'NORMAL', threshold: 0.8, modelVersion: 'v0' },
+      { key: 'c', etag: 'e', error: 'corrupt' },
+    ], at, site);
+    assert.deepEqual(r.images.map((i) => [i.key, i.decision, i.threshold]), [['a', 'PNEUMONIA', 0.5], ['b', 'NORMAL', 0.8], ['c', undefined, undefined]]);
+    assert.deepEqual([r.decision, r.threshold, r.thresholdSource], ['PNEUMONIA', 0.5, 'site:b']);
+  });
+
+  test('records the version\'s own threshold when there is no site calibration, and none when images carry none', () => {
+    const own = summariseStudy(study, [{ key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL', threshold: 0.8, modelVersion: 'v1' }], at);
+    assert.deepEqual([own.threshold, own.thresholdSource], [0.8, 'model']);
+    const old = summariseStudy(study, [{ key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL', modelVersion: 'v1' }], at);
+    assert.equal('threshold' in old || 'thresholdSource' in old, false);
+  });
+});

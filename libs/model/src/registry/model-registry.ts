@@ -8,6 +8,8 @@ import {
   ModelName,
   ModelVersionId,
   PublishedVersion,
+  SiteCalibration,
+  SiteName,
   type ModelRegistryListing,
   type ModelVersionSummary,
 } from '@pneumoscreen/contracts';
@@ -19,6 +21,7 @@ import { PUBLISHED_FILE, collectVersionFiles, sha256 } from './version-files';
 /** Manifests, channel pointers and publish records are small; anything bigger is not one. */
 const RECORD_MAX_BYTES = 1024 * 1024;
 const CHANNELS = 'channels';
+const CALIBRATIONS = 'calibrations';
 
 export interface ModelRegistryOptions {
   store: ObjectStore;
@@ -119,6 +122,44 @@ export class ModelRegistry {
     return { pointer, changed: true };
   }
 
+  /** Records a version's threshold for one site beside the version, which itself never changes. A
+   * newer fit for the same site replaces the older one. */
+  async putCalibration(calibration: SiteCalibration): Promise<void> {
+    const c = SiteCalibration.parse(calibration);
+    if (c.model !== this.name) throw new Error(`the calibration is for model "${c.model}" but this registry holds "${this.name}" (MODEL_NAME)`);
+    if (!(await this.getPublished(c.version))) {
+      throw new Error(`${this.name} has no published version "${c.version}" at ${this.location}: only a published version can be calibrated`);
+    }
+    await this.putJson(this.calibrationKey(c.version, c.site), c);
+  }
+
+  /** A version's threshold for a site, or null when that site has none. */
+  async getCalibration(version: string, site: string): Promise<SiteCalibration | null> {
+    const key = this.calibrationKey(version, site);
+    const c = await this.getJson(key, SiteCalibration);
+    if (c && (c.model !== this.name || c.version !== version || c.site !== site)) {
+      throw new Error(`${this.describe(key)} holds the calibration of ${c.model}@${c.version} for site ${c.site}, not the one its key names`);
+    }
+    return c;
+  }
+
+  /** Where a version's calibration for a site is kept, for messages. */
+  calibrationLocation(version: string, site: string): string {
+    return this.describe(this.calibrationKey(version, site));
+  }
+
+  /** Every site's calibration of a version, by site. */
+  async listCalibrations(version: string): Promise<SiteCalibration[]> {
+    const folder = this.calibrationKey(version, '');
+    const sites: string[] = [];
+    for await (const o of this.store.listObjects(this.bucket, folder)) {
+      const site = o.key.slice(folder.length).replace(/\.json$/, '');
+      if (o.key.endsWith('.json') && SiteName.safeParse(site).success) sites.push(site);
+    }
+    const found = await Promise.all(sites.sort().map((s) => this.getCalibration(version, s)));
+    return found.filter((c): c is SiteCalibration => c !== null);
+  }
+
   /** Every published version (newest first, with key metrics) and every channel. */
   async list(): Promise<ModelRegistryListing> {
     const versions: string[] = [];
@@ -129,7 +170,7 @@ export class ModelRegistry {
       if (first === CHANNELS) {
         const channel = second.replace(/\.json$/, '');
         if (channel !== second && ChannelName.safeParse(channel).success) channels.push(channel);
-      } else if (second === PUBLISHED_FILE) {
+      } else if (second === PUBLISHED_FILE && ModelVersionId.safeParse(first).success) {
         versions.push(first);
       }
     }
@@ -171,6 +212,12 @@ export class ModelRegistry {
 
   private channelKey(channel: string): string {
     return `${this.base}${CHANNELS}/${checked(ChannelName, channel, 'channel')}.json`;
+  }
+
+  /** An empty `site` gives the version's calibrations folder. */
+  private calibrationKey(version: string, site: string): string {
+    const file = site ? `${checked(SiteName, site, 'site')}.json` : '';
+    return `${this.base}${CALIBRATIONS}/${checked(ModelVersionId, version, 'version')}/${file}`;
   }
 
   private async getJson<T extends z.ZodTypeAny>(key: string, schema: T): Promise<z.output<T> | null> {

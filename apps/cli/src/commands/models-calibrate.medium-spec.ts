@@ -1,0 +1,189 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { loadConfig } from '@pneumoscreen/config';
+import type { FeedbackRecord } from '@pneumoscreen/contracts';
+import { FeedbackStore } from '@pneumoscreen/feedback';
+import { preprocess } from '@pneumoscreen/imaging';
+import { ModelRegistry, fitThreshold, listDataset, loadModelVersion } from '@pneumoscreen/model';
+import { S3ObjectStore } from '@pneumoscreen/storage';
+import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { runModelsCommand } from './models';
+
+const SITE = 'hospital-a';
+const OTHER_SITE = 'clinic-b';
+const samples = path.join(repoRoot(), 'samples/studies');
+const SOURCES = {
+  NORMAL: ['demo-normal-a/IM-0117-0001.jpeg', 'demo-normal-b/IM-0133-0001.jpeg'],
+  PNEUMONIA: ['demo-pneumonia-a/person1003_virus_1685.jpeg', 'demo-pneumonia-b/person1026_bacteria_2957.jpeg'],
+};
+
+/** A different crop and exposure of a sample X-ray for each k, so the set's scores spread out. */
+async function variant(bytes: Buffer, k: number): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const w = Math.round(width * (0.8 + 0.03 * k));
+  const h = Math.round(height * (0.82 + 0.025 * k));
+  return sharp(bytes)
+    .extract({ left: Math.round(((width - w) * (k % 3)) / 2), top: Math.round((height - h) * (k % 2)), width: w, height: h })
+    .modulate({ brightness: 0.85 + 0.05 * k })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** `perSample` variants of each sample under DIR/NORMAL and DIR/PNEUMONIA. */
+async function labelledSet(perSample: { NORMAL: number; PNEUMONIA: number }): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'calibration-set-'));
+  for (const label of ['NORMAL', 'PNEUMONIA'] as const) {
+    await mkdir(path.join(dir, label));
+    for (const [s, file] of SOURCES[label].entries()) {
+      const bytes = await readFile(path.join(samples, file));
+      for (let k = 0; k < perSample[label]; k++) await writeFile(path.join(dir, label, `${s}-${k}.jpeg`), await variant(bytes, k));
+    }
+  }
+  return dir;
+}
+
+describe('pneumoscreen models calibrate (s3rver)', () => {
+  let server: S3Server;
+  let store: S3ObjectStore;
+  let registry: ModelRegistry;
+  let env: Record<string, string>;
+  let release: Awaited<ReturnType<typeof copyRelease>>;
+  let data: string;
+  /** The threshold fitted, by this test's own scoring, on the images of `data`. */
+  let expected: number;
+
+  async function run(argv: string[], extra: Record<string, string> = {}) {
+    let out = '';
+    let err = '';
+    const code = await runModelsCommand(['calibrate', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
+    return { code, out, err };
+  }
+
+  before(async () => {
+    server = await startS3Server({ buckets: ['registry', SITE, OTHER_SITE] });
+    store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    env = {
+      S3_ENDPOINT: server.endpoint,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      S3_BUCKET: SITE,
+      MODEL_REGISTRY: 's3://registry/models',
+      MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'calibrate-cache-')),
+    };
+    registry = new ModelRegistry({ store, bucket: 'registry', prefix: 'models/', name: 'pneumoscreen-pneumonia' });
+    release = await copyRelease();
+    await registry.publish(release.dir);
+    await registry.setChannel('production', release.version);
+    data = await labelledSet({ NORMAL: 6, PNEUMONIA: 6 });
+
+    const images = await listDataset(data);
+    const { manifest, engine } = await loadModelVersion(release.dir);
+    const scores: number[] = [];
+    try {
+      for (const image of images) scores.push((await engine.predict(await preprocess(await readFile(image.path), manifest.preprocessing), 1))[0]!);
+    } finally {
+      await engine.dispose();
+    }
+    expected = fitThreshold(scores, images.map((i) => i.label), 0.95);
+  });
+  after(async () => {
+    store?.destroy();
+    await server?.stop();
+  });
+
+  test('--data fits the production version\'s threshold for S3_BUCKET\'s site and records it beside the version', async () => {
+    const { code, out, err } = await run(['--data', data, '--json']);
+    assert.equal(code, 0, err);
+    const r = JSON.parse(out);
+    assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
+    assert.deepEqual([r.version, r.site, r.source, r.n, r.positives, r.negatives, r.targetSensitivity], [release.version, SITE, 'data', 24, 12, 12, 0.95]);
+    assert.ok(r.sensitivity >= 0.95 && r.sensitivityCi.low < r.sensitivity && r.sensitivityCi.high <= 1);
+    assert.ok(r.specificityCi.low <= r.specificity && r.specificity <= r.specificityCi.high);
+    assert.equal(r.versionThreshold.threshold, release.threshold);
+    assert.equal(r.recordedAt, `s3://registry/models/pneumoscreen-pneumonia/calibrations/${release.version}/${SITE}.json`);
+
+    const stored = await registry.getCalibration(release.version, SITE);
+    assert.deepEqual([stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value], [r.threshold, 24, r.sensitivity, r.specificity]);
+    assert.equal((await registry.list()).versions.length, 1);
+  });
+
+  test('the table names the site, both thresholds and the intervals', async () => {
+    const { code, out } = await run([release.version, '--data', data, '--site', OTHER_SITE, '--target-sensitivity', '0.9']);
+    assert.equal(code, 0);
+    assert.match(out, new RegExp(`calibrated for site ${OTHER_SITE} on 24 images \\(12 PNEUMONIA, 12 NORMAL\\)`));
+    assert.match(out, new RegExp(`^threshold +[01]\\.\\d{6} +${release.threshold.toFixed(6).replace('.', '\\.')}$`, 'm'));
+    assert.match(out, /^sensitivity +\d+\.\d% \(\d+\.\d%-\d+\.\d%\) \d+\/12 +\d+\.\d% \(/m);
+    assert.match(out, /target sensitivity 90\.0%/);
+    assert.equal((await registry.getCalibration(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
+  });
+
+  test('eval VERSION --site measures at the site\'s threshold, and at the version\'s own without it', async () => {
+    const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
+    const evaluate = async (...extra: string[]) =>
+      JSON.parse((await promisify(execFile)(process.execPath, [main, 'eval', release.version, '--data', data, '--json', ...extra], { env: { ...process.env, ...env } })).stdout);
+    const site = (await registry.getCalibration(release.version, SITE))!;
+    const atSite = await evaluate('--site', SITE);
+    assert.deepEqual([atSite.threshold, atSite.thresholdSource, atSite.n], [site.threshold, `site:${SITE}`, 24]);
+    assert.equal(atSite.sensitivity, site.sensitivity.value);
+    const own = await evaluate();
+    assert.deepEqual([own.threshold, own.thresholdSource], [release.threshold, 'model']);
+    const uncalibrated = await evaluate('--site', 'no-such-site');
+    assert.deepEqual([uncalibrated.threshold, uncalibrated.thresholdSource], [release.threshold, 'model']);
+  });
+
+  test('--from-feedback uses the site\'s labelled images that are unchanged, saying how many it left out', async () => {
+    const feedback = new FeedbackStore(store, SITE, 'feedback/');
+    const images = await listDataset(data);
+    const record = (bucket: string, key: string, etag: string, label: 'NORMAL' | 'PNEUMONIA'): FeedbackRecord => ({
+      feedbackId: randomUUID(), studyId: `study-${key.replace(/\W/g, '')}`, bucket, scope: 'image', images: [{ key, etag }], label,
+      readerId: 'reader-1', receivedAt: '2026-03-01T10:00:00.000Z', recordedAt: '2026-03-01T10:00:01.000Z',
+    });
+    for (const [i, image] of images.entries()) {
+      const key = `incoming/f${i}/image.jpeg`;
+      const label = image.label ? 'PNEUMONIA' : 'NORMAL';
+      const bytes = await readFile(image.path);
+      await feedback.append(record(SITE, key, (await store.putObject(SITE, key, bytes)).etag, label));
+      // Labels of another site never move this one's threshold.
+      await feedback.append(record(OTHER_SITE, key, (await store.putObject(OTHER_SITE, key, bytes)).etag, label === 'NORMAL' ? 'PNEUMONIA' : 'NORMAL'));
+    }
+    const replaced = await store.putObject(SITE, 'incoming/r/image.jpeg', await readFile(images[0]!.path));
+    await feedback.append(record(SITE, 'incoming/r/image.jpeg', replaced.etag, 'PNEUMONIA'));
+    await store.putObject(SITE, 'incoming/r/image.jpeg', await readFile(images[20]!.path));
+    await feedback.append(record(SITE, 'incoming/gone/image.jpeg', 'd41d8cd98f00b204e9800998ecf8427e', 'NORMAL'));
+
+    const { code, out, err } = await run(['--from-feedback', '--json']);
+    assert.equal(code, 0, err);
+    const r = JSON.parse(out);
+    assert.deepEqual([r.site, r.source, r.n, r.positives, r.negatives], [SITE, 'feedback', 24, 12, 12]);
+    assert.deepEqual(r.skipped, { 'changed since labelled': 1, gone: 1 });
+    assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
+    assert.equal((await registry.getCalibration(release.version, SITE))?.source, 'feedback');
+
+    const table = await run(['--from-feedback']);
+    assert.match(table.out, /left out: 1 changed since labelled, 1 gone/);
+  });
+
+  test('too few images of a class is refused and records nothing', async () => {
+    const few = await labelledSet({ NORMAL: 1, PNEUMONIA: 6 });
+    const { code, err } = await run(['--data', few, '--site', 'small-site']);
+    assert.equal(code, 1);
+    assert.match(err, /at least 10 images of each class; got 12 PNEUMONIA and 2 NORMAL: a threshold fitted on so few is not a calibration/);
+    assert.equal(await registry.getCalibration(release.version, 'small-site'), null);
+  });
+
+  test('usage errors exit 2; an unpublished version fails naming it', async () => {
+    assert.equal((await run(['--data', data, '--from-feedback'])).code, 2);
+    assert.equal((await run([])).code, 2);
+    assert.equal((await run(['--data', data, '--target-sensitivity', '1.5'])).code, 2);
+    assert.match((await run(['--data', data, '--site', 'Hospital A'])).err, /--site "Hospital A" is not a site name/);
+    assert.match((await run(['--help'])).out, /^usage: pneumoscreen models calibrate \[VERSION\]/);
+    await assert.rejects(run(['no-such-version', '--data', data]), /no published version "no-such-version"/);
+  });
+});

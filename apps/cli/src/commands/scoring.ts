@@ -1,0 +1,58 @@
+import type { ModelManifest } from '@pneumoscreen/contracts';
+import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
+import type { ModelEngine } from '@pneumoscreen/model';
+
+const BATCH = 16;
+
+/** Image bytes to one model input; several views of an image are averaged (test-time augmentation). */
+export type View = (bytes: Buffer) => Promise<Float32Array>;
+
+export function plainView(manifest: ModelManifest): View {
+  return (bytes) => preprocess(bytes, manifest.preprocessing);
+}
+
+export interface ScoreOptions<T> {
+  /** The bytes of an item, or null to leave it out (its score is then null). */
+  read: (item: T) => Promise<Buffer | null>;
+  /** How messages name an item. */
+  name: (item: T) => string;
+  views: View[];
+  /** Leave out (null) an item that is not a decodable image, rather than fail on it. */
+  skipUndecodable?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** P(PNEUMONIA) of each item, averaged over the views, in batches; null where an item was left out. */
+export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o: ScoreOptions<T>): Promise<Array<number | null>> {
+  const scores: Array<number | null> = new Array(items.length).fill(null);
+  for (let i = 0; i < items.length; i += BATCH) {
+    const chunk = items.slice(i, i + BATCH);
+    const bytes = await Promise.all(chunk.map((item) => o.read(item)));
+    for (const view of o.views) {
+      const inputs = await Promise.all(
+        chunk.map(async (item, j) => {
+          const b = bytes[j];
+          if (!b) return null;
+          try {
+            return await view(b);
+          } catch (err) {
+            if (o.skipUndecodable && err instanceof ImageDecodeError) return (bytes[j] = null);
+            throw new Error(`${o.name(item)}: ${(err as Error).message}`);
+          }
+        }),
+      );
+      const ready = inputs.flatMap((x, j) => (x ? [{ x, j }] : []));
+      if (!ready.length) continue;
+      const batch = new Float32Array(ready.reduce((n, r) => n + r.x.length, 0));
+      ready.forEach((r, k) => batch.set(r.x, k * r.x.length));
+      const out = await engine.predict(batch, ready.length);
+      // Summed in single precision, as the engines' own outputs are: a threshold chosen on float32
+      // scores must meet the same values here.
+      ready.forEach((r, k) => (scores[i + r.j] = Math.fround((scores[i + r.j] ?? 0) + out[k]! / o.views.length)));
+    }
+    // An item left out of any view is left out altogether, never scored on fewer views.
+    chunk.forEach((_, j) => bytes[j] === null && (scores[i + j] = null));
+    o.onProgress?.(i + chunk.length, items.length);
+  }
+  return scores;
+}

@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import { StudyResult, type ImageResult, type SiteCalibration } from '@pneumoscreen/contracts';
+import { ModelRegistry } from '@pneumoscreen/model';
+import { S3ObjectStore } from '@pneumoscreen/storage';
+import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
+import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { ClassifyImageUseCase } from '../classify/classify-image.use-case';
+import { ModelRuntime } from '../classify/model-runtime';
+import { FinaliseStudyUseCase } from './finalise-study.use-case';
+import { siteCalibrationsFor } from './site-calibrations';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TTL_MS = 500;
+const sites = ['hospital-a', 'clinic-b'];
+Logger.overrideLogger(false);
+
+let server: S3Server;
+let store: S3ObjectStore;
+let registry: ModelRegistry;
+let redis: Redis;
+let config: AppConfig;
+let runtime: ModelRuntime;
+let studies: RedisStudyRepository;
+/** One use case, with one calibration cache, for every study: as a running worker has. */
+let finalise: FinaliseStudyUseCase;
+let release: Awaited<ReturnType<typeof copyRelease>>;
+
+before(async () => {
+  server = await startS3Server({ buckets: ['registry', ...sites] });
+  store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  registry = new ModelRegistry({ store, bucket: 'registry', prefix: 'models/', name: 'pneumoscreen-pneumonia' });
+  release = await copyRelease();
+  await registry.publish(release.dir);
+  await registry.setChannel('production', release.version);
+  const normal = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
+  for (const site of sites) await store.putObject(site, 'incoming/s/a.jpeg', normal, 'image/jpeg');
+  config = loadConfig({
+    S3_ENDPOINT: server.endpoint,
+    REDIS_URL,
+    REDIS_PREFIX: `pscalib-${randomBytes(4).toString('hex')}`,
+    MODEL_REGISTRY: 's3://registry/models',
+    MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'worker-cache-')),
+    MODEL_CHANNEL_POLL_MS: String(TTL_MS),
+  });
+  runtime = new ModelRuntime(config, store);
+  runtime.onModuleInit();
+  redis = new Redis(REDIS_URL);
+  studies = new RedisStudyRepository(redis, config.redis.prefix);
+  finalise = new FinaliseStudyUseCase(
+    config,
+    store,
+    studies,
+    { enqueue: async () => assert.fail('no webhook endpoint is configured') },
+    systemClock,
+    siteCalibrationsFor(config, store, (m) => assert.fail(m)),
+  );
+});
+after(async () => {
+  await runtime?.onModuleDestroy();
+  const keys = await redis.keys(`${config.redis.prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis?.disconnect();
+  store?.destroy();
+  await server?.stop();
+});
+
+/** Classifies the study's one image with the real model, then finalises the study as the worker
+ * does, and reads back the result it stored. */
+async function runStudy(studyId: string, bucket: string): Promise<{ image: ImageResult; result: StudyResult }> {
+  const image = await new ClassifyImageUseCase(config, store, runtime).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: 'e', modelVersion: release.version });
+  const study = { studyId, bucket, imageCount: 1, submittedAt: new Date().toISOString(), modelVersion: release.version };
+  await finalise.execute(study, [image]);
+  const stored = StudyResult.parse(JSON.parse((await store.getObject(bucket, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString('utf8')));
+  return { image, result: stored };
+}
+
+test('a calibration for the study\'s site changes its decision once it is read; other sites keep the version\'s threshold', async () => {
+  const before = await runStudy('s1', 'hospital-a');
+  const p = before.image.probability!;
+  assert.ok(p < release.threshold, `the normal sample scores ${p}, under the version's threshold ${release.threshold}`);
+  assert.deepEqual([before.image.decision, before.image.threshold], ['NORMAL', release.threshold]);
+  assert.deepEqual([before.result.decision, before.result.threshold, before.result.thresholdSource], ['NORMAL', release.threshold, 'model']);
+
+  // A site threshold at exactly this image's score: the image is now called positive there.
+  const fitted: SiteCalibration = {
+    model: 'pneumoscreen-pneumonia', version: release.version, site: 'hospital-a', threshold: p, targetSensitivity: 0.95, n: 40,
+    sensitivity: { value: 0.95, low: 0.76, high: 0.99, count: 19, of: 20 },
+    specificity: { value: 0.6, low: 0.39, high: 0.78, count: 12, of: 20 },
+    auc: 0.9, source: 'data', fittedAt: new Date().toISOString(),
+  };
+  await registry.putCalibration(fitted);
+  await new Promise((r) => setTimeout(r, TTL_MS + 100));
+
+  const after = await runStudy('s2', 'hospital-a');
+  assert.equal(after.image.probability, p);
+  assert.deepEqual([after.result.decision, after.result.threshold, after.result.thresholdSource], ['PNEUMONIA', p, 'site:hospital-a']);
+  assert.deepEqual([after.result.images[0]!.decision, after.result.images[0]!.threshold], ['PNEUMONIA', p]);
+  assert.equal((await studies.get('s2'))?.summary?.decision, 'PNEUMONIA');
+
+  const elsewhere = await runStudy('s3', 'clinic-b');
+  assert.deepEqual([elsewhere.result.decision, elsewhere.result.thresholdSource], ['NORMAL', 'model']);
+});

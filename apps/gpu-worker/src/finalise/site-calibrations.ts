@@ -1,0 +1,74 @@
+import type { AppConfig } from '@pneumoscreen/config';
+import { ModelVersionId, SiteName, type SiteCalibration } from '@pneumoscreen/contracts';
+import { openModelRegistry, type ModelRegistry } from '@pneumoscreen/model';
+import type { ObjectStore } from '@pneumoscreen/storage';
+
+export const SITE_CALIBRATIONS = Symbol('SITE_CALIBRATIONS');
+
+/** The threshold a version was fitted to for one site (a study's bucket), when it has one. */
+export interface SiteCalibrations {
+  find(version: string, site: string): Promise<SiteCalibration | null>;
+}
+
+/** A worker without a registry has no calibrations: every decision stays at the version's own. */
+export const NO_SITE_CALIBRATIONS: SiteCalibrations = { find: async () => null };
+
+/** When MODEL_CHANNEL_POLL_MS is 0 (never poll), a new calibration still takes effect this soon. */
+export const DEFAULT_CALIBRATION_TTL_MS = 30_000;
+
+interface Entry {
+  at: number;
+  lookup: Promise<SiteCalibration | null>;
+  /** The last answer that arrived, served while the registry cannot be read. */
+  last?: { value: SiteCalibration | null };
+}
+
+/**
+ * The registry's calibrations, each (version, site) read at most once per `ttlMs`: a new fit takes
+ * effect within that time without a restart, and finalising does not cost an S3 read per study.
+ * Concurrent lookups of one pair share a read. When a re-read fails, the previous answer stands
+ * (with a warning); with no previous answer the error goes to the caller, whose job is retried.
+ */
+export class CachedRegistryCalibrations implements SiteCalibrations {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly registry: Pick<ModelRegistry, 'getCalibration'>,
+    private readonly ttlMs: number,
+    private readonly warn: (message: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async find(version: string, site: string): Promise<SiteCalibration | null> {
+    // Studies from a bucket that cannot be a site name, or of a version outside any registry,
+    // cannot have been calibrated.
+    if (!SiteName.safeParse(site).success || !ModelVersionId.safeParse(version).success) return null;
+    const key = `${version}\u0000${site}`;
+    const entry = this.entries.get(key);
+    if (entry && this.now() - entry.at < this.ttlMs) return entry.lookup;
+    const next: Entry = { at: this.now(), lookup: this.read(version, site, entry?.last), last: entry?.last };
+    this.entries.set(key, next);
+    next.lookup.then(
+      (value) => (next.last = { value }),
+      () => this.entries.get(key) === next && !next.last && this.entries.delete(key),
+    );
+    return next.lookup;
+  }
+
+  private async read(version: string, site: string, last: Entry['last']): Promise<SiteCalibration | null> {
+    try {
+      return await this.registry.getCalibration(version, site);
+    } catch (e) {
+      if (!last) throw e;
+      this.warn(`cannot re-read the calibration of ${version} for site ${site}, still using the last one read: ${(e as Error).message}`);
+      return last.value;
+    }
+  }
+}
+
+/** The calibrations of the registry workers load versions from (MODEL_REGISTRY), if any. */
+export function siteCalibrationsFor(config: AppConfig, store: ObjectStore, warn: (message: string) => void): SiteCalibrations {
+  const { registry, name, channelPollMs } = config.models;
+  if (!registry) return NO_SITE_CALIBRATIONS;
+  return new CachedRegistryCalibrations(openModelRegistry(registry, name, () => store), channelPollMs || DEFAULT_CALIBRATION_TTL_MS, warn);
+}
