@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { startWebhookReceiver } from '@pneumoscreen/testing';
 import { startLocalStack, type LocalStack } from '../demo/local-stack';
+import { listXrays } from './decode';
 import { percentile, round } from './stats';
 
 export interface EndToEndCase {
@@ -39,7 +39,7 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
   let stack: LocalStack | undefined;
   try {
     stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, overrides: c.overrides });
-    const files = await sourceImages(sourceDir);
+    const files = await listXrays(sourceDir);
     const studies = Math.ceil(images / IMAGES_PER_STUDY);
     const uploadStarted = new Map<string, number>();
     const t0 = Date.now();
@@ -74,16 +74,6 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
     await stack?.stop();
     await receiver.close();
   }
-}
-
-async function sourceImages(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const cls of ['NORMAL', 'PNEUMONIA']) {
-    const names = await readdir(join(dir, cls)).catch(() => [] as string[]);
-    out.push(...names.filter((n) => /\.jpe?g$/i.test(n)).sort().map((n) => join(dir, cls, n)));
-  }
-  if (out.length === 0) throw new Error(`no JPEG files under ${dir}/NORMAL or ${dir}/PNEUMONIA`);
-  return out;
 }
 
 async function putAndNotify(stack: LocalStack, key: string, body: Buffer): Promise<void> {

@@ -7,5 +7,16 @@ export interface ModelEngine {
    * them, concatenated). Implementations may take ownership of `input`'s buffer.
    */
   predict(input: Float32Array, batchSize: number): Promise<Float32Array>;
+  /**
+   * What the runtime's own tensor registry holds, for leak checks. Absent where there is none
+   * (ONNX Runtime): the process's RSS is then the only measure.
+   */
+  memory?(): Promise<EngineMemory>;
   dispose(): Promise<void>;
+}
+
+/** `tf.memory()`'s counts, as a TF.js engine's worker reports them. */
+export interface EngineMemory {
+  numTensors?: number;
+  numBytes?: number;
 }

@@ -7,6 +7,7 @@ import { convertModelDir } from '../onnx/export';
 import { initWasmBackend } from '../tfjs/backend';
 import { directorySaver } from '../tfjs/directory-io';
 import { nvidiaGpuVisible } from './gpu';
+import type { ModelEngine } from './engine';
 import { OnnxEngine } from './onnx-engine';
 
 /** A tiny 4x4 image classifier with a 2-way softmax whose PNEUMONIA column rises with brightness,
@@ -26,6 +27,7 @@ test('the engine runs an exported model in a worker and returns the PNEUMONIA co
   const engine = await OnnxEngine.load(await softmaxOnnx(), [4, 4], { executionProvider: 'cpu', intraOpThreads: 1 });
   try {
     assert.equal(engine.name, 'onnxruntime-cpu');
+    assert.equal((engine as ModelEngine).memory, undefined, 'ONNX Runtime keeps no tensor registry to report');
     const input = new Float32Array(2 * 48);
     input.fill(1, 48); // second image bright: logits (-3, 3)
     const p = await engine.predict(input, 2);

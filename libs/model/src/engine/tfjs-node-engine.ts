@@ -1,4 +1,4 @@
-import type { ModelEngine } from './engine';
+import type { EngineMemory, ModelEngine } from './engine';
 import { pneumoniaProbabilities } from './output';
 import { TFJS_NODE_PACKAGES, tfjsNodeInstalled } from './tfjs-backends';
 import { TfjsWorkerClient } from './tfjs-worker-client';
@@ -32,6 +32,10 @@ export class TfjsNodeEngine implements ModelEngine {
 
   async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
     return pneumoniaProbabilities(await this.worker.run(input, batchSize), this.worker.outputWidth, batchSize);
+  }
+
+  memory(): Promise<EngineMemory> {
+    return this.worker.memory();
   }
 
   dispose(): Promise<void> {

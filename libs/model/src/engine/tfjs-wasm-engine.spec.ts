@@ -39,6 +39,25 @@ test('engine runs a softmax model in a worker and returns the PNEUMONIA column',
   await assert.rejects(engine.predict(new Float32Array(48), 1), /closed/);
 });
 
+test('memory() reports the worker\'s tensors, and many predict calls leave their count unchanged', async () => {
+  const engine = await TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [4, 4]);
+  try {
+    await engine.predict(new Float32Array(48), 1);
+    const before = await engine.memory();
+    // The dense layer's kernel and bias at least; a count of 0 would mean the wrong thread answered.
+    assert.ok(before.numTensors! >= 2 && before.numBytes! > 0, `before: ${JSON.stringify(before)}`);
+    for (let round = 0; round < 25; round++) {
+      // Two batches in flight at once, as a worker with prefetch sends them, plus a refused one.
+      await Promise.all([engine.predict(new Float32Array(4 * 48).fill(round / 25), 4), engine.predict(new Float32Array(48), 1)]);
+      await assert.rejects(engine.predict(new Float32Array(47), 1), /input has 47 values/);
+    }
+    assert.deepEqual(await engine.memory(), before);
+  } finally {
+    await engine.dispose();
+  }
+  await assert.rejects(engine.memory(), /closed/);
+});
+
 test('a model whose input size differs from the manifest is refused', async () => {
   await assert.rejects(TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [224, 224]), /model input is 4x4x3 but the manifest says 224x224x3/);
 });

@@ -1,4 +1,4 @@
-import type { ModelEngine } from './engine';
+import type { EngineMemory, ModelEngine } from './engine';
 import { pneumoniaProbabilities } from './output';
 import { TfjsWorkerClient } from './tfjs-worker-client';
 
@@ -18,6 +18,10 @@ export class TfjsWasmEngine implements ModelEngine {
   async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
     const output = await this.worker.run(input, batchSize);
     return pneumoniaProbabilities(output, this.worker.outputWidth, batchSize);
+  }
+
+  memory(): Promise<EngineMemory> {
+    return this.worker.memory();
   }
 
   dispose(): Promise<void> {

@@ -2,7 +2,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { directoryLoader } from '../tfjs/directory-io';
 import { initTfjsBackend } from './tfjs-backends';
-import type { TfjsWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { MemoryRequest, TfjsWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 /** Runs inside a worker thread so that model calls, which block for tens of milliseconds per
  * image, never stall the event loop of the process serving queues and HTTP. Native tfjs-node
@@ -27,7 +27,12 @@ async function start(init: TfjsWorkerInit): Promise<void> {
   }
   port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device } satisfies WorkerReady);
 
-  port.on('message', (msg: WorkerRequest) => {
+  port.on('message', (msg: WorkerRequest | MemoryRequest) => {
+    if (msg.kind === 'memory') {
+      const { numTensors, numBytes } = tf.memory();
+      port.postMessage({ kind: 'memory', id: msg.id, numTensors, numBytes } satisfies WorkerResponse);
+      return;
+    }
     let response: WorkerResponse;
     try {
       const expected = msg.batchSize * h * w * c;

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { MemoryRequest, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+
+type Answer = Exclude<WorkerResponse, { kind: 'error' }>;
 
 interface Pending {
-  resolve: (output: Float32Array) => void;
+  resolve: (answer: Answer) => void;
   reject: (err: Error) => void;
 }
 
@@ -52,15 +54,18 @@ export class ModelWorkerClient {
 
   /** Runs the model on `batchSize` NHWC images. `input`'s buffer is transferred to the worker
    * (no copy), so the caller must not use it afterwards. */
-  run(input: Float32Array, batchSize: number): Promise<Float32Array> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
+  async run(input: Float32Array, batchSize: number): Promise<Float32Array> {
     const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const request: WorkerRequest = { kind: 'run', id, input: owned, batchSize };
-      this.worker.postMessage(request, [owned.buffer as ArrayBuffer]);
-    });
+    const answer = await this.request((id) => ({ kind: 'run', id, input: owned, batchSize }), [owned.buffer as ArrayBuffer]);
+    if (answer.kind !== 'result') throw new Error(`${this.label} worker answered "${answer.kind}" to a run`);
+    return answer.output;
+  }
+
+  /** tf.memory()'s counts in the worker's thread; only TF.js workers answer it. */
+  async memory(): Promise<{ numTensors: number; numBytes: number }> {
+    const answer = await this.request((id) => ({ kind: 'memory', id }), []);
+    if (answer.kind !== 'memory') throw new Error(`${this.label} worker answered "${answer.kind}" to a memory query`);
+    return { numTensors: answer.numTensors, numBytes: answer.numBytes };
   }
 
   /** Closes the worker and throws unless the model takes `inputSize` RGB images. */
@@ -77,12 +82,21 @@ export class ModelWorkerClient {
     await this.worker.terminate();
   }
 
+  private request(make: (id: number) => WorkerRequest | MemoryRequest, transfer: ArrayBuffer[]): Promise<Answer> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(make(id), transfer);
+    });
+  }
+
   private settle(msg: WorkerResponse): void {
     const waiter = this.pending.get(msg.id);
     if (!waiter) return;
     this.pending.delete(msg.id);
-    if (msg.kind === 'result') waiter.resolve(msg.output);
-    else waiter.reject(new Error(`model run failed: ${msg.error}`));
+    if (msg.kind === 'error') waiter.reject(new Error(`model run failed: ${msg.error}`));
+    else waiter.resolve(msg);
   }
 
   private failAll(err: Error): void {

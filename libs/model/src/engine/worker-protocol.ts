@@ -28,6 +28,13 @@ export type WorkerReady =
 export type WorkerRequest =
   | { kind: 'run'; id: number; input: Float32Array; batchSize: number };
 
+/** Only TF.js workers (tfjs-worker.ts) take this: they answer with tf.memory()'s counts. */
+export interface MemoryRequest {
+  kind: 'memory';
+  id: number;
+}
+
 export type WorkerResponse =
   | { kind: 'result'; id: number; output: Float32Array }
+  | { kind: 'memory'; id: number; numTensors: number; numBytes: number }
   | { kind: 'error'; id: number; error: string };
