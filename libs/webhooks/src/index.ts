@@ -7,3 +7,4 @@ export * from './endpoints';
 export * from './retry-decision';
 export * from './endpoint-status';
 export * from './dead-letters';
+export * from './channel-announcement';
