@@ -43,6 +43,8 @@ export {
 export { CalibrationDataError, MIN_IMAGES_PER_CLASS, calibrate, checkClassCounts, fitThreshold, proportion, wilsonInterval, type CalibrateInput } from './calibration/calibration';
 export { trainModel, type TrainOptions, type TrainProgress, type TrainResult, type TrainStage } from './training/train';
 export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
+export { scoreImages } from './training/score';
+export { codeVersion } from './training/code-version';
 export { BACKBONES, type Backbone } from './training/backbones';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './training/dataset';
 export { patientId, patientSplit, groupImages } from './training/split';

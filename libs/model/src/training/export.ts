@@ -1,26 +1,30 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { ModelManifest } from '@pneumoscreen/contracts';
-import { preprocess } from '@pneumoscreen/imaging';
+import type { ModelManifest, Preprocessing } from '@pneumoscreen/contracts';
 import { TfjsWasmEngine } from '../engine/tfjs-wasm-engine';
 import { initWasmBackend } from '../tfjs/backend';
 import { directoryLoader, directorySaver } from '../tfjs/directory-io';
 import { CURRENT_FILE, MANIFEST_FILE } from '../registry/load';
 import type { Backbone } from './backbones';
 import type { LabelledImage } from './dataset';
+import { copyHeadWeights } from './init-from';
+import { scoreWithEngine } from './score';
 
 /**
  * Backbone (cut at its feature layer) + global average pooling + the trained head, as one
- * self-contained layers model: a worker needs nothing but the version folder.
+ * self-contained layers model: a worker needs nothing but the version folder. The backbone may be
+ * a trained version's model; `headFrom` (its version) then also gives the head its weights.
  */
 export async function buildFullModel(
   backboneDir: string,
   backbone: Backbone,
   head: tfTypes.Sequential,
+  headFrom?: string,
 ): Promise<tfTypes.LayersModel> {
   const tf = await initWasmBackend();
   const base = await tf.loadLayersModel(directoryLoader(backboneDir));
+  if (headFrom !== undefined) copyHeadWeights(base, head, headFrom);
   let x = tf.layers
     .globalAveragePooling2d({ name: 'features_gap' })
     .apply(base.getLayer(backbone.featureLayer).output) as tfTypes.SymbolicTensor;
@@ -36,24 +40,26 @@ export interface VersionFiles {
   extra: Record<string, Buffer>;
 }
 
+/** Saves the model under a hidden name in `registryDir`, to be scored as served before its
+ * manifest is written (see scoreAsServed); writeVersion then makes it a version. */
+export async function stageModel(registryDir: string, model: tfTypes.LayersModel): Promise<string> {
+  await fs.mkdir(registryDir, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(registryDir, '.staged-'));
+  await model.save(directorySaver(dir));
+  return dir;
+}
+
 /**
- * Writes `<registryDir>/<version>/` (model.json, weights.bin, manifest.json, metrics.json and the
- * extra files), then points `<registryDir>/CURRENT` at it. The folder is written under a temporary
- * name and renamed, so a reader never sees a half-written version.
+ * Adds manifest.json, metrics.json and the extra files to a staged model and renames it to
+ * `<registryDir>/<version>/`, so a reader never sees a half-written version, then points
+ * `<registryDir>/CURRENT` at it.
  */
-export async function writeVersion(
-  registryDir: string,
-  model: tfTypes.LayersModel,
-  files: VersionFiles,
-): Promise<string> {
+export async function writeVersion(registryDir: string, stagedDir: string, files: VersionFiles): Promise<string> {
   const finalDir = path.join(registryDir, files.manifest.version);
-  const tmpDir = `${finalDir}.tmp-${process.pid}`;
-  await fs.rm(tmpDir, { recursive: true, force: true });
-  await model.save(directorySaver(tmpDir));
-  await fs.writeFile(path.join(tmpDir, MANIFEST_FILE), JSON.stringify(files.manifest, null, 2) + '\n');
-  await fs.writeFile(path.join(tmpDir, 'metrics.json'), JSON.stringify(files.metrics, null, 2) + '\n');
-  for (const [name, body] of Object.entries(files.extra)) await fs.writeFile(path.join(tmpDir, name), body);
-  await fs.rename(tmpDir, finalDir);
+  await fs.writeFile(path.join(stagedDir, MANIFEST_FILE), JSON.stringify(files.manifest, null, 2) + '\n');
+  await fs.writeFile(path.join(stagedDir, 'metrics.json'), JSON.stringify(files.metrics, null, 2) + '\n');
+  for (const [name, body] of Object.entries(files.extra)) await fs.writeFile(path.join(stagedDir, name), body);
+  await fs.rename(stagedDir, finalDir);
   const currentTmp = path.join(registryDir, `${CURRENT_FILE}.tmp-${process.pid}`);
   await fs.writeFile(currentTmp, files.manifest.version + '\n');
   await fs.rename(currentTmp, path.join(registryDir, CURRENT_FILE));
@@ -64,20 +70,25 @@ export async function writeVersion(
  * activations (relative 2^-11 per value) and float reordering. */
 const EXPORT_TOLERANCE = 2e-3;
 
-/** The released folder must score like the model that was measured, or its metrics are a lie. */
-export async function checkExport(versionDir: string, manifest: ModelManifest, sample: LabelledImage[], expected: Float32Array) {
-  const engine = await TfjsWasmEngine.load(versionDir, manifest.modelFile, manifest.preprocessing.inputSize);
+/**
+ * The validation scores of a staged model as a worker serves it (TF.js WASM on the plain image).
+ * The served model's metrics and threshold are measured on these, so scoring the released version
+ * again (scoreImages) reproduces them exactly, where training's own scores, on float16 activations,
+ * could put the image at the threshold on either side of it. They must match training's scores up
+ * to that rounding, or training measured another model than the one released.
+ */
+export async function scoreAsServed(stagedDir: string, preprocessing: Preprocessing, images: LabelledImage[], training: Float32Array): Promise<Float32Array> {
+  const engine = await TfjsWasmEngine.load(stagedDir, 'model.json', preprocessing.inputSize);
+  let served: Float32Array;
   try {
-    const inputs = await Promise.all(sample.map(async (img) => preprocess(await fs.readFile(img.path), manifest.preprocessing)));
-    const batch = new Float32Array(inputs.length * inputs[0]!.length);
-    inputs.forEach((x, i) => batch.set(x, i * x.length));
-    const scores = await engine.predict(batch, sample.length);
-    scores.forEach((s, i) => {
-      if (Math.abs(s - expected[i]!) > EXPORT_TOLERANCE) {
-        throw new Error(`exported model scores ${s} where training measured ${expected[i]} (image ${i})`);
-      }
-    });
+    served = await scoreWithEngine(engine, preprocessing, images);
   } finally {
     await engine.dispose();
   }
+  served.forEach((s, i) => {
+    if (Math.abs(s - training[i]!) > EXPORT_TOLERANCE) {
+      throw new Error(`exported model scores ${s} where training measured ${training[i]} (validation image ${i})`);
+    }
+  });
+  return served;
 }

@@ -89,9 +89,14 @@ export interface ManifestInput {
   report: Report;
   trainableLayers: string[];
   seconds: { extract: number; pool: number; head: number; fineTune: number; total: number };
+  /** The version whose weights training started from. */
+  parentVersion: string | null;
+  /** Extra training images used, when the run was given a list of them. */
+  extra?: { images: LabelledImage[]; droppedAsValidation: number };
 }
 
-export function buildManifest({ opts, backbone, backboneKey, images, split, report, trainableLayers, seconds }: ManifestInput): ModelManifest {
+export function buildManifest(input: ManifestInput): ModelManifest {
+  const { opts, backbone, backboneKey, images, split, report, trainableLayers, seconds, parentVersion, extra } = input;
   const createdAt = new Date();
   const stages = [{ name: 'head', learningRate: HEAD_LEARNING_RATE, maxEpochs: opts.maxEpochs, patience: opts.patience }];
   const fineTuned = opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0;
@@ -119,7 +124,16 @@ export function buildManifest({ opts, backbone, backboneKey, images, split, repo
         filesWithoutPatientId: split.ungrouped,
       },
       targetSensitivity: opts.targetSensitivity,
-      backbone: { folder: backbone.folder, cachedLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, fineTunedLayers: fineTuned ? trainableLayers : [], key: backboneKey },
+      backbone: {
+        folder: backbone.folder,
+        ...(parentVersion === null ? {} : { weightsFrom: parentVersion }),
+        cachedLayer: backbone.cutLayer,
+        featureLayer: backbone.featureLayer,
+        fineTunedLayers: fineTuned ? trainableLayers : [],
+        key: backboneKey,
+      },
+      // What the next retrain counts new labels from: labels received after `until`.
+      ...(extra ? { feedback: { images: extra.images.length, ...countLabels(extra.images), droppedAsValidation: extra.droppedAsValidation, until: opts.feedbackUntil ?? null } } : {}),
       head: HEAD_DESCRIPTION,
       training: {
         optimizer: 'adam',
@@ -135,7 +149,7 @@ export function buildManifest({ opts, backbone, backboneKey, images, split, repo
       // seed and copy numbers, and uses metrics.validationTta's threshold.
       ...(opts.augmentCopies ? { testTimeAugmentation: { views: 1 + opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed, servedByWorker: false } } : {}),
     },
-    parentVersion: null,
+    parentVersion,
     codeVersion: opts.codeVersion,
     createdAt: createdAt.toISOString(),
   };

@@ -6,15 +6,16 @@ import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
 import { activationBatch, mapActivations } from './activations';
 import { augmentedCacheKey, augmentedInput } from './augmented-input';
 import { backboneKey, BACKBONES } from './backbones';
-import { listDataset } from './dataset';
-import { buildFullModel, checkExport, writeVersion } from './export';
+import { listDataset, type LabelledImage } from './dataset';
+import { buildFullModel, scoreAsServed, stageModel, writeVersion } from './export';
 import { FeatureCache } from './feature-cache';
 import { extractActivations } from './features';
 import { fitWithEarlyStopping, type EpochResult, type FitOptions, type FitResult } from './fit';
 import { buildHead, headForward, headPenalty, headVariables } from './head';
 import { buildManifest, buildReport, HEAD_LEARNING_RATE } from './report';
-import { patientSplit } from './split';
+import { readInitFrom } from './init-from';
 import { TopBlock } from './top-block';
+import { buildTrainingSet } from './training-set';
 
 export interface TrainOptions {
   dataDir: string;
@@ -22,6 +23,15 @@ export interface TrainOptions {
   backbone: string;
   /** Folder holding the backbone's TF.js files. */
   backboneDir: string;
+  /** A trained version folder to start from instead: its layers up to the feature layer are the
+   * backbone (`backboneDir` is then not read) and its head's weights start the head. It becomes
+   * the new version's parent. */
+  initFrom?: string;
+  /** Labelled images (e.g. readers' feedback) added to the training side only, so validation
+   * stays the base data's fixed split; recorded as the manifest's `data.feedback`. */
+  extraTrainImages?: LabelledImage[];
+  /** The latest label time of the feedback this run read, recorded as `data.feedback.until`. */
+  feedbackUntil?: string | null;
   /** Registry folder: the version is written to `<outDir>/<version>/` and made CURRENT. */
   outDir: string;
   cacheDir: string;
@@ -70,9 +80,13 @@ export type TrainProgress =
 export interface TrainResult {
   versionDir: string;
   manifest: ModelManifest;
+  baseImages: number;
+  /** Extra training images used: those given, less any with a validation image's bytes. */
+  extraImages: number;
+  /** The validation images, in the order they were scored. */
+  validation: LabelledImage[];
 }
 
-const EXPORT_CHECK_IMAGES = 16;
 const BATCH_SIZE = 32;
 
 /** Transfer learning in two phases, from a labelled folder to a released version folder. */
@@ -83,20 +97,24 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   if (opts.fineTuneBlocks > backbone.topBlocks.length) throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
   const progress = opts.onProgress ?? (() => undefined);
 
-  const images = await listDataset(opts.dataDir);
-  progress({ phase: 'list', images: images.length });
-  const split = patientSplit(images, opts.valFraction, opts.seed);
-  progress({ phase: 'split', train: split.train.length, val: split.val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
+  const parent = opts.initFrom === undefined ? undefined : await readInitFrom(opts.initFrom, backbone);
+  const backboneDir = opts.initFrom ?? opts.backboneDir;
+  const base = await listDataset(opts.dataDir);
+  progress({ phase: 'list', images: base.length });
+  const set = buildTrainingSet(base, opts.extraTrainImages ?? [], opts.valFraction, opts.seed);
+  const { images, train, val } = set;
+  const { split } = set.base;
+  progress({ phase: 'split', train: train.length, val: val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
 
   // Every image, validation included, gets every variant: validation's augmented copies are the
   // test-time augmentation views.
-  const key = await backboneKey(opts.backboneDir, backbone);
+  const key = await backboneKey(backboneDir, backbone);
   const dim = backbone.cutShape.reduce((a, b) => a * b, 1);
   const extractStart = Date.now();
   const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>) => {
     const passStart = Date.now();
     return extractActivations(images, {
-      backboneDir: opts.backboneDir,
+      backboneDir,
       backbone,
       cache: await FeatureCache.open(opts.cacheDir, cacheKey, dim),
       prepare,
@@ -114,15 +132,15 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
 
   const tf = await initWasmTrainingBackend();
   const head = buildHead(backbone.featureDim, opts.seed);
-  const full = await buildFullModel(opts.backboneDir, backbone, head);
+  const full = await buildFullModel(backboneDir, backbone, head, parent?.version);
   const trainableFrom = backbone.topBlocks[backbone.topBlocks.length - opts.fineTuneBlocks];
   const top = TopBlock.fromModel(full, { cutLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, trainableFrom });
   const pick = (rows: Uint16Array[], indexes: number[]) => indexes.map((i) => rows[i]!);
-  const trainActs = variants.map((v) => pick(v, split.train));
-  const valViews = variants.map((v) => pick(v, split.val));
-  const nTrain = split.train.length;
-  const trainLabels = Uint8Array.from(split.train, (i) => images[i]!.label);
-  const valLabels = Uint8Array.from(split.val, (i) => images[i]!.label);
+  const trainActs = variants.map((v) => pick(v, train));
+  const valViews = variants.map((v) => pick(v, val));
+  const nTrain = train.length;
+  const trainLabels = Uint8Array.from(train, (i) => images[i]!.label);
+  const valLabels = Uint8Array.from(val, (i) => images[i]!.label);
   const stageProgress = (stage: TrainStage, maxEpochs: number, patience: number): Pick<FitOptions, 'onBatch' | 'onEpoch'> => {
     const stageStart = Date.now();
     let bestEpoch = 0;
@@ -139,7 +157,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
 
   // Phase 1: the head on pooled features of the frozen backbone, every variant a training row.
   const poolStart = Date.now();
-  const poolTotal = variants.length * nTrain + split.val.length;
+  const poolTotal = variants.length * nTrain + val.length;
   let pooledBefore = 0;
   const pooled = async (rows: Uint16Array[]) => {
     const out = await mapActivations(rows, backbone.cutShape, backbone.featureDim, (x) => top.pooled(x), (done) =>
@@ -167,7 +185,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       variables: headVariables(head),
       forward: (x, nextSeed) => headForward(head, x, nextSeed),
       penalty: () => headPenalty(head),
-      validate: async () => tf.tidy(() => headForward(head, tf.tensor2d(valFeatures, [split.val.length, fd])).dataSync() as Float32Array).slice(),
+      validate: async () => tf.tidy(() => headForward(head, tf.tensor2d(valFeatures, [val.length, fd])).dataSync() as Float32Array).slice(),
       valLabels,
       learningRate: HEAD_LEARNING_RATE,
       batchSize: BATCH_SIZE,
@@ -208,29 +226,37 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   for (const view of valViews.slice(1)) ttaViews.push(await score(view));
   const ttaScores = ttaViews.length > 1 ? averageScores(ttaViews) : undefined;
 
-  const report = buildReport({
-    valLabels,
-    targetSensitivity: opts.targetSensitivity,
-    headFit,
-    fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
-    valScores,
-    ttaScores,
-  });
-  const manifest = buildManifest({
-    opts,
-    backbone,
-    backboneKey: key,
-    images,
-    split,
-    report,
-    trainableLayers: top.trainableLayerNames,
-    seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
-  });
-  await fs.mkdir(opts.outDir, { recursive: true });
-  const versionDir = await writeVersion(opts.outDir, full, { manifest, metrics: report.metricsJson, extra: await report.plots() });
-  progress({ phase: 'export', dir: versionDir });
-  await checkExport(versionDir, manifest, split.val.slice(0, EXPORT_CHECK_IMAGES).map((i) => images[i]!), valScores);
-  return { versionDir, manifest };
+  // The served model is measured as workers run it, on the exported files.
+  const validation = val.map((i) => images[i]!);
+  const staged = await stageModel(opts.outDir, full);
+  try {
+    const report = buildReport({
+      valLabels,
+      targetSensitivity: opts.targetSensitivity,
+      headFit,
+      fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
+      valScores: await scoreAsServed(staged, backbone.preprocessing, validation, valScores),
+      ttaScores,
+    });
+    const manifest = buildManifest({
+      opts,
+      backbone,
+      backboneKey: key,
+      images: base,
+      split,
+      report,
+      parentVersion: parent?.version ?? null,
+      extra: opts.extraTrainImages && set.extra,
+      trainableLayers: top.trainableLayerNames,
+      seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
+    });
+    const versionDir = await writeVersion(opts.outDir, staged, { manifest, metrics: report.metricsJson, extra: await report.plots() });
+    progress({ phase: 'export', dir: versionDir });
+    return { versionDir, manifest, baseImages: base.length, extraImages: set.extra.images.length, validation };
+  } catch (err) {
+    await fs.rm(staged, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 function averageScores(views: Float32Array[]): Float32Array {
