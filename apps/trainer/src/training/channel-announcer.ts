@@ -1,0 +1,30 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '@pneumoscreen/config';
+import { announceChannelChange, type ChannelChange } from '@pneumoscreen/webhooks';
+import type { ChannelAnnouncer } from './retrain.use-case';
+
+/** Announces channel moves the way `pneumoscreen models promote` does: a pub/sub notice and a
+ * `model.rolled_out` webhook through the webhook queue. */
+export class RedisChannelAnnouncer implements ChannelAnnouncer, OnModuleDestroy {
+  private readonly log = new Logger(RedisChannelAnnouncer.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: Redis,
+    private readonly webhookQueue: Queue,
+  ) {}
+
+  async announce(change: ChannelChange): Promise<void> {
+    const { redis, webhooks } = this.config;
+    const queued = await announceChannelChange({ redis: this.redis, redisPrefix: redis.prefix, webhookQueue: this.webhookQueue, webhooks }, change, (text) =>
+      this.log.warn(text.trim()),
+    );
+    this.log.log(`${change.channel} -> ${change.pointer.version} announced; model.rolled_out queued for ${queued} endpoint(s)`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
