@@ -1,11 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BullModule, getFlowProducerToken } from '@nestjs/bullmq';
-import type { FlowProducer } from 'bullmq';
+import { BullModule, getFlowProducerToken, getQueueToken } from '@nestjs/bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
+import { QueueName } from '@pneumoscreen/contracts';
+import { FeedbackStore } from '@pneumoscreen/feedback';
 import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { S3ObjectStore } from '@pneumoscreen/storage';
+import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import type { Redis } from 'ioredis';
+import { BullFeedbackQueue } from './feedback/feedback-queue';
+import { FeedbackController } from './feedback/feedback.controller';
+import { SubmitFeedbackUseCase } from './feedback/submit-feedback.use-case';
 import { HealthController } from './health/health.controller';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { S3EventsController } from './s3-events/s3-events.controller';
@@ -17,7 +22,7 @@ import { BullStudyQueue } from './studies/study-queue';
 import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
-import { CLOCK, CONFIG, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -29,8 +34,9 @@ export class IngestModule {
       imports: [
         BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix }),
         BullModule.registerFlowProducer({ name: FLOWS }),
+        BullModule.registerQueue({ name: QueueName.feedback }),
       ],
-      controllers: [S3EventsController, StudiesController, HealthController],
+      controllers: [S3EventsController, StudiesController, FeedbackController, HealthController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },
@@ -45,6 +51,9 @@ export class IngestModule {
         SubmitKeysUseCase,
         GetStudyUseCase,
         ReconcilerService,
+        { provide: FEEDBACK_STORE, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix) },
+        { provide: FEEDBACK_QUEUE, inject: [getQueueToken(QueueName.feedback)], useFactory: (q: Queue) => new BullFeedbackQueue(q) },
+        SubmitFeedbackUseCase,
       ],
     };
   }

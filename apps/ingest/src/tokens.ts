@@ -5,3 +5,5 @@ export const OBJECT_STORE = Symbol('OBJECT_STORE');
 export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
 export const STUDY_QUEUE = Symbol('STUDY_QUEUE');
 export const CLOCK = Symbol('CLOCK');
+export const FEEDBACK_STORE = Symbol('FEEDBACK_STORE');
+export const FEEDBACK_QUEUE = Symbol('FEEDBACK_QUEUE');

@@ -1,4 +1,4 @@
-import { FeedbackRecord, feedbackCommentKey, feedbackRecordKey } from '@pneumoscreen/contracts';
+import { FeedbackRecord, feedbackCommentKey, feedbackRecordKey, type FeedbackJobData } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 
 const RECORD_MAX_BYTES = 1024 * 1024;
@@ -21,6 +21,12 @@ export class FeedbackStore {
     const key = feedbackRecordKey(this.prefix, FeedbackRecord.parse(record));
     await this.store.putObject(this.bucket, key, JSON.stringify(record) + '\n', 'application/json');
     return key;
+  }
+
+  /** Whether the record of this label is already stored: a job retried after its write keeps the
+   * first record rather than rewrite it with another `recordedAt`. */
+  async has(r: Pick<FeedbackJobData, 'feedbackId' | 'receivedAt'>): Promise<boolean> {
+    return (await this.store.headObject(this.bucket, feedbackRecordKey(this.prefix, r))) !== null;
   }
 
   /** Stores a reader's comment where records can point at it; returns its key. */

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '@pneumoscreen/config';
+import {
+  StudyResult,
+  resultsKey,
+  type FeedbackAccepted,
+  type FeedbackJobData,
+  type FeedbackRequest,
+  type LabelledImageRef,
+} from '@pneumoscreen/contracts';
+import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
+import type { Clock, StudyRepository } from '@pneumoscreen/studies';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import type { FeedbackQueue } from './feedback-queue';
+
+const RESULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Where readers' comments go: beside the records in S3, never into Redis. */
+export interface CommentStore {
+  putComment(feedbackId: string, comment: string): Promise<string>;
+}
+
+export class FeedbackRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: 404 | 409 | 422,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `POST /v1/feedback`: checks a reader's label against the study's result, so that only images
+ * the model actually judged (key and ETag as classified) become training data, then queues it for
+ * the trainer to store. Refuses rather than drops what it cannot use.
+ */
+@Injectable()
+export class SubmitFeedbackUseCase {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(STUDY_REPOSITORY) private readonly studies: Pick<StudyRepository, 'get'>,
+    @Inject(FEEDBACK_STORE) private readonly comments: CommentStore,
+    @Inject(FEEDBACK_QUEUE) private readonly queue: FeedbackQueue,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(req: FeedbackRequest): Promise<FeedbackAccepted> {
+    const bucket = req.bucket ?? this.config.s3.bucket;
+    const result = await this.result(req.studyId, bucket);
+    const images = req.key === undefined ? studyImages(result) : [oneImage(result, req.key)];
+    const feedbackId = randomUUID();
+    // Stored first, so a record never points at a comment that is not there.
+    const commentKey = req.comment ? await this.comments.putComment(feedbackId, req.comment) : undefined;
+    const job: FeedbackJobData = {
+      feedbackId,
+      studyId: req.studyId,
+      bucket,
+      scope: req.key === undefined ? 'study' : 'image',
+      images,
+      label: req.label,
+      readerId: req.readerId,
+      receivedAt: this.clock.now().toISOString(),
+      ...(commentKey ? { commentKey } : {}),
+    };
+    await this.queue.enqueue(job);
+    return { feedbackId, studyId: req.studyId, images: images.length };
+  }
+
+  private async result(studyId: string, bucket: string): Promise<StudyResult> {
+    const key = resultsKey(studyId);
+    let body: Buffer;
+    try {
+      body = (await this.store.getObject(bucket, key, { maxBytes: RESULT_MAX_BYTES })).body;
+    } catch (e) {
+      if (e instanceof ObjectNotFoundError) throw await this.notFinished(studyId, bucket);
+      if (e instanceof Error && e.name === 'NoSuchBucket') throw new FeedbackRequestError(`no bucket ${bucket}`, 404);
+      throw e;
+    }
+    let parsed;
+    try {
+      parsed = StudyResult.safeParse(JSON.parse(body.toString('utf8')));
+    } catch {
+      throw new Error(`s3://${bucket}/${key} is not JSON`);
+    }
+    if (!parsed.success || parsed.data.studyId !== studyId) {
+      throw new Error(`s3://${bucket}/${key} is not the result of study ${studyId}`);
+    }
+    return parsed.data;
+  }
+
+  private async notFinished(studyId: string, bucket: string): Promise<FeedbackRequestError> {
+    const study = await this.studies.get(studyId);
+    if (study && study.bucket === bucket && (study.status === 'collecting' || study.status === 'queued')) {
+      return new FeedbackRequestError(`study ${studyId} is not completed yet (${study.status}); label it once its result is in`, 409);
+    }
+    return new FeedbackRequestError(`no completed study ${studyId} in bucket ${bucket}`, 404);
+  }
+}
+
+function oneImage(result: StudyResult, key: string): LabelledImageRef {
+  const image = result.images.find((i) => i.key === key);
+  if (!image) throw new FeedbackRequestError(`${key} is not an image of study ${result.studyId}`, 404);
+  if (image.probability === undefined) {
+    throw new FeedbackRequestError(`${key} could not be read when study ${result.studyId} was classified, so a label for it cannot be used for training`, 422);
+  }
+  return labelled(result, image);
+}
+
+/** A study's label is every readable image's: the unreadable ones were never judged. */
+function studyImages(result: StudyResult): LabelledImageRef[] {
+  const judged = result.images.filter((i) => i.probability !== undefined);
+  if (!judged.length) {
+    throw new FeedbackRequestError(`no image of study ${result.studyId} could be read, so a label for it cannot be used for training`, 422);
+  }
+  return judged.map((i) => labelled(result, i));
+}
+
+function labelled(result: StudyResult, image: StudyResult['images'][number]): LabelledImageRef {
+  const modelVersion = image.modelVersion ?? result.modelVersion;
+  return {
+    key: image.key,
+    etag: image.etag,
+    ...(modelVersion === undefined ? {} : { modelVersion }),
+    ...(image.probability === undefined ? {} : { probability: image.probability }),
+  };
+}
