@@ -23,6 +23,8 @@ export interface E2eStackOptions {
   beforeApps?: (stack: Pick<E2eStack, 'store' | 'env'>) => Promise<void>;
   /** A line ingest prints once it is ready beyond listening (e.g. its model pinning). */
   ingestReadyLine?: RegExp;
+  /** Also start the trainer (feedback and training pools). */
+  trainer?: boolean;
 }
 
 export interface E2eStack {
@@ -31,6 +33,7 @@ export interface E2eStack {
   receiver: WebhookReceiver;
   ingest: SpawnedApp;
   worker: SpawnedApp;
+  trainer?: SpawnedApp;
   ingestUrl: string;
   env: NodeJS.ProcessEnv;
   apiKey: string;
@@ -81,15 +84,22 @@ export async function startE2eStack(o: E2eStackOptions): Promise<E2eStack> {
     stops.push(() => ingest.stop());
     const worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
     stops.push(() => worker.stop());
+    let trainer: SpawnedApp | undefined;
+    if (o.trainer) {
+      trainer = spawnApp('trainer', require.resolve('@pneumoscreen/trainer'), env);
+      stops.push(() => trainer!.stop());
+    }
     const ingestUrl = (await ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1];
     if (o.ingestReadyLine) await ingest.waitForLine(o.ingestReadyLine, 60_000);
     await worker.waitForLine(/model .* ready/, 120_000);
+    await trainer?.waitForLine(/trainer running pools/, 60_000);
     return {
       s3,
       store,
       receiver,
       ingest,
       worker,
+      trainer,
       ingestUrl,
       env,
       apiKey,
