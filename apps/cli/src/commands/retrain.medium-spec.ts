@@ -106,9 +106,11 @@ describe('pneumoscreen retrain (real Redis)', () => {
     const second = await run(['--no-wait']);
     assert.equal(second.code, 1);
     assert.match(second.err, new RegExp(`already queued \\(job ${jobId}\\).*--follow ${jobId}`));
-    const q = new Queue(QueueName.training, { connection: redis.duplicate(), prefix });
+    const connection = redis.duplicate();
+    const q = new Queue(QueueName.training, { connection, prefix });
     assert.equal(await q.getWaitingCount(), 1, 'only one job queued');
     await q.close();
+    await connection.quit();
     // Once it has run, --follow reports its result.
     const w = trainer(async () => result(true));
     const followed = await run(['--follow', jobId]);
