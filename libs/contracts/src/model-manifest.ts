@@ -40,3 +40,34 @@ export const ModelManifest = z.object({
   createdAt: z.string(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;
+
+/** `base.json` of a base model: ImageNet weights imported into a backbone built in code, for
+ * training to start from. Not a classifier (no classes, no threshold), so it has its own manifest
+ * and its own model name in the registry (baseModelName), never mixing with classifier versions. */
+export const BaseModelManifest = z.object({
+  kind: z.literal('base'),
+  /** Derived from the imported weights and the input size: the same import, the same id. */
+  version: z.string().min(1),
+  architecture: ModelManifest.shape.architecture,
+  format: z.literal('tfjs-layers'),
+  modelFile: z.literal('model.json'),
+  preprocessing: Preprocessing,
+  featureLayer: z.string().min(1),
+  featureDim: z.number().int().positive(),
+  source: z.object({
+    file: z.string(),
+    format: z.enum(['keras-h5-weights', 'keras-h5-model', 'tfjs-layers']),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  layersMatched: z.number().int().nonnegative(),
+  params: z.number().int().nonnegative(),
+  /** Source layers with weights the architecture has no use for (e.g. an ImageNet classifier). */
+  ignoredLayers: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type BaseModelManifest = z.infer<typeof BaseModelManifest>;
+
+/** The registry model name base models of an architecture are kept under. */
+export function baseModelName(architecture: ModelManifest['architecture']): string {
+  return `base-${architecture}`;
+}

@@ -25,6 +25,8 @@ export { buildClassifier, headLayers, trainableFrom, type HeadOptions } from './
 export { buildVgg16 } from './architectures/vgg16';
 export { buildMobilenetV1 } from './architectures/mobilenet-v1';
 export { importBaseModel, BASE_MODEL_FILE, type BaseModelInfo, type ImportOptions } from './keras-import/import';
+export { importBaseModelToRegistry, type BaseImportResult } from './keras-import/publish-base';
+export { resolveBaseModel, type BaseModelRegistry } from './keras-import/resolve-base';
 export { assignWeights, WeightImportError, type AssignReport } from './keras-import/assign';
 export { readKerasH5 } from './keras-import/keras-h5';
 export { readTfjsWeights, type WeightSource, type SourceLayer, type SourceWeight, type SourceFormat } from './keras-import/weight-source';

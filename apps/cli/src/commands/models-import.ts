@@ -1,6 +1,16 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ARCHITECTURES, importBaseModel, type ArchitectureName, type BaseModelInfo } from '@pneumoscreen/model';
+import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import {
+  ARCHITECTURES,
+  importBaseModel,
+  importBaseModelToRegistry,
+  openModelRegistry,
+  type ArchitectureName,
+  type BaseImportResult,
+  type BaseModelInfo,
+} from '@pneumoscreen/model';
+import { S3ObjectStore } from '@pneumoscreen/storage';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -9,21 +19,30 @@ const USAGE = `usage: pneumoscreen models import --arch ${Object.keys(ARCHITECTU
   SOURCE              Keras .h5 weights (save_weights file, or a whole saved model) or a TF.js layers
                       model folder (model.json + shards); weights are matched by layer name
   --arch NAME         the architecture to build and fill
-  --out DIR           folder to write (default models/base/<architecture>-<source sha256 prefix>)
+  --out DIR           write a local folder there instead of storing it in the registry
   --input-size N      input height and width in pixels, N or HxW (default 224)
   --json              print the description of the imported model as JSON
+
+With MODEL_REGISTRY set (and no --out) the base model is stored in the registry as a version of
+model base-<architecture>, the version id derived from the weights (<architecture>-<sha256
+prefix>[-HxW]): importing the same weights again finds it there and changes nothing. Training
+takes it with \`pneumoscreen train --base VERSION\`. Without MODEL_REGISTRY the folder goes to
+models/base/<version>.
 `;
 
 export interface ModelsImportIo {
+  /** Read only when no --out is given. */
+  config: () => AppConfig;
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
 class UsageError extends Error {}
 
-/** `pneumoscreen models import`. Exit codes: 0 imported, 2 a usage error; failures throw. */
+/** `pneumoscreen models import`. Exit codes: 0 imported (or already in the registry), 2 a usage
+ * error; failures throw. */
 export async function modelsImportCommand(argv: string[]): Promise<number> {
-  return runModelsImportCommand(argv, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  return runModelsImportCommand(argv, { config: () => loadConfig(), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
 }
 
 export async function runModelsImportCommand(argv: string[], io: ModelsImportIo): Promise<number> {
@@ -39,9 +58,22 @@ export async function runModelsImportCommand(argv: string[], io: ModelsImportIo)
     io.out(USAGE);
     return 0;
   }
-  const { dir, info } = await importBaseModel({ ...opts, outParent: path.join(REPO_ROOT, 'models/base') });
-  io.out(opts.json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(dir, info));
-  return 0;
+  const config = opts.outDir === undefined ? io.config() : null;
+  if (!config?.models.registry) {
+    const { dir, info } = await importBaseModel({ ...opts, outParent: path.join(REPO_ROOT, 'models/base') });
+    io.out(opts.json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`));
+    return 0;
+  }
+  const location = config.models.registry;
+  let s3: S3ObjectStore | undefined;
+  try {
+    const result = await importBaseModelToRegistry(opts, (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.s3))));
+    const { status, name, registry, info } = result;
+    io.out(opts.json ? JSON.stringify({ status, name, registry, ...info }, null, 2) + '\n' : describe(result));
+    return 0;
+  } finally {
+    s3?.destroy();
+  }
 }
 
 function parse(argv: string[]) {
@@ -76,7 +108,16 @@ function inputSize(raw: string): [number, number] {
   return [Number(m[1]), Number(m[2] ?? m[1])];
 }
 
-function report(dir: string, info: BaseModelInfo): string {
+function describe(result: BaseImportResult): string {
+  const at = `${result.name}@${result.version}`;
+  if (result.status === 'exists') {
+    return `${at} is already in the registry at ${result.registry} (imported from ${result.info.source.file} at ${result.info.createdAt}); nothing changed\n`;
+  }
+  const bytes = result.record.files.reduce((n, f) => n + f.size, 0);
+  return report(result.info, `published       ${at} (${result.record.files.length} files, ${(bytes / 1e6).toFixed(1)} MB) to ${result.registry}`);
+}
+
+function report(info: BaseModelInfo, stored: string): string {
   const format = { 'keras-h5-weights': 'Keras weights file', 'keras-h5-model': 'Keras saved model', 'tfjs-layers': 'TF.js layers folder' }[info.source.format];
   const [h, w] = info.preprocessing.inputSize;
   return [
@@ -85,7 +126,7 @@ function report(dir: string, info: BaseModelInfo): string {
     `  parameters      ${info.params.toLocaleString('en-US')}`,
     `  ignored         ${info.ignoredLayers.length ? info.ignoredLayers.join(', ') : 'nothing'}`,
     `  input           ${h}x${w}x3, preprocessing ${info.preprocessing.mode}`,
-    `  wrote           ${dir} (model.json, weights.bin, base.json)`,
+    `  ${stored}`,
     '',
   ].join('\n');
 }

@@ -17,7 +17,8 @@ const USAGE = `usage:
   pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
                                                         fit a version's threshold for a site (see models calibrate --help)
   pneumoscreen models import --arch vgg16|mobilenet FILE.h5|TFJS_DIR [--out DIR] [--json]
-                                                        import ImageNet weights as a base model (see models import --help)
+                                                        import ImageNet weights as a base model into the registry
+                                                        (base-<architecture>), or a folder with --out (see models import --help)
 
 The registry is MODEL_REGISTRY (s3://bucket/prefix, reached with the S3_* settings, or a local
 folder) and the model MODEL_NAME. promote, canary and rollback tell workers and ingest at once
@@ -35,7 +36,7 @@ class UsageError extends Error {}
 /** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import`. Exit codes: 0 done, 1 refused or failed, 2 a
  * usage error. */
 export async function modelsCommand(argv: string[]): Promise<number> {
-  // Importing works on local files only and needs no registry.
+  // Importing keeps its own registry rules: --out needs none, and base models have their own name.
   if (argv[0] === 'import') return modelsImportCommand(argv.slice(1));
   return runModelsCommand(argv, {
     config: () => loadConfig(),

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKBONES, trainModel } from '@pneumoscreen/model';
+import { loadConfig } from '@pneumoscreen/config';
+import { BACKBONES, openModelRegistry, resolveBaseModel, trainModel, type Backbone } from '@pneumoscreen/model';
+import { S3ObjectStore } from '@pneumoscreen/storage';
 import { duration, trainReporter } from './train-progress';
 
 /** apps/cli/dist/commands -> repository root. */
@@ -26,7 +28,9 @@ const USAGE = `usage: pneumoscreen train --data DIR --backbone mobilenet [option
                              validation's copies are the test-time augmentation views
   --workers N                activation-extraction threads (default: CPU cores, at most 4)
   --cache-dir DIR            backbone activation cache (default .cache/activations)
-  --backbone-dir DIR         backbone TF.js files (default models/base/<backbone folder>)
+  --base VERSION|DIR         the base model: a folder (model.json + weights), or a version that
+                             \`models import\` stored in MODEL_REGISTRY, downloaded into
+                             MODEL_CACHE_DIR (default models/base/<backbone folder>)
 `;
 
 /** `pneumoscreen train`: two-phase transfer learning into a new registry version. */
@@ -52,7 +56,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         augment: { type: 'string', default: '3' },
         workers: { type: 'string', default: String(Math.min(4, os.availableParallelism())) },
         'cache-dir': { type: 'string' },
-        'backbone-dir': { type: 'string' },
+        base: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -87,10 +91,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   const started = Date.now();
+  const backboneDir = values.base === undefined ? path.join(REPO_ROOT, 'models/base', backbone.folder) : await baseModelDir(values.base, backbone);
   const result = await trainModel({
     dataDir: path.resolve(values.data),
     backbone: values.backbone,
-    backboneDir: path.resolve(values['backbone-dir'] ?? path.join(REPO_ROOT, 'models/base', backbone.folder)),
+    backboneDir,
     outDir: path.resolve(values.out ?? path.join(REPO_ROOT, 'models/releases')),
     cacheDir: path.resolve(values['cache-dir'] ?? path.join(REPO_ROOT, '.cache/activations')),
     codeVersion: codeVersion(),
@@ -105,6 +110,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
   process.stderr.write(`done in ${duration(Date.now() - started)}: ${result.versionDir}\n${lines.join('')}`);
   process.stdout.write(`${result.manifest.version}\n`);
   return 0;
+}
+
+/** Only a --base that is no folder reads the configuration, to find the registry. */
+async function baseModelDir(ref: string, backbone: Backbone): Promise<string> {
+  let s3: S3ObjectStore | undefined;
+  try {
+    return await resolveBaseModel(ref, backbone, () => {
+      const config = loadConfig();
+      const location = config.models.registry;
+      if (!location) return null;
+      return { open: (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.s3))), cacheDir: config.models.cacheDir };
+    });
+  } finally {
+    s3?.destroy();
+  }
 }
 
 /** The commit the code came from; "+dirty" when the working tree differs from it. */

@@ -40,7 +40,7 @@ test('a Keras VGG16 weights file written here imports with every weight exact, a
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assert.deepEqual({ ...info, createdAt: 'x' }, {
     kind: 'base',
-    version: `vgg16-${sha256.slice(0, 12)}`,
+    version: `vgg16-${sha256.slice(0, 12)}-32x32`,
     architecture: 'vgg16',
     format: 'tfjs-layers',
     modelFile: 'model.json',

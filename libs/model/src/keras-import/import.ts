@@ -1,33 +1,18 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ModelManifest, Preprocessing } from '@pneumoscreen/contracts';
+import type { BaseModelManifest } from '@pneumoscreen/contracts';
 import { architectureByName, buildBackbone, DEFAULT_INPUT_SIZE, preprocessingFor, type ArchitectureName } from '../architectures/backbone';
+import { BASE_MODEL_FILE } from '../registry/version-files';
 import { directorySaver } from '../tfjs/directory-io';
 import { assignWeights } from './assign';
 import { readKerasH5 } from './keras-h5';
-import { readTfjsWeights, type SourceFormat, type WeightSource } from './weight-source';
+import { readTfjsWeights, type WeightSource } from './weight-source';
 
-/** Beside model.json in a base-model folder: what it is and where its weights came from. */
-export const BASE_MODEL_FILE = 'base.json';
+export { BASE_MODEL_FILE };
 
-export interface BaseModelInfo {
-  kind: 'base';
-  /** `<architecture>-<first 12 hex digits of the source's sha256>`: the same weights, the same id. */
-  version: string;
-  architecture: ModelManifest['architecture'];
-  format: 'tfjs-layers';
-  modelFile: 'model.json';
-  preprocessing: Preprocessing;
-  featureLayer: string;
-  featureDim: number;
-  source: { file: string; format: SourceFormat; sha256: string };
-  layersMatched: number;
-  params: number;
-  /** Source layers with weights the architecture has no use for (e.g. an ImageNet classifier). */
-  ignoredLayers: string[];
-  createdAt: string;
-}
+/** The description of an imported base model, kept beside its model.json as base.json. */
+export type BaseModelInfo = BaseModelManifest;
 
 export interface ImportOptions {
   arch: ArchitectureName;
@@ -39,33 +24,54 @@ export interface ImportOptions {
   inputSize?: readonly [number, number];
 }
 
+/** A source's weights, read and hashed, with the version id an import of them gets. */
+export interface BaseSource {
+  arch: ArchitectureName;
+  inputSize: readonly [number, number];
+  path: string;
+  weights: WeightSource;
+  sha256: string;
+  /** `<architecture>-<first 12 hex digits of the source's sha256>`, plus `-<H>x<W>` for an input
+   * size other than the default: the same import, the same id. */
+  version: string;
+}
+
+export async function readBaseSource(opts: Pick<ImportOptions, 'arch' | 'source' | 'inputSize'>): Promise<BaseSource> {
+  const arch = architectureByName(opts.arch);
+  const inputSize = opts.inputSize ?? DEFAULT_INPUT_SIZE;
+  const sourcePath = path.resolve(opts.source);
+  const { source, sha256 } = await readSource(sourcePath);
+  const size = inputSize[0] === DEFAULT_INPUT_SIZE[0] && inputSize[1] === DEFAULT_INPUT_SIZE[1] ? '' : `-${inputSize[0]}x${inputSize[1]}`;
+  return { arch: opts.arch, inputSize, path: sourcePath, weights: source, sha256, version: `${arch.architecture}-${sha256.slice(0, 12)}${size}` };
+}
+
 /**
  * Builds `arch` in code, fills it with the source's weights (every layer and shape checked) and
  * writes it as a TF.js layers folder (model.json, weights.bin, base.json). The folder appears
  * whole or not at all, and an existing one is never overwritten.
  */
 export async function importBaseModel(opts: ImportOptions): Promise<{ dir: string; info: BaseModelInfo }> {
-  const arch = architectureByName(opts.arch);
-  const inputSize = opts.inputSize ?? DEFAULT_INPUT_SIZE;
-  const sourcePath = path.resolve(opts.source);
-  const { source, sha256 } = await readSource(sourcePath);
-  const version = `${arch.architecture}-${sha256.slice(0, 12)}`;
-  const dir = path.resolve(opts.outDir ?? path.join(opts.outParent ?? '.', version));
-  if (await exists(dir)) throw new Error(`${dir} already exists; remove it or choose another --out`);
+  const source = await readBaseSource(opts);
+  const dir = path.resolve(opts.outDir ?? path.join(opts.outParent ?? '.', source.version));
+  return { dir, info: await writeBaseModel(source, dir) };
+}
 
-  const model = await buildBackbone(opts.arch, { inputSize });
+export async function writeBaseModel(src: BaseSource, dir: string): Promise<BaseModelInfo> {
+  if (await exists(dir)) throw new Error(`${dir} already exists; remove it or choose another --out`);
+  const arch = architectureByName(src.arch);
+  const model = await buildBackbone(src.arch, { inputSize: src.inputSize });
   try {
-    const report = assignWeights(model, source, path.basename(sourcePath));
+    const report = assignWeights(model, src.weights, path.basename(src.path));
     const info: BaseModelInfo = {
       kind: 'base',
-      version,
+      version: src.version,
       architecture: arch.architecture,
       format: 'tfjs-layers',
       modelFile: 'model.json',
-      preprocessing: preprocessingFor(opts.arch, inputSize),
+      preprocessing: preprocessingFor(src.arch, src.inputSize),
       featureLayer: arch.featureLayer,
       featureDim: arch.featureDim,
-      source: { file: path.basename(sourcePath), format: source.format, sha256 },
+      source: { file: path.basename(src.path), format: src.weights.format, sha256: src.sha256 },
       ...report,
       createdAt: new Date().toISOString(),
     };
@@ -74,7 +80,7 @@ export async function importBaseModel(opts: ImportOptions): Promise<{ dir: strin
     await model.save(directorySaver(tmp));
     await fs.writeFile(path.join(tmp, BASE_MODEL_FILE), JSON.stringify(info, null, 2) + '\n');
     await fs.rename(tmp, dir);
-    return { dir, info };
+    return info;
   } finally {
     model.dispose();
   }

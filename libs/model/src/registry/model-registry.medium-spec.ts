@@ -1,10 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '@pneumoscreen/testing';
+import { preprocess } from '@pneumoscreen/imaging';
+import { S3RVER_CREDENTIALS, S3Server, sharedDir, startS3Server } from '@pneumoscreen/testing';
 import { S3ObjectStore } from '@pneumoscreen/storage';
+import { convertModelDir, ONNX_FILE } from '../onnx/export';
 import { loadModelVersion, readManifest } from './load';
 import { ModelRegistry, VersionExistsError } from './model-registry';
 import { TEST_MODEL, copyRelease, writeFakeVersion } from './registry.test-harness';
@@ -29,14 +32,19 @@ describe('ModelRegistry on s3rver with the committed release', () => {
     await server?.stop();
   });
 
-  test('publishing uploads every file of the version under models/<name>/<version>/', async () => {
+  test('publishing uploads every file of the version and its ONNX export under models/<name>/<version>/, leaving the folder as it was', async () => {
+    const local = (await readdir(release.dir)).sort();
+    assert.ok(!local.includes(ONNX_FILE), 'the committed release has no model.onnx of its own');
+    const before = await contents(release.dir);
     const record = await registry.publish(release.dir);
     assert.equal(record.version, release.version);
-    const local = (await readdir(release.dir)).sort();
-    assert.deepEqual(record.files.map((f) => f.path), local);
+    assert.deepEqual(record.files.map((f) => f.path), [...local, ONNX_FILE].sort());
+    const onnx = Buffer.from(await convertModelDir(release.dir));
+    assert.deepEqual(record.files.find((f) => f.path === ONNX_FILE), { path: ONNX_FILE, size: onnx.length, sha256: createHash('sha256').update(onnx).digest('hex') });
     const keys: string[] = [];
     for await (const o of store.listObjects(bucket, `models/${TEST_MODEL}/${release.version}/`)) keys.push(o.key);
-    assert.deepEqual(keys, [...local, 'published.json'].sort().map((f) => `models/${TEST_MODEL}/${release.version}/${f}`));
+    assert.deepEqual(keys, [...local, ONNX_FILE, 'published.json'].sort().map((f) => `models/${TEST_MODEL}/${release.version}/${f}`));
+    assert.deepEqual(await contents(release.dir), before);
   });
 
   test('publishing it again is refused', async () => {
@@ -121,4 +129,46 @@ describe('ModelRegistry on s3rver with the committed release', () => {
       await engine.dispose();
     }
   });
+
+  test('with ENGINE=onnxruntime a worker runs the downloaded model.onnx, which scores real X-rays as TF.js does (within 1e-4)', async () => {
+    const dir = await registry.download(release.version, await mkdtemp(path.join(tmpdir(), 'model-cache-')));
+    // Without the TF.js weights only the published model.onnx can give ONNX Runtime a model.
+    const onnxOnly = path.join(await mkdtemp(path.join(tmpdir(), 'onnx-only-')), release.version);
+    await cp(dir, onnxOnly, { recursive: true });
+    await rm(path.join(onnxOnly, 'weights.bin'));
+    const onnx = await loadModelVersion(onnxOnly, { engine: 'onnxruntime' });
+    const tfjs = await loadModelVersion(dir, { engine: 'tfjs-wasm' });
+    try {
+      assert.match(onnx.engine.name, /^onnxruntime-/);
+      const { batch, count } = await xrays(onnx.manifest.preprocessing);
+      const expected = await tfjs.engine.predict(batch.slice(), count);
+      const actual = await onnx.engine.predict(batch.slice(), count);
+      const diffs = Array.from(expected, (e, i) => Math.abs(e - actual[i]!));
+      assert.ok(Math.max(...diffs) <= 1e-4, `differences ${diffs.map((d) => d.toExponential(1)).join(' ')}`);
+      // Agreement near 0 or 1 alone would prove little.
+      assert.ok(Math.min(...expected) < 0.5 && Math.max(...expected) > 0.5, `probabilities ${Array.from(expected).join(' ')}`);
+    } finally {
+      await Promise.all([onnx.engine.dispose(), tfjs.engine.dispose()]);
+    }
+  });
 });
+
+/** Every file's bytes, by name. */
+async function contents(dir: string): Promise<Record<string, Buffer>> {
+  const out: Record<string, Buffer> = {};
+  for (const f of await readdir(dir)) out[f] = await readFile(path.join(dir, f));
+  return out;
+}
+
+/** Two real X-rays of each class, preprocessed, as one NHWC batch. */
+async function xrays(preprocessing: Parameters<typeof preprocess>[1]): Promise<{ batch: Float32Array; count: number }> {
+  const data = path.join(sharedDir(), 'data/kermany224-train');
+  const inputs: Float32Array[] = [];
+  for (const label of ['NORMAL', 'PNEUMONIA']) {
+    const names = (await readdir(path.join(data, label))).sort();
+    for (const name of [names[0]!, names[Math.floor(names.length / 2)]!]) inputs.push(await preprocess(await readFile(path.join(data, label, name)), preprocessing));
+  }
+  const batch = new Float32Array(inputs.length * inputs[0]!.length);
+  inputs.forEach((x, i) => batch.set(x, i * x.length));
+  return { batch, count: inputs.length };
+}

@@ -9,7 +9,7 @@ import type { ObjectStore } from '@pneumoscreen/storage';
 import { DirectoryObjectStore } from './directory-object-store';
 import { ModelRegistry, VersionExistsError } from './model-registry';
 import { openModelRegistry } from './open';
-import { TEST_MODEL, writeFakeVersion } from './registry.test-harness';
+import { TEST_MODEL, tinyWeights, writeFakeVersion } from './registry.test-harness';
 
 const BUCKET = 'registry';
 const T0 = new Date('2026-02-01T10:00:00.000Z');
@@ -33,7 +33,7 @@ describe('ModelRegistry publishing', () => {
     await writeFile(path.join(dir, '.DS_Store'), 'hidden files stay home');
 
     const record = await registry.publish(dir);
-    assert.deepEqual(record.files.map((f) => f.path), ['manifest.json', 'metrics.json', 'model.json', 'plots/roc.png', 'weights.bin']);
+    assert.deepEqual(record.files.map((f) => f.path), ['manifest.json', 'metrics.json', 'model.json', 'model.onnx', 'plots/roc.png', 'weights.bin']);
     const weights = await readFile(path.join(dir, 'weights.bin'));
     assert.deepEqual(record.files.find((f) => f.path === 'weights.bin'), { path: 'weights.bin', size: weights.length, sha256: sha256(weights) });
     assert.deepEqual(await readFile(stored('v1/weights.bin')), weights);
@@ -54,10 +54,10 @@ describe('ModelRegistry publishing', () => {
     const { registry, local, stored } = await setup();
     const dir = await writeFakeVersion(local, { version: 'v1' });
     await registry.publish(dir);
-    await writeFile(path.join(dir, 'weights.bin'), 'retrained weights');
+    await writeFile(path.join(dir, 'weights.bin'), tinyWeights('v2'));
 
     await assert.rejects(registry.publish(dir), (e: Error) => e instanceof VersionExistsError && /v1 is already published .* immutable/.test(e.message));
-    assert.equal(await readFile(stored('v1/weights.bin'), 'utf8'), 'weights of v1');
+    assert.deepEqual(await readFile(stored('v1/weights.bin')), tinyWeights('v1'));
   });
 
   test('an interrupted publish is invisible and can be published again', async () => {
@@ -242,13 +242,13 @@ describe('ModelRegistry downloads', () => {
 
     await writeFile(path.join(copy, 'weights.bin'), 'bit rot');
     await registry.download('v1', cache);
-    assert.equal(await readFile(path.join(copy, 'weights.bin'), 'utf8'), 'weights of v1');
+    assert.deepEqual(await readFile(path.join(copy, 'weights.bin')), tinyWeights('v1'));
   });
 
   test('a stored file that no longer matches its record fails the download and leaves no copy', async () => {
     const { registry, local, stored } = await setup();
     await registry.publish(await writeFakeVersion(local, { version: 'v1' }));
-    await writeFile(stored('v1/weights.bin'), 'weights of v2');
+    await writeFile(stored('v1/weights.bin'), tinyWeights('v2'));
     const cache = await mkdtemp(path.join(tmpdir(), 'model-cache-'));
 
     await assert.rejects(registry.download('v1', cache), /v1\/weights\.bin as downloaded does not match its published size and SHA-256/);

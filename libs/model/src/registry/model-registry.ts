@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import {
+  BaseModelManifest,
   ChannelName,
   ChannelPointer,
   ModelManifest,
@@ -10,13 +10,25 @@ import {
   PublishedVersion,
   SiteCalibration,
   SiteName,
+  baseModelName,
   type ModelRegistryListing,
-  type ModelVersionSummary,
 } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
+import { ONNX_FILE } from '../onnx/export';
 import { downloadToCache } from './cache';
 import { MANIFEST_FILE, readManifest, resolveModelDir } from './load';
-import { PUBLISHED_FILE, collectVersionFiles, sha256 } from './version-files';
+import {
+  BASE_MODEL_FILE,
+  PUBLISHED_FILE,
+  collectBaseModelFiles,
+  collectVersionFiles,
+  contentType,
+  onnxExportFile,
+  readBaseManifest,
+  sha256,
+  type VersionFile,
+} from './version-files';
+import { summarise } from './version-summary';
 
 /** Manifests, channel pointers and publish records are small; anything bigger is not one. */
 const RECORD_MAX_BYTES = 1024 * 1024;
@@ -68,30 +80,37 @@ export class ModelRegistry {
     return this.describe(this.base);
   }
 
-  /** Uploads a local version folder (or a folder whose CURRENT names one, see resolveModelDir). */
+  /** Uploads a local version folder (or a folder whose CURRENT names one, see resolveModelDir)
+   * with its ONNX export, so that ENGINE=onnxruntime loads it as published. A folder without
+   * model.onnx gets one converted in memory; one it brings is kept as it is. A model the exporter
+   * cannot convert is not published. */
   async publish(dir: string): Promise<PublishedVersion> {
-    const { manifest, files } = await collectVersionFiles(await resolveModelDir(dir));
+    const versionDir = await resolveModelDir(dir);
+    const { manifest, files } = await collectVersionFiles(versionDir);
     if (manifest.name !== this.name) {
       throw new Error(`${path.join(dir, MANIFEST_FILE)} names model "${manifest.name}" but this registry holds "${this.name}" (MODEL_NAME)`);
     }
-    if (await this.getPublished(manifest.version)) {
-      throw new VersionExistsError(`${this.name} version ${manifest.version} is already published at ${this.describe(this.versionKey(manifest.version, ''))}; versions are immutable, so give the new one a new version`);
+    await this.refuseExisting(manifest.version);
+    const onnx = files.some((f) => f.path === ONNX_FILE) ? [] : [await onnxExportFile(versionDir, manifest)];
+    return this.upload(manifest.version, [...files, ...onnx], MANIFEST_FILE);
+  }
+
+  /** Uploads a base model folder (base.json, model.json, weights) under its own model name,
+   * baseModelName(architecture), which this registry must hold. */
+  async publishBase(dir: string): Promise<PublishedVersion> {
+    const { manifest, files } = await collectBaseModelFiles(path.resolve(dir));
+    const expected = baseModelName(manifest.architecture);
+    if (expected !== this.name) {
+      throw new Error(`${path.join(dir, BASE_MODEL_FILE)} is a ${manifest.architecture} base model, kept under the name "${expected}", but this registry holds "${this.name}"`);
     }
-    // The manifest goes last but one, the record last: a reader that finds them finds the rest.
-    const ordered = [...files.filter((f) => f.path !== MANIFEST_FILE), ...files.filter((f) => f.path === MANIFEST_FILE)];
-    for (const f of ordered) {
-      const body = await fs.readFile(f.absolute);
-      if (sha256(body) !== f.sha256) throw new Error(`${f.absolute} changed while it was being published`);
-      await this.store.putObject(this.bucket, this.versionKey(manifest.version, f.path), body, contentType(f.path));
-    }
-    const record = PublishedVersion.parse({
-      name: this.name,
-      version: manifest.version,
-      publishedAt: this.now().toISOString(),
-      files: files.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })),
-    });
-    await this.putJson(this.versionKey(manifest.version, PUBLISHED_FILE), record);
-    return record;
+    await this.refuseExisting(manifest.version);
+    return this.upload(manifest.version, files, BASE_MODEL_FILE);
+  }
+
+  /** The base.json of a published base model version, or null when there is none. */
+  async getBaseManifest(version: string): Promise<BaseModelManifest | null> {
+    if (!(await this.getPublished(version))) return null;
+    return this.getJson(this.versionKey(version, BASE_MODEL_FILE), BaseModelManifest);
   }
 
   /** The publish record of a version, or null when it is not (wholly) published. */
@@ -186,18 +205,45 @@ export class ModelRegistry {
   }
 
   /** A verified local copy of a published version at `<cacheDir>/<name>/<version>/`, ready for
-   * loadModelVersion. */
+   * loadModelVersion (or, for a base model, for training). */
   async download(version: string, cacheDir: string): Promise<string> {
     const record = await this.getPublished(version);
     if (!record) throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
     const dir = await downloadToCache(record, path.join(cacheDir, this.name), async (f) =>
       (await this.store.getObject(this.bucket, this.versionKey(version, f.path), { maxBytes: f.size })).body,
     );
-    const manifest = await readManifest(dir);
-    if (manifest.name !== this.name || manifest.version !== version) {
-      throw new Error(`${this.describe(this.versionKey(version, MANIFEST_FILE))} describes ${manifest.name}@${manifest.version}, not ${this.name}@${version}`);
+    const base = record.files.some((f) => f.path === BASE_MODEL_FILE);
+    const described = base ? await readBaseManifest(dir) : await readManifest(dir);
+    const name = 'kind' in described ? baseModelName(described.architecture) : described.name;
+    if (name !== this.name || described.version !== version) {
+      throw new Error(`${this.describe(this.versionKey(version, base ? BASE_MODEL_FILE : MANIFEST_FILE))} describes ${name}@${described.version}, not ${this.name}@${version}`);
     }
     return dir;
+  }
+
+  private async refuseExisting(version: string): Promise<void> {
+    if (await this.getPublished(version)) {
+      throw new VersionExistsError(`${this.name} version ${version} is already published at ${this.describe(this.versionKey(version, ''))}; versions are immutable, so give the new one a new version`);
+    }
+  }
+
+  /** Uploads `files` with the descriptor (manifest) last but one and the record last: a reader
+   * that finds them finds the rest. */
+  private async upload(version: string, files: VersionFile[], descriptor: string): Promise<PublishedVersion> {
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const f of [...sorted.filter((f) => f.path !== descriptor), ...sorted.filter((f) => f.path === descriptor)]) {
+      const body = await f.read();
+      if (sha256(body) !== f.sha256) throw new Error(`${f.origin} changed while it was being published`);
+      await this.store.putObject(this.bucket, this.versionKey(version, f.path), body, contentType(f.path));
+    }
+    const record = PublishedVersion.parse({
+      name: this.name,
+      version,
+      publishedAt: this.now().toISOString(),
+      files: sorted.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })),
+    });
+    await this.putJson(this.versionKey(version, PUBLISHED_FILE), record);
+    return record;
   }
 
   private async getManifest(version: string): Promise<ModelManifest> {
@@ -244,30 +290,8 @@ export class ModelRegistry {
   }
 }
 
-function summarise(m: ModelManifest, channels: Record<string, ChannelPointer>): ModelVersionSummary {
-  const v = m.metrics['validation'];
-  return {
-    version: m.version,
-    architecture: m.architecture,
-    createdAt: m.createdAt,
-    parentVersion: m.parentVersion,
-    threshold: m.threshold,
-    validation: v ? { auc: v.auc, sensitivity: v.sensitivity, specificity: v.specificity } : null,
-    channels: Object.entries(channels)
-      .filter(([, p]) => p.version === m.version)
-      .map(([c]) => c)
-      .sort(),
-  };
-}
-
 function checked<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: string, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success) throw new Error(`${what} "${value}" ${r.error.issues[0]!.message}`);
   return r.data;
-}
-
-function contentType(file: string): string {
-  if (file.endsWith('.json')) return 'application/json';
-  if (file.endsWith('.png')) return 'image/png';
-  return 'application/octet-stream';
 }

@@ -15,8 +15,30 @@ export interface FakeVersion {
   name?: string;
 }
 
-/** A version folder as training writes one, with a made-up model: enough for everything in the
- * registry but loading. Returns the folder. */
+/** Global average pooling and one sigmoid unit: a model small enough to make up, that the ONNX
+ * exporter converts as it does a trained one. */
+const TINY_MODEL = {
+  modelTopology: {
+    class_name: 'Sequential',
+    config: {
+      name: 'tiny',
+      layers: [
+        { class_name: 'GlobalAveragePooling2D', config: { name: 'pool', batch_input_shape: [null, 224, 224, 3], data_format: 'channels_last' } },
+        { class_name: 'Dense', config: { name: 'head', units: 1, activation: 'sigmoid', use_bias: true } },
+      ],
+    },
+  },
+  weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'head/kernel', shape: [3, 1], dtype: 'float32' }, { name: 'head/bias', shape: [1], dtype: 'float32' }] }],
+};
+
+/** TINY_MODEL's weights, different for every version. */
+export function tinyWeights(version: string): Buffer {
+  const bias = [...version].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7) / 1000;
+  return Buffer.from(Float32Array.from([0.5, -0.25, 1, bias]).buffer);
+}
+
+/** A version folder as training writes one, with a made-up tiny model: enough for everything in
+ * the registry, publishing with its ONNX export included. Returns the folder. */
 export async function writeFakeVersion(root: string, v: FakeVersion): Promise<string> {
   const dir = path.join(root, v.version);
   await mkdir(path.join(dir, 'plots'), { recursive: true });
@@ -39,8 +61,8 @@ export async function writeFakeVersion(root: string, v: FakeVersion): Promise<st
     createdAt: v.createdAt ?? '2026-01-01T00:00:00.000Z',
   };
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
-  await writeFile(path.join(dir, 'weights.bin'), Buffer.from(`weights of ${v.version}`));
+  await writeFile(path.join(dir, 'model.json'), JSON.stringify(TINY_MODEL));
+  await writeFile(path.join(dir, 'weights.bin'), tinyWeights(v.version));
   await writeFile(path.join(dir, 'metrics.json'), JSON.stringify(validation));
   await writeFile(path.join(dir, 'plots', 'roc.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
   return dir;
