@@ -45,6 +45,14 @@ export class S3ObjectStore implements RangedObjectStore {
       forcePathStyle: options.forcePathStyle,
       // A copy: the SDK writes bookkeeping ($source) into the object it is given.
       credentials: options.credentials && { ...options.credentials },
+      // The SDK's default since 3.729 adds a CRC32 to every upload and asks for checksums on every
+      // download: CPU on each of the several requests per image, for integrity TLS already gives
+      // in transit. Some S3-compatible stores also refuse those headers.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // Resolves each command's middleware stack once rather than on every request; nothing here
+      // changes a stack after the client is made.
+      cacheMiddleware: true,
     });
   }
 
