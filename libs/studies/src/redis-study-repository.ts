@@ -40,17 +40,23 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async ensureStudy(studyId: string, bucket: string, at: Date) {
+    await exec(this.ensuring(this.redis.multi(), studyId, bucket, at));
+  }
+
+  private ensuring(multi: ChainableCommander, studyId: string, bucket: string, at: Date): ChainableCommander {
     const key = this.studyKey(studyId);
-    await this.redis.hsetnx(key, 'createdAt', at.toISOString());
-    await this.redis.hsetnx(key, 'bucket', bucket);
-    await this.redis.hsetnx(key, 'status', 'collecting');
+    return multi.hsetnx(key, 'createdAt', at.toISOString()).hsetnx(key, 'bucket', bucket).hsetnx(key, 'status', 'collecting');
   }
 
   async recordObject(studyId: string, bucket: string, object: StudyObject, at: Date) {
-    const key = this.studyKey(studyId);
-    await this.ensureStudy(studyId, bucket, at);
-    const added = await this.redis.hsetnx(this.objectsKey(studyId), object.key, JSON.stringify(object));
-    const status = StudyStatus.parse(await this.redis.hget(key, 'status'));
+    // One round trip per object: the study's hash and its objects share a hash tag.
+    const replies = await exec(
+      this.ensuring(this.redis.multi(), studyId, bucket, at)
+        .hsetnx(this.objectsKey(studyId), object.key, JSON.stringify(object))
+        .hget(this.studyKey(studyId), 'status'),
+    );
+    const [added, rawStatus] = replies.slice(-2);
+    const status = StudyStatus.parse(rawStatus);
     if (added === 1 && status === 'collecting') {
       await this.redis.zadd(this.collectingKey, at.getTime(), studyId);
     }
