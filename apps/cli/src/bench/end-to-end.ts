@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { startWebhookReceiver } from '@pneumoscreen/testing';
 import { startLocalStack, type LocalStack } from '../demo/local-stack';
 import { listXrays } from './decode';
+import { cpuMsPerItem, processTreeCpu, type ProcessCpu } from './process-cpu';
 import { percentile, round } from './stats';
 
 export interface EndToEndCase {
@@ -24,6 +26,9 @@ export interface EndToEndResult {
   p95: number;
   p99: number;
   engine?: string;
+  /** CPU time per image of each process of the run while it was timed (Linux only): the bench
+   * itself (uploads, events, webhook receiver), the S3 server, ingest and the workers. */
+  cpuMsPerImage?: Record<string, number>;
 }
 
 const IMAGES_PER_STUDY = 4;
@@ -37,11 +42,16 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
   const receiver = await startWebhookReceiver({ secret });
   const env = { ...process.env, WEBHOOK_SECRET: secret, RECONCILE_INTERVAL_MS: '0', STUDY_QUIET_PERIOD_MS: '600000' };
   let stack: LocalStack | undefined;
+  let notify: EventSender | undefined;
   try {
-    stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, overrides: c.overrides });
+    const live = (stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, overrides: c.overrides }));
     const files = await listXrays(sourceDir);
     const studies = Math.ceil(images / IMAGES_PER_STUDY);
+    // Read before the clock starts: the scanners' disks are not part of the pipeline.
+    const bodies = await Promise.all(files.slice(0, studies * IMAGES_PER_STUDY).map((f) => readFile(f)));
+    const events = (notify = eventSender(live));
     const uploadStarted = new Map<string, number>();
+    const cpuBefore = processTreeCpu();
     const t0 = Date.now();
     // Several studies upload at once, as many scanners would; each study's clock starts at its first byte.
     let s = 0;
@@ -51,14 +61,14 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
           const i = s++;
           const studyId = `bench-${i}`;
           uploadStarted.set(studyId, Date.now());
-          const keys = Array.from({ length: IMAGES_PER_STUDY }, (_, j) => ({ key: `incoming/${studyId}/${j}.jpeg`, file: files[(i * IMAGES_PER_STUDY + j) % files.length] }));
-          for (const k of keys) await putAndNotify(stack!, k.key, await readFile(k.file));
-          await putAndNotify(stack!, `incoming/${studyId}/manifest.json`, Buffer.from('{}'));
+          for (let j = 0; j < IMAGES_PER_STUDY; j++) await putAndNotify(live, events, `incoming/${studyId}/${j}.jpeg`, bodies[(i * IMAGES_PER_STUDY + j) % bodies.length]);
+          await putAndNotify(live, events, `incoming/${studyId}/manifest.json`, Buffer.from('{}'));
         }
       }),
     );
     await receiver.waitFor((rs) => rs.length >= studies, 3_600_000);
     const wall = (Date.now() - t0) / 1000;
+    const cpuAfter = processTreeCpu();
     const latencies: number[] = [];
     let engine: string | undefined;
     for (const r of receiver.requests) {
@@ -67,22 +77,57 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
       engine ??= event.data.images.find((x) => x.engine)?.engine;
     }
     const total = studies * IMAGES_PER_STUDY;
-    const result = { label: c.label, workers: c.workers, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine };
-    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s`);
+    const cpu = cpuBefore.length ? cpuMsPerItem(cpuBefore, cpuAfter, total, roleOf) : undefined;
+    const result: EndToEndResult = { label: c.label, workers: c.workers, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(cpu ? { cpuMsPerImage: cpu } : {}) };
+    const split = cpu ? `; CPU ms per image: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
+    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${split}`);
     return result;
   } finally {
+    notify?.close();
     await stack?.stop();
     await receiver.close();
   }
 }
 
-async function putAndNotify(stack: LocalStack, key: string, body: Buffer): Promise<void> {
+function roleOf(p: ProcessCpu): string {
+  if (p.pid === process.pid) return 'bench';
+  if (/gpu-worker/.test(p.command)) return 'workers';
+  if (/[/\\]ingest[/\\]/.test(p.command)) return 'ingest';
+  if (/s3-server/.test(p.command)) return 's3Server';
+  if (/redis-server/.test(p.command)) return 'redis';
+  return 'other';
+}
+
+interface EventSender {
+  send(event: object): Promise<void>;
+  close(): void;
+}
+
+async function putAndNotify(stack: LocalStack, notify: EventSender, key: string, body: Buffer): Promise<void> {
   const { etag } = await stack.store.putObject(stack.bucket, key, body, key.endsWith('.json') ? 'application/json' : 'image/jpeg');
-  const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: stack.bucket }, object: { key, eTag: etag, size: body.length } } }] };
-  const res = await fetch(`${stack.ingestUrl}/v1/s3-events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.s3EventsToken}` },
-    body: JSON.stringify(event),
-  });
-  if (!res.ok) throw new Error(`ingest answered ${res.status} to an S3 event`);
+  await notify.send({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: stack.bucket }, object: { key, eTag: etag, size: body.length } } }] });
+}
+
+/** Posts S3 events to ingest over kept-alive connections. The bench's own CPU competes with the
+ * pipeline it measures, and fetch costs several times what a plain request does. */
+function eventSender(stack: LocalStack): EventSender {
+  const agent = new Agent({ keepAlive: true });
+  const url = new URL('/v1/s3-events', stack.ingestUrl);
+  const send = (event: object) =>
+    new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify(event);
+      const req = request(url, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${stack.s3EventsToken}` },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        res.resume();
+        res.on('error', reject);
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`ingest answered ${res.statusCode} to an S3 event`))));
+      });
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
 }
