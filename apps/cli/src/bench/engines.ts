@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import {
   ENGINE_CHOICES,
+  type EngineChoice,
   benchmarkEngine,
   buildClassifier,
   buildVgg16,
@@ -52,17 +53,27 @@ export async function randomVgg16Version(like: ModelManifest): Promise<BenchMode
   return { backbone: 'vgg16', versionDir: dir, manifest: await readManifest(dir), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Every engine that starts here × the given models × batch sizes; engines that cannot start on
- * this host are reported, not fatal. */
+/** The engines `benchEngines` tries: every ENGINE choice but `auto`, or only `only`. */
+export function benchableEngines(only?: string): Array<Exclude<EngineChoice, 'auto'>> {
+  const all = ENGINE_CHOICES.filter((c): c is Exclude<EngineChoice, 'auto'> => c !== 'auto');
+  if (only === undefined) return all;
+  const chosen = all.filter((c) => c === only);
+  if (chosen.length === 0) throw new Error(`--engine must be one of ${all.join(', ')}, not "${only}"`);
+  return chosen;
+}
+
+/** Each of `choices` that starts here × the given models × batch sizes; engines that cannot start
+ * on this host are reported, not fatal. */
 export async function benchEngines(
   models: BenchModel[],
   batches: number[],
   iterationsFor: (backbone: string, engine: string, batch: number) => number,
   say: (l: string) => void,
+  choices = benchableEngines(),
 ): Promise<{ results: EngineResult[]; skipped: Record<string, string> }> {
   const results: EngineResult[] = [];
   const skipped: Record<string, string> = {};
-  for (const choice of ENGINE_CHOICES.filter((c) => c !== 'auto')) {
+  for (const choice of choices) {
     for (const m of models) {
       let engine;
       try {

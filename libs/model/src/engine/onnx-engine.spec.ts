@@ -9,6 +9,7 @@ import { directorySaver } from '../tfjs/directory-io';
 import { nvidiaGpuVisible } from './gpu';
 import type { ModelEngine } from './engine';
 import { OnnxEngine } from './onnx-engine';
+import { MAX_RUN_BATCH } from './onnx-worker';
 
 /** A tiny 4x4 image classifier with a 2-way softmax whose PNEUMONIA column rises with brightness,
  * as ONNX bytes. */
@@ -44,6 +45,22 @@ test('the engine runs an exported model in a worker and returns the PNEUMONIA co
     await engine.dispose();
   }
   await assert.rejects(engine.predict(new Float32Array(48), 1), /ONNX Runtime worker closed/);
+});
+
+test('a batch larger than one session run takes comes back whole and in order', async () => {
+  const engine = await OnnxEngine.load(await softmaxOnnx(), [4, 4], { executionProvider: 'cpu', intraOpThreads: 1 });
+  try {
+    const count = 2 * MAX_RUN_BATCH + 3;
+    const brightness = Array.from({ length: count }, (_, i) => i / count);
+    const input = new Float32Array(count * 48);
+    brightness.forEach((b, i) => input.fill(b, i * 48, (i + 1) * 48));
+    const p = await engine.predict(input, count);
+    assert.equal(p.length, count);
+    // Logits (-3b, 3b): P(PNEUMONIA) = sigmoid(6b).
+    brightness.forEach((b, i) => assert.ok(Math.abs(p[i]! - 1 / (1 + Math.exp(-6 * b))) < 1e-6, `image ${i}: ${p[i]}`));
+  } finally {
+    await engine.dispose();
+  }
 });
 
 test('several engines in one process run at the same time, each in its own worker', async () => {
