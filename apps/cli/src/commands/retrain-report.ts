@@ -1,57 +1,23 @@
 import type { RetrainProgress, RetrainResult } from '@pneumoscreen/contracts';
+import { bar, liveLine, type Output } from './live-line';
 import { duration } from './train-progress';
-
-interface Output {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-}
-
-const REDRAW_MS = 250;
-/** Without a TTY (logs, CI) a line per phase change, per finished epoch, and otherwise this often. */
-const PLAIN_LINE_MS = 30_000;
-const BAR_WIDTH = 20;
 
 /**
  * Renders a retrain job's progress events: on a TTY one live line redrawn in place, with each
  * phase change and each finished epoch kept as a line of its own; elsewhere plain lines only.
  */
 export function retrainReporter(out: Output, now: () => number = Date.now): (p: RetrainProgress) => void {
-  const tty = out.isTTY === true;
-  let live = false;
-  let lastDraw = -Infinity;
-  let lastPlain = -Infinity;
+  const output = liveLine(out, now);
   let lastKey = '';
   let lastEpoch = '';
-
-  const write = (text: string, keep: boolean) => {
-    const t = now();
-    if (keep) {
-      out.write(tty && live ? `\r\x1b[2K${text}\n` : `${text}\n`);
-      live = false;
-      return;
-    }
-    if (tty) {
-      if (t - lastDraw < REDRAW_MS) return;
-      lastDraw = t;
-      out.write(`\r\x1b[2K${text}`);
-      live = true;
-    } else if (t - lastPlain >= PLAIN_LINE_MS) {
-      lastPlain = t;
-      out.write(`${text}\n`);
-    }
-  };
 
   return (p) => {
     const key = `${p.phase}/${p.stage ?? ''}`;
     const text = progressLine(p);
     // A finished epoch shows up as the first event of the next one: keep the epoch's last line.
     const epoch = p.epoch === undefined ? '' : `${key}#${p.epoch}`;
-    if (key !== lastKey || (epoch && lastEpoch && epoch !== lastEpoch)) {
-      write(text, true);
-      lastPlain = now();
-    } else {
-      write(text, false);
-    }
+    if (key !== lastKey || (epoch && lastEpoch && epoch !== lastEpoch)) output.keep(text);
+    else output.update(text);
     lastKey = key;
     lastEpoch = epoch;
   };
@@ -66,11 +32,6 @@ export function progressLine(p: RetrainProgress): string {
   if (p.etaSeconds !== undefined) parts.push(`~${duration(p.etaSeconds * 1000)} left`);
   parts.push(`| ${p.message}`);
   return parts.join(' ');
-}
-
-function bar(fraction: number): string {
-  const full = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
-  return `${'█'.repeat(full)}${'░'.repeat(BAR_WIDTH - full)} ${String(Math.floor(fraction * 100)).padStart(3)}%`;
 }
 
 /** The comparison table, the gate's verdict and what the policy did. */

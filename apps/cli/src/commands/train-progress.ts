@@ -1,15 +1,5 @@
 import type { TrainProgress } from '@pneumoscreen/model';
-
-interface Output {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-}
-
-/** Redraws of the live line are at most this often: a redraw per batch would flood a slow TTY. */
-const REDRAW_MS = 250;
-/** Without a TTY, a progress line for long passes this often. */
-const PLAIN_LINE_MS = 30_000;
-const BAR_WIDTH = 20;
+import { bar, liveLine, type Output } from './live-line';
 
 /**
  * Renders training progress: on a TTY one live line (phase, epoch, bar, loss, validation AUC, time
@@ -17,30 +7,12 @@ const BAR_WIDTH = 20;
  * CI) plain lines only.
  */
 export function trainReporter(out: Output, now: () => number = Date.now): (e: TrainProgress) => void {
-  const tty = out.isTTY === true;
-  let live = false;
-  let lastDraw = -Infinity;
-  let lastPlain = -Infinity;
+  const output = liveLine(out, now);
   let lastEpoch: { loss: number; valAuc: number } | undefined;
   let stage: string | undefined;
 
-  const line = (text: string) => {
-    out.write(tty && live ? `\r\x1b[2K${text}\n` : `${text}\n`);
-    live = false;
-  };
-  const update = (text: string, done: boolean) => {
-    const t = now();
-    if (done) return line(text);
-    if (tty) {
-      if (t - lastDraw < REDRAW_MS) return;
-      lastDraw = t;
-      out.write(`\r\x1b[2K${text}`);
-      live = true;
-    } else if (t - lastPlain >= PLAIN_LINE_MS) {
-      lastPlain = t;
-      out.write(`${text}\n`);
-    }
-  };
+  const line = (text: string) => output.keep(text);
+  const update = (text: string, done: boolean) => (done ? output.keep(text) : output.update(text));
 
   return (e) => {
     switch (e.phase) {
@@ -82,11 +54,6 @@ export function trainReporter(out: Output, now: () => number = Date.now): (e: Tr
         return line(`[export] ${e.dir}`);
     }
   };
-}
-
-function bar(fraction: number): string {
-  const full = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
-  return `${'█'.repeat(full)}${'░'.repeat(BAR_WIDTH - full)} ${String(Math.floor(fraction * 100)).padStart(3)}%`;
 }
 
 export function duration(ms: number): string {
