@@ -1,3 +1,4 @@
 export * from './object-store';
 export * from './s3-events';
 export * from './s3-object-store';
+export { MemoryObjectStore } from './memory-object-store';

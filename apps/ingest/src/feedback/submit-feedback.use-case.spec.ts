@@ -3,30 +3,9 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '@pneumoscreen/config';
 import { FeedbackJobData, resultsKey, type StudyResult } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
-import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
+import { MemoryObjectStore } from '@pneumoscreen/storage';
 import type { StudyRecord } from '@pneumoscreen/studies';
 import { FeedbackRequestError, SubmitFeedbackUseCase } from './submit-feedback.use-case';
-
-/** Objects by `bucket/key`: enough of S3 to hold results and comments. */
-function memoryStore(): ObjectStore & { objects: Map<string, string> } {
-  const objects = new Map<string, string>();
-  return {
-    objects,
-    async getObject(bucket, key) {
-      const body = objects.get(`${bucket}/${key}`);
-      if (body === undefined) throw new ObjectNotFoundError(bucket, key);
-      return { body: Buffer.from(body), etag: 'e' };
-    },
-    async putObject(bucket, key, body) {
-      objects.set(`${bucket}/${key}`, body.toString());
-      return { etag: 'e' };
-    },
-    async *listObjects() {},
-    async headObject(bucket, key) {
-      return objects.has(`${bucket}/${key}`) ? { etag: 'e', size: 1 } : null;
-    },
-  };
-}
 
 const RESULT: StudyResult = {
   studyId: 's1',
@@ -46,7 +25,7 @@ const RESULT: StudyResult = {
 
 function setup(studies: Record<string, Partial<StudyRecord>> = {}) {
   const config = loadConfig({ S3_BUCKET: 'data', FEEDBACK_PREFIX: 'fb/' });
-  const store = memoryStore();
+  const store = new MemoryObjectStore();
   store.objects.set(`scans/${resultsKey('s1')}`, JSON.stringify(RESULT));
   const queued: Array<{ job: FeedbackJobData; objectsThen: string[] }> = [];
   const queue = { enqueue: async (job: FeedbackJobData) => void queued.push({ job, objectsThen: [...store.objects.keys()] }) };
