@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { augmentRgb, randomAugmentation, type Augmentation } from './augment';
+import { augmentRgb, MAX_ASPECT_CHANGE, randomAugmentation, type Augmentation } from './augment';
 
 const IDENTITY: Augmentation = { crop: { left: 0, top: 0, width: 1, height: 1 }, contrast: 1, brightness: 0 };
 
@@ -36,8 +36,21 @@ test('random augmentations stay inside the image and the documented ranges', () 
     const a = randomAugmentation(random);
     assert.ok(a.crop.left >= 0 && a.crop.left + a.crop.width <= 1 + 1e-12);
     assert.ok(a.crop.top >= 0 && a.crop.top + a.crop.height <= 1 + 1e-12);
-    assert.ok(a.crop.width >= 0.85 && a.crop.height >= 0.85);
+    assert.ok(Math.max(a.crop.width, a.crop.height) >= 0.88 - 1e-12);
+    const aspect = a.crop.width / a.crop.height;
+    assert.ok(aspect >= 1 / MAX_ASPECT_CHANGE - 1e-9 && aspect <= MAX_ASPECT_CHANGE + 1e-9, `aspect change ${aspect}`);
     assert.ok(a.contrast >= 0.85 && a.contrast <= 1.15);
     assert.ok(a.brightness >= -20 && a.brightness <= 20);
   }
+});
+
+test('random augmentations change the aspect ratio both ways, up to the documented limit', () => {
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const aspects = Array.from({ length: 2000 }, () => {
+    const { crop } = randomAugmentation(random);
+    return crop.width / crop.height;
+  });
+  assert.ok(Math.min(...aspects) < 1 / 1.25, `narrowest ${Math.min(...aspects)}`);
+  assert.ok(Math.max(...aspects) > 1.25, `widest ${Math.max(...aspects)}`);
 });

@@ -2,4 +2,4 @@ export { ImageDecodeError, type ImageDecodeReason } from './errors';
 export { preprocess, decodeToRgb, normalise, DEFAULT_MAX_PIXELS, type PreprocessOptions } from './preprocess';
 export { readDicomStudyInfo, type DicomStudyInfo } from './dicom/study-info';
 export { looksLikeDicom } from './dicom/parse';
-export { augmentRgb, randomAugmentation, type Augmentation } from './augment';
+export { augmentRgb, MAX_ASPECT_CHANGE, randomAugmentation, type Augmentation } from './augment';

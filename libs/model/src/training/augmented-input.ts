@@ -4,7 +4,7 @@ import { augmentRgb, decodeToRgb, normalise, randomAugmentation } from '@pneumos
 import { mulberry32 } from './split';
 
 /** Bump when the recipe below changes: cached activations of old variants become stale. */
-export const AUGMENTATION_RECIPE = 'crop85-contrast15-bright20-gamma25-r2';
+export const AUGMENTATION_RECIPE = 'crop88-aspect30-contrast15-bright20-gamma25-r3';
 /** Largest gamma factor either way: exposure curves differ between machines and technicians,
  * and a brightness offset alone does not reproduce a different curve. */
 const MAX_GAMMA = 1.25;
