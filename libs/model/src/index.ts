@@ -45,6 +45,7 @@ export {
 export { CalibrationDataError, MIN_IMAGES_PER_CLASS, calibrate, checkClassCounts, fitThreshold, proportion, wilsonInterval, type CalibrateInput } from './calibration/calibration';
 export { trainModel, type TrainOptions, type TrainProgress, type TrainResult, type TrainStage } from './training/train';
 export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
+export { ASPECT_VIEWS, STRESS_ASPECT, reshapedInput } from './training/aspect-stress';
 export { scoreImages } from './training/score';
 export { codeVersion } from './training/code-version';
 export { BACKBONES, type Backbone } from './training/backbones';

@@ -3,14 +3,16 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
 import { SiteName, type BinaryMetrics, type SiteCalibration } from '@pneumoscreen/contracts';
-import { binaryMetrics, listDataset, loadModelVersion, resolveModelDir, testTimeAugmentation } from '@pneumoscreen/model';
+import { ASPECT_VIEWS, binaryMetrics, listDataset, loadModelVersion, reshapedInput, resolveModelDir, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/model';
 import { openConfiguredRegistry } from './configured-registry';
 import { plainView, scoreItems } from './scoring';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta] [--json]
+const RESHAPES = { narrower: 'aspectNarrower', wider: 'aspectWider' } as const;
+
+const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta | --reshape narrower|wider] [--json]
   --data DIR     labelled images in NORMAL/ and PNEUMONIA/ folders (any depth)
   VERSION        a published version of the registry (MODEL_REGISTRY), downloaded to MODEL_CACHE_DIR
   --model PATH   version folder, or registry folder with CURRENT (default models/releases)
@@ -18,6 +20,10 @@ const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--s
                  arrive in; see models calibrate) when S has one, else at the version's own
   --tta          average the model over the test-time augmentation views it was validated with,
                  at the threshold chosen for them on validation (workers serve plain images only)
+  --reshape R    a stress test: score every image as if its original had been ${STRESS_ASPECT}x wider
+                 (narrower: bodies look narrower, as in the pneumonia films of the training data)
+                 or taller (wider), at the model's threshold; a model that reads the class from
+                 body proportions loses specificity (narrower) or sensitivity (wider)
   --json         print one JSON object instead of a table
 `;
 
@@ -36,6 +42,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         model: { type: 'string' },
         site: { type: 'string' },
         tta: { type: 'boolean', default: false },
+        reshape: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -52,6 +59,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (positionals.length > 1) return usageError(`one VERSION at most, not ${positionals.length}`);
   const version = positionals[0];
   if (version && values.model) return usageError('give a registry VERSION or --model PATH, not both');
+  const reshape = values.reshape;
+  if (reshape !== undefined && !Object.hasOwn(RESHAPES, reshape)) return usageError(`--reshape must be narrower or wider, not "${reshape}"`);
+  if (reshape !== undefined && (values.tta || values.site !== undefined)) return usageError('--reshape measures the plain model at its own threshold: leave out --tta and --site');
   if (values.site !== undefined) {
     if (!version) return usageError('--site needs a registry VERSION: site thresholds are kept beside published versions');
     if (values.tta) return usageError('--site and --tta do not mix: a site threshold is fitted on plain images, not averaged views');
@@ -71,7 +81,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     scores = await scoreItems(engine, images, {
       read: (image) => readFile(image.path),
       name: (image) => path.relative(values.data!, image.path),
-      views: tta?.views ?? [plainView(manifest)],
+      views: tta?.views ?? [reshape ? reshapedInput(manifest.preprocessing, ASPECT_VIEWS[RESHAPES[reshape as keyof typeof RESHAPES]]!) : plainView(manifest)],
       onProgress: (done, total) => values.json || process.stderr.write(`\rscored ${done}/${total}`),
     });
   } finally {
@@ -81,10 +91,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const thresholdSource = calibration ? `site:${calibration.site}` : tta ? 'tta' : 'model';
   const metrics = binaryMetrics(scores.map((s) => s ?? NaN), images.map((i) => i.label), threshold);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, ...(tta ? { ttaViews: tta.views.length } : {}) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
   } else {
     process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-    const described = manifest.version + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '');
+    const described = manifest.version + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '') + (reshape ? ` (images reshaped ${reshape})` : '');
     process.stdout.write(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
   }
   return 0;

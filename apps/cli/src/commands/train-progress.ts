@@ -50,6 +50,10 @@ export function trainReporter(out: Output, now: () => number = Date.now): (e: Tr
         const last = lastEpoch ? ` | loss ${lastEpoch.loss.toFixed(4)} val AUC ${lastEpoch.valAuc.toFixed(4)}` : '';
         return update(`[${e.stage}] epoch ${e.epoch}/${e.maxEpochs} ${bar(e.batch / e.batches)}${last} | at most ~${duration(leftMs)} left`, false);
       }
+      case 'score': {
+        const rate = e.done > 0 ? e.done / (e.elapsedMs / 1000) : 0;
+        return update(`[score ${e.view}] ${bar(e.done / e.total)} ${e.done}/${e.total} ${rate.toFixed(1)} img/s`, e.done === e.total);
+      }
       case 'export':
         return line(`[export] ${e.dir}`);
     }

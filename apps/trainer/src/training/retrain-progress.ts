@@ -87,6 +87,8 @@ export class RetrainProgressReporter {
           e.result !== undefined,
         );
       }
+      case 'score':
+        return this.report({ phase: 'train', message: `validation reshaped (${e.view}) ${e.done}/${e.total}`, done: e.done, total: e.total });
       case 'export':
         return this.report({ phase: 'train', message: 'candidate model written and checked' }, true);
     }

@@ -37,3 +37,13 @@ test('the ROC and training plots are PNG images', async () => {
     assert.ok(meta.width! >= 900 && meta.height! >= 500);
   }
 });
+
+test('reshaped views are measured at the served threshold, not at one chosen for them', () => {
+  const shifted = Float32Array.from(scores(0.2), (s) => Math.min(1, s + 0.25));
+  const report = buildReport({ valLabels: labels, targetSensitivity: 0.9, headFit: fit(5, 4), valScores: scores(0.2), aspectScores: { aspectNarrower: shifted } });
+  const served = report.metrics['validation']!;
+  const narrower = report.metrics['aspectNarrower']!;
+  assert.equal(narrower.threshold, served.threshold);
+  assert.ok(narrower.specificity < served.specificity, `specificity ${narrower.specificity} vs ${served.specificity}`);
+  assert.deepEqual((report.metricsJson as { aspectStress: { views: string[] } }).aspectStress.views, ['aspectNarrower']);
+});

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { BinaryMetrics, ModelManifest } from '@pneumoscreen/contracts';
 import { binaryMetrics, rocPoints, thresholdForSensitivity, type Labels, type Scores } from '../metrics/binary';
+import { STRESS_ASPECT } from './aspect-stress';
 import { AUGMENTATION_RECIPE } from './augmented-input';
 import type { Backbone } from './backbones';
 import type { LabelledImage } from './dataset';
@@ -24,6 +25,8 @@ export interface ReportInput {
   /** Of the served model. */
   valScores: Scores;
   ttaScores?: Scores;
+  /** Of the served model on reshaped validation views (see ASPECT_VIEWS), by metrics key. */
+  aspectScores?: Record<string, Scores>;
 }
 
 export interface Report {
@@ -48,6 +51,11 @@ export function buildReport(input: ReportInput): Report {
     metrics[key] = binaryMetrics(scores, valLabels, thresholdForSensitivity(scores, valLabels, targetSensitivity));
     withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
   }
+  // At the served threshold: what a change of image shape does to the operating point in use.
+  for (const [key, scores] of Object.entries(input.aspectScores ?? {})) {
+    metrics[key] = binaryMetrics(scores, valLabels, metrics[METRIC_KEYS.served]!.threshold);
+    withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
+  }
   const rate = (lr: number) => (lr < 1e-3 ? lr.toExponential() : String(lr));
   const stages = [{ name: `head (Adam ${rate(HEAD_LEARNING_RATE)})`, fit: input.headFit }];
   if (input.fineTune) stages.push({ name: `fine-tune (Adam ${rate(input.fineTune.learningRate)})`, fit: input.fineTune.fit });
@@ -57,6 +65,7 @@ export function buildReport(input: ReportInput): Report {
     fits: stages.map((s) => s.fit),
     metricsJson: {
       targetSensitivity,
+      ...(input.aspectScores ? { aspectStress: { ratio: STRESS_ASPECT, views: Object.keys(input.aspectScores), threshold: 'served' } } : {}),
       ...withRoc,
       stages: stages.map((s) => ({
         name: s.name,

@@ -6,17 +6,18 @@ import { loadModelVersion } from '../registry/load';
 
 const BATCH = 16;
 
-/** P(PNEUMONIA) for each image (same order), on the plain image as workers serve it. */
+/** P(PNEUMONIA) for each image (same order), by default on the plain image as workers serve it. */
 export async function scoreWithEngine(
   engine: ModelEngine,
   preprocessing: Preprocessing,
   images: ReadonlyArray<{ path: string }>,
   onProgress?: (done: number) => void,
+  prepare: (bytes: Buffer) => Promise<Float32Array> = (bytes) => preprocess(bytes, preprocessing),
 ): Promise<Float32Array> {
   const scores = new Float32Array(images.length);
   for (let i = 0; i < images.length; i += BATCH) {
     const chunk = images.slice(i, i + BATCH);
-    const inputs = await Promise.all(chunk.map(async (image) => preprocess(await fs.readFile(image.path), preprocessing)));
+    const inputs = await Promise.all(chunk.map(async (image) => prepare(await fs.readFile(image.path))));
     const batch = new Float32Array(inputs.reduce((n, x) => n + x.length, 0));
     inputs.forEach((x, j) => batch.set(x, j * x.length));
     scores.set(await engine.predict(batch, chunk.length), i);

@@ -4,6 +4,7 @@ import type { ModelManifest } from '@pneumoscreen/contracts';
 import { preprocess } from '@pneumoscreen/imaging';
 import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
 import { activationBatch, mapActivations } from './activations';
+import { scoreAspectViews } from './aspect-stress';
 import { augmentedCacheKey, augmentedInput } from './augmented-input';
 import { backboneKey, BACKBONES } from './backbones';
 import { listDataset, type LabelledImage } from './dataset';
@@ -75,6 +76,7 @@ export type TrainProgress =
       /** Set once the epoch is over. */
       result?: EpochResult;
     }
+  | { phase: 'score'; view: string; done: number; total: number; elapsedMs: number }
   | { phase: 'export'; dir: string };
 
 export interface TrainResult {
@@ -230,13 +232,19 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const validation = val.map((i) => images[i]!);
   const staged = await stageModel(opts.outDir, full);
   try {
+    const servedScores = await scoreAsServed(staged, backbone.preprocessing, validation, valScores);
+    const scoreStart = Date.now();
+    const aspectScores = await scoreAspectViews(staged, backbone.preprocessing, validation, (view, done) =>
+      progress({ phase: 'score', view, done, total: validation.length, elapsedMs: Date.now() - scoreStart }),
+    );
     const report = buildReport({
       valLabels,
       targetSensitivity: opts.targetSensitivity,
       headFit,
       fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
-      valScores: await scoreAsServed(staged, backbone.preprocessing, validation, valScores),
+      valScores: servedScores,
       ttaScores,
+      aspectScores,
     });
     const manifest = buildManifest({
       opts,
