@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
 import { readManifest, resolveModelDir } from '@pneumoscreen/model';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { benchDecode, listXrays, type DecodeResult } from '../bench/decode';
+import { describeMachine } from '../bench/machine';
 import { benchEndToEnd, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
 import { benchSoak, formatSoakRow, SOAK_HEADER, type SoakResult } from '../bench/soak';
@@ -48,7 +48,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const manifest = await readManifest(versionDir);
   const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: describeMachine(),
     model: manifest.version,
     ...(soakOnly ? {} : enginesOnly ? await engineSection(values, versionDir, manifest, say) : await speedSections(values, images, versionDir, manifest, say)),
   };

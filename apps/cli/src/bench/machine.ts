@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+export interface Machine {
+  cpus: number;
+  cpu: string | undefined;
+  /** e.g. "AMD family 26 model 2": hosts named alike ("AMD EPYC") differ by generations. */
+  cpuId?: string;
+  /** The widest float SIMD the CPU offers: CPU engines' peak scales with it. */
+  simd?: 'avx512f' | 'avx2' | 'older';
+  node: string;
+}
+
+/** What the numbers of a benchmark run depend on. */
+export function describeMachine(cpuinfo: string | null = readCpuinfo()): Machine {
+  const machine: Machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+  if (cpuinfo === null) return machine;
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+  const vendor = field('vendor_id')?.replace(/^Authentic|^Genuine/, '');
+  const family = field('cpu family');
+  const model = field('model');
+  if (vendor && family && model) machine.cpuId = `${vendor} family ${family} model ${model}`;
+  const flags = new Set((field('flags') ?? '').split(/\s+/));
+  machine.simd = flags.has('avx512f') ? 'avx512f' : flags.has('avx2') ? 'avx2' : 'older';
+  return machine;
+}
+
+function readCpuinfo(): string | null {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+}
