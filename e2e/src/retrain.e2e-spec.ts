@@ -127,7 +127,7 @@ describe('feedback, retrain and promotion while studies stream in', () => {
     })();
     let retrain: { stdout: string; stderr: string };
     try {
-      retrain = await cli('retrain', '--wait', '--json', '--epochs', '2', '--fine-tune-epochs', '1', '--augment', '0', '--min-new-labels', '1');
+      retrain = await cli('retrain', '--wait', '--json', '--epochs', '2', '--fine-tune-epochs', '1', '--augment', '0', '--shape-swap', '0', '--min-new-labels', '1');
     } finally {
       const promotedAt = Date.now();
       // A few more studies after the promote, then stop.

@@ -9,6 +9,7 @@ export const RetrainJobData = z.object({
   maxEpochs: z.number().int().min(1).max(1000).optional(),
   fineTuneEpochs: z.number().int().min(0).max(1000).optional(),
   augmentCopies: z.number().int().min(0).max(16).optional(),
+  shapeSwapCopies: z.number().int().min(0).max(16).optional(),
 });
 export type RetrainJobData = z.infer<typeof RetrainJobData>;
 export type NewRetrainJobData = z.input<typeof RetrainJobData>;

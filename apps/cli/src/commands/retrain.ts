@@ -19,6 +19,7 @@ const USAGE = `usage: pneumoscreen retrain [options]
   --epochs N             head epochs at most (trainer default)
   --fine-tune-epochs N   fine-tuning epochs at most, 0 skips fine-tuning (trainer default)
   --augment N            augmented copies per training image (trainer default)
+  --shape-swap N         copies per training image with the other class's film shape (trainer default)
   --wait, --no-wait      follow the job to its end (default: when stderr is a terminal)
   --follow JOB           follow a retrain job already queued or running
   --json                 print the result as one JSON object on stdout
@@ -53,6 +54,7 @@ export async function runRetrain(argv: string[], io: RetrainIo): Promise<number>
         epochs: { type: 'string' },
         'fine-tune-epochs': { type: 'string' },
         augment: { type: 'string' },
+        'shape-swap': { type: 'string' },
         wait: { type: 'boolean' },
         'no-wait': { type: 'boolean' },
         follow: { type: 'string' },
@@ -75,6 +77,7 @@ export async function runRetrain(argv: string[], io: RetrainIo): Promise<number>
       maxEpochs: count('--epochs', values.epochs, 1),
       fineTuneEpochs: count('--fine-tune-epochs', values['fine-tune-epochs'], 0),
       augmentCopies: count('--augment', values.augment, 0),
+      shapeSwapCopies: count('--shape-swap', values['shape-swap'], 0),
     };
   } catch (e) {
     return usageError(io, (e as Error).message);

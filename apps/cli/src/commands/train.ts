@@ -26,6 +26,8 @@ const USAGE = `usage: pneumoscreen train --data DIR --backbone mobilenet [option
   --val-fraction X           share of patients held out for validation (default 0.18)
   --augment N                augmented copies (crop, contrast, exposure, gamma) per image (default 3);
                              validation's copies are the test-time augmentation views
+  --shape-swap N             copies of each training image with the other class's film shape
+                             (default 4; 0 = none): takes away the shortcut of body proportions
   --workers N                activation-extraction threads (default: CPU cores, at most 4)
   --cache-dir DIR            backbone activation cache (default .cache/activations)
   --base VERSION|DIR         the base model: a folder (model.json + weights), or a version that
@@ -54,6 +56,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         'fine-tune-patience': { type: 'string', default: '3' },
         'fine-tune-lr': { type: 'string', default: '1e-5' },
         augment: { type: 'string', default: '3' },
+        'shape-swap': { type: 'string', default: '4' },
         workers: { type: 'string', default: String(Math.min(4, os.availableParallelism())) },
         'cache-dir': { type: 'string' },
         base: { type: 'string' },
@@ -81,6 +84,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       valFraction: number('--val-fraction', values['val-fraction'], (x) => x > 0 && x < 1),
       workers: number('--workers', values.workers, (x) => Number.isInteger(x) && x >= 1),
       augmentCopies: number('--augment', values.augment, (x) => Number.isInteger(x) && x >= 0),
+      shapeSwapCopies: number('--shape-swap', values['shape-swap'], (x) => Number.isInteger(x) && x >= 0),
       fineTuneBlocks: number('--fine-tune-blocks', values['fine-tune-blocks'], (x) => Number.isInteger(x) && x >= 0 && x <= backbone.topBlocks.length),
       fineTuneEpochs: number('--fine-tune-epochs', values['fine-tune-epochs'], (x) => Number.isInteger(x) && x >= 0),
       fineTunePatience: number('--fine-tune-patience', values['fine-tune-patience'], (x) => Number.isInteger(x) && x >= 1),

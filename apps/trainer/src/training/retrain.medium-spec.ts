@@ -15,8 +15,8 @@ import { RetrainUseCase } from './retrain.use-case';
 import { BUCKET, startRetrainWorld, type RetrainWorld } from './retrain.test-harness';
 import { TrainingPoolModule } from './training-pool.module';
 
-/** Small settings: two head epochs, one fine-tune epoch, no augmentation. */
-const QUICK: NewRetrainJobData = { requestedAt: new Date().toISOString(), maxEpochs: 2, fineTuneEpochs: 1, augmentCopies: 0 };
+/** Small settings: two head epochs, one fine-tune epoch, no augmentation or shape swap. */
+const QUICK: NewRetrainJobData = { requestedAt: new Date().toISOString(), maxEpochs: 2, fineTuneEpochs: 1, augmentCopies: 0, shapeSwapCopies: 0 };
 
 describe('retrain on a tiny data set, s3rver and Redis', () => {
   let world: RetrainWorld;

@@ -26,7 +26,7 @@ export type RetrainRegistry = Pick<ModelRegistry, 'name' | 'getChannel' | 'setCh
 export type LabelSource = Pick<FeedbackStore, 'readAll'>;
 
 /** The CLI's `train` defaults, for what a job leaves unset. */
-const DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3 };
+const DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3, shapeSwapCopies: 4 };
 /** apps/trainer/dist/training -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -115,6 +115,7 @@ export class RetrainUseCase {
       maxEpochs: job.maxEpochs ?? DEFAULTS.maxEpochs,
       fineTuneEpochs: job.fineTuneEpochs ?? DEFAULTS.fineTuneEpochs,
       augmentCopies: job.augmentCopies ?? DEFAULTS.augmentCopies,
+      shapeSwapCopies: job.shapeSwapCopies ?? DEFAULTS.shapeSwapCopies,
       workers: Math.min(4, os.availableParallelism()),
       codeVersion: codeVersion(REPO_ROOT),
       onProgress: (e) => progress.train(e),

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { BinaryMetrics, ModelManifest } from '@pneumoscreen/contracts';
 import { binaryMetrics, rocPoints, thresholdForSensitivity, type Labels, type Scores } from '../metrics/binary';
 import { STRESS_ASPECT } from './aspect-stress';
-import { AUGMENTATION_RECIPE } from './augmented-input';
+import { AUGMENTATION_RECIPE, SHAPE_SWAP_RECIPE } from './augmented-input';
 import type { Backbone } from './backbones';
 import type { LabelledImage } from './dataset';
 import type { FitResult } from './fit';
@@ -152,6 +152,7 @@ export function buildManifest(input: ManifestInput): ModelManifest {
         earlyStopping: 'validation ROC AUC; the best epoch is kept',
         stages: stages.map((s, i) => ({ ...s, bestEpoch: report.fits[i]!.bestEpoch, epochsRun: report.fits[i]!.epochsRun })),
         augmentation: opts.augmentCopies ? { copiesPerImage: opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed } : 'none',
+        shapeSwap: opts.shapeSwapCopies ? { copiesPerImage: opts.shapeSwapCopies, recipe: SHAPE_SWAP_RECIPE, ratio: STRESS_ASPECT, seed: opts.seed } : 'none',
         seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v * 10) / 10])),
       },
       // Serving scores the plain image only; `eval --tta` reproduces these views from the recipe,

@@ -45,6 +45,7 @@ test('both phases run on real X-rays into a version folder that serves what was 
     valFraction: 0.3,
     workers: 1,
     augmentCopies: 1,
+    shapeSwapCopies: 1,
     codeVersion: 'test',
     onProgress: (e: TrainProgress) => events.push(e),
   };
@@ -53,7 +54,14 @@ test('both phases run on real X-rays into a version folder that serves what was 
   assert.equal(await resolveModelDir(options.outDir), versionDir);
   assert.deepEqual((await readdir(versionDir)).sort(), ['manifest.json', 'metrics.json', 'model.json', 'roc.png', 'training.png', 'weights.bin']);
   for (const png of ['roc.png', 'training.png']) assert.equal((await sharp(path.join(versionDir, png)).metadata()).format, 'png');
-  assert.deepEqual(Object.keys(manifest.metrics), ['validation', 'validationHead', 'validationTta']);
+  assert.deepEqual(Object.keys(manifest.metrics), ['validation', 'validationHead', 'validationTta', 'aspectNarrower', 'aspectWider']);
+  assert.equal(manifest.metrics['aspectNarrower']!.threshold, manifest.threshold);
+  const training = manifest.data['training'] as { shapeSwap: { copiesPerImage: number } };
+  assert.equal(training.shapeSwap.copiesPerImage, 1);
+  // Swapped copies are made for training images only, per label.
+  const split = manifest.data['split'] as { train: { NORMAL: number; PNEUMONIA: number } };
+  const swapPasses = new Map(events.flatMap((e) => (e.phase === 'extract' && e.pass.startsWith('shape-swapped') ? [[e.pass, e.total] as const] : [])));
+  assert.deepEqual([...swapPasses], [['shape-swapped 1/1, NORMAL', split.train.NORMAL], ['shape-swapped 1/1, PNEUMONIA', split.train.PNEUMONIA]]);
   assert.equal(manifest.threshold, manifest.metrics['validation']!.threshold);
   assert.deepEqual((manifest.data['backbone'] as { fineTunedLayers: string[] }).fineTunedLayers, ['conv_dw_13', 'conv_dw_13_bn', 'conv_pw_13', 'conv_pw_13_bn']);
   const metricsJson = JSON.parse(await readFile(path.join(versionDir, 'metrics.json'), 'utf8'));

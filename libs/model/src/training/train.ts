@@ -5,7 +5,7 @@ import { preprocess } from '@pneumoscreen/imaging';
 import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
 import { activationBatch, mapActivations } from './activations';
 import { scoreAspectViews } from './aspect-stress';
-import { augmentedCacheKey, augmentedInput } from './augmented-input';
+import { augmentedCacheKey, augmentedInput, shapeSwapCacheKey, shapeSwappedInput } from './augmented-input';
 import { backboneKey, BACKBONES } from './backbones';
 import { listDataset, type LabelledImage } from './dataset';
 import { buildFullModel, scoreAsServed, stageModel, writeVersion } from './export';
@@ -52,6 +52,8 @@ export interface TrainOptions {
   /** Augmented copies of each image added to the plain one (0 = none); validation's copies are
    * the test-time augmentation views. */
   augmentCopies: number;
+  /** Copies of each training image with the other class's film shape (see shapeSwappedInput); 0 = none. */
+  shapeSwapCopies: number;
   codeVersion: string;
   onProgress?: (event: TrainProgress) => void;
 }
@@ -113,9 +115,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const key = await backboneKey(backboneDir, backbone);
   const dim = backbone.cutShape.reduce((a, b) => a * b, 1);
   const extractStart = Date.now();
-  const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>) => {
+  const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>, subset: LabelledImage[] = images) => {
     const passStart = Date.now();
-    return extractActivations(images, {
+    return extractActivations(subset, {
       backboneDir,
       backbone,
       cache: await FeatureCache.open(opts.cacheDir, cacheKey, dim),
@@ -130,6 +132,19 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     const prepare = augmentedInput(backbone.preprocessing, opts.seed, copy);
     variants.push(await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(key, opts.seed, copy), prepare));
   }
+  // Shape-swapped copies depend on the label, so only training images get them, never validation.
+  const swapped: Uint16Array[][] = [];
+  for (let copy = 1; copy <= opts.shapeSwapCopies; copy++) {
+    const rows: Uint16Array[] = new Array(train.length);
+    for (const label of [0, 1] as const) {
+      const at = train.map((i, r) => [i, r] as const).filter(([i]) => images[i]!.label === label);
+      const prepare = shapeSwappedInput(backbone.preprocessing, opts.seed, copy, label);
+      const pass = `shape-swapped ${copy}/${opts.shapeSwapCopies}, ${label === 0 ? 'NORMAL' : 'PNEUMONIA'}`;
+      const acts = await extract(pass, shapeSwapCacheKey(key, opts.seed, copy, label), prepare, at.map(([i]) => images[i]!));
+      at.forEach(([, r], k) => (rows[r] = acts[k]!));
+    }
+    swapped.push(rows);
+  }
   const extractSeconds = (Date.now() - extractStart) / 1000;
 
   const tf = await initWasmTrainingBackend();
@@ -138,7 +153,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const trainableFrom = backbone.topBlocks[backbone.topBlocks.length - opts.fineTuneBlocks];
   const top = TopBlock.fromModel(full, { cutLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, trainableFrom });
   const pick = (rows: Uint16Array[], indexes: number[]) => indexes.map((i) => rows[i]!);
-  const trainActs = variants.map((v) => pick(v, train));
+  const trainActs = [...variants.map((v) => pick(v, train)), ...swapped];
   const valViews = variants.map((v) => pick(v, val));
   const nTrain = train.length;
   const trainLabels = Uint8Array.from(train, (i) => images[i]!.label);
@@ -159,7 +174,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
 
   // Phase 1: the head on pooled features of the frozen backbone, every variant a training row.
   const poolStart = Date.now();
-  const poolTotal = variants.length * nTrain + val.length;
+  const poolTotal = trainActs.length * nTrain + val.length;
   let pooledBefore = 0;
   const pooled = async (rows: Uint16Array[]) => {
     const out = await mapActivations(rows, backbone.cutShape, backbone.featureDim, (x) => top.pooled(x), (done) =>
@@ -175,8 +190,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const headStart = Date.now();
   const headFit = await fitWithEarlyStopping(
     {
-      size: nTrain * variants.length,
-      labels: Uint8Array.from({ length: nTrain * variants.length }, (_, r) => trainLabels[r % nTrain]!),
+      size: nTrain * trainActs.length,
+      labels: Uint8Array.from({ length: nTrain * trainActs.length }, (_, r) => trainLabels[r % nTrain]!),
       batch: (rows) => {
         const x = new Float32Array(rows.length * fd);
         rows.forEach((r, i) => x.set(trainFeatures[Math.floor(r / nTrain)]!.subarray((r % nTrain) * fd, (r % nTrain + 1) * fd), i * fd));
