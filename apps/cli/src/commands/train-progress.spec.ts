@@ -61,3 +61,14 @@ test('without a TTY only plain lines are written', () => {
     '[fine-tune] epoch 1/12 l',
   ]);
 });
+
+test('scoring the reshaped validation views shows a bar per view and keeps the finished line', () => {
+  const out = run(false, [
+    [0, { phase: 'score', view: 'aspectNarrower', done: 0, total: 40, elapsedMs: 0 }],
+    [5000, { phase: 'score', view: 'aspectNarrower', done: 40, total: 40, elapsedMs: 4000 }],
+  ]);
+  assert.deepEqual(out.trimEnd().split('\n'), [
+    '[score aspectNarrower] ░░░░░░░░░░░░░░░░░░░░   0% 0/40 0.0 img/s',
+    '[score aspectNarrower] ████████████████████ 100% 40/40 10.0 img/s',
+  ]);
+});
