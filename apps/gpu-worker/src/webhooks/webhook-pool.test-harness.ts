@@ -66,9 +66,11 @@ export async function startWebhookPool(env: Record<string, string>): Promise<Web
     async settled(jobId, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const job = await Job.fromId(queue, jobId);
-        const state = job ? await job.getState() : 'missing';
-        if (job && (state === 'completed' || state === 'failed')) return { state, job, data: WebhookJobData.parse(job.data) };
+        // State first, then the job: a job read before it settles carries no failedReason even
+        // when the state read just after it already says failed.
+        const state = await queue.getJobState(jobId);
+        const job = state === 'completed' || state === 'failed' ? await Job.fromId(queue, jobId) : undefined;
+        if (job) return { state, job, data: WebhookJobData.parse(job.data) };
         if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));
       }
