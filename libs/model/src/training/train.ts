@@ -1,22 +1,19 @@
 import { promises as fs } from 'node:fs';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { ModelManifest } from '@pneumoscreen/contracts';
-import { preprocess } from '@pneumoscreen/imaging';
 import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
 import { activationBatch, mapActivations } from './activations';
 import { scoreAspectViews } from './aspect-stress';
-import { augmentedCacheKey, augmentedInput, shapeSwapCacheKey, shapeSwappedInput } from './augmented-input';
 import { backboneKey, BACKBONES } from './backbones';
 import { listDataset, type LabelledImage } from './dataset';
 import { buildFullModel, scoreAsServed, stageModel, writeVersion } from './export';
-import { FeatureCache } from './feature-cache';
-import { extractActivations } from './features';
 import { fitWithEarlyStopping, type EpochResult, type FitOptions, type FitResult } from './fit';
 import { buildHead, headForward, headPenalty, headVariables } from './head';
 import { buildManifest, buildReport, HEAD_LEARNING_RATE } from './report';
 import { readInitFrom } from './init-from';
 import { TopBlock } from './top-block';
 import { buildTrainingSet } from './training-set';
+import { extractTrainingViews } from './training-views';
 
 export interface TrainOptions {
   dataDir: string;
@@ -110,42 +107,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const { split } = set.base;
   progress({ phase: 'split', train: train.length, val: val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
 
-  // Every image, validation included, gets every variant: validation's augmented copies are the
-  // test-time augmentation views.
   const key = await backboneKey(backboneDir, backbone);
-  const dim = backbone.cutShape.reduce((a, b) => a * b, 1);
-  const extractStart = Date.now();
-  const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>, subset: LabelledImage[] = images) => {
-    const passStart = Date.now();
-    return extractActivations(subset, {
-      backboneDir,
-      backbone,
-      cache: await FeatureCache.open(opts.cacheDir, cacheKey, dim),
-      prepare,
-      workers: opts.workers,
-      batchSize: 16,
-      onProgress: (p) => progress({ phase: 'extract', pass, ...p, elapsedMs: Date.now() - passStart }),
-    });
-  };
-  const variants = [await extract('plain', `${key}-plain`, (bytes) => preprocess(bytes, backbone.preprocessing))];
-  for (let copy = 1; copy <= opts.augmentCopies; copy++) {
-    const prepare = augmentedInput(backbone.preprocessing, opts.seed, copy);
-    variants.push(await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(key, opts.seed, copy), prepare));
-  }
-  // Shape-swapped copies depend on the label, so only training images get them, never validation.
-  const swapped: Uint16Array[][] = [];
-  for (let copy = 1; copy <= opts.shapeSwapCopies; copy++) {
-    const rows: Uint16Array[] = new Array(train.length);
-    for (const label of [0, 1] as const) {
-      const at = train.map((i, r) => [i, r] as const).filter(([i]) => images[i]!.label === label);
-      const prepare = shapeSwappedInput(backbone.preprocessing, opts.seed, copy, label);
-      const pass = `shape-swapped ${copy}/${opts.shapeSwapCopies}, ${label === 0 ? 'NORMAL' : 'PNEUMONIA'}`;
-      const acts = await extract(pass, shapeSwapCacheKey(key, opts.seed, copy, label), prepare, at.map(([i]) => images[i]!));
-      at.forEach(([, r], k) => (rows[r] = acts[k]!));
-    }
-    swapped.push(rows);
-  }
-  const extractSeconds = (Date.now() - extractStart) / 1000;
+  const { variants, swapped, seconds: extractSeconds } = await extractTrainingViews(images, train, backbone, { dir: backboneDir, key }, opts, progress);
 
   const tf = await initWasmTrainingBackend();
   const head = buildHead(backbone.featureDim, opts.seed);
