@@ -87,4 +87,10 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ENGINE: 'tensorrt' }), /ENGINE/);
     assert.throws(() => loadConfig({ ENGINE_THREADS: '-1' }), /ENGINE_THREADS/);
   });
+
+  test('WORKER_DECODE_THREADS is unset by default and must be a positive integer', () => {
+    assert.equal(loadConfig({}).worker.decodeThreads, undefined);
+    assert.equal(loadConfig({ WORKER_DECODE_THREADS: '16' }).worker.decodeThreads, 16);
+    assert.throws(() => loadConfig({ WORKER_DECODE_THREADS: '0' }), /WORKER_DECODE_THREADS/);
+  });
 });

@@ -38,6 +38,8 @@ export interface AppConfig {
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
     engineThreads: number;
+    /** Threads that decode images at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one per core. */
+    decodeThreads?: number;
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
+      decodeThreads: e.WORKER_DECODE_THREADS,
     },
     models: {
       registry: e.MODEL_REGISTRY,
