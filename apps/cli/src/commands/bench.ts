@@ -15,13 +15,17 @@ const REPO = resolve(__dirname, '../../../..');
 const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
 const TRAIN_224 = resolve(REPO, '../shared/data/kermany224-train');
 
+const SECTIONS = ['decode', 'engines', 'e2e', 'soak'] as const;
+type Section = (typeof SECTIONS)[number];
+
 /**
- * `pneumoscreen bench [--json] [--quick] [--images N] [--soak-only]`: decode throughput on
- * original-size X-rays, raw model throughput per engine, backbone and batch size, the whole
- * pipeline end to end (on the 224-px training images) against the naive baseline, and a memory
- * soak: RSS and tensor count over 10,000 classified images. `--soak-only` runs just the soak;
- * `--engines-only [--backbone mobilenet|vgg16] [--engine NAME]` just raw inference, of one
- * backbone and engine if named. Writes bench/results/<date>[-quick][-soak|-engines].json.
+ * `pneumoscreen bench [--json] [--quick] [--images N] [--only SECTIONS] [--workers LIST]`: decode
+ * throughput on original-size X-rays, raw model throughput per engine, backbone and batch size,
+ * the whole pipeline end to end (on the 224-px training images; with each worker count of
+ * `--workers`, default 1,2) against the naive baseline, and a memory soak: RSS and tensor count
+ * over 10,000 classified images. `--only` runs some of decode, engines, e2e and soak;
+ * `--backbone mobilenet|vgg16` and `--engine NAME` narrow the engines section. Writes
+ * bench/results/<date>[-quick][-<sections>].json, the sections named when not all ran.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,28 +36,30 @@ export async function benchCommand(argv: string[]): Promise<number> {
       images: { type: 'string' },
       originals: { type: 'string', default: ORIGINALS },
       data: { type: 'string', default: TRAIN_224 },
-      'soak-only': { type: 'boolean', default: false },
-      'engines-only': { type: 'boolean', default: false },
+      only: { type: 'string', default: SECTIONS.join(',') },
+      workers: { type: 'string', default: '1,2' },
       backbone: { type: 'string' },
       engine: { type: 'string' },
     },
   });
-  const soakOnly = values['soak-only'];
-  const enginesOnly = values['engines-only'];
+  const only = parseList(values.only, '--only', (s): s is Section => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', '));
+  const workers = parseList(values.workers, '--workers', (s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').map(Number);
   const images = Number(values.images ?? (values.quick ? 200 : 1000));
   if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
   const say = (l: string) => process.stderr.write(`${l}\n`);
   const config = loadConfig();
   const versionDir = await resolveModelDir(config.worker.modelDir);
   const manifest = await readManifest(versionDir);
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: describeMachine(),
-    model: manifest.version,
-    ...(soakOnly ? {} : enginesOnly ? await engineSection(values, versionDir, manifest, say) : await speedSections(values, images, versionDir, manifest, say)),
-  };
+  const report: BenchReport = { date: new Date().toISOString(), machine: describeMachine(), model: manifest.version };
 
-  if (!enginesOnly) {
+  if (only.includes('decode')) {
+    say(`decode + preprocess (original-size X-rays, ${process.env.UV_THREADPOOL_SIZE} decode threads)`);
+    report.decode = await benchDecode(values.originals, manifest.preprocessing, values.quick ? 60 : 320);
+    say(`  ${report.decode.imagesPerSecond} images/s at ${report.decode.megapixelsPerImage} MP`);
+  }
+  if (only.includes('engines')) Object.assign(report, await engineSection(values, versionDir, manifest, say));
+  if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, say));
+  if (only.includes('soak')) {
     const soakCounts = values.quick ? { images: 1000, wasmImages: 300 } : { images: 10_000, wasmImages: 1000 };
     say(`memory soak (${soakCounts.images} images from ${values.data}, batches of 32; then ${soakCounts.wasmImages} on tfjs-wasm)`);
     say(`  ${SOAK_HEADER}`);
@@ -62,56 +68,56 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
   const dir = join(REPO, 'bench/results');
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${soakOnly ? '-soak' : enginesOnly ? '-engines' : ''}.json`);
+  const sections = only.length === SECTIONS.length ? '' : `-${only.join('+')}`;
+  const file = join(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}.json`);
   await writeFile(file, JSON.stringify(report, null, 2) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(formatReport(report) + `\nwritten to ${file}\n`);
   return 0;
 }
 
-interface SpeedSections {
-  decode: DecodeResult;
-  engines: EngineResult[];
-  skippedEngines: Record<string, string>;
-  endToEnd: EndToEndResult[];
-  speedupVsBaseline: number;
-  speedupVsBatchingOff: number;
+function parseList<T extends string>(raw: string, flag: string, ok: (s: string) => s is T, expected: string): T[];
+function parseList(raw: string, flag: string, ok: (s: string) => boolean, expected: string): string[];
+function parseList(raw: string, flag: string, ok: (s: string) => boolean, expected: string): string[] {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !ok(s));
+  if (items.length === 0 || bad.length) throw new Error(`${flag} takes a comma-separated list of ${expected}, not "${raw}"`);
+  return [...new Set(items)];
 }
 
-type BenchReport = { date: string; machine: object; model: string; soak?: SoakResult[] } & Partial<SpeedSections>;
+interface EndToEndSection {
+  endToEnd: EndToEndResult[];
+  speedupVsBaseline: number;
+  speedupVsBatchingOff?: number;
+}
 
-async function speedSections(
-  values: { quick: boolean; originals: string; data: string },
-  images: number,
-  versionDir: string,
-  manifest: ModelManifest,
-  say: (l: string) => void,
-): Promise<SpeedSections> {
-  say('decode + preprocess (original-size X-rays)');
-  const decode = await benchDecode(values.originals, manifest.preprocessing, values.quick ? 60 : 320);
-  say(`  ${decode.imagesPerSecond} images/s at ${decode.megapixelsPerImage} MP`);
+type BenchReport = {
+  date: string;
+  machine: object;
+  model: string;
+  decode?: DecodeResult;
+  engines?: EngineResult[];
+  skippedEngines?: Record<string, string>;
+  soak?: SoakResult[];
+} & Partial<EndToEndSection>;
 
-  const { engines, skippedEngines } = await engineSection(values, versionDir, manifest, say);
-
-  say(`end to end (${images} images from ${values.data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
+async function endToEndSection(data: string, images: number, workers: number[], say: (l: string) => void): Promise<EndToEndSection> {
+  say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
   const cases: EndToEndCase[] = [
-    { label: 'pipeline, 1 worker', workers: 1, batching: true, overrides: {} },
-    { label: 'pipeline, 2 workers', workers: 2, batching: true, overrides: {} },
+    ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}`, workers: n, batching: true, overrides: {} })),
     { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
     { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
   ];
   const endToEnd: EndToEndResult[] = [];
-  for (const c of cases) endToEnd.push(await benchEndToEnd(c, values.data, images, say));
+  for (const c of cases) endToEnd.push(await benchEndToEnd(c, data, images, say));
 
   const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
-  const byLabel = (l: string) => endToEnd.find((e) => e.label === l)!.imagesPerSecond;
+  const rate = (l: string) => endToEnd.find((e) => e.label === l)?.imagesPerSecond;
+  const oneWorker = rate('pipeline, 1 worker');
   return {
-    decode,
-    engines,
-    skippedEngines,
     endToEnd,
-    speedupVsBaseline: round(best / byLabel('naive baseline')),
-    speedupVsBatchingOff: round(byLabel('pipeline, 1 worker') / byLabel('batching off, 1 worker')),
+    speedupVsBaseline: round(best / rate('naive baseline')!),
+    ...(oneWorker ? { speedupVsBatchingOff: round(oneWorker / rate('batching off, 1 worker')!) } : {}),
   };
 }
 
@@ -148,7 +154,8 @@ function formatReport(r: BenchReport): string {
   if (r.endToEnd) {
     lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s');
     for (const e of r.endToEnd) lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}`);
-    lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x; batching on vs off: ${r.speedupVsBatchingOff}x`, '');
+    const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
+    lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}`, '');
   }
   if (r.soak) lines.push(SOAK_HEADER, ...r.soak.map(formatSoakRow));
   return lines.join('\n');
