@@ -26,6 +26,12 @@ export interface EndToEndResult {
   p95: number;
   p99: number;
   engine?: string;
+  /** Share of the run during which the workers' engines were computing a batch (mean over
+   * workers): near 1, the pipeline keeps the engine fed and only the engine's own pace limits it. */
+  engineBusy?: number;
+  /** Images per second of engine time: the engine's pace inside the pipeline, to set beside its
+   * raw throughput (lower when the pipeline's other processes share its cores). */
+  engineImagesPerSecond?: number;
   /** CPU time per image of each process of the run while it was timed (Linux only): the bench
    * itself (uploads, events, webhook receiver), the S3 server, ingest and the workers. */
   cpuMsPerImage?: Record<string, number>;
@@ -71,16 +77,20 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
     const cpuAfter = processTreeCpu();
     const latencies: number[] = [];
     let engine: string | undefined;
+    // Every image of a batch reports the batch's time, so each contributes its share of it.
+    let engineSeconds = 0;
     for (const r of receiver.requests) {
       const event = StudyWebhookEvent.parse(JSON.parse(r.body));
       latencies.push((r.receivedAt - uploadStarted.get(event.data.studyId)!) / 1000);
       engine ??= event.data.images.find((x) => x.engine)?.engine;
+      for (const { timing } of event.data.images) if (timing) engineSeconds += timing.inferenceMs / timing.batchSize / 1000;
     }
     const total = studies * IMAGES_PER_STUDY;
     const cpu = cpuBefore.length ? cpuMsPerItem(cpuBefore, cpuAfter, total, roleOf) : undefined;
-    const result: EndToEndResult = { label: c.label, workers: c.workers, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(cpu ? { cpuMsPerImage: cpu } : {}) };
+    const result: EndToEndResult = { label: c.label, workers: c.workers, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(engineSeconds > 0 ? { engineBusy: round(engineSeconds / (wall * c.workers)), engineImagesPerSecond: round(total / engineSeconds) } : {}), ...(cpu ? { cpuMsPerImage: cpu } : {}) };
     const split = cpu ? `; CPU ms per image: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
-    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${split}`);
+    const busy = result.engineBusy === undefined ? '' : `; engine busy ${Math.round(result.engineBusy * 100)}% at ${result.engineImagesPerSecond} images/s`;
+    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${busy}${split}`);
     return result;
   } finally {
     notify?.close();

@@ -152,8 +152,11 @@ function formatReport(r: BenchReport): string {
     for (const e of r.engines) lines.push(`${e.engine.padEnd(13)} ${e.backbone.padEnd(18)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
   }
   if (r.endToEnd) {
-    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s');
-    for (const e of r.endToEnd) lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}`);
+    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy');
+    for (const e of r.endToEnd) {
+      const busy = e.engineBusy === undefined ? '' : `${Math.round(e.engineBusy * 100)}%`;
+      lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}`);
+    }
     const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
     lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}`, '');
   }
