@@ -1,4 +1,4 @@
-import { sizeDecodePool } from '@pneumoscreen/imaging';
+import './decode-threads';
 import { benchCommand } from './commands/bench';
 import { classifyCommand } from './commands/classify';
 import { demoCommand } from './commands/demo';
@@ -25,8 +25,6 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // classify, eval, train and bench decode many images in this process: one decode per core.
-  sizeDecodePool();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

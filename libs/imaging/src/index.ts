@@ -1,5 +1,4 @@
 export { ImageDecodeError, type ImageDecodeReason } from './errors';
-export { sizeDecodePool } from './decode-pool';
 export { preprocess, decodeToRgb, normalise, DEFAULT_MAX_PIXELS, type PreprocessOptions } from './preprocess';
 export { readDicomStudyInfo, type DicomStudyInfo } from './dicom/study-info';
 export { looksLikeDicom } from './dicom/parse';

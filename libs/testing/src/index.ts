@@ -4,3 +4,4 @@ export * from './spawn-app';
 export * from './paths';
 export * from './s3-server';
 export * from './model-release';
+export * from './thread-pool';
