@@ -8,6 +8,11 @@ import { looksLikeDicom } from './dicom/parse';
  * hostile "decompression bomb" cannot exhaust memory. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
+// Every decode is of a different image, so libvips' operation cache never hits; on a 16-core host
+// its bookkeeping cost 13% of original-size decode throughput at 16 threads (383 against 340
+// images/s; neutral on 2 cores).
+sharp.cache(false);
+
 /** ImageNet channel means in BGR order, as Keras' `caffe` preprocessing subtracts them. */
 const CAFFE_MEANS_BGR = [103.939, 116.779, 123.68] as const;
 
