@@ -88,6 +88,13 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ENGINE_THREADS: '-1' }), /ENGINE_THREADS/);
   });
 
+  test('WORKER_PREFERRED_BATCH lists sizes that run at once, none above WORKER_MAX_BATCH', () => {
+    assert.deepEqual(loadConfig({}).worker.preferredBatchSizes, []);
+    assert.deepEqual(loadConfig({ WORKER_PREFERRED_BATCH: '16, 8,16' }).worker.preferredBatchSizes, [8, 16]);
+    assert.throws(() => loadConfig({ WORKER_PREFERRED_BATCH: '8,64' }), /WORKER_PREFERRED_BATCH: 64 exceeds WORKER_MAX_BATCH \(32\)/);
+    assert.throws(() => loadConfig({ WORKER_PREFERRED_BATCH: '8,x' }), /WORKER_PREFERRED_BATCH/);
+  });
+
   test('WORKER_DECODE_THREADS is unset by default and must be a positive integer', () => {
     assert.equal(loadConfig({}).worker.decodeThreads, undefined);
     assert.equal(loadConfig({ WORKER_DECODE_THREADS: '16' }).worker.decodeThreads, 16);

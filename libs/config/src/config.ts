@@ -30,6 +30,9 @@ export interface AppConfig {
     pools: Array<'classify' | 'finalise' | 'webhook'>;
     maxBatch: number;
     maxWaitMs: number;
+    /** Batch sizes that run as soon as they are reached, without waiting `maxWaitMs` for more
+     * (Triton's preferred batch sizes). */
+    preferredBatchSizes: number[];
     /** Image jobs in flight per process: downloads and decodes overlap the running batch. */
     concurrency: number;
     maxImageBytes: number;
@@ -116,6 +119,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) {
     throw new ConfigError('invalid configuration:\n  AWS_SECRET_ACCESS_KEY: required when AWS_ACCESS_KEY_ID is set');
   }
+  const tooLarge = (e.WORKER_PREFERRED_BATCH ?? []).filter((n) => n > e.WORKER_MAX_BATCH);
+  if (tooLarge.length) {
+    throw new ConfigError(`invalid configuration:\n  WORKER_PREFERRED_BATCH: ${tooLarge.join(', ')} exceeds WORKER_MAX_BATCH (${e.WORKER_MAX_BATCH})`);
+  }
   return {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     s3: {
@@ -143,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pools: e.WORKER_POOLS,
       maxBatch: e.WORKER_MAX_BATCH,
       maxWaitMs: e.WORKER_MAX_WAIT_MS,
+      preferredBatchSizes: [...new Set(e.WORKER_PREFERRED_BATCH ?? [])].sort((a, b) => a - b),
       // Two batches in flight by default: one inferring, the next downloading and decoding.
       concurrency: e.WORKER_CONCURRENCY ?? e.WORKER_MAX_BATCH * 2,
       maxImageBytes: e.MAX_IMAGE_BYTES,

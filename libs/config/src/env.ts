@@ -38,6 +38,7 @@ export const EnvSchema = z.object({
   WORKER_POOLS: list.pipe(z.array(z.enum(['classify', 'finalise', 'webhook'])).min(1)).default('classify,finalise,webhook'),
   WORKER_MAX_BATCH: int(1, 1024).default(32),
   WORKER_MAX_WAIT_MS: int(0, 60_000).default(50),
+  WORKER_PREFERRED_BATCH: list.pipe(z.array(int(1, 1024))).optional(),
   WORKER_CONCURRENCY: int(1, 4096).optional(),
   MAX_IMAGE_BYTES: int(1, 2 ** 31 - 1).default(64 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),

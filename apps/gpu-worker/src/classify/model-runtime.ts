@@ -156,15 +156,15 @@ export class ModelRuntime implements OnModuleInit, OnModuleDestroy {
 
   private async load(version: string): Promise<LoadedModel> {
     const started = Date.now();
-    const { maxBatch, maxWaitMs, engine, engineThreads } = this.config.worker;
+    const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads } = this.config.worker;
     const dir = this.registry ? await this.registry.download(version, this.config.models.cacheDir) : this.localDir!;
-    const model = await LoadedModel.load(dir, { maxBatch, maxWaitMs }, {
+    const model = await LoadedModel.load(dir, { maxBatch, maxWaitMs, preferredSizes: preferredBatchSizes }, {
       engine,
       threads: engineThreads,
       onSkip: (name, reason) => this.log.log(`engine ${name} not used: ${reason}`),
     });
     const { name } = model.manifest;
-    this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms)`);
+    this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`);
     return model;
   }
 
