@@ -1,9 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchCommand } from './bench';
+import { benchCommand, endToEndVsRaw } from './bench';
 
 test('bench refuses an unknown section or worker count before measuring anything', async () => {
   await assert.rejects(benchCommand(['--only', 'decode,gpu']), /--only takes a comma-separated list of decode, engines, e2e, soak, not "decode,gpu"/);
   await assert.rejects(benchCommand(['--only', '']), /--only takes/);
   await assert.rejects(benchCommand(['--workers', '1,0']), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
+});
+
+test("the end-to-end ratio sets the best pipeline row against its own engine's best raw MobileNet rate", () => {
+  const row = (label: string, batching: boolean, imagesPerSecond: number, engine: string) => ({ label, workers: 1, batching, images: 1000, imagesPerSecond, p50: 1, p95: 1, p99: 1, engine });
+  const engines = [
+    { engine: 'onnxruntime-cpu', backbone: 'mobilenet', batch: 8, imagesPerSecond: 200, msPerBatch: 40 },
+    { engine: 'onnxruntime-cpu', backbone: 'mobilenet', batch: 32, imagesPerSecond: 180, msPerBatch: 178 },
+    { engine: 'onnxruntime-cpu', backbone: 'vgg16', batch: 8, imagesPerSecond: 6, msPerBatch: 1300 },
+    { engine: 'tfjs-wasm', backbone: 'mobilenet', batch: 1, imagesPerSecond: 12, msPerBatch: 80 },
+  ];
+  const endToEnd = [row('pipeline, 1 worker', true, 50, 'onnxruntime-cpu'), row('pipeline, 2 workers', true, 60, 'onnxruntime-cpu'), row('naive baseline', false, 10, 'tfjs-wasm')];
+  assert.equal(endToEndVsRaw({ engines, endToEnd }), 0.3);
+  assert.equal(endToEndVsRaw({ endToEnd }), undefined);
+  assert.equal(endToEndVsRaw({ engines: engines.filter((e) => e.engine === 'tfjs-wasm'), endToEnd }), undefined);
 });
