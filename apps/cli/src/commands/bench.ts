@@ -42,7 +42,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       engine: { type: 'string' },
     },
   });
-  const only = parseList(values.only, '--only', (s): s is Section => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', '));
+  const only = parseList(values.only, '--only', (s) => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', ')) as Section[];
   const workers = parseList(values.workers, '--workers', (s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').map(Number);
   const images = Number(values.images ?? (values.quick ? 200 : 1000));
   if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
@@ -78,8 +78,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseList<T extends string>(raw: string, flag: string, ok: (s: string) => s is T, expected: string): T[];
-function parseList(raw: string, flag: string, ok: (s: string) => boolean, expected: string): string[];
 function parseList(raw: string, flag: string, ok: (s: string) => boolean, expected: string): string[] {
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = items.filter((s) => !ok(s));
