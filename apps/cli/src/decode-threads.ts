@@ -1,5 +1,5 @@
-import { sizeDecodePool } from '@pneumoscreen/config';
+import { sizeDecodePoolFromConfig } from '@pneumoscreen/config';
 
 // Imported first by main.ts: sharp and BullMQ start libuv's pool as they load, and its size is
-// fixed from then on. classify, eval, train and bench decode many images: one decode per core.
-sizeDecodePool();
+// fixed from then on. classify, eval, train and bench decode many images.
+sizeDecodePoolFromConfig();

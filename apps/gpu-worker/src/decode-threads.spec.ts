@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { threadsAfterLoading } from '@pneumoscreen/testing';
 
-test('WORKER_DECODE_THREADS sizes the pool before the worker module loads sharp and BullMQ', () => {
+test('DECODE_THREADS sizes the pool before the worker module loads sharp and BullMQ', () => {
   const modules = [require.resolve('./decode-threads'), require.resolve('./worker.module')];
-  assert.equal(threadsAfterLoading(modules, { WORKER_DECODE_THREADS: '7' }), 7);
-  assert.equal(threadsAfterLoading(modules, { WORKER_DECODE_THREADS: '9' }), 9);
+  assert.equal(threadsAfterLoading(modules, { DECODE_THREADS: '7' }), 7);
+  assert.equal(threadsAfterLoading(modules, { DECODE_THREADS: '9' }), 9);
 });

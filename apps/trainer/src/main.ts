@@ -1,3 +1,4 @@
+import './decode-threads';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

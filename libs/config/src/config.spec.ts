@@ -95,9 +95,9 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ WORKER_PREFERRED_BATCH: '8,x' }), /WORKER_PREFERRED_BATCH/);
   });
 
-  test('WORKER_DECODE_THREADS is unset by default and must be a positive integer', () => {
-    assert.equal(loadConfig({}).worker.decodeThreads, undefined);
-    assert.equal(loadConfig({ WORKER_DECODE_THREADS: '16' }).worker.decodeThreads, 16);
-    assert.throws(() => loadConfig({ WORKER_DECODE_THREADS: '0' }), /WORKER_DECODE_THREADS/);
+  test('DECODE_THREADS is unset by default and must be a positive integer', () => {
+    assert.equal(loadConfig({}).decodeThreads, undefined);
+    assert.equal(loadConfig({ DECODE_THREADS: '16' }).decodeThreads, 16);
+    assert.throws(() => loadConfig({ DECODE_THREADS: '0' }), /DECODE_THREADS/);
   });
 });

@@ -41,8 +41,6 @@ export interface AppConfig {
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
     engineThreads: number;
-    /** Threads that decode images at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one per core. */
-    decodeThreads?: number;
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -95,6 +93,9 @@ export interface AppConfig {
     maxAucDrop: number;
   };
   logLevel: Env['LOG_LEVEL'];
+  /** Images a process decodes at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one
+   * per core. */
+  decodeThreads?: number;
 }
 
 /** Where the released models live when MODEL_DIR is not set: `<repo>/models/releases`. */
@@ -157,7 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
-      decodeThreads: e.WORKER_DECODE_THREADS,
     },
     models: {
       registry: e.MODEL_REGISTRY,
@@ -191,5 +191,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAucDrop: e.PROMOTION_MAX_AUC_DROP,
     },
     logLevel: e.LOG_LEVEL,
+    decodeThreads: e.DECODE_THREADS,
   };
 }

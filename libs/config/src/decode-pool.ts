@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { ConfigError, loadConfig } from './config';
 
 /** libuv's own default pool size; never shrink below it, file and DNS work share the pool. */
 const LIBUV_DEFAULT = 4;
@@ -17,4 +18,17 @@ export function sizeDecodePool(threads?: number): number {
   if (threads !== undefined) process.env.UV_THREADPOOL_SIZE = String(threads);
   else if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(LIBUV_DEFAULT, availableParallelism()));
   return Number(process.env.UV_THREADPOOL_SIZE);
+}
+
+/** `sizeDecodePool` with DECODE_THREADS from the validated configuration. A bad environment leaves
+ * the defaults in place: the app's start-up loads the configuration again and reports it, naming
+ * the variable. */
+export function sizeDecodePoolFromConfig(env: NodeJS.ProcessEnv = process.env): number {
+  let threads: number | undefined;
+  try {
+    threads = loadConfig(env).decodeThreads;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+  }
+  return sizeDecodePool(threads);
 }

@@ -1,0 +1,5 @@
+import { sizeDecodePoolFromConfig } from '@pneumoscreen/config';
+
+// Imported first by main.ts: sharp and BullMQ start libuv's pool as they load, and its size is
+// fixed from then on. Caching a base model's activations decodes the whole training set.
+sizeDecodePoolFromConfig();
