@@ -70,7 +70,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
   const dir = join(REPO, 'bench/results');
   await mkdir(dir, { recursive: true });
-  const sections = only.length === SECTIONS.length ? '' : `-${only.join('+')}`;
+  const sections = only.length === SECTIONS.length ? '' : `-${only.join('-')}`;
   const file = join(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}.json`);
   await writeFile(file, JSON.stringify(report, null, 2) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
