@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import type { z } from 'zod';
 import {
   BaseModelManifest,
   ChannelName,
@@ -13,9 +12,10 @@ import {
   baseModelName,
   type ModelRegistryListing,
 } from '@pneumoscreen/contracts';
-import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
+import type { ObjectStore } from '@pneumoscreen/storage';
 import { ONNX_FILE } from '../onnx/export';
 import { downloadToCache } from './cache';
+import { checked, JsonRecords } from './json-records';
 import { MANIFEST_FILE, readManifest, resolveModelDir } from './load';
 import {
   BASE_MODEL_FILE,
@@ -30,8 +30,6 @@ import {
 } from './version-files';
 import { summarise } from './version-summary';
 
-/** Manifests, channel pointers and publish records are small; anything bigger is not one. */
-const RECORD_MAX_BYTES = 1024 * 1024;
 const CHANNELS = 'channels';
 const CALIBRATIONS = 'calibrations';
 
@@ -64,6 +62,7 @@ export class ModelRegistry {
   private readonly base: string;
   private readonly describe: (key: string) => string;
   private readonly now: () => Date;
+  private readonly records: JsonRecords;
 
   constructor(options: ModelRegistryOptions) {
     this.name = checked(ModelName, options.name, 'model name');
@@ -73,6 +72,7 @@ export class ModelRegistry {
     this.base = `${options.prefix}${this.name}/`;
     this.describe = options.describeKey ?? ((key) => `s3://${options.bucket}/${key}`);
     this.now = options.now ?? (() => new Date());
+    this.records = new JsonRecords(this.store, this.bucket, this.describe);
   }
 
   /** Where this model's versions live, for messages and listings. */
@@ -110,16 +110,16 @@ export class ModelRegistry {
   /** The base.json of a published base model version, or null when there is none. */
   async getBaseManifest(version: string): Promise<BaseModelManifest | null> {
     if (!(await this.getPublished(version))) return null;
-    return this.getJson(this.versionKey(version, BASE_MODEL_FILE), BaseModelManifest);
+    return this.records.get(this.versionKey(version, BASE_MODEL_FILE), BaseModelManifest);
   }
 
   /** The publish record of a version, or null when it is not (wholly) published. */
   async getPublished(version: string): Promise<PublishedVersion | null> {
-    return this.getJson(this.versionKey(checked(ModelVersionId, version, 'version'), PUBLISHED_FILE), PublishedVersion);
+    return this.records.get(this.versionKey(checked(ModelVersionId, version, 'version'), PUBLISHED_FILE), PublishedVersion);
   }
 
   async getChannel(channel: string): Promise<ChannelPointer | null> {
-    return this.getJson(this.channelKey(channel), ChannelPointer);
+    return this.records.get(this.channelKey(channel), ChannelPointer);
   }
 
   /** Points a channel at a published version. Pointing it where it already points (same
@@ -137,7 +137,7 @@ export class ModelRegistry {
       previousVersion: current?.version === version ? current.previousVersion : (current?.version ?? null),
       ...(options.fraction === undefined ? {} : { fraction: options.fraction }),
     });
-    await this.putJson(key, pointer);
+    await this.records.put(key, pointer);
     return { pointer, changed: true };
   }
 
@@ -149,13 +149,13 @@ export class ModelRegistry {
     if (!(await this.getPublished(c.version))) {
       throw new Error(`${this.name} has no published version "${c.version}" at ${this.location}: only a published version can be calibrated`);
     }
-    await this.putJson(this.calibrationKey(c.version, c.site), c);
+    await this.records.put(this.calibrationKey(c.version, c.site), c);
   }
 
   /** A version's threshold for a site, or null when that site has none. */
   async getCalibration(version: string, site: string): Promise<SiteCalibration | null> {
     const key = this.calibrationKey(version, site);
-    const c = await this.getJson(key, SiteCalibration);
+    const c = await this.records.get(key, SiteCalibration);
     if (c && (c.model !== this.name || c.version !== version || c.site !== site)) {
       throw new Error(`${this.describe(key)} holds the calibration of ${c.model}@${c.version} for site ${c.site}, not the one its key names`);
     }
@@ -242,12 +242,12 @@ export class ModelRegistry {
       publishedAt: this.now().toISOString(),
       files: sorted.map(({ path: p, size, sha256 }) => ({ path: p, size, sha256 })),
     });
-    await this.putJson(this.versionKey(version, PUBLISHED_FILE), record);
+    await this.records.put(this.versionKey(version, PUBLISHED_FILE), record);
     return record;
   }
 
   private async getManifest(version: string): Promise<ModelManifest> {
-    const manifest = await this.getJson(this.versionKey(version, MANIFEST_FILE), ModelManifest);
+    const manifest = await this.records.get(this.versionKey(version, MANIFEST_FILE), ModelManifest);
     if (!manifest) throw new Error(`${this.describe(this.versionKey(version, MANIFEST_FILE))} is missing from a published version`);
     return manifest;
   }
@@ -265,33 +265,4 @@ export class ModelRegistry {
     const file = site ? `${checked(SiteName, site, 'site')}.json` : '';
     return `${this.base}${CALIBRATIONS}/${checked(ModelVersionId, version, 'version')}/${file}`;
   }
-
-  private async getJson<T extends z.ZodTypeAny>(key: string, schema: T): Promise<z.output<T> | null> {
-    let body: Buffer;
-    try {
-      body = (await this.store.getObject(this.bucket, key, { maxBytes: RECORD_MAX_BYTES })).body;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return null;
-      throw err;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new Error(`${this.describe(key)} is not JSON: ${(err as Error).message}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new Error(`${this.describe(key)} is invalid: ${parsed.error.message}`);
-    return parsed.data;
-  }
-
-  private async putJson(key: string, value: unknown): Promise<void> {
-    await this.store.putObject(this.bucket, key, JSON.stringify(value, null, 2) + '\n', 'application/json');
-  }
-}
-
-function checked<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: string, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`${what} "${value}" ${r.error.issues[0]!.message}`);
-  return r.data;
 }
