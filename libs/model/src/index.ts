@@ -6,6 +6,8 @@ export { TfjsNodeEngine, type TfjsNodeVariant } from './engine/tfjs-node-engine'
 export { loadEngine, ENGINE_CHOICES, type EngineChoice, type EngineOptions } from './engine/select-engine';
 export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
 export { exportOnnx, convertModelDir, tfjsToOnnx, ONNX_FILE } from './onnx/export';
+export { quantizeVersion, QuantizationRejectedError, INT8_ONNX_FILE, INT8_REPORT_FILE, type Int8Report, type QuantizeVersionInput } from './onnx/int8-version';
+export type { WeightBits } from './onnx/quantize';
 export { loadModelVersion, resolveModelDir, readManifest, MANIFEST_FILE, CURRENT_FILE } from './registry/load';
 export { ModelRegistry, VersionExistsError, type ModelRegistryOptions } from './registry/model-registry';
 export { openModelRegistry, type RegistryLocation } from './registry/open';
@@ -50,6 +52,6 @@ export { scoreImages } from './training/score';
 export { codeVersion } from './training/code-version';
 export { BACKBONES, type Backbone } from './training/backbones';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './training/dataset';
-export { patientId, patientSplit, groupImages } from './training/split';
+export { patientId, patientSplit, groupImages, mulberry32, shuffle } from './training/split';
 export { ChannelWatcher, type ChannelSnapshot, type ChannelWatcherOptions } from './registry/channel-watcher';
 export { canaryPosition, liveCanary, versionForStudy, type ServingChannels } from './registry/routing';

@@ -5,6 +5,7 @@ import { ModelRegistry, VersionExistsError, openModelRegistry } from '@pneumoscr
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
+import { runQuantizeCommand } from './models-quantize';
 import { announceChannelChange, type ChannelChange } from './rollout';
 
 const USAGE = `usage:
@@ -19,6 +20,9 @@ const USAGE = `usage:
   pneumoscreen models import --arch vgg16|mobilenet FILE.h5|TFJS_DIR [--out DIR] [--json]
                                                         import ImageNet weights as a base model into the registry
                                                         (base-<architecture>), or a folder with --out (see models import --help)
+  pneumoscreen models quantize DIR --data IMAGES [--json]
+                                                        add a checked int8 model to a version folder before publishing
+                                                        it (see models quantize --help)
 
 The registry is MODEL_REGISTRY (s3://bucket/prefix, reached with the S3_* settings, or a local
 folder) and the model MODEL_NAME. promote, canary and rollback tell workers and ingest at once
@@ -33,11 +37,13 @@ export interface ModelsCommandIo {
 
 class UsageError extends Error {}
 
-/** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import`. Exit codes: 0 done, 1 refused or failed, 2 a
+/** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import|quantize`. Exit codes: 0 done, 1 refused or failed, 2 a
  * usage error. */
 export async function modelsCommand(argv: string[]): Promise<number> {
   // Importing keeps its own registry rules: --out needs none, and base models have their own name.
   if (argv[0] === 'import') return modelsImportCommand(argv.slice(1));
+  // So does quantising: it works on a local version folder before it is published.
+  if (argv[0] === 'quantize') return runQuantizeCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   return runModelsCommand(argv, {
     config: () => loadConfig(),
     out: (text) => process.stdout.write(text),

@@ -11,10 +11,13 @@ export interface OnnxEngineOptions {
   executionProvider?: 'auto' | 'cpu' | 'cuda';
   /** Intra-op threads; 0 (default) lets ONNX Runtime use one per physical core. */
   intraOpThreads?: number;
+  /** Appended to the engine's name: `int8` for a quantised model. */
+  variant?: string;
 }
 
 /** Runs an ONNX classifier (NHWC float input, as `exportOnnx` writes) with onnxruntime-node in a
- * worker thread. Named `onnxruntime-cpu` or `onnxruntime-cuda` after the provider it got. */
+ * worker thread. Named `onnxruntime-cpu` or `onnxruntime-cuda` after the provider it got, plus the
+ * variant (`onnxruntime-cpu-int8`). */
 export class OnnxEngine implements ModelEngine {
   private constructor(
     readonly name: string,
@@ -37,7 +40,7 @@ export class OnnxEngine implements ModelEngine {
         continue;
       }
       await worker.expectInputSize(inputSize);
-      return new OnnxEngine(`onnxruntime-${executionProvider}`, worker);
+      return new OnnxEngine(`onnxruntime-${executionProvider}${opts.variant ? `-${opts.variant}` : ''}`, worker);
     }
     throw new Error(`cannot start ONNX Runtime: ${errors.join('; ')}`);
   }

@@ -81,3 +81,7 @@ test('a published model.onnx is what ONNX Runtime runs; TF.js runs model.json', 
   assert.ok(Math.abs(wasm.p - 0.5) < 1e-6, `tfjs-wasm ${wasm.p}`);
   assert.ok(Math.abs(onnx.p - 1 / (1 + Math.exp(-2))) < 1e-6, `${onnx.name} ${onnx.p}`);
 });
+
+test('ENGINE=onnxruntime-int8 on a version without an int8 model fails, saying how to make one', async () => {
+  await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'onnxruntime-int8' }), /version v1 has no int8 model \(model\.int8\.onnx\): make it with `pneumoscreen models quantize/);
+});

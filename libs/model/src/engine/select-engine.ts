@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { convertModelDir, ONNX_FILE } from '../onnx/export';
+import { INT8_ONNX_FILE } from '../onnx/int8-version';
 import type { ModelEngine } from './engine';
 import { OnnxEngine } from './onnx-engine';
 import { TfjsNodeEngine } from './tfjs-node-engine';
@@ -12,7 +13,7 @@ import { TfjsWasmEngine } from './tfjs-wasm-engine';
 const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime'] as const;
 
 /** What `ENGINE` may say. */
-export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'tfjs-wasm'] as const;
+export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-int8', 'tfjs-wasm'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
@@ -47,6 +48,8 @@ function startEngine(choice: Exclude<EngineChoice, 'auto'>, versionDir: string, 
       return TfjsNodeEngine.load(versionDir, modelFile, preprocessing.inputSize, choice);
     case 'onnxruntime':
       return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0 }));
+    case 'onnxruntime-int8':
+      return int8Model(versionDir, manifest).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cpu', variant: 'int8' }));
     case 'tfjs-wasm':
       return TfjsWasmEngine.load(versionDir, modelFile, preprocessing.inputSize);
   }
@@ -57,9 +60,20 @@ function startEngine(choice: Exclude<EngineChoice, 'auto'>, versionDir: string, 
  * nothing has to be written into a folder that may be read-only or shared. */
 async function onnxModel(versionDir: string, modelFile: string): Promise<Uint8Array | string> {
   const file = path.join(versionDir, ONNX_FILE);
-  const published = await fs.access(file).then(
-    () => true,
-    () => false,
-  );
-  return published ? file : convertModelDir(versionDir, modelFile);
+  return (await exists(file)) ? file : convertModelDir(versionDir, modelFile);
 }
+
+/** The version's int8 model, which only `pneumoscreen models quantize` makes: it needs
+ * calibration images, so it cannot be made here on the fly. */
+async function int8Model(versionDir: string, manifest: ModelManifest): Promise<string> {
+  const file = path.join(versionDir, INT8_ONNX_FILE);
+  if (!(await exists(file))) {
+    throw new Error(`version ${manifest.version} has no int8 model (${INT8_ONNX_FILE}): make it with \`pneumoscreen models quantize DIR --data IMAGES\` before publishing, or use ENGINE=onnxruntime`);
+  }
+  return file;
+}
+
+const exists = (file: string) => fs.access(file).then(
+  () => true,
+  () => false,
+);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ABSORBS_PADDING, CONVERTERS, materialize } from './convert-layers';
 import type { ConvertContext, Value } from './convert-conv';
 import { GraphBuilder } from './graph-builder';
-import { encodeModel } from './onnx-proto';
+import { encodeModel, type OnnxModel } from './onnx-proto';
 import { readTopology, readWeights, type TfjsLayer, type WeightSpec } from './tfjs-model';
 
 /** Written beside model.json in a version folder. */
@@ -25,6 +25,11 @@ export interface TfjsModelJson {
  * order. Throws, naming the layer, on anything it cannot convert exactly.
  */
 export function tfjsToOnnx(modelJson: TfjsModelJson, weightData: ArrayBuffer): Uint8Array {
+  return encodeModel(tfjsToOnnxGraph(modelJson, weightData));
+}
+
+/** `tfjsToOnnx`'s model before encoding, for passes that rewrite it (int8 quantisation). */
+export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffer): OnnxModel {
   const graph = readTopology(modelJson.modelTopology);
   const weights = readWeights(modelJson.weightsManifest.flatMap((group) => group.weights), weightData);
   const consumers = new Map<string, TfjsLayer[]>();
@@ -63,7 +68,7 @@ export function tfjsToOnnx(modelJson: TfjsModelJson, weightData: ArrayBuffer): U
   let out = materialize(g, values.get(graph.output)!);
   if (out.shape.length === 3) out = { name: g.op('Transpose', 'output_nhwc', [out.name], { perm: { ints: [0, 2, 3, 1] } }), shape: [out.shape[1]!, out.shape[2]!, out.shape[0]!] };
   g.nodes.push({ opType: 'Identity', name: ONNX_OUTPUT, inputs: [out.name], outputs: [ONNX_OUTPUT] });
-  return encodeModel({
+  return {
     graphName: 'pneumoscreen',
     nodes: g.nodes,
     initializers: g.initializers,
@@ -72,11 +77,16 @@ export function tfjsToOnnx(modelJson: TfjsModelJson, weightData: ArrayBuffer): U
     opsetVersion: OPSET,
     producerName: 'pneumoscreen',
     metadata: {},
-  });
+  };
 }
 
 /** Reads a version folder's TF.js model and returns it as ONNX bytes. */
 export async function convertModelDir(versionDir: string, modelFile = 'model.json'): Promise<Uint8Array> {
+  return encodeModel(await modelDirGraph(versionDir, modelFile));
+}
+
+/** Reads a version folder's TF.js model and returns its ONNX graph. */
+export async function modelDirGraph(versionDir: string, modelFile = 'model.json'): Promise<OnnxModel> {
   const modelJson = JSON.parse(await fs.readFile(path.join(versionDir, modelFile), 'utf8')) as TfjsModelJson;
   const shards: Buffer[] = [];
   for (const group of modelJson.weightsManifest) {
@@ -87,7 +97,7 @@ export async function convertModelDir(versionDir: string, modelFile = 'model.jso
     }
   }
   const data = Buffer.concat(shards);
-  return tfjsToOnnx(modelJson, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  return tfjsToOnnxGraph(modelJson, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
 
 /** Writes `<versionDir>/model.onnx` from the folder's TF.js model and returns its path. The file

@@ -20,13 +20,14 @@ export interface OnnxNode {
 export interface OnnxTensor {
   name: string;
   dims: readonly number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
 }
 
-/** A float tensor graph input or output; a string dimension is symbolic (e.g. the batch). */
+/** A float tensor graph input or output; a string dimension is symbolic (e.g. the batch). Without
+ * a shape, the runtime infers it (calibration reads intermediate values this way). */
 export interface OnnxValueInfo {
   name: string;
-  shape: ReadonlyArray<number | string>;
+  shape?: ReadonlyArray<number | string>;
 }
 
 export interface OnnxModel {
@@ -42,7 +43,7 @@ export interface OnnxModel {
 
 /** IR version 8 (ONNX 1.10): every runtime since 2021 reads it, and opset 13 needs at least 7. */
 const IR_VERSION = 8;
-const DATA_TYPE = { FLOAT: 1, INT64: 7 } as const;
+const DATA_TYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 export function encodeModel(model: OnnxModel): Uint8Array {
@@ -80,22 +81,31 @@ function writeAttribute(w: ProtoWriter, name: string, value: Attribute): void {
 
 function writeTensor(w: ProtoWriter, tensor: OnnxTensor): void {
   w.packedInts(1, tensor.dims);
-  w.int(2, tensor.data instanceof Float32Array ? DATA_TYPE.FLOAT : DATA_TYPE.INT64);
+  w.int(2, dataType(tensor.data));
   w.string(8, tensor.name);
   // raw_data is little-endian; typed arrays use the host's byte order.
   if (endianness() !== 'LE') throw new Error('ONNX export needs a little-endian host');
   w.bytes(9, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
 }
 
+function dataType(data: OnnxTensor['data']): number {
+  if (data instanceof Float32Array) return DATA_TYPE.FLOAT;
+  if (data instanceof Uint8Array) return DATA_TYPE.UINT8;
+  if (data instanceof Int8Array) return DATA_TYPE.INT8;
+  if (data instanceof Int32Array) return DATA_TYPE.INT32;
+  return DATA_TYPE.INT64;
+}
+
 function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo): void {
   w.string(1, info.name);
   w.message(2, (type) =>
-    type.message(1, (tensorType) =>
-      tensorType.int(1, DATA_TYPE.FLOAT).message(2, (shape) => {
-        for (const dim of info.shape) {
-          shape.message(1, (d) => (typeof dim === 'number' ? d.int(1, dim) : d.string(2, dim)));
-        }
-      }),
-    ),
+    type.message(1, (tensorType) => {
+      tensorType.int(1, DATA_TYPE.FLOAT);
+      // An empty shape would declare a scalar; no shape leaves it to the runtime.
+      if (!info.shape) return;
+      tensorType.message(2, (shape) => {
+        for (const dim of info.shape!) shape.message(1, (d) => (typeof dim === 'number' ? d.int(1, dim) : d.string(2, dim)));
+      });
+    }),
   );
 }

@@ -1,0 +1,144 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { OnnxEngine } from '../engine/onnx-engine';
+import { rocAuc } from '../metrics/binary';
+import { readManifest } from '../registry/load';
+import { calibrateRanges } from './calibrate';
+import { modelDirGraph } from './export';
+import { encodeModel } from './onnx-proto';
+import { quantizeModel, valuesToCalibrate, type WeightBits } from './quantize';
+
+/** The int8 model and its report, written beside model.json; published with the version. */
+export const INT8_ONNX_FILE = 'model.int8.onnx';
+export const INT8_REPORT_FILE = 'model.int8.json';
+
+/** Images per comparison run. */
+const CHECK_BATCH = 8;
+
+export interface QuantizeVersionInput {
+  /** Preprocessed images (as the version's preprocessing makes them) that set the value ranges. */
+  calibration: readonly Float32Array[];
+  /** Other images, ideally of other patients, on which both models are compared; with labels
+   * (0 NORMAL, 1 PNEUMONIA) the report adds both models' ROC AUC. */
+  check: readonly Float32Array[];
+  checkLabels?: readonly (0 | 1)[];
+  weightBits?: WeightBits;
+  /** Least share of check images both models must call alike at the version's threshold; below
+   * it nothing is written. Default 0.98. */
+  minAgreement?: number;
+  onProgress?: (stage: 'calibrate' | 'check', done: number, total: number) => void;
+}
+
+/** What `model.int8.json` says: how the int8 model was made and how far it strays from float. */
+export interface Int8Report {
+  version: string;
+  createdAt: string;
+  weightBits: WeightBits;
+  method: 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction';
+  calibrationImages: number;
+  checkImages: number;
+  /** Share of check images whose decision at `threshold` is the same under both models. */
+  decisionAgreement: number;
+  threshold: number;
+  maxProbabilityDifference: number;
+  meanProbabilityDifference: number;
+  auc?: { float32: number; int8: number };
+  /** Bytes of model.onnx and model.int8.onnx. */
+  sizes: { float32: number; int8: number };
+}
+
+/** The int8 model strays too far from the float one. */
+export class QuantizationRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly report: Int8Report,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Makes the int8 model of a version folder (see `quantizeModel`), compares it with the float
+ * export on the check images and, when the two agree well enough, writes model.int8.onnx and
+ * model.int8.json into the folder (each whole or not at all). Returns the report either way; a
+ * rejected model throws QuantizationRejectedError after writing nothing.
+ */
+export async function quantizeVersion(dir: string, input: QuantizeVersionInput): Promise<Int8Report> {
+  const manifest = await readManifest(dir);
+  const minAgreement = input.minAgreement ?? 0.98;
+  if (input.check.length === 0) throw new Error('quantising needs check images to compare the int8 model with the float one');
+  const graph = await modelDirGraph(dir, manifest.modelFile);
+  const values = valuesToCalibrate(graph);
+  const ranges = await calibrateRanges(graph, values, input.calibration, (done, total) => input.onProgress?.('calibrate', done, total));
+  const weightBits = input.weightBits ?? 7;
+  const int8 = encodeModel(quantizeModel(graph, (v) => ranges.get(v)!, weightBits));
+  const float32 = encodeModel(graph);
+
+  const p = {
+    float32: await classify(float32, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', done, 2 * input.check.length)),
+    int8: await classify(int8, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', input.check.length + done, 2 * input.check.length)),
+  };
+  const { threshold } = manifest;
+  let same = 0;
+  let max = 0;
+  let sum = 0;
+  p.float32.forEach((f, i) => {
+    const d = Math.abs(f - p.int8[i]!);
+    max = Math.max(max, d);
+    sum += d;
+    if (f >= threshold === p.int8[i]! >= threshold) same++;
+  });
+  const labels = input.checkLabels;
+  const report: Int8Report = {
+    version: manifest.version,
+    createdAt: new Date().toISOString(),
+    weightBits,
+    method: 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction',
+    calibrationImages: input.calibration.length,
+    checkImages: input.check.length,
+    decisionAgreement: same / p.float32.length,
+    threshold,
+    maxProbabilityDifference: max,
+    meanProbabilityDifference: sum / p.float32.length,
+    ...(labels?.includes(0) && labels.includes(1) ? { auc: { float32: rocAuc(p.float32, labels), int8: rocAuc(p.int8, labels) } } : {}),
+    sizes: { float32: float32.byteLength, int8: int8.byteLength },
+  };
+  if (report.decisionAgreement < minAgreement) {
+    throw new QuantizationRejectedError(
+      `the int8 model calls ${pct(1 - report.decisionAgreement)} of the check images differently from the float model (at most ${pct(1 - minAgreement)} allowed); nothing was written`,
+      report,
+    );
+  }
+  await writeWhole(path.join(dir, INT8_ONNX_FILE), int8);
+  await writeWhole(path.join(dir, INT8_REPORT_FILE), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
+async function classify(model: Uint8Array, inputSize: readonly [number, number], images: readonly Float32Array[], onDone: (done: number) => void): Promise<Float32Array> {
+  const engine = await OnnxEngine.load(model, inputSize, { executionProvider: 'cpu' });
+  try {
+    const out = new Float32Array(images.length);
+    for (let first = 0; first < images.length; first += CHECK_BATCH) {
+      const batch = images.slice(first, first + CHECK_BATCH);
+      const input = new Float32Array(batch.reduce((n, b) => n + b.length, 0));
+      let offset = 0;
+      for (const image of batch) {
+        input.set(image, offset);
+        offset += image.length;
+      }
+      out.set(await engine.predict(input, batch.length), first);
+      onDone(first + batch.length);
+    }
+    return out;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function writeWhole(file: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temp, data);
+  await fs.rename(temp, file);
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
