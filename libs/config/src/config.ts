@@ -91,6 +91,9 @@ export interface AppConfig {
     canaryFraction: number;
     /** The gate refuses a candidate whose AUC is lower than production's by more than this. */
     maxAucDrop: number;
+    /** Every candidate also gets an int8 model (model.int8.onnx) before it is published, for
+     * workers with ENGINE=onnxruntime-int8; one whose int8 model strays fails the gate. */
+    int8: boolean;
   };
   logLevel: Env['LOG_LEVEL'];
   /** Images a process decodes at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       promotionPolicy: e.PROMOTION_POLICY,
       canaryFraction: e.CANARY_FRACTION,
       maxAucDrop: e.PROMOTION_MAX_AUC_DROP,
+      int8: e.TRAINING_INT8,
     },
     logLevel: e.LOG_LEVEL,
     decodeThreads: e.DECODE_THREADS,

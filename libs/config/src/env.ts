@@ -64,6 +64,7 @@ export const EnvSchema = z.object({
   TRAINING_BASE_MODEL_DIR: z.string().min(1).optional(),
   TRAINING_VAL_FRACTION: z.coerce.number().gt(0).lt(1).default(0.18),
   TRAINING_SEED: z.coerce.number().int().default(42),
+  TRAINING_INT8: bool.default('false'),
   TARGET_SENSITIVITY: z.coerce.number().gt(0).max(1).default(0.95),
   PROMOTION_POLICY: z.enum(['manual', 'canary', 'promote-if-better']).default('manual'),
   CANARY_FRACTION: z.coerce.number().gt(0).max(1).default(0.1),

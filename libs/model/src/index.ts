@@ -6,7 +6,7 @@ export { TfjsNodeEngine, type TfjsNodeVariant } from './engine/tfjs-node-engine'
 export { loadEngine, ENGINE_CHOICES, type EngineChoice, type EngineOptions } from './engine/select-engine';
 export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
 export { exportOnnx, convertModelDir, tfjsToOnnx, ONNX_FILE } from './onnx/export';
-export { quantizeVersion, QuantizationRejectedError, INT8_ONNX_FILE, INT8_REPORT_FILE, type Int8Report, type QuantizeVersionInput } from './onnx/int8-version';
+export { quantizeVersion, quantizeVersionFromFiles, QuantizationRejectedError, INT8_ONNX_FILE, INT8_REPORT_FILE, type Int8Report, type QuantizeVersionInput } from './onnx/int8-version';
 export type { WeightBits } from './onnx/quantize';
 export { loadModelVersion, resolveModelDir, readManifest, MANIFEST_FILE, CURRENT_FILE } from './registry/load';
 export { ModelRegistry, VersionExistsError, type ModelRegistryOptions } from './registry/model-registry';

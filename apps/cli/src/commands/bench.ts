@@ -114,6 +114,7 @@ async function endToEndSection(data: string, images: number, workers: number[], 
   say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
   const cases: EndToEndCase[] = [
     ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}`, workers: n, batching: true, overrides: {} })),
+    { label: 'pipeline, 1 worker, int8', workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' } },
     { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
     { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
   ];
@@ -131,7 +132,7 @@ async function endToEndSection(data: string, images: number, workers: number[], 
 }
 
 async function engineSection(
-  values: { quick: boolean; backbone?: string; engine?: string },
+  values: { quick: boolean; backbone?: string; engine?: string; data: string },
   versionDir: string,
   manifest: ModelManifest,
   say: (l: string) => void,
@@ -140,7 +141,7 @@ async function engineSection(
   if (backbones.some((b) => b !== 'mobilenet' && b !== 'vgg16')) throw new Error(`--backbone must be mobilenet or vgg16, not "${values.backbone}"`);
   const choices = benchableEngines(values.engine);
   say('inference (random inputs; VGG16 with random weights)');
-  const vgg = backbones.includes('vgg16') ? await randomVgg16Version(manifest) : undefined;
+  const vgg = backbones.includes('vgg16') ? await randomVgg16Version(manifest, choices.includes('onnxruntime-int8') ? await listXrays(values.data) : []) : undefined;
   try {
     // VGG16 on tfjs-wasm runs at about one image a second: one timed call per size is plenty.
     const iterations = (backbone: string, engine: string, batch: number) =>
@@ -157,8 +158,8 @@ function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   if (r.decode) lines.push(`decode + preprocess: ${r.decode.imagesPerSecond} images/s`, '');
   if (r.engines) {
-    lines.push('engine        backbone           batch  images/s  ms/batch');
-    for (const e of r.engines) lines.push(`${e.engine.padEnd(13)} ${e.backbone.padEnd(18)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
+    lines.push('engine               backbone   batch  images/s  ms/batch');
+    for (const e of r.engines) lines.push(`${e.engine.padEnd(20)} ${e.backbone.padEnd(10)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
   }
   if (r.endToEnd) {
     lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy');

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { preprocess } from '@pneumoscreen/imaging';
 import {
   INT8_ONNX_FILE,
   INT8_REPORT_FILE,
@@ -9,7 +7,7 @@ import {
   mulberry32,
   patientSplit,
   shuffle,
-  quantizeVersion,
+  quantizeVersionFromFiles,
   readManifest,
   type Int8Report,
   type LabelledImage,
@@ -60,13 +58,11 @@ export async function runQuantizeCommand(argv: string[], io: QuantizeIo): Promis
   const { calibration, check } = pickImages(images, request.calibration, request.check);
   const progress = liveLine(process.stderr);
   progress.keep(`quantising ${manifest.version}: ${calibration.length} calibration images, ${check.length} check images of other patients, ${request.weightBits}-bit weights`);
-  const load = (set: LabelledImage[]) => Promise.all(set.map(async (image) => preprocess(await readFile(image.path), manifest.preprocessing)));
   let report: Int8Report;
   try {
-    report = await quantizeVersion(request.dir, {
-      calibration: await load(calibration),
-      check: await load(check),
-      checkLabels: check.map((image) => image.label),
+    report = await quantizeVersionFromFiles(request.dir, {
+      calibration,
+      check,
       weightBits: request.weightBits,
       minAgreement: request.minAgreement,
       onProgress: (stage, done, total) => progress.update(`  ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'}: ${done}/${total}`),
@@ -87,7 +83,7 @@ export async function runQuantizeCommand(argv: string[], io: QuantizeIo): Promis
  * Calibration and check images from different patients: the patient split that training uses,
  * half and half, then `n` of each side drawn at random (seeded, so a rerun picks the same).
  */
-function pickImages(images: LabelledImage[], calibration: number, check: number): { calibration: LabelledImage[]; check: LabelledImage[] } {
+export function pickImages(images: LabelledImage[], calibration: number, check: number): { calibration: LabelledImage[]; check: LabelledImage[] } {
   const split = patientSplit(images, 0.5, 1);
   const random = mulberry32(1);
   const take = (side: number[], n: number) => shuffle(side, random).slice(0, n).map((i) => images[i]!);

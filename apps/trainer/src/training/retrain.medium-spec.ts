@@ -117,10 +117,14 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
     assert.deepEqual(announced, []);
   });
 
-  test('under the canary policy a candidate that passes takes the canary share', async () => {
+  test('under the canary policy a candidate that passes takes the canary share; with TRAINING_INT8 it is published with its int8 model', async () => {
     const announced: ChannelChange[] = [];
-    const result = await useCase({ promotionPolicy: 'canary', canaryFraction: 0.25 }, announced).execute(RetrainJobData.parse(QUICK), async () => undefined);
-    assert.equal(result.gate.passed, true);
+    const progress: RetrainProgress[] = [];
+    const result = await useCase({ promotionPolicy: 'canary', canaryFraction: 0.25, int8: true }, announced).execute(RetrainJobData.parse(QUICK), async (p) => void progress.push(p));
+    assert.equal(result.gate.passed, true, result.gate.reasons.join('; '));
+    const published = await world.registry.getPublished(result.candidateVersion);
+    assert.deepEqual(published?.files.map((f) => f.path).filter((f) => f.startsWith('model.int8.')), ['model.int8.json', 'model.int8.onnx']);
+    assert.ok(progress.some((p) => /^int8 model: comparing with float \d+\/\d+$/.test(p.message)), 'the int8 step reports progress');
     assert.equal(result.action, 'canary');
     const canary = await world.registry.getChannel('canary');
     assert.equal(canary?.version, result.candidateVersion);

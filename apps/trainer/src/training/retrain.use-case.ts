@@ -12,6 +12,7 @@ import type { ChannelChange } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, FEEDBACK_STORE, MODEL_REGISTRY, OBJECT_STORE } from '../tokens';
 import { compareModels } from './compare-models';
 import { downloadFeedbackImages } from './feedback-images';
+import { addInt8Model } from './int8-candidate';
 import { promotionGate } from './promotion-gate';
 import { RetrainProgressReporter, type ProgressSink } from './retrain-progress';
 
@@ -130,7 +131,13 @@ export class RetrainUseCase {
       ],
       (done, total) => progress.report({ phase: 'evaluate', message: `images scored ${done}/${total}`, done, total }),
     );
-    const gate = promotionGate({ comparison, heldBack: classCounts(heldBack), targetSensitivity: trainer.targetSensitivity, maxAucDrop: trainer.maxAucDrop });
+    const int8Refusal = trainer.int8
+      ? await addInt8Model(trained.versionDir, trainer.dataDir, trained.validation, trainer.seed, (stage, done, total) =>
+          progress.report({ phase: 'evaluate', message: `int8 model: ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'} ${done}/${total}`, done, total }),
+        )
+      : null;
+    const verdict = promotionGate({ comparison, heldBack: classCounts(heldBack), targetSensitivity: trainer.targetSensitivity, maxAucDrop: trainer.maxAucDrop });
+    const gate = int8Refusal ? { passed: false, reasons: [...verdict.reasons, int8Refusal] } : verdict;
 
     progress.report({ phase: 'publish', message: `publishing ${candidate}` }, true);
     await this.registry.publish(trained.versionDir);

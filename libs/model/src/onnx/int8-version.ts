@@ -1,8 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { preprocess } from '@pneumoscreen/imaging';
 import { OnnxEngine } from '../engine/onnx-engine';
 import { rocAuc } from '../metrics/binary';
 import { readManifest } from '../registry/load';
+import type { LabelledImage } from '../training/dataset';
 import { calibrateRanges } from './calibrate';
 import { modelDirGraph } from './export';
 import { encodeModel } from './onnx-proto';
@@ -112,6 +114,16 @@ export async function quantizeVersion(dir: string, input: QuantizeVersionInput):
   await writeWhole(path.join(dir, INT8_ONNX_FILE), int8);
   await writeWhole(path.join(dir, INT8_REPORT_FILE), JSON.stringify(report, null, 2) + '\n');
   return report;
+}
+
+/** `quantizeVersion` on image files, preprocessed as the version's manifest says. */
+export async function quantizeVersionFromFiles(
+  dir: string,
+  input: Omit<QuantizeVersionInput, 'calibration' | 'check' | 'checkLabels'> & { calibration: readonly LabelledImage[]; check: readonly LabelledImage[] },
+): Promise<Int8Report> {
+  const { preprocessing } = await readManifest(dir);
+  const load = (images: readonly LabelledImage[]) => Promise.all(images.map(async (image) => preprocess(await fs.readFile(image.path), preprocessing)));
+  return quantizeVersion(dir, { ...input, calibration: await load(input.calibration), check: await load(input.check), checkLabels: input.check.map((image) => image.label) });
 }
 
 async function classify(model: Uint8Array, inputSize: readonly [number, number], images: readonly Float32Array[], onDone: (done: number) => void): Promise<Float32Array> {
