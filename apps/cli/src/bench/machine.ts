@@ -8,6 +8,8 @@ export interface Machine {
   cpuId?: string;
   /** The widest float SIMD the CPU offers: CPU engines' peak scales with it. */
   simd?: 'avx512f' | 'avx2' | 'older';
+  /** The fastest int8 matrix unit: int8 models' speed (and exactness at 8-bit weights) depend on it. */
+  int8?: 'amx' | 'vnni' | 'none';
   node: string;
 }
 
@@ -22,6 +24,7 @@ export function describeMachine(cpuinfo: string | null = readCpuinfo()): Machine
   if (vendor && family && model) machine.cpuId = `${vendor} family ${family} model ${model}`;
   const flags = new Set((field('flags') ?? '').split(/\s+/));
   machine.simd = flags.has('avx512f') ? 'avx512f' : flags.has('avx2') ? 'avx2' : 'older';
+  machine.int8 = flags.has('amx_int8') ? 'amx' : flags.has('avx512_vnni') || flags.has('avx_vnni') ? 'vnni' : 'none';
   return machine;
 }
 
