@@ -9,10 +9,11 @@ import { loadEngine } from '../engine/select-engine';
 import { readManifest, resolveModelDir } from '../registry/load';
 import { INT8_ONNX_FILE, INT8_REPORT_FILE, QuantizationRejectedError, quantizeVersion } from './int8-version';
 
-/** The committed release, copied so that the test can write into it. */
+/** The committed release without its int8 model, copied so that the test can write into it. */
 async function releaseCopy(): Promise<string> {
   const dir = path.join(await mkdtemp(path.join(tmpdir(), 'int8-')), 'version');
-  await cp(await resolveModelDir(path.join(repoRoot(), 'models/releases')), dir, { recursive: true });
+  const int8 = new Set([INT8_ONNX_FILE, INT8_REPORT_FILE]);
+  await cp(await resolveModelDir(path.join(repoRoot(), 'models/releases')), dir, { recursive: true, filter: (from) => !int8.has(path.basename(from)) });
   return dir;
 }
 
