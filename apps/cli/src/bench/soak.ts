@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { preprocess } from '@pneumoscreen/imaging';
-import { loadEngine, type EngineChoice, type ModelEngine } from '@pneumoscreen/model';
+import { INT8_ONNX_FILE, loadEngine, type EngineChoice, type ModelEngine } from '@pneumoscreen/model';
 import { memoryFlat, round, slope } from './stats';
 
 export interface SoakSample {
@@ -163,8 +164,16 @@ export async function benchSoak(
   };
   await run('auto', counts.images);
   if (results[0]!.engine !== 'tfjs-wasm') await run('tfjs-wasm', counts.wasmImages);
+  // Last: run after it, tfjs-wasm's RSS crept up 9 MB over its 690 measured images once (WASM
+  // memory grows into what the freed session left and never shrinks), which reads as a trend.
+  if (await hasInt8Model(versionDir)) await run('onnxruntime-int8', counts.images);
   return results;
 }
+
+const hasInt8Model = (versionDir: string) => access(join(versionDir, INT8_ONNX_FILE)).then(
+  () => true,
+  () => false,
+);
 
 export const SOAK_HEADER = 'memory soak      images  RSS MB start    end    max  slope MB/1000  tensors start/end  heap MB start/end  verdict';
 

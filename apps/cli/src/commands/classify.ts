@@ -27,7 +27,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const files = (await Promise.all(positionals.map((p) => expand(resolve(p))))).flat();
   if (files.length === 0) throw new Error('no .jpg, .jpeg, .png or .dcm files found');
   const config = loadConfig();
-  const { manifest, engine } = await loadModelVersion(await resolveModelDir(values.model ?? config.worker.modelDir));
+  const { manifest, engine } = await loadModelVersion(await resolveModelDir(values.model ?? config.worker.modelDir), { engine: config.worker.engine, threads: config.worker.engineThreads });
   const rows: Row[] = [];
   try {
     for (let i = 0; i < files.length; i += BATCH) {

@@ -43,6 +43,7 @@ describe('pneumoscreen eval (released model, real X-rays)', () => {
     assert.equal(code, 0, err);
     const r = JSON.parse(out);
     for (const key of ['n', 'accuracy', 'sensitivity', 'specificity', 'auc', 'threshold', 'confusion', 'modelVersion']) assert.ok(key in r, `no ${key}`);
+    assert.match(r.engine, /^(onnxruntime|tfjs)-/, 'the engine that scored is named');
     assert.deepEqual([r.n, r.threshold, r.modelVersion, r.thresholdSource], [12, threshold, version, 'model']);
     const c = r.confusion;
     assert.deepEqual([c.tp + c.fn, c.tn + c.fp], [6, 6]);
@@ -55,7 +56,7 @@ describe('pneumoscreen eval (released model, real X-rays)', () => {
     const r = JSON.parse(out);
     assert.deepEqual([r.n, r.threshold, r.reshape], [12, threshold, 'narrower']);
     const table = await evaluate('--data', data, '--reshape', 'wider');
-    assert.match(table.out, new RegExp(`^model +${version} \\(images reshaped wider\\)$`, 'm'));
+    assert.match(table.out, new RegExp(`^model +${version} on \\S+ \\(images reshaped wider\\)$`, 'm'));
   });
 
   test('a bad --reshape, or one mixed with --tta, is a usage error', async () => {

@@ -72,7 +72,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const images = await listDataset(values.data);
   const { dir, calibration } = await modelToEvaluate(version, values.model, values.site);
   if (values.site && !calibration) process.stderr.write(`site ${values.site} has no calibration for ${version}: measuring at the version's own threshold\n`);
-  const { manifest, engine } = await loadModelVersion(dir);
+  const { worker } = loadConfig();
+  const { manifest, engine } = await loadModelVersion(dir, { engine: worker.engine, threads: worker.engineThreads });
+  const engineName = engine.name;
   const started = Date.now();
   let scores;
   let tta;
@@ -91,10 +93,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const thresholdSource = calibration ? `site:${calibration.site}` : tta ? 'tta' : 'model';
   const metrics = binaryMetrics(scores.map((s) => s ?? NaN), images.map((i) => i.label), threshold);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, engine: engineName, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
   } else {
     process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-    const described = manifest.version + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '') + (reshape ? ` (images reshaped ${reshape})` : '');
+    const described = `${manifest.version} on ${engineName}` + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '') + (reshape ? ` (images reshaped ${reshape})` : '');
     process.stdout.write(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
   }
   return 0;

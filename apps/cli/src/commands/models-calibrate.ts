@@ -75,7 +75,8 @@ export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): 
     }
     source = request.data ? await fromFolder(request.data) : await fromFeedback(config, s3(), site.data);
     checkClassCounts(source.items.map((i) => i.label));
-    const { manifest, engine } = await loadModelVersion(await registry.download(version, config.models.cacheDir));
+    // The engine the site's workers run: an int8 model's threshold is fitted on its own scores.
+    const { manifest, engine } = await loadModelVersion(await registry.download(version, config.models.cacheDir), { engine: config.worker.engine, threads: config.worker.engineThreads });
     let scores;
     try {
       scores = await scoreItems(engine, source.items, {
