@@ -9,6 +9,7 @@ import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pne
 import { openConfiguredRegistry } from './configured-registry';
 import type { ModelsCommandIo } from './models';
 import { plainView, scoreItems } from './scoring';
+import { UsageError, parseCommandLine } from './usage';
 
 export const CALIBRATE_USAGE = `usage: pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
   VERSION                 a published version (default: the one MODEL_CHANNEL, production, points at)
@@ -39,22 +40,11 @@ interface Source {
   skipped: Record<string, number>;
 }
 
-class UsageError extends Error {}
-
 /** `pneumoscreen models calibrate`. Exit codes: 0 recorded, 1 refused or failed, 2 a usage error. */
 export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): Promise<number> {
-  if (argv.some((a) => a === '--help' || a === '-h')) {
-    io.out(CALIBRATE_USAGE);
-    return 0;
-  }
-  let request: ReturnType<typeof parse>;
-  try {
-    request = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw e;
-    io.err(`${(e as Error).message}\n\n${CALIBRATE_USAGE}`);
-    return 2;
-  }
+  const line = parseCommandLine(argv, CALIBRATE_USAGE, () => parse(argv), io);
+  if ('exit' in line) return line.exit;
+  const { request } = line;
   const config = io.config();
   const site = SiteName.safeParse(request.site ?? config.s3.bucket);
   if (!site.success) {

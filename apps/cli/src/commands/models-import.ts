@@ -11,6 +11,7 @@ import {
   type BaseModelInfo,
 } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
+import { UsageError, parseOrExplain } from './usage';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -37,8 +38,6 @@ export interface ModelsImportIo {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 /** `pneumoscreen models import`. Exit codes: 0 imported (or already in the registry), 2 a usage
  * error; failures throw. */
 export async function modelsImportCommand(argv: string[]): Promise<number> {
@@ -46,14 +45,8 @@ export async function modelsImportCommand(argv: string[]): Promise<number> {
 }
 
 export async function runModelsImportCommand(argv: string[], io: ModelsImportIo): Promise<number> {
-  let opts: ReturnType<typeof parse>;
-  try {
-    opts = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw e;
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const opts = parseOrExplain(() => parse(argv), USAGE, io.err);
+  if (!opts) return 2;
   if (opts === 'help') {
     io.out(USAGE);
     return 0;

@@ -13,6 +13,7 @@ import {
   type LabelledImage,
 } from '@pneumoscreen/model';
 import { liveLine } from './live-line';
+import { UsageError, parseCommandLine } from './usage';
 
 export const QUANTIZE_USAGE = `usage: pneumoscreen models quantize DIR --data IMAGES [--calibration N] [--check N] [--weight-bits 7|8]
                                   [--min-agreement A] [--json]
@@ -37,22 +38,11 @@ export interface QuantizeIo {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 /** `pneumoscreen models quantize`. Exit codes: 0 written, 1 refused or failed, 2 a usage error. */
 export async function runQuantizeCommand(argv: string[], io: QuantizeIo): Promise<number> {
-  if (argv.some((a) => a === '--help' || a === '-h')) {
-    io.out(QUANTIZE_USAGE);
-    return 0;
-  }
-  let request: ReturnType<typeof parse>;
-  try {
-    request = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw e;
-    io.err(`${(e as Error).message}\n\n${QUANTIZE_USAGE}`);
-    return 2;
-  }
+  const line = parseCommandLine(argv, QUANTIZE_USAGE, () => parse(argv), io);
+  if ('exit' in line) return line.exit;
+  const { request } = line;
   const manifest = await readManifest(request.dir);
   const images = await listDataset(request.data);
   const { calibration, check } = pickImages(images, request.calibration, request.check);

@@ -7,6 +7,7 @@ import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
 import { runQuantizeCommand } from './models-quantize';
 import { announceChannelChange, type ChannelChange } from './rollout';
+import { UsageError, parseOrExplain } from './usage';
 
 const USAGE = `usage:
   pneumoscreen models list [--json]                     versions (newest first, with validation metrics) and channels
@@ -35,8 +36,6 @@ export interface ModelsCommandIo {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 /** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import|quantize`. Exit codes: 0 done, 1 refused or failed, 2 a
  * usage error. */
 export async function modelsCommand(argv: string[]): Promise<number> {
@@ -57,14 +56,8 @@ export async function runModelsCommand(argv: string[], io: ModelsCommandIo): Pro
     io.out(USAGE);
     return 0;
   }
-  let run: Run;
-  try {
-    run = parse(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw e;
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const run = parseOrExplain(() => parse(argv), USAGE, io.err);
+  if (!run) return 2;
   const config = io.config();
   if (!config.models.registry) {
     io.err('MODEL_REGISTRY is not set: name the registry, e.g. MODEL_REGISTRY=s3://pneumoscreen/models\n');

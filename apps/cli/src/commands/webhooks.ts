@@ -4,6 +4,7 @@ import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { RedisEndpointStatus, listDeadLetters, parseSince, replayDeadLetters, type DeadLetter, type ReplaySelection } from '@pneumoscreen/webhooks';
 import { connectRedis } from './redis-connection';
+import { UsageError, parseOrExplain } from './usage';
 
 const USAGE = `usage:
   pneumoscreen webhooks failed [--json]       the dead-letter list, with every attempt of every message
@@ -19,8 +20,6 @@ export interface WebhooksCommandIo {
   now?: () => Date;
 }
 
-class UsageError extends Error {}
-
 /** `pneumoscreen webhooks failed|replay|enable`: the operator's view of webhook delivery. Exit
  * codes: 0 done, 1 something asked for was not there or was skipped, 2 a usage error. */
 export async function webhooksCommand(argv: string[]): Promise<number> {
@@ -32,14 +31,8 @@ export async function webhooksCommand(argv: string[]): Promise<number> {
 }
 
 export async function runWebhooksCommand(argv: string[], io: WebhooksCommandIo): Promise<number> {
-  let run: (ctx: Context) => Promise<number>;
-  try {
-    run = parse(argv, io.now?.() ?? new Date());
-  } catch (e) {
-    if (!(e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw e;
-    io.err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const run = parseOrExplain(() => parse(argv, io.now?.() ?? new Date()), USAGE, io.err);
+  if (!run) return 2;
   const { url, prefix } = io.config().redis;
   const connection = await connectRedis(url);
   const queue = new Queue(QueueName.webhook, { connection, prefix });
