@@ -54,6 +54,8 @@ export const ModelVersionSummary = z.object({
   validation: z.object({ auc: z.number(), sensitivity: z.number(), specificity: z.number() }).nullable(),
   /** Channels pointing at this version. */
   channels: z.array(ChannelName),
+  /** Whether it was published with an int8 model (`models quantize`), which ENGINE=onnxruntime-int8 needs. */
+  int8: z.boolean(),
 });
 export type ModelVersionSummary = z.infer<typeof ModelVersionSummary>;
 

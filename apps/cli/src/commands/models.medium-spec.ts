@@ -73,10 +73,13 @@ describe('pneumoscreen models (s3rver)', () => {
           specificity: manifest.metrics['validation']!.specificity,
         },
         channels: ['canary', 'production'],
+        int8: true,
       },
     ]);
 
     const table = await run(['list']);
+    assert.match(table.out, / int8\n/, 'the versions table has an int8 column');
+    assert.match(table.out, / yes\n/, 'and the release has its int8 model');
     assert.match(table.out, new RegExp(`^production +${manifest.version.replace(/\./g, '\\.')} +\\d{4}-`, 'm'));
     assert.match(table.out, new RegExp(`^${manifest.version.replace(/\./g, '\\.')} +${manifest.architecture.replace(/\./g, '\\.')} +\\S+ +${manifest.metrics['validation']!.auc.toFixed(4)} `, 'm'));
   });

@@ -189,13 +189,14 @@ function describe(l: ModelRegistryListing): string {
     num(v.threshold, 4),
     v.parentVersion ?? '',
     v.channels.join(','),
+    v.int8 ? 'yes' : '',
   ]);
   return [
     `model ${l.name} at ${l.registry}\n\n`,
     channels.length ? table(['channel', 'version', 'fraction', 'updated', 'previous'], channels) : 'no channels yet\n',
     '\n',
     versions.length
-      ? table(['version', 'architecture', 'created', 'val AUC', 'sens', 'spec', 'threshold', 'parent', 'channels'], versions)
+      ? table(['version', 'architecture', 'created', 'val AUC', 'sens', 'spec', 'threshold', 'parent', 'channels', 'int8'], versions)
       : 'no versions yet\n',
   ].join('');
 }

@@ -88,6 +88,7 @@ describe('ModelRegistry on s3rver with the committed release', () => {
         specificity: manifest.metrics['validation']!.specificity,
       },
       channels: ['canary', 'production'],
+      int8: true,
     });
     assert.equal(listing.versions[0]!.parentVersion, release.version);
     assert.equal(listing.registry, `s3://${bucket}/models/${TEST_MODEL}/`);

@@ -147,8 +147,8 @@ describe('ModelRegistry listing', () => {
     assert.deepEqual(Object.keys(listing.channels).sort(), ['canary', 'production']);
     assert.equal(listing.channels['canary']!.fraction, 0.05);
     assert.deepEqual(listing.versions, [
-      { version: 'v2', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-02T00:00:00.000Z', parentVersion: 'v1', threshold: 0.4, validation: null, channels: ['canary'] },
-      { version: 'v1', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-01T00:00:00.000Z', parentVersion: null, threshold: 0.4, validation: { auc: 0.95, sensitivity: 0.95, specificity: 0.85 }, channels: ['production'] },
+      { version: 'v2', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-02T00:00:00.000Z', parentVersion: 'v1', threshold: 0.4, validation: null, channels: ['canary'], int8: false },
+      { version: 'v1', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-01T00:00:00.000Z', parentVersion: null, threshold: 0.4, validation: { auc: 0.95, sensitivity: 0.95, specificity: 0.85 }, channels: ['production'], int8: false },
     ]);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { ONNX_FILE } from '../onnx/export';
+import { INT8_ONNX_FILE } from '../onnx/int8-version';
 import { downloadToCache } from './cache';
 import { checked, JsonRecords } from './json-records';
 import { MANIFEST_FILE, readManifest, resolveModelDir } from './load';
@@ -183,6 +184,7 @@ export class ModelRegistry {
   async list(): Promise<ModelRegistryListing> {
     const versions: string[] = [];
     const channels: string[] = [];
+    const withInt8 = new Set<string>();
     for await (const o of this.store.listObjects(this.bucket, this.base)) {
       const [first, second, ...deeper] = o.key.slice(this.base.length).split('/');
       if (!first || !second || deeper.length) continue;
@@ -191,6 +193,8 @@ export class ModelRegistry {
         if (channel !== second && ChannelName.safeParse(channel).success) channels.push(channel);
       } else if (second === PUBLISHED_FILE && ModelVersionId.safeParse(first).success) {
         versions.push(first);
+      } else if (second === INT8_ONNX_FILE) {
+        withInt8.add(first);
       }
     }
     const pointers: Record<string, ChannelPointer> = {};
@@ -198,7 +202,7 @@ export class ModelRegistry {
       if (p) pointers[c] = p;
     }
     const summaries = await Promise.all(
-      versions.map(async (v) => summarise(await this.getManifest(v), pointers)),
+      versions.map(async (v) => summarise(await this.getManifest(v), pointers, withInt8.has(v))),
     );
     summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version));
     return { name: this.name, registry: this.location, channels: pointers, versions: summaries };

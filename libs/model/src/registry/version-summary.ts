@@ -1,7 +1,7 @@
 import type { ChannelPointer, ModelManifest, ModelVersionSummary } from '@pneumoscreen/contracts';
 
 /** A version's row in a listing: its key metrics and the channels that point at it. */
-export function summarise(m: ModelManifest, channels: Record<string, ChannelPointer>): ModelVersionSummary {
+export function summarise(m: ModelManifest, channels: Record<string, ChannelPointer>, int8: boolean): ModelVersionSummary {
   const v = m.metrics['validation'];
   return {
     version: m.version,
@@ -14,5 +14,6 @@ export function summarise(m: ModelManifest, channels: Record<string, ChannelPoin
       .filter(([, p]) => p.version === m.version)
       .map(([c]) => c)
       .sort(),
+    int8,
   };
 }
