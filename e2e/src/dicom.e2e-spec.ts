@@ -46,7 +46,7 @@ describe('pipeline: DICOM studies', () => {
 
   before(async () => {
     // Every line either app can print is searched for patient data.
-    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose' } });
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8' } });
   });
 
   after(async () => {
@@ -66,7 +66,7 @@ describe('pipeline: DICOM studies', () => {
     }
   }
 
-  test('grouped by StudyInstanceUID, readied by the manifest, scored as the original JPEG, non-chest refused, no patient data out', async () => {
+  test('grouped by StudyInstanceUID, readied by the manifest, scored as the original JPEG (on the int8 engine), non-chest refused, no patient data out', async () => {
     const kermany = readDicomFile(await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm')));
     const nhsx = readDicomFile(await readFile(join(fixtures, 'nhsx_sample.dcm')));
     const gradient = Uint16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 64);
@@ -101,6 +101,7 @@ describe('pipeline: DICOM studies', () => {
     const wrapped = image(byUid, 'kermany.dcm').probability!;
     const original = image(results.get('ward-a')!, 'kermany.jpeg').probability!;
     assert.ok(Math.abs(wrapped - original) <= 1e-3, `wrapped ${wrapped} vs original JPEG ${original}`);
+    assert.equal(image(byUid, 'kermany.dcm').engine, 'onnxruntime-cpu-int8', 'the worker serves the release\'s int8 model, as ENGINE asks');
     assert.equal(typeof image(byUid, 'generated.dcm').probability, 'number');
 
     const withRefusal = results.get(studyIdOf(nhsx.uid))!;
