@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@pneumoscreen/config';
 import { ModelRegistryListing, ModelRolledOutEvent, QueueName, WebhookJobData, webhookJobId, type ChannelChangeNotice } from '@pneumoscreen/contracts';
-import { readManifest, resolveModelDir } from '@pneumoscreen/model';
+import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model';
 import { redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runModelsCommand } from './models';
@@ -145,6 +146,21 @@ describe('pneumoscreen models (s3rver)', () => {
     const none = await run(['rollback', '--channel', 'nightly']);
     assert.equal(none.code, 1);
     assert.match(none.err, /nightly has never pointed at a version/);
+  });
+
+  test('with ENGINE=onnxruntime-int8 a version without an int8 model is refused, and the channel stays', async () => {
+    const float = await copyRelease({ version: 'float-only' });
+    await rm(path.join(float.dir, INT8_ONNX_FILE));
+    assert.equal((await run(['publish', float.dir])).code, 0);
+    const before = (await run(['list', '--json'])).out;
+    for (const argv of [['promote', float.version], ['canary', float.version, '--fraction', '0.1']]) {
+      const refused = await run(argv, { ENGINE: 'onnxruntime-int8' });
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, /^float-only has no int8 model \(model\.int8\.onnx\), which workers on ENGINE=onnxruntime-int8 need: .*; (production|canary) is unchanged\n$/);
+    }
+    const after = JSON.parse((await run(['list', '--json'])).out) as ModelRegistryListing;
+    assert.deepEqual(after.channels, (JSON.parse(before) as ModelRegistryListing).channels);
+    assert.equal(after.versions.find((v) => v.version === float.version)?.int8, false);
   });
 
   test('without MODEL_REGISTRY the command says what to set', async () => {

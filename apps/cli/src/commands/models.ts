@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import type { ModelRegistryListing } from '@pneumoscreen/contracts';
-import { ModelRegistry, VersionExistsError, openModelRegistry } from '@pneumoscreen/model';
+import { INT8_ONNX_FILE, ModelRegistry, VersionExistsError, openModelRegistry } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
@@ -145,6 +145,15 @@ async function setChannel(
   version: string,
   fraction?: number,
 ): Promise<number> {
+  // Workers on int8 cannot load a version without its int8 model: they would keep the old one and
+  // fail every study pinned to the new one.
+  if (config.worker.engine === 'onnxruntime-int8') {
+    const record = await registry.getPublished(version);
+    if (record && !record.files.some((f) => f.path === INT8_ONNX_FILE)) {
+      io.err(`${version} has no int8 model (${INT8_ONNX_FILE}), which workers on ENGINE=onnxruntime-int8 need: publish a version made with TRAINING_INT8=true or 'models quantize', or move the workers to ENGINE=onnxruntime first; ${channel} is unchanged\n`);
+      return 1;
+    }
+  }
   const { pointer, changed } = await registry.setChannel(channel, version, { fraction });
   const share = pointer.fraction === undefined ? '' : ` for ${Math.round(pointer.fraction * 1000) / 10}% of studies`;
   if (!changed) {
