@@ -8,7 +8,7 @@ test('bench refuses an unknown section or worker count before measuring anything
   await assert.rejects(benchCommand(['--workers', '1,0']), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
 });
 
-test("the end-to-end ratio sets the best pipeline row against its own engine's best raw MobileNet rate", () => {
+test("the end-to-end ratio sets each engine's best pipeline row against that engine's best raw MobileNet rate", () => {
   const row = (label: string, batching: boolean, imagesPerSecond: number, engine: string) => ({ label, workers: 1, batching, images: 1000, imagesPerSecond, p50: 1, p95: 1, p99: 1, engine });
   const engines = [
     { engine: 'onnxruntime-cpu', backbone: 'mobilenet', batch: 8, imagesPerSecond: 200, msPerBatch: 40 },
@@ -17,7 +17,9 @@ test("the end-to-end ratio sets the best pipeline row against its own engine's b
     { engine: 'tfjs-wasm', backbone: 'mobilenet', batch: 1, imagesPerSecond: 12, msPerBatch: 80 },
   ];
   const endToEnd = [row('pipeline, 1 worker', true, 50, 'onnxruntime-cpu'), row('pipeline, 2 workers', true, 60, 'onnxruntime-cpu'), row('naive baseline', false, 10, 'tfjs-wasm')];
-  assert.equal(endToEndVsRaw({ engines, endToEnd }), 0.3);
+  assert.deepEqual(endToEndVsRaw({ engines, endToEnd }), { 'onnxruntime-cpu': 0.3 });
+  const int8 = [...engines, { engine: 'onnxruntime-cpu-int8', backbone: 'mobilenet', batch: 8, imagesPerSecond: 400, msPerBatch: 20 }];
+  assert.deepEqual(endToEndVsRaw({ engines: int8, endToEnd: [...endToEnd, row('pipeline, 1 worker, int8', true, 80, 'onnxruntime-cpu-int8')] }), { 'onnxruntime-cpu': 0.3, 'onnxruntime-cpu-int8': 0.2 });
   assert.equal(endToEndVsRaw({ endToEnd }), undefined);
   assert.equal(endToEndVsRaw({ engines: engines.filter((e) => e.engine === 'tfjs-wasm'), endToEnd }), undefined);
 });

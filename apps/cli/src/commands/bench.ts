@@ -99,15 +99,18 @@ type BenchReport = {
   engines?: EngineResult[];
   skippedEngines?: Record<string, string>;
   soak?: SoakResult[];
-  /** The best pipeline row over the raw MobileNet throughput of the engine it ran on (best batch
-   * size); only when the engines and e2e sections both ran. */
-  endToEndVsRaw?: number;
+  /** By engine: its best pipeline row over its raw MobileNet throughput (best batch size); only
+   * when the engines and e2e sections both ran. */
+  endToEndVsRaw?: Record<string, number>;
 } & Partial<EndToEndSection>;
 
-export function endToEndVsRaw(r: Pick<BenchReport, 'engines' | 'endToEnd'>): number | undefined {
-  const best = r.endToEnd?.filter((e) => e.batching).sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
-  const raw = r.engines?.filter((e) => e.engine === best?.engine && e.backbone === 'mobilenet').map((e) => e.imagesPerSecond);
-  return best && raw?.length ? round(best.imagesPerSecond / Math.max(...raw)) : undefined;
+export function endToEndVsRaw(r: Pick<BenchReport, 'engines' | 'endToEnd'>): Record<string, number> | undefined {
+  const ratios: Record<string, number> = {};
+  for (const row of r.endToEnd?.filter((e) => e.batching && e.engine) ?? []) {
+    const raw = r.engines?.filter((e) => e.engine === row.engine && e.backbone === 'mobilenet').map((e) => e.imagesPerSecond) ?? [];
+    if (raw.length) ratios[row.engine!] = Math.max(ratios[row.engine!] ?? 0, round(row.imagesPerSecond / Math.max(...raw)));
+  }
+  return Object.keys(ratios).length ? ratios : undefined;
 }
 
 async function endToEndSection(data: string, images: number, workers: number[], say: (l: string) => void): Promise<EndToEndSection> {
@@ -168,7 +171,7 @@ function formatReport(r: BenchReport): string {
       lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}`);
     }
     const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
-    const raw = r.endToEndVsRaw === undefined ? '' : `; best pipeline at ${Math.round(r.endToEndVsRaw * 100)}% of the engine's raw MobileNet throughput`;
+    const raw = r.endToEndVsRaw ? `; best pipeline vs its engine's raw MobileNet throughput: ${Object.entries(r.endToEndVsRaw).map(([e, v]) => `${Math.round(v * 100)}% on ${e}`).join(', ')}` : '';
     lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}${raw}`, '');
   }
   if (r.soak) lines.push(SOAK_HEADER, ...r.soak.map(formatSoakRow));
