@@ -22,7 +22,7 @@ export const QUANTIZE_USAGE = `usage: pneumoscreen models quantize DIR --data IM
   --calibration N     images that set the int8 value ranges (default 256)
   --check N           images of other patients on which the int8 and float models are compared
                       (default 512)
-  --weight-bits 7|8   7 (default) gives the same results on every x86 host; 8 is a little more
+  --weight-bits 7|8   7 (default) cannot saturate on any x86 host; 8 is a little more
                       exact where the CPU has VNNI or AMX, and may saturate on older ones
   --min-agreement A   least share of check images both models must call alike at the version's
                       threshold (default 0.98); below it nothing is written

@@ -11,7 +11,7 @@ export interface ValueRange {
 /**
  * Bits of int8 the weights use. 7 ([-64, 64]) is safe on every x86 host: without VNNI, ONNX
  * Runtime multiplies uint8 activations by int8 weights with an instruction that saturates at 16
- * bits, and 255 × 64 × 2 stays below that limit, so one file gives the same results everywhere. 8
+ * bits, and 255 × 64 × 2 stays below that limit, so no host's products overflow. 8
  * is more exact, and exact only on hosts with VNNI or AMX (and on ARM).
  */
 export type WeightBits = 7 | 8;
@@ -115,7 +115,7 @@ class Quantizer {
     this.correctBias(bias, weight, wq, wScale, this.range(input).channelMeans, node);
     const bq = new Int32Array(outC);
     // The bias adds to int32 sums of x_q × w_q, whose unit is x_scale × w_scale.
-    for (let o = 0; o < outC; o++) bq[o] = Math.round(bias[o]! / (xScale * wScale[o]!));
+    for (let o = 0; o < outC; o++) bq[o] = clamp(Math.round(bias[o]! / (xScale * wScale[o]!)), -INT32_MAX, INT32_MAX);
 
     const activation = this.fusableActivation(node);
     const output = activation?.node.outputs[0] ?? node.outputs[0]!;
@@ -231,6 +231,8 @@ class Quantizer {
     return candidate;
   }
 }
+
+const INT32_MAX = 2 ** 31 - 1;
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
