@@ -78,6 +78,13 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ WEBHOOK_RETRY_JITTER: '1.5' }), /WEBHOOK_RETRY_JITTER/);
   });
 
+  test('WORKER_FINALISE_CONCURRENCY and WEBHOOK_CONCURRENCY set the finalise and webhook pools (16 and 8 by default)', () => {
+    assert.deepEqual([loadConfig({}).worker.finaliseConcurrency, loadConfig({}).webhooks.concurrency], [16, 8]);
+    const c = loadConfig({ WORKER_FINALISE_CONCURRENCY: '3', WEBHOOK_CONCURRENCY: '2' });
+    assert.deepEqual([c.worker.finaliseConcurrency, c.webhooks.concurrency], [3, 2]);
+    assert.throws(() => loadConfig({ WEBHOOK_CONCURRENCY: '0' }), /WEBHOOK_CONCURRENCY/);
+  });
+
   test('ENGINE picks the inference engine (auto by default) and ENGINE_THREADS its threads', () => {
     assert.equal(loadConfig({}).worker.engine, 'auto');
     assert.equal(loadConfig({}).worker.engineThreads, 0);

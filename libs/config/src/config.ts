@@ -35,6 +35,9 @@ export interface AppConfig {
     preferredBatchSizes: number[];
     /** Image jobs in flight per process: downloads and decodes overlap the running batch. */
     concurrency: number;
+    /** Studies finalised at once per process. Finalising is I/O (Redis, the results object):
+     * one at a time, the studies of one batch queued behind each other for seconds. */
+    finaliseConcurrency: number;
     maxImageBytes: number;
     maxImagePixels: number;
     /** Inference engine; `auto` takes the fastest that starts on this host. */
@@ -67,6 +70,8 @@ export interface AppConfig {
     retryJitter: number;
     allowPrivate: boolean;
     allowHosts?: string[];
+    /** Deliveries in flight per process, to all endpoints together. */
+    concurrency: number;
   };
   feedback: {
     /** Key prefix in `s3.bucket` of the append-only label records. */
@@ -157,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       preferredBatchSizes: [...new Set(e.WORKER_PREFERRED_BATCH ?? [])].sort((a, b) => a - b),
       // Two batches in flight by default: one inferring, the next downloading and decoding.
       concurrency: e.WORKER_CONCURRENCY ?? e.WORKER_MAX_BATCH * 2,
+      finaliseConcurrency: e.WORKER_FINALISE_CONCURRENCY,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryJitter: e.WEBHOOK_RETRY_JITTER,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       allowHosts: e.WEBHOOK_ALLOW_HOSTS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
     feedback: { prefix: e.FEEDBACK_PREFIX, holdoutFraction: e.FEEDBACK_HOLDOUT_FRACTION },
     trainer: {

@@ -40,6 +40,8 @@ export const EnvSchema = z.object({
   WORKER_MAX_WAIT_MS: int(0, 60_000).default(50),
   WORKER_PREFERRED_BATCH: list.pipe(z.array(int(1, 1024))).optional(),
   WORKER_CONCURRENCY: int(1, 4096).optional(),
+  WORKER_FINALISE_CONCURRENCY: int(1, 1024).default(16),
+  WEBHOOK_CONCURRENCY: int(1, 1024).default(8),
   MAX_IMAGE_BYTES: int(1, 2 ** 31 - 1).default(64 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
   ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),

@@ -1,19 +1,27 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost, InjectQueue } from '@nestjs/bullmq';
 import { Job, type Queue } from 'bullmq';
 import { ImageResult, JobName, QueueName, StudyJobData, assertHandlersCoverJobs, parseJobData, type StudyResult } from '@pneumoscreen/contracts';
+import type { AppConfig } from '@pneumoscreen/config';
+import { CONFIG } from '../tokens';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
 
 /** The parent job of a study flow: BullMQ runs it once every image job has finished. */
 @Processor(QueueName.study)
-export class FinaliseStudyProcessor extends WorkerHost {
+export class FinaliseStudyProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly handlers = { [JobName.finaliseStudy]: (job: Job) => this.finalise(job) };
 
   constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
     private readonly useCase: FinaliseStudyUseCase,
     @InjectQueue(QueueName.image) private readonly images: Queue,
   ) {
     super();
     assertHandlersCoverJobs(QueueName.study, Object.keys(this.handlers));
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.worker.finaliseConcurrency;
   }
 
   async process(job: Job): Promise<StudyResult> {

@@ -90,3 +90,19 @@ describe('secret rotation through the real worker', () => {
     assert.equal(stale.requests[0].verified, false, 'a receiver with neither secret rejects it');
   });
 });
+
+describe('deliveries in flight at once (WEBHOOK_CONCURRENCY)', () => {
+  let pool: WebhookPool;
+  before(async () => void (pool = await startWebhookPool({ ...FAST_RETRIES, WEBHOOK_SECRET: current, WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_CONCURRENCY: '4' })));
+  after(() => pool?.close());
+
+  test('a slow receiver gets the next messages while it still holds the first', async () => {
+    const slowMs = 1500;
+    const r = await pool.receiver([current], () => ({ status: 204, delayMs: slowMs }));
+    const jobs = await Promise.all(Array.from({ length: 4 }, () => pool.send(r.url)));
+    for (const jobId of jobs) assert.equal((await pool.settled(jobId)).state, 'completed');
+    const arrivals = r.requests.map((q) => q.receivedAt);
+    // One at a time, each would arrive only after the one before had been answered.
+    assert.ok(Math.max(...arrivals) - Math.min(...arrivals) < slowMs, `arrivals spread over ${Math.max(...arrivals) - Math.min(...arrivals)} ms`);
+  });
+});

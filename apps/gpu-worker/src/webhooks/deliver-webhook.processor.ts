@@ -1,8 +1,10 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JobName, QueueName, WebhookJobData, assertHandlersCoverJobs, parseJobData, type DeliveryAttemptRecord } from '@pneumoscreen/contracts';
 import { nextDelayMs } from '@pneumoscreen/webhooks';
+import type { AppConfig } from '@pneumoscreen/config';
+import { CONFIG } from '../tokens';
 import { DeliverWebhookUseCase } from './deliver-webhook.use-case';
 
 /** Scheme, host and port: enough to tell receivers apart in a log; paths and queries may hold
@@ -25,13 +27,20 @@ function origin(url: string): string {
   // backs off from errors of our own, such as Redis being briefly unreachable.
   settings: { backoffStrategy: (attemptsMade: number) => nextDelayMs(attemptsMade) ?? -1 },
 })
-export class DeliverWebhookProcessor extends WorkerHost {
+export class DeliverWebhookProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(DeliverWebhookProcessor.name);
   private readonly handlers = { [JobName.deliverWebhook]: (job: Job, token?: string) => this.deliver(job, token) };
 
-  constructor(private readonly useCase: DeliverWebhookUseCase) {
+  constructor(
+    @Inject(CONFIG) private readonly config: AppConfig,
+    private readonly useCase: DeliverWebhookUseCase,
+  ) {
     super();
     assertHandlersCoverJobs(QueueName.webhook, Object.keys(this.handlers));
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.webhooks.concurrency;
   }
 
   async process(job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
