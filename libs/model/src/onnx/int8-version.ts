@@ -16,6 +16,7 @@ export const INT8_REPORT_FILE = 'model.int8.json';
 
 /** Images per comparison run. */
 const CHECK_BATCH = 8;
+const METHOD = 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction';
 
 export interface QuantizeVersionInput {
   /** Preprocessed images (as the version's preprocessing makes them) that set the value ranges. */
@@ -36,7 +37,7 @@ export interface Int8Report {
   version: string;
   createdAt: string;
   weightBits: WeightBits;
-  method: 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction';
+  method: typeof METHOD;
   calibrationImages: number;
   checkImages: number;
   /** Share of check images whose decision at `threshold` is the same under both models. */
@@ -62,8 +63,8 @@ export class QuantizationRejectedError extends Error {
 /**
  * Makes the int8 model of a version folder (see `quantizeModel`), compares it with the float
  * export on the check images and, when the two agree well enough, writes model.int8.onnx and
- * model.int8.json into the folder (each whole or not at all). Returns the report either way; a
- * rejected model throws QuantizationRejectedError after writing nothing.
+ * model.int8.json into the folder (each whole or not at all) and returns the report. A model that
+ * strays too far throws QuantizationRejectedError, which carries the report, and nothing is written.
  */
 export async function quantizeVersion(dir: string, input: QuantizeVersionInput): Promise<Int8Report> {
   const manifest = await readManifest(dir);
@@ -76,33 +77,19 @@ export async function quantizeVersion(dir: string, input: QuantizeVersionInput):
   const int8 = encodeModel(quantizeModel(graph, (v) => ranges.get(v)!, weightBits));
   const float32 = encodeModel(graph);
 
-  const p = {
-    float32: await classify(float32, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', done, 2 * input.check.length)),
-    int8: await classify(int8, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', input.check.length + done, 2 * input.check.length)),
-  };
-  const { threshold } = manifest;
-  let same = 0;
-  let max = 0;
-  let sum = 0;
-  p.float32.forEach((f, i) => {
-    const d = Math.abs(f - p.int8[i]!);
-    max = Math.max(max, d);
-    sum += d;
-    if (f >= threshold === p.int8[i]! >= threshold) same++;
-  });
+  const n = input.check.length;
+  const p32 = await classify(float32, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', done, 2 * n));
+  const p8 = await classify(int8, manifest.preprocessing.inputSize, input.check, (done) => input.onProgress?.('check', n + done, 2 * n));
   const labels = input.checkLabels;
   const report: Int8Report = {
     version: manifest.version,
     createdAt: new Date().toISOString(),
     weightBits,
-    method: 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction',
+    method: METHOD,
     calibrationImages: input.calibration.length,
-    checkImages: input.check.length,
-    decisionAgreement: same / p.float32.length,
-    threshold,
-    maxProbabilityDifference: max,
-    meanProbabilityDifference: sum / p.float32.length,
-    ...(labels?.includes(0) && labels.includes(1) ? { auc: { float32: rocAuc(p.float32, labels), int8: rocAuc(p.int8, labels) } } : {}),
+    checkImages: n,
+    ...compare(p32, p8, manifest.threshold),
+    ...(labels?.includes(0) && labels.includes(1) ? { auc: { float32: rocAuc(p32, labels), int8: rocAuc(p8, labels) } } : {}),
     sizes: { float32: float32.byteLength, int8: int8.byteLength },
   };
   if (report.decisionAgreement < minAgreement) {
@@ -124,6 +111,19 @@ export async function quantizeVersionFromFiles(
   const { preprocessing } = await readManifest(dir);
   const load = (images: readonly LabelledImage[]) => Promise.all(images.map(async (image) => preprocess(await fs.readFile(image.path), preprocessing)));
   return quantizeVersion(dir, { ...input, calibration: await load(input.calibration), check: await load(input.check), checkLabels: input.check.map((image) => image.label) });
+}
+
+function compare(float32: Float32Array, int8: Float32Array, threshold: number): Pick<Int8Report, 'decisionAgreement' | 'threshold' | 'maxProbabilityDifference' | 'meanProbabilityDifference'> {
+  let same = 0;
+  let max = 0;
+  let sum = 0;
+  float32.forEach((f, i) => {
+    const d = Math.abs(f - int8[i]!);
+    max = Math.max(max, d);
+    sum += d;
+    if (f >= threshold === int8[i]! >= threshold) same++;
+  });
+  return { decisionAgreement: same / float32.length, threshold, maxProbabilityDifference: max, meanProbabilityDifference: sum / float32.length };
 }
 
 async function classify(model: Uint8Array, inputSize: readonly [number, number], images: readonly Float32Array[], onDone: (done: number) => void): Promise<Float32Array> {
