@@ -100,16 +100,7 @@ class Quantizer {
     const x = this.quantize(input);
     const weight = this.constant(weightName, node);
     const outC = weight.dims[0]!;
-    const perOut = weight.data.length / outC;
-    const wScale = new Float32Array(outC);
-    const wq = new Int8Array(weight.data.length);
-    for (let o = 0; o < outC; o++) {
-      let absMax = 0;
-      for (let k = 0; k < perOut; k++) absMax = Math.max(absMax, Math.abs(weight.data[o * perOut + k]!));
-      const scale = absMax > 0 ? absMax / this.levels : 1;
-      wScale[o] = scale;
-      for (let k = 0; k < perOut; k++) wq[o * perOut + k] = clamp(Math.round(weight.data[o * perOut + k]! / scale), -this.levels, this.levels);
-    }
+    const { wq, wScale } = symmetricPerChannel(weight.data, outC, this.levels);
     const xScale = Number(this.constants.get(x.scale)!.data[0]);
     const bias = Float64Array.from(biasName ? this.constant(biasName, node).data : new Float32Array(outC));
     this.correctBias(bias, weight, wq, wScale, this.range(input).channelMeans, node);
@@ -233,6 +224,22 @@ class Quantizer {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
+
+/** Each output channel's weights (`outC` equal runs of `data`) as integers in [-levels, levels]
+ * times that channel's scale. */
+function symmetricPerChannel(data: Float32Array, outC: number, levels: number): { wq: Int8Array; wScale: Float32Array } {
+  const perOut = data.length / outC;
+  const wScale = new Float32Array(outC);
+  const wq = new Int8Array(data.length);
+  for (let o = 0; o < outC; o++) {
+    let absMax = 0;
+    for (let k = 0; k < perOut; k++) absMax = Math.max(absMax, Math.abs(data[o * perOut + k]!));
+    const scale = absMax > 0 ? absMax / levels : 1;
+    wScale[o] = scale;
+    for (let k = 0; k < perOut; k++) wq[o * perOut + k] = clamp(Math.round(data[o * perOut + k]! / scale), -levels, levels);
+  }
+  return { wq, wScale };
+}
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
