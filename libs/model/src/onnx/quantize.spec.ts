@@ -112,6 +112,21 @@ test('bias correction takes back the mean shift that rounding the weights causes
   assert.ok(corrected < uncorrected / 2, `mean shift ${corrected} with correction, ${uncorrected} without`);
 });
 
+test('a channel with near-zero weights keeps its bias (its weight scale widens rather than the int32 bias overflowing)', async () => {
+  const tf = await initWasmBackend();
+  const conv = tf.layers.conv2d({ inputShape: [...SHAPE], filters: 2, kernelSize: 1 });
+  const model = tf.sequential({ layers: [conv, tf.layers.globalAveragePooling2d({})] });
+  // Channel 0: weights of 1e-9 and a bias of 5 (a unit of x_scale × 1e-9 / 64 would need 2^42).
+  conv.setWeights([tf.tensor4d([1e-9, 0.5, 1e-9, -0.25, 1e-9, 0.75], [1, 1, 3, 2]), tf.tensor1d([5, 0.1])]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'quantize-bias-'));
+  await model.save(directorySaver(dir));
+  const graph = await modelDirGraph(dir);
+  const ranges = await calibrateRanges(graph, valuesToCalibrate(graph), images(8, 1));
+  const check = images(4, 2);
+  const [expected, actual] = [await run(graph, check), await run(quantizeModel(graph, (v) => ranges.get(v)!), check)];
+  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(expected[i]! - actual[i]!) < 0.05, `output ${i}: ${actual[i]} for ${expected[i]}`);
+});
+
 test('uint8 ranges always hold zero exactly', () => {
   assert.deepEqual(uint8Params({ min: 0, max: 6 }), { scale: 6 / 255, zeroPoint: 0 });
   const { scale, zeroPoint } = uint8Params({ min: 1, max: 3 });

@@ -100,12 +100,16 @@ class Quantizer {
     const x = this.quantize(input);
     const weight = this.constant(weightName, node);
     const outC = weight.dims[0]!;
-    const { wq, wScale } = symmetricPerChannel(weight.data, outC, this.levels);
     const xScale = Number(this.constants.get(x.scale)!.data[0]);
     const bias = Float64Array.from(biasName ? this.constant(biasName, node).data : new Float32Array(outC));
+    // The bias adds to int32 sums of x_q × w_q, whose unit is x_scale × w_scale: a channel whose
+    // weights are nearly all zero (folded batch norm leaves some) would get so fine a unit that its
+    // bias overflows int32, so the unit is widened until the bias fits (twice over, for the bias
+    // correction below).
+    const minScale = bias.map((b) => (2 * Math.abs(b)) / (xScale * INT32_MAX));
+    const { wq, wScale } = symmetricPerChannel(weight.data, outC, this.levels, minScale);
     this.correctBias(bias, weight, wq, wScale, this.range(input).channelMeans, node);
     const bq = new Int32Array(outC);
-    // The bias adds to int32 sums of x_q × w_q, whose unit is x_scale × w_scale.
     for (let o = 0; o < outC; o++) bq[o] = clamp(Math.round(bias[o]! / (xScale * wScale[o]!)), -INT32_MAX, INT32_MAX);
 
     const activation = this.fusableActivation(node);
@@ -226,15 +230,15 @@ class Quantizer {
 const INT32_MAX = 2 ** 31 - 1;
 
 /** Each output channel's weights (`outC` equal runs of `data`) as integers in [-levels, levels]
- * times that channel's scale. */
-function symmetricPerChannel(data: Float32Array, outC: number, levels: number): { wq: Int8Array; wScale: Float32Array } {
+ * times that channel's scale, which is at least `minScale`. */
+function symmetricPerChannel(data: Float32Array, outC: number, levels: number, minScale: Float64Array): { wq: Int8Array; wScale: Float32Array } {
   const perOut = data.length / outC;
   const wScale = new Float32Array(outC);
   const wq = new Int8Array(data.length);
   for (let o = 0; o < outC; o++) {
     let absMax = 0;
     for (let k = 0; k < perOut; k++) absMax = Math.max(absMax, Math.abs(data[o * perOut + k]!));
-    const scale = absMax > 0 ? absMax / levels : 1;
+    const scale = Math.max(absMax > 0 ? absMax / levels : 1, minScale[o]!);
     wScale[o] = scale;
     for (let k = 0; k < perOut; k++) wq[o * perOut + k] = clamp(Math.round(data[o * perOut + k]! / scale), -levels, levels);
   }
