@@ -1,4 +1,5 @@
 import { QuantizationRejectedError, listDataset, mulberry32, quantizeVersionFromFiles, shuffle, type LabelledImage } from '@pneumoscreen/model';
+import type { RetrainProgressReporter } from './retrain-progress';
 
 const CALIBRATION_IMAGES = 256;
 const CHECK_IMAGES = 512;
@@ -15,14 +16,18 @@ export async function addInt8Model(
   dataDir: string,
   validation: readonly LabelledImage[],
   seed: number,
-  onProgress: (stage: 'calibrate' | 'check', done: number, total: number) => void,
+  progress: Pick<RetrainProgressReporter, 'report'>,
 ): Promise<string | null> {
   const validating = new Set(validation.map((image) => image.sha256));
   const random = mulberry32(seed);
   const calibration = shuffle((await listDataset(dataDir)).filter((image) => !validating.has(image.sha256)), random).slice(0, CALIBRATION_IMAGES);
   const check = shuffle([...validation], random).slice(0, CHECK_IMAGES);
   try {
-    await quantizeVersionFromFiles(versionDir, { calibration, check, onProgress });
+    await quantizeVersionFromFiles(versionDir, {
+      calibration,
+      check,
+      onProgress: (stage, done, total) => progress.report({ phase: 'evaluate', message: `int8 model: ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'} ${done}/${total}`, done, total }),
+    });
     return null;
   } catch (e) {
     if (e instanceof QuantizationRejectedError) return `its int8 model was refused: ${e.message}`;

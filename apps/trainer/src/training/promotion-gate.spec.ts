@@ -23,6 +23,11 @@ test('a candidate as good as production passes', () => {
   assert.deepEqual(gate([row('production', 'validation'), row('candidate', 'validation')]), { passed: true, reasons: [] });
 });
 
+test('a reason from outside the comparison (a refused int8 model) fails an otherwise good candidate', () => {
+  const verdict = gate([row('production', 'validation'), row('candidate', 'validation')], { also: ['its int8 model was refused: too far from the float model'] });
+  assert.deepEqual(verdict, { passed: false, reasons: ['its int8 model was refused: too far from the float model'] });
+});
+
 test('validation AUC may drop by the margin, not more', () => {
   assert.equal(gate([row('production', 'validation'), row('candidate', 'validation', { auc: 0.9751 })]).passed, true);
   const verdict = gate([row('production', 'validation'), row('candidate', 'validation', { auc: 0.97 })]);

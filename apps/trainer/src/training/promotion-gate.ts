@@ -14,6 +14,8 @@ export interface GateInput {
   heldBack: { NORMAL: number; PNEUMONIA: number };
   targetSensitivity: number;
   maxAucDrop: number;
+  /** Reasons found outside the comparison (a refused int8 model) that fail the gate too. */
+  also?: readonly string[];
 }
 
 export type GateVerdict = RetrainResult['gate'];
@@ -23,14 +25,15 @@ export type GateVerdict = RetrainResult['gate'];
  * production's by more than `maxAucDrop`, when its validation sensitivity at its own threshold is
  * below the target less SENSITIVITY_SLACK, or, given enough held-back feedback of both classes,
  * when its AUC there is lower than production's by more than `maxAucDrop`. Without a production
- * model only the sensitivity rule applies. `reasons` says why it failed.
+ * model only the sensitivity rule applies. Any reason in `also` fails it too. `reasons` says why
+ * it failed.
  */
 export function promotionGate(input: GateInput): GateVerdict {
   const { comparison, maxAucDrop, targetSensitivity } = input;
   const row = (model: ComparedMetrics['model'], set: ComparedMetrics['set']) => comparison.find((r) => r.model === model && r.set === set);
   const candidate = row('candidate', 'validation');
   if (!candidate) throw new Error('the comparison has no candidate row on the validation set');
-  const reasons: string[] = [];
+  const reasons: string[] = [...(input.also ?? [])];
   const aucRule = (set: ComparedMetrics['set'], label: string) => {
     const c = row('candidate', set);
     const p = row('production', set);

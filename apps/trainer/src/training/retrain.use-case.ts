@@ -131,13 +131,8 @@ export class RetrainUseCase {
       ],
       (done, total) => progress.report({ phase: 'evaluate', message: `images scored ${done}/${total}`, done, total }),
     );
-    const int8Refusal = trainer.int8
-      ? await addInt8Model(trained.versionDir, trainer.dataDir, trained.validation, trainer.seed, (stage, done, total) =>
-          progress.report({ phase: 'evaluate', message: `int8 model: ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'} ${done}/${total}`, done, total }),
-        )
-      : null;
-    const verdict = promotionGate({ comparison, heldBack: classCounts(heldBack), targetSensitivity: trainer.targetSensitivity, maxAucDrop: trainer.maxAucDrop });
-    const gate = int8Refusal ? { passed: false, reasons: [...verdict.reasons, int8Refusal] } : verdict;
+    const int8Refusal = trainer.int8 ? await addInt8Model(trained.versionDir, trainer.dataDir, trained.validation, trainer.seed, progress) : null;
+    const gate = promotionGate({ comparison, heldBack: classCounts(heldBack), targetSensitivity: trainer.targetSensitivity, maxAucDrop: trainer.maxAucDrop, also: int8Refusal ? [int8Refusal] : [] });
 
     progress.report({ phase: 'publish', message: `publishing ${candidate}` }, true);
     await this.registry.publish(trained.versionDir);
