@@ -201,9 +201,7 @@ export class ModelRegistry {
     for (const [c, p] of await Promise.all(channels.map(async (c) => [c, await this.getChannel(c)] as const))) {
       if (p) pointers[c] = p;
     }
-    const summaries = await Promise.all(
-      versions.map(async (v) => summarise(await this.getManifest(v), pointers, withInt8.has(v))),
-    );
+    const summaries = await Promise.all(versions.map(async (v) => summarise(await this.getManifest(v), pointers, withInt8.has(v))));
     summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version));
     return { name: this.name, registry: this.location, channels: pointers, versions: summaries };
   }
