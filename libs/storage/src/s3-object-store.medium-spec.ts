@@ -159,3 +159,23 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) out.push(item);
   return out;
 }
+
+describe('two s3rver processes over one store (the bench spreads its S3 load this way)', () => {
+  test('an object put through one is read through the other, and only the first removes the store', async () => {
+    const first = await startS3Server({ buckets: [bucket] });
+    const second = await startS3Server({ directory: first.directory });
+    const through = (s: S3Server) => new S3ObjectStore({ endpoint: s.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const [a, b] = [through(first), through(second)];
+    try {
+      const { etag } = await a.putObject(bucket, 'incoming/shared/x.jpg', Buffer.from('shared bytes'), 'image/jpeg');
+      assert.deepEqual(await b.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 }), { body: Buffer.from('shared bytes'), etag, contentType: 'image/jpeg' });
+      await second.stop();
+      assert.equal((await a.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 })).etag, etag, 'the second server left the store in place');
+    } finally {
+      a.destroy();
+      b.destroy();
+      await second.stop();
+      await first.stop();
+    }
+  });
+});

@@ -10,7 +10,7 @@ export interface S3Server {
   /** Use with path-style addressing (`forcePathStyle: true`): no DNS names exist for buckets. */
   endpoint: string;
   port: number;
-  /** Where s3rver keeps the objects; removed by `stop()`. */
+  /** Where s3rver keeps the objects; removed by `stop()` when the server made it. */
   directory: string;
   stop(): Promise<void>;
 }
@@ -23,13 +23,16 @@ type ServerReport = { port: number } | { error: string };
 
 /**
  * Starts s3rver on 127.0.0.1 on a free port, in a fresh folder, with `buckets` already made.
+ * Given `directory`, it serves that folder instead, so that several servers (one process each)
+ * share one store: s3rver keeps nothing about objects in memory.
  *
  * s3rver runs in a child process started with `--openssl-legacy-provider`: it makes ListObjectsV2
  * continuation tokens with DES, which OpenSSL 3 keeps only in its legacy provider, so without it
  * every truncated listing is a 500. The child also keeps s3rver's Koa and winston out of the tests.
  */
-export async function startS3Server(options: { buckets?: string[] } = {}): Promise<S3Server> {
-  const directory = await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-'));
+export async function startS3Server(options: { buckets?: string[]; directory?: string } = {}): Promise<S3Server> {
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-')));
+  const owned = options.directory === undefined;
   const child = fork(__filename, [], {
     execArgv: ['--openssl-legacy-provider'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -53,7 +56,7 @@ export async function startS3Server(options: { buckets?: string[] } = {}): Promi
   } catch (err) {
     child.kill();
     await exited;
-    await rm(directory, { recursive: true, force: true });
+    if (owned) await rm(directory, { recursive: true, force: true });
     throw err;
   }
 
@@ -66,7 +69,7 @@ export async function startS3Server(options: { buckets?: string[] } = {}): Promi
       (stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill();
         await exited;
-        await rm(directory, { recursive: true, force: true });
+        if (owned) await rm(directory, { recursive: true, force: true });
       })()),
   };
 }

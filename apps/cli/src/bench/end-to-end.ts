@@ -14,11 +14,18 @@ export interface EndToEndCase {
   batching: boolean;
   /** Environment for the workers of this case (batch size, prefetch). */
   overrides: NodeJS.ProcessEnv;
+  /** Ingest processes, each taking events in turn as behind a load balancer (default 1). */
+  ingests?: number;
+  /** S3 server processes over one store (default 1). */
+  s3Servers?: number;
 }
 
 export interface EndToEndResult {
   label: string;
   workers: number;
+  /** Present when more than one ran. */
+  ingests?: number;
+  s3Servers?: number;
   batching: boolean;
   images: number;
   imagesPerSecond: number;
@@ -50,7 +57,7 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
   let stack: LocalStack | undefined;
   let notify: EventSender | undefined;
   try {
-    const live = (stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, overrides: c.overrides }));
+    const live = (stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, ingests: c.ingests, s3Servers: c.s3Servers, overrides: c.overrides }));
     const files = await listXrays(sourceDir);
     const studies = Math.ceil(images / IMAGES_PER_STUDY);
     // Read before the clock starts: the scanners' disks are not part of the pipeline.
@@ -87,7 +94,8 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
     }
     const total = studies * IMAGES_PER_STUDY;
     const cpu = cpuBefore.length ? cpuMsPerItem(cpuBefore, cpuAfter, total, roleOf) : undefined;
-    const result: EndToEndResult = { label: c.label, workers: c.workers, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(engineSeconds > 0 ? { engineBusy: round(engineSeconds / (wall * c.workers)), engineImagesPerSecond: round(total / engineSeconds) } : {}), ...(cpu ? { cpuMsPerImage: cpu } : {}) };
+    const spread = { ...((c.ingests ?? 1) > 1 ? { ingests: c.ingests } : {}), ...((c.s3Servers ?? 1) > 1 ? { s3Servers: c.s3Servers } : {}) };
+    const result: EndToEndResult = { label: c.label, workers: c.workers, ...spread, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(engineSeconds > 0 ? { engineBusy: round(engineSeconds / (wall * c.workers)), engineImagesPerSecond: round(total / engineSeconds) } : {}), ...(cpu ? { cpuMsPerImage: cpu } : {}) };
     const split = cpu ? `; CPU ms per image: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
     const busy = result.engineBusy === undefined ? '' : `; engine busy ${Math.round(result.engineBusy * 100)}% at ${result.engineImagesPerSecond} images/s`;
     say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${busy}${split}`);
@@ -118,13 +126,17 @@ async function putAndNotify(stack: LocalStack, notify: EventSender, key: string,
   await notify.send({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: stack.bucket }, object: { key, eTag: etag, size: body.length } } }] });
 }
 
-/** Posts S3 events to ingest over kept-alive connections. The bench's own CPU competes with the
- * pipeline it measures, and fetch costs several times what a plain request does. */
+/** Posts S3 events to ingest over kept-alive connections, to each ingest process in turn as a
+ * load balancer would (the images of one study may reach different processes). The bench's own
+ * CPU competes with the pipeline it measures, and fetch costs several times what a plain request
+ * does. */
 function eventSender(stack: LocalStack): EventSender {
   const agent = new Agent({ keepAlive: true });
-  const url = new URL('/v1/s3-events', stack.ingestUrl);
+  const urls = stack.ingestUrls.map((u) => new URL('/v1/s3-events', u));
+  let turn = 0;
   const send = (event: object) =>
     new Promise<void>((resolve, reject) => {
+      const url = urls[turn++ % urls.length]!;
       const body = JSON.stringify(event);
       const req = request(url, {
         method: 'POST',

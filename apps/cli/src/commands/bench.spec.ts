@@ -6,6 +6,8 @@ test('bench refuses an unknown section or worker count before measuring anything
   await assert.rejects(benchCommand(['--only', 'decode,gpu']), /--only takes a comma-separated list of decode, engines, e2e, soak, not "decode,gpu"/);
   await assert.rejects(benchCommand(['--only', '']), /--only takes/);
   await assert.rejects(benchCommand(['--workers', '1,0']), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
+  await assert.rejects(benchCommand(['--ingests', '0']), /--ingests takes a process count from 1 to 64, not "0"/);
+  await assert.rejects(benchCommand(['--s3-servers', 'two']), /--s3-servers takes a process count from 1 to 64, not "two"/);
 });
 
 test("the end-to-end ratio sets each engine's best pipeline row against that engine's best raw MobileNet rate", () => {

@@ -19,10 +19,12 @@ const SECTIONS = ['decode', 'engines', 'e2e', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
- * `pneumoscreen bench [--json] [--quick] [--images N] [--only SECTIONS] [--workers LIST]`: decode
+ * `pneumoscreen bench [--json] [--quick] [--images N] [--only SECTIONS] [--workers LIST]
+ * [--ingests N] [--s3-servers N]`: decode
  * throughput on original-size X-rays, raw model throughput per engine, backbone and batch size,
  * the whole pipeline end to end (on the 224-px training images; with each worker count of
- * `--workers`, default 1,2) against the naive baseline, and a memory soak: RSS and tensor count
+ * `--workers`, default 1,2; its pipeline rows spread over `--ingests` ingest and `--s3-servers`
+ * S3 server processes, default 1 each) against the naive baseline, and a memory soak: RSS and tensor count
  * over 10,000 classified images. `--only` runs some of decode, engines, e2e and soak;
  * `--backbone mobilenet|vgg16` and `--engine NAME` narrow the engines section. Writes
  * bench/results/<date>[-quick][-<sections>].json, the sections named when not all ran.
@@ -38,11 +40,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
       data: { type: 'string', default: TRAIN_224 },
       only: { type: 'string', default: SECTIONS.join(',') },
       workers: { type: 'string', default: '1,2' },
+      ingests: { type: 'string', default: '1' },
+      's3-servers': { type: 'string', default: '1' },
       backbone: { type: 'string' },
       engine: { type: 'string' },
     },
   });
   const only = parseList(values.only, '--only', (s) => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', ')) as Section[];
+  const spread = { ingests: processCount(values.ingests, '--ingests'), s3Servers: processCount(values['s3-servers'], '--s3-servers') };
   const workers = parseList(values.workers, '--workers', (s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').map(Number);
   const images = Number(values.images ?? (values.quick ? 200 : 1000));
   if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
@@ -58,7 +63,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     say(`  ${report.decode.imagesPerSecond} images/s at ${report.decode.megapixelsPerImage} MP`);
   }
   if (only.includes('engines')) Object.assign(report, await engineSection(values, versionDir, manifest, say));
-  if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, say));
+  if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, spread, say));
   const vsRaw = endToEndVsRaw(report);
   if (vsRaw !== undefined) report.endToEndVsRaw = vsRaw;
   if (only.includes('soak')) {
@@ -113,11 +118,13 @@ export function endToEndVsRaw(r: Pick<BenchReport, 'engines' | 'endToEnd'>): Rec
   return Object.keys(ratios).length ? ratios : undefined;
 }
 
-async function endToEndSection(data: string, images: number, workers: number[], say: (l: string) => void): Promise<EndToEndSection> {
+/** Spread over more ingest and S3 server processes, the pipeline rows show what the workers can
+ * do once the bench's own single processes no longer hold them back. */
+async function endToEndSection(data: string, images: number, workers: number[], spread: { ingests: number; s3Servers: number }, say: (l: string) => void): Promise<EndToEndSection> {
   say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
   const cases: EndToEndCase[] = [
-    ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}`, workers: n, batching: true, overrides: {} })),
-    { label: 'pipeline, 1 worker, int8', workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' } },
+    ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}${spreadLabel(spread)}`, workers: n, batching: true, overrides: {}, ...spread })),
+    { label: `pipeline, 1 worker, int8${spreadLabel(spread)}`, workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' }, ...spread },
     { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
     { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
   ];
@@ -126,7 +133,7 @@ async function endToEndSection(data: string, images: number, workers: number[], 
 
   const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
   const rate = (l: string) => endToEnd.find((e) => e.label === l)?.imagesPerSecond;
-  const oneWorker = rate('pipeline, 1 worker');
+  const oneWorker = rate(`pipeline, 1 worker${spreadLabel(spread)}`);
   return {
     endToEnd,
     speedupVsBaseline: round(best / rate('naive baseline')!),
@@ -156,6 +163,14 @@ async function engineSection(
     await vgg?.remove();
   }
 }
+
+function processCount(raw: string | undefined, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${flag} takes a process count from 1 to 64, not "${raw}"`);
+  return n;
+}
+
+const spreadLabel = (s: { ingests: number; s3Servers: number }) => (s.ingests > 1 || s.s3Servers > 1 ? `, ${s.ingests} ingest, ${s.s3Servers} S3` : '');
 
 function formatReport(r: BenchReport): string {
   const lines: string[] = [];

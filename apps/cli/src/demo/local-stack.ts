@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, redisAnswers, redisServerOnPath, spawnApp, startPrivateRedis, startS3Server, type SpawnedApp } from '@pneumoscreen/testing';
+import { S3RVER_CREDENTIALS, redisAnswers, redisServerOnPath, spawnApp, startPrivateRedis, startS3Server } from '@pneumoscreen/testing';
 
 export interface LocalStackOptions {
   env: NodeJS.ProcessEnv;
@@ -9,12 +9,19 @@ export interface LocalStackOptions {
   say: (line: string) => void;
   /** Worker processes to start (default 1). */
   workers?: number;
+  /** Ingest processes (default 1), as replicas behind a load balancer would run. */
+  ingests?: number;
+  /** Embedded S3 server processes over one store (default 1; ignored when S3_ENDPOINT names a
+   * store). Processes take them in turn: the uploader the first, then each ingest and worker. */
+  s3Servers?: number;
   /** Settings for this run that override the environment's. */
   overrides?: NodeJS.ProcessEnv;
 }
 
 export interface LocalStack {
   ingestUrl: string;
+  /** Every ingest process; `ingestUrl` is the first. */
+  ingestUrls: string[];
   s3EventsToken: string;
   apiKey: string;
   bucket: string;
@@ -35,7 +42,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const redisUrl = await ensureRedis(o, stops);
     const s3 = await ensureS3(o, stops);
     const bucket = o.env.S3_BUCKET ?? 'pneumoscreen-demo';
-    const store = new S3ObjectStore({ endpoint: s3.endpoint, region: o.env.S3_REGION ?? 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
+    const store = new S3ObjectStore({ endpoint: s3.endpoints[0]!, region: o.env.S3_REGION ?? 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
     await store.ensureBucket(bucket);
     const apiKey = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = {
@@ -43,7 +50,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       REDIS_URL: redisUrl,
       // A fresh prefix per run: nothing left over from an earlier run can interfere.
       REDIS_PREFIX: `pneumoscreen-demo-${randomBytes(4).toString('hex')}`,
-      S3_ENDPOINT: s3.endpoint,
+      S3_ENDPOINT: s3.endpoints[0],
       S3_BUCKET: bucket,
       AWS_ACCESS_KEY_ID: s3.credentials?.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.credentials?.secretAccessKey,
@@ -57,14 +64,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       WEBHOOK_ALLOW_PRIVATE: o.env.WEBHOOK_ALLOW_PRIVATE ?? 'true',
       ...o.overrides,
     };
-    const apps = launch(env, o.workers ?? 1, o.echo, stops);
-    const [listening] = await Promise.all([
-      apps.ingest.waitForLine(/listening on (http:\/\/\S+)/, 60_000),
+    const apps = launch(env, { ingests: o.ingests ?? 1, workers: o.workers ?? 1 }, s3.endpoints, o.echo, stops);
+    const [ingestUrls] = await Promise.all([
+      Promise.all(apps.ingests.map(async (i) => (await i.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1]!)),
       ...apps.workers.map((w) => w.waitForLine(/model .* ready/, 120_000)),
     ]);
-    const ready = apps.workers[0].output.find((l) => / ready /.test(l))?.replace(/^.*model /, 'model ') ?? '';
-    o.say(`ingest at ${listening[1]}, ${apps.workers.length} worker(s) ready (${ready})`);
-    return { ingestUrl: listening[1], s3EventsToken: env.S3_EVENTS_TOKEN!, apiKey, bucket, store, stop };
+    const ready = apps.workers[0]!.output.find((l) => / ready /.test(l))?.replace(/^.*model /, 'model ') ?? '';
+    o.say(`ingest at ${ingestUrls.join(', ')}, ${apps.workers.length} worker(s) ready (${ready})`);
+    return { ingestUrl: ingestUrls[0]!, ingestUrls, s3EventsToken: env.S3_EVENTS_TOKEN!, apiKey, bucket, store, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -86,22 +93,28 @@ async function ensureRedis(o: LocalStackOptions, stops: Array<() => Promise<unkn
 async function ensureS3(o: LocalStackOptions, stops: Array<() => Promise<unknown>>) {
   if (o.env.S3_ENDPOINT) {
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = o.env;
-    return { endpoint: o.env.S3_ENDPOINT, credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined };
+    return { endpoints: [o.env.S3_ENDPOINT], credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined };
   }
-  const server = await startS3Server();
-  stops.push(() => server.stop());
-  o.say(`started an embedded S3-protocol server (s3rver) at ${server.endpoint}, data in ${server.directory}`);
-  return { endpoint: server.endpoint, credentials: S3RVER_CREDENTIALS };
+  const first = await startS3Server();
+  stops.push(() => first.stop());
+  const servers = [first];
+  for (let i = 1; i < (o.s3Servers ?? 1); i++) {
+    const more = await startS3Server({ directory: first.directory });
+    stops.push(() => more.stop());
+    servers.push(more);
+  }
+  o.say(`started ${servers.length} embedded S3-protocol server(s) (s3rver) at ${servers.map((s) => s.endpoint).join(', ')}, data in ${first.directory}`);
+  return { endpoints: servers.map((s) => s.endpoint), credentials: S3RVER_CREDENTIALS };
 }
 
-function launch(env: NodeJS.ProcessEnv, workers: number, echo: boolean, stops: Array<() => Promise<unknown>>) {
-  const ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env, { echo });
-  stops.push(() => ingest.stop());
-  const started: SpawnedApp[] = [];
-  for (let i = 0; i < workers; i++) {
-    const worker = spawnApp(`gpu-worker-${i + 1}`, require.resolve('@pneumoscreen/gpu-worker'), env, { echo });
-    stops.push(() => worker.stop());
-    started.push(worker);
-  }
-  return { ingest, workers: started };
+function launch(env: NodeJS.ProcessEnv, counts: { ingests: number; workers: number }, s3Endpoints: string[], echo: boolean, stops: Array<() => Promise<unknown>>) {
+  let next = 0;
+  const start = (name: string, entry: string) => {
+    const app = spawnApp(name, require.resolve(entry), { ...env, S3_ENDPOINT: s3Endpoints[++next % s3Endpoints.length] }, { echo });
+    stops.push(() => app.stop());
+    return app;
+  };
+  const ingests = Array.from({ length: counts.ingests }, (_, i) => start(counts.ingests > 1 ? `ingest-${i + 1}` : 'ingest', '@pneumoscreen/ingest'));
+  const workers = Array.from({ length: counts.workers }, (_, i) => start(`gpu-worker-${i + 1}`, '@pneumoscreen/gpu-worker'));
+  return { ingests, workers };
 }
