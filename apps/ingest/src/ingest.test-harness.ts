@@ -41,7 +41,7 @@ export interface IngestStack {
   clock: Clock & { advance(ms: number): void };
   logs: string[];
   replica(): IngestReplica;
-  put(key: string, body: Buffer | string): Promise<void>;
+  put(key: string, body: Buffer | string): Promise<{ etag: string }>;
   /** The flows ingest queued: study jobs, and image jobs by study id. */
   queued(): Promise<{ studies: StudyJobData[]; images: Map<string, string[]> }>;
   /** Every value under this stack's Redis prefix, for checks that something never got there. */
@@ -94,9 +94,7 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
       const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit));
       return { record, reconciler: new ReconcilerService(config, replicaStore, studies, clock, record, submit), store: replicaStore };
     },
-    async put(key, body) {
-      await store.putObject('scans', key, body);
-    },
+    put: (key, body) => store.putObject('scans', key, body),
     async queued() {
       const [studyQueue, imageQueue] = queues;
       const types = ['waiting', 'waiting-children', 'active', 'completed', 'failed', 'delayed'] as const;

@@ -5,6 +5,7 @@ import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { RecordObjectUseCase, isManifestKey } from '../studies/record-object.use-case';
 import { SubmitStudyUseCase } from '../studies/submit-study.use-case';
+import type { ObjectHint } from '../studies/study-of-object';
 
 /**
  * Two loops that make ingest work without (or despite lost) event notifications: a listing of the
@@ -45,16 +46,16 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   async reconcile(): Promise<number> {
     const { bucket, incomingPrefix } = this.config.s3;
     let fresh = 0;
-    const record = async (key: string) => {
-      const outcome = await this.record.execute({ bucket, key });
+    const record = async (o: ObjectHint) => {
+      const outcome = await this.record.execute({ bucket, ...o });
       if (outcome === 'recorded' || outcome === 'manifest') fresh++;
     };
-    const manifests: string[] = [];
-    for await (const { key } of this.store.listObjects(bucket, incomingPrefix)) {
-      if (isManifestKey(key)) manifests.push(key);
-      else await record(key);
+    const manifests: ObjectHint[] = [];
+    for await (const { key, etag, size } of this.store.listObjects(bucket, incomingPrefix)) {
+      if (isManifestKey(key)) manifests.push({ key });
+      else await record({ key, etag, size });
     }
-    for (const key of manifests) await record(key);
+    for (const m of manifests) await record(m);
     if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
     return fresh;
   }

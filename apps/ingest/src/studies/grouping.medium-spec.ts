@@ -125,6 +125,21 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-6/a.dcm', 'incoming/ward-6/z.dcm']);
   });
 
+  test('a JPEG announced with its ETag and size joins its folder unread; a DICOM named .dcm is still read', async () => {
+    const uid = '1.2.826.0.1.3680043.9.7006.1';
+    const announced = async (name: string, body: Buffer) => {
+      const key = `incoming/ward-8/${name}`;
+      const { etag } = await stack.put(key, body);
+      return ingest.record.execute({ bucket: 'scans', key, etag, size: body.length });
+    };
+    assert.deepEqual([await announced('a.jpeg', JPEG), await announced('b.dcm', dicom(uid))], ['recorded', 'recorded']);
+    const reads = ingest.store.reads.filter((r) => r.key.startsWith('incoming/ward-8/')).map((r) => r.key);
+    assert.deepEqual(reads, ['incoming/ward-8/b.dcm']);
+    await drop('ward-8', { 'manifest.json': '{}' });
+    assert.deepEqual((await queuedStudy('ward-8')).keys, ['incoming/ward-8/a.jpeg']);
+    assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-8/b.dcm']);
+  });
+
   test('an object gone before ingest reads it is ignored', async () => {
     assert.equal(await ingest.record.execute({ bucket: 'scans', key: 'incoming/ward-7/gone.dcm' }), 'ignored');
   });

@@ -5,12 +5,12 @@ import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/stora
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { ReadyFolderUseCase } from './ready-folder.use-case';
-import { inspectObject, type InspectedObject } from './study-of-object';
+import { inspectObject, namedImage, type InspectedObject, type ObjectHint } from './study-of-object';
 
-/** Events and listings also carry an ETag and size; the bytes read to group the object win. */
-export interface ObjectSeen {
+/** An object as an event or listing names it; where a header read is made, what it finds wins
+ * over the ETag and size given here. */
+export interface ObjectSeen extends ObjectHint {
   bucket: string;
-  key: string;
 }
 
 export type RecordOutcome = 'recorded' | 'duplicate' | 'ignored' | 'late' | 'manifest';
@@ -50,7 +50,7 @@ export class RecordObjectUseCase {
     if (await this.studies.studyOfObject(o.bucket, o.key)) return 'duplicate';
     let seen: InspectedObject;
     try {
-      seen = await inspectObject(this.store, o.bucket, o.key, this.config.worker.maxImageBytes);
+      seen = namedImage(o) ?? (await inspectObject(this.store, o.bucket, o.key, this.config.worker.maxImageBytes));
     } catch (e) {
       if (e instanceof ObjectNotFoundError) return 'ignored';
       throw e;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { RangedObjectStore } from '@pneumoscreen/storage';
 import { TS, writeDicom, xray, type Item } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
-import { inspectObject } from './study-of-object';
+import { inspectObject, namedImage } from './study-of-object';
 
 const UID = '1.2.826.0.1.3680043.9.7100.1';
 const HASH = createHash('sha256').update(UID).digest('hex').slice(0, 32);
@@ -50,4 +50,12 @@ test('a longer header is read in growing steps, never past maxBytes', async () =
   const beyond = await inspect(withFiller(3 * MiB), 2 * MiB);
   assert.equal(beyond.uidStudyId, undefined, 'a header longer than the worker accepts: the folder study, which refuses it for size');
   assert.deepEqual(beyond.reads, [64 * 1024, MiB, 2 * MiB]);
+});
+
+test('a JPEG or PNG announced with its ETag and size needs no read; any other name, or a missing ETag or size, does', () => {
+  assert.deepEqual(namedImage({ key: 'incoming/w/0.JPG', etag: '"ABC123"', size: 10, versionId: 'v1' }), { etag: 'abc123', size: 10, versionId: 'v1' });
+  assert.deepEqual(namedImage({ key: 'incoming/w/0.png', etag: 'abc', size: 0 }), { etag: 'abc', size: 0 });
+  for (const hint of [{ key: 'incoming/w/0.dcm', etag: 'abc', size: 10 }, { key: 'incoming/w/0', etag: 'abc', size: 10 }, { key: 'incoming/w/jpeg', etag: 'abc', size: 10 }, { key: 'incoming/w/0.jpeg', size: 10 }, { key: 'incoming/w/0.jpeg', etag: 'abc' }]) {
+    assert.equal(namedImage(hint), undefined, hint.key);
+  }
 });

@@ -1,3 +1,4 @@
+import { normaliseEtag } from '@pneumoscreen/contracts';
 import { looksLikeDicom, readDicomStudyInfo } from '@pneumoscreen/imaging';
 import type { RangedObjectStore } from '@pneumoscreen/storage';
 
@@ -12,6 +13,29 @@ export interface InspectedObject {
   etag: string;
   versionId?: string;
   size: number;
+}
+
+/** What an S3 event or a listing says of an object besides its name. */
+export interface ObjectHint {
+  key: string;
+  etag?: string;
+  size?: number;
+  versionId?: string;
+}
+
+/** Names a scanner or PACS gives DICOM exports never end so; their objects skip the header read. */
+const IMAGE_NAME = /\.(jpe?g|png)$/i;
+
+/**
+ * The identity of a JPEG or PNG by name, from its event or listing alone: such an object joins its
+ * folder's study, so grouping needs none of its bytes, and skipping the read saves one of the
+ * three S3 requests an image costs. Undefined when only a read can tell (another name, or no ETag
+ * or size given). A DICOM file named `.jpeg` would join its folder's study; the worker still reads
+ * it as DICOM.
+ */
+export function namedImage(o: ObjectHint): InspectedObject | undefined {
+  if (!IMAGE_NAME.test(o.key) || !o.etag || o.size === undefined) return undefined;
+  return { etag: normaliseEtag(o.etag), size: o.size, ...(o.versionId ? { versionId: o.versionId } : {}) };
 }
 
 /**
