@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Preprocessing } from '@pneumoscreen/contracts';
-import { ImageDecodeError, preprocess } from './index';
+import { ImageDecodeError, normaliseInto, preprocess } from './index';
 import { embedIccInPng, greyIccProfile } from './grey-icc.fixture';
 
 const MOBILENET_4: Preprocessing = { mode: 'mobilenet', inputSize: [4, 4], channels: 3 };
@@ -81,6 +81,17 @@ test('an embedded ICC profile is ignored: stored pixel values are what the model
   const managed = (await sharp(tagged).toColourspace('srgb').raw().toBuffer())[0]!;
   assert.ok(managed > 140, `fixture profile must be effective, colour-managed value ${managed}`);
   assertUniform(await preprocess(tagged, MOBILENET_4), [128 / 127.5 - 1, 128 / 127.5 - 1, 128 / 127.5 - 1]);
+});
+
+test('normaliseInto fills one image of a batch in place, with the values preprocess gives', () => {
+  const rgb = Uint8Array.from([0, 127, 255, 10, 20, 30]);
+  const batch = new Float32Array(12).fill(7);
+  normaliseInto(rgb, 'mobilenet', batch, 6);
+  assert.deepEqual([...batch.subarray(0, 6)], [7, 7, 7, 7, 7, 7], 'the batch before the offset is untouched');
+  assert.deepEqual([...batch.subarray(6)], [...rgb].map((v) => Math.fround(v / 127.5 - 1)));
+  normaliseInto(rgb, 'caffe', batch, 0);
+  assert.deepEqual([...batch.subarray(0, 3)], [255 - 103.939, 127 - 116.779, 0 - 123.68].map(Math.fround), 'caffe: BGR minus the means');
+  assert.throws(() => normaliseInto(rgb, 'mobilenet', batch, 7), RangeError);
 });
 
 test('resizes to [height, width] without keeping aspect ratio', async () => {

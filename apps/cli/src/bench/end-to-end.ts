@@ -57,7 +57,7 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
   let stack: LocalStack | undefined;
   let notify: EventSender | undefined;
   try {
-    const live = (stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, ingests: c.ingests, s3Servers: c.s3Servers, overrides: c.overrides }));
+    const live = (stack = await startLocalStack({ env, callbackUrl: receiver.url, echo: false, say: () => undefined, workers: c.workers, ingests: c.ingests, s3Servers: c.s3Servers, s3InMemory: true, overrides: c.overrides }));
     const files = await listXrays(sourceDir);
     const studies = Math.ceil(images / IMAGES_PER_STUDY);
     // Read before the clock starts: the scanners' disks are not part of the pipeline.

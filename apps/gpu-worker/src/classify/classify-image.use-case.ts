@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult } from '@pneumoscreen/contracts';
-import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
+import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, OBJECT_STORE } from '../tokens';
 import type { LoadedModel } from './loaded-model';
@@ -36,15 +36,15 @@ export class ClassifyImageUseCase {
       throw e;
     }
     const t1 = performance.now();
-    let input: Float32Array;
+    let rgb: Uint8Array;
     try {
-      input = await preprocess(bytes, manifest.preprocessing, { maxPixels: this.config.worker.maxImagePixels });
+      rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels });
     } catch (e) {
       if (e instanceof ImageDecodeError) return { ...base, error: e.message };
       throw e;
     }
     const t2 = performance.now();
-    const p = await model.predict(input);
+    const p = await model.predict(rgb);
     // Each version's own threshold: versions differ in calibration as much as in weights.
     return {
       ...base,

@@ -1,4 +1,5 @@
 import type { ModelManifest } from '@pneumoscreen/contracts';
+import { normaliseInto } from '@pneumoscreen/imaging';
 import { loadModelVersion, type EngineOptions, type ModelEngine } from '@pneumoscreen/model';
 import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
 
@@ -11,7 +12,7 @@ export interface Prediction {
 /** One model version in memory with its own batcher: a batch only ever holds inputs for the
  * version that runs it, however many versions a runtime holds at once. */
 export class LoadedModel {
-  private readonly batcher: MicroBatcher<Float32Array, Prediction>;
+  private readonly batcher: MicroBatcher<Uint8Array, Prediction>;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -26,18 +27,20 @@ export class LoadedModel {
     return new LoadedModel(manifest, engine, batching);
   }
 
-  predict(input: Float32Array): Promise<Prediction> {
-    return this.batcher.submit(input);
+  /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
+   * straight into its batch, which the engine then takes over. */
+  predict(rgb: Uint8Array): Promise<Prediction> {
+    return this.batcher.submit(rgb);
   }
 
   dispose(): Promise<void> {
     return this.engine.dispose();
   }
 
-  private async runBatch(inputs: Float32Array[]): Promise<Prediction[]> {
+  private async runBatch(inputs: Uint8Array[]): Promise<Prediction[]> {
     const size = inputs[0].length;
     const batch = new Float32Array(size * inputs.length);
-    inputs.forEach((x, i) => batch.set(x, i * size));
+    inputs.forEach((x, i) => normaliseInto(x, this.manifest.preprocessing.mode, batch, i * size));
     const started = performance.now();
     const out = await this.engine.predict(batch, inputs.length);
     const inferenceMs = performance.now() - started;
