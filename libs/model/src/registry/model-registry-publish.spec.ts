@@ -6,20 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { BaseModelManifest } from '@pneumoscreen/contracts';
 import { convertModelDir, ONNX_FILE } from '../onnx/export';
-import { DirectoryObjectStore } from './directory-object-store';
-import { ModelRegistry, VersionExistsError } from './model-registry';
-import { TEST_MODEL, tinyWeights, writeFakeVersion } from './registry.test-harness';
+import { VersionExistsError } from './model-registry';
+import { TEST_MODEL, registryInFolder, tinyWeights, writeFakeVersion } from './registry.test-harness';
 
-const BUCKET = 'registry';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function setup(name = TEST_MODEL) {
-  const root = await mkdtemp(path.join(tmpdir(), 'model-registry-'));
-  const local = await mkdtemp(path.join(tmpdir(), 'model-versions-'));
-  const registry = new ModelRegistry({ store: new DirectoryObjectStore(root), bucket: BUCKET, prefix: 'models/', name });
-  const stored = (key: string) => path.join(root, BUCKET, 'models', name, key);
-  return { registry, local, stored };
-}
+const setup = (name = TEST_MODEL) => registryInFolder({ name });
 
 /** Every file of a folder with its bytes, to show a publish left it as it was. */
 async function snapshot(dir: string): Promise<Record<string, string>> {

@@ -2,10 +2,30 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ModelManifest } from '@pneumoscreen/contracts';
+import type { ObjectStore } from '@pneumoscreen/storage';
 import { repoRoot } from '@pneumoscreen/testing';
+import { DirectoryObjectStore } from './directory-object-store';
 import { CURRENT_FILE } from './load';
+import { ModelRegistry } from './model-registry';
 
 export const TEST_MODEL = 'pneumoscreen-pneumonia';
+export const REGISTRY_BUCKET = 'registry';
+export const T0 = new Date('2026-02-01T10:00:00.000Z');
+
+/**
+ * A registry over a fresh folder (wrapped by `store` when given), a second folder to write versions
+ * in, the path of a stored key, and a clock that starts at T0 and moves only by `advance`.
+ */
+export async function registryInFolder(o: { name?: string; store?: (inner: ObjectStore) => ObjectStore } = {}) {
+  const name = o.name ?? TEST_MODEL;
+  const root = await mkdtemp(path.join(tmpdir(), 'model-registry-'));
+  const local = await mkdtemp(path.join(tmpdir(), 'model-versions-'));
+  const inner = new DirectoryObjectStore(root);
+  let now = T0;
+  const registry = new ModelRegistry({ store: o.store ? o.store(inner) : inner, bucket: REGISTRY_BUCKET, prefix: 'models/', name, now: () => now });
+  const stored = (key: string) => path.join(root, REGISTRY_BUCKET, 'models', name, key);
+  return { registry, local, stored, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
 
 export interface FakeVersion {
   version: string;
