@@ -14,7 +14,6 @@ import {
 } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { ONNX_FILE } from '../onnx/export';
-import { INT8_ONNX_FILE } from '../onnx/int8-version';
 import { downloadToCache } from './cache';
 import { checked, JsonRecords } from './json-records';
 import { MANIFEST_FILE, readManifest, resolveModelDir } from './load';
@@ -29,9 +28,8 @@ import {
   sha256,
   type VersionFile,
 } from './version-files';
-import { summarise } from './version-summary';
+import { CHANNELS, namesInListing, summarise } from './version-summary';
 
-const CHANNELS = 'channels';
 const CALIBRATIONS = 'calibrations';
 
 export interface ModelRegistryOptions {
@@ -127,9 +125,7 @@ export class ModelRegistry {
    * fraction) changes nothing, so the rollback target survives a repeated promote. */
   async setChannel(channel: string, version: string, options: { fraction?: number } = {}): Promise<{ pointer: ChannelPointer; changed: boolean }> {
     const key = this.channelKey(channel);
-    if (!(await this.getPublished(version))) {
-      throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
-    }
+    await this.requirePublished(version);
     const current = await this.getChannel(channel);
     if (current?.version === version && current.fraction === options.fraction) return { pointer: current, changed: false };
     const pointer = ChannelPointer.parse({
@@ -182,21 +178,9 @@ export class ModelRegistry {
 
   /** Every published version (newest first, with key metrics) and every channel. */
   async list(): Promise<ModelRegistryListing> {
-    const versions: string[] = [];
-    const channels: string[] = [];
-    const withInt8 = new Set<string>();
-    for await (const o of this.store.listObjects(this.bucket, this.base)) {
-      const [first, second, ...deeper] = o.key.slice(this.base.length).split('/');
-      if (!first || !second || deeper.length) continue;
-      if (first === CHANNELS) {
-        const channel = second.replace(/\.json$/, '');
-        if (channel !== second && ChannelName.safeParse(channel).success) channels.push(channel);
-      } else if (second === PUBLISHED_FILE && ModelVersionId.safeParse(first).success) {
-        versions.push(first);
-      } else if (second === INT8_ONNX_FILE) {
-        withInt8.add(first);
-      }
-    }
+    const keys: string[] = [];
+    for await (const o of this.store.listObjects(this.bucket, this.base)) keys.push(o.key.slice(this.base.length));
+    const { versions, channels, withInt8 } = namesInListing(keys);
     const pointers: Record<string, ChannelPointer> = {};
     for (const [c, p] of await Promise.all(channels.map(async (c) => [c, await this.getChannel(c)] as const))) {
       if (p) pointers[c] = p;
@@ -209,8 +193,7 @@ export class ModelRegistry {
   /** A verified local copy of a published version at `<cacheDir>/<name>/<version>/`, ready for
    * loadModelVersion (or, for a base model, for training). */
   async download(version: string, cacheDir: string): Promise<string> {
-    const record = await this.getPublished(version);
-    if (!record) throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
+    const record = await this.requirePublished(version);
     const dir = await downloadToCache(record, path.join(cacheDir, this.name), async (f) =>
       (await this.store.getObject(this.bucket, this.versionKey(version, f.path), { maxBytes: f.size })).body,
     );
@@ -221,6 +204,12 @@ export class ModelRegistry {
       throw new Error(`${this.describe(this.versionKey(version, base ? BASE_MODEL_FILE : MANIFEST_FILE))} describes ${name}@${described.version}, not ${this.name}@${version}`);
     }
     return dir;
+  }
+
+  private async requirePublished(version: string): Promise<PublishedVersion> {
+    const record = await this.getPublished(version);
+    if (!record) throw new Error(`${this.name} has no published version "${version}" at ${this.location}`);
+    return record;
   }
 
   private async refuseExisting(version: string): Promise<void> {

@@ -1,4 +1,36 @@
-import type { ChannelPointer, ModelManifest, ModelVersionSummary } from '@pneumoscreen/contracts';
+import { ChannelName, ModelVersionId, type ChannelPointer, type ModelManifest, type ModelVersionSummary } from '@pneumoscreen/contracts';
+import { INT8_ONNX_FILE } from '../onnx/int8-version';
+import { PUBLISHED_FILE } from './version-files';
+
+/** The folder of a model's channel pointers, beside its versions. */
+export const CHANNELS = 'channels';
+
+export interface ListedNames {
+  /** Versions whose record exists: the published ones. */
+  versions: string[];
+  channels: string[];
+  /** Versions that carry an int8 model. */
+  withInt8: Set<string>;
+}
+
+/** What the keys of a model's folder name, each given below that folder; deeper keys and
+ * anything not named as a version or channel are passed over. */
+export function namesInListing(keys: Iterable<string>): ListedNames {
+  const out: ListedNames = { versions: [], channels: [], withInt8: new Set() };
+  for (const key of keys) {
+    const [first, second, ...deeper] = key.split('/');
+    if (!first || !second || deeper.length) continue;
+    if (first === CHANNELS) {
+      const channel = second.replace(/\.json$/, '');
+      if (channel !== second && ChannelName.safeParse(channel).success) out.channels.push(channel);
+    } else if (second === PUBLISHED_FILE && ModelVersionId.safeParse(first).success) {
+      out.versions.push(first);
+    } else if (second === INT8_ONNX_FILE) {
+      out.withInt8.add(first);
+    }
+  }
+  return out;
+}
 
 /** A version's row in a listing: its key metrics and the channels that point at it. */
 export function summarise(m: ModelManifest, channels: Record<string, ChannelPointer>, int8: boolean): ModelVersionSummary {
