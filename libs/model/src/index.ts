@@ -11,6 +11,7 @@ export type { WeightBits } from './onnx/quantize';
 export { loadModelVersion, resolveModelDir, readManifest, MANIFEST_FILE, CURRENT_FILE } from './registry/load';
 export { ModelRegistry, VersionExistsError, type ModelRegistryOptions } from './registry/model-registry';
 export { openModelRegistry, type RegistryLocation } from './registry/open';
+export { SiteCalibrationRecords } from './registry/site-calibration-records';
 export { directoryLoader, directorySaver } from './tfjs/directory-io';
 export { initWasmBackend } from './tfjs/backend';
 export { initWasmTrainingBackend, registerWasmTrainingKernels } from './tfjs/wasm-training-kernels';

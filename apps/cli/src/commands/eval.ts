@@ -109,7 +109,7 @@ async function modelToEvaluate(version: string | undefined, modelPath: string | 
   const { registry, close } = openConfiguredRegistry(config);
   try {
     const dir = await registry.download(version, config.models.cacheDir);
-    return { dir, calibration: site ? await registry.getCalibration(version, site) : null };
+    return { dir, calibration: site ? await registry.calibrations.get(version, site) : null };
   } finally {
     close();
   }

@@ -109,7 +109,7 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal(r.versionThreshold.threshold, release.threshold);
     assert.equal(r.recordedAt, `s3://registry/models/pneumoscreen-pneumonia/calibrations/${release.version}/${SITE}.json`);
 
-    const stored = await registry.getCalibration(release.version, SITE);
+    const stored = await registry.calibrations.get(release.version, SITE);
     assert.deepEqual([stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value], [r.threshold, 24, r.sensitivity, r.specificity]);
     assert.equal((await registry.list()).versions.length, 1);
   });
@@ -121,14 +121,14 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.match(out, new RegExp(`^threshold +[01]\\.\\d{6} +${release.threshold.toFixed(6).replace('.', '\\.')}$`, 'm'));
     assert.match(out, /^sensitivity +\d+\.\d% \(\d+\.\d%-\d+\.\d%\) \d+\/12 +\d+\.\d% \(/m);
     assert.match(out, /target sensitivity 90\.0%/);
-    assert.equal((await registry.getCalibration(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
+    assert.equal((await registry.calibrations.get(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
   });
 
   test('eval VERSION --site measures at the site\'s threshold, and at the version\'s own without it', async () => {
     const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
     const evaluate = async (...extra: string[]) =>
       JSON.parse((await promisify(execFile)(process.execPath, [main, 'eval', release.version, '--data', data, '--json', ...extra], { env: { ...process.env, ...env } })).stdout);
-    const site = (await registry.getCalibration(release.version, SITE))!;
+    const site = (await registry.calibrations.get(release.version, SITE))!;
     const atSite = await evaluate('--site', SITE);
     assert.deepEqual([atSite.threshold, atSite.thresholdSource, atSite.n], [site.threshold, `site:${SITE}`, 24]);
     assert.equal(atSite.sensitivity, site.sensitivity.value);
@@ -164,7 +164,7 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.deepEqual([r.site, r.source, r.n, r.positives, r.negatives], [SITE, 'feedback', 24, 12, 12]);
     assert.deepEqual(r.skipped, { 'changed since labelled': 1, gone: 1 });
     assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
-    assert.equal((await registry.getCalibration(release.version, SITE))?.source, 'feedback');
+    assert.equal((await registry.calibrations.get(release.version, SITE))?.source, 'feedback');
 
     const table = await run(['--from-feedback']);
     assert.match(table.out, /left out: 1 changed since labelled, 1 gone/);
@@ -175,7 +175,7 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     const { code, err } = await run(['--data', few, '--site', 'small-site']);
     assert.equal(code, 1);
     assert.match(err, /at least 10 images of each class; got 12 PNEUMONIA and 2 NORMAL: a threshold fitted on so few is not a calibration/);
-    assert.equal(await registry.getCalibration(release.version, 'small-site'), null);
+    assert.equal(await registry.calibrations.get(release.version, 'small-site'), null);
   });
 
   test('usage errors exit 2; an unpublished version fails naming it', async () => {

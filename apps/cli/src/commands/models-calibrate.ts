@@ -94,13 +94,13 @@ export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): 
       source: request.data ? 'data' : 'feedback',
       fittedAt: new Date(),
     });
-    await registry.putCalibration(calibration);
+    await registry.calibrations.put(calibration);
     const own = confusionAt(kept.map((k) => k.score), labels, manifest.threshold);
     const report: Report = {
       calibration,
       versionThreshold: { threshold: manifest.threshold, sensitivity: proportion(own.tp, own.tp + own.fn), specificity: proportion(own.tn, own.tn + own.fp) },
       source,
-      recordedAt: registry.calibrationLocation(version, site.data),
+      recordedAt: registry.calibrations.location(version, site.data),
     };
     io.out(request.json ? JSON.stringify(toJson(report), null, 2) + '\n' : table(report));
     return 0;

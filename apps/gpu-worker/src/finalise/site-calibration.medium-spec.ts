@@ -97,7 +97,7 @@ test('a calibration for the study\'s site changes its decision once it is read; 
     specificity: { value: 0.6, low: 0.39, high: 0.78, count: 12, of: 20 },
     auc: 0.9, source: 'data', fittedAt: new Date().toISOString(),
   };
-  await registry.putCalibration(fitted);
+  await registry.calibrations.put(fitted);
   await new Promise((r) => setTimeout(r, TTL_MS + 100));
 
   const after = await runStudy('s2', 'hospital-a');

@@ -15,12 +15,12 @@ const fitted = (threshold: number): SiteCalibration => ({
 /** A registry whose stored calibration the test changes, counting reads; `fail` makes reads throw. */
 function registry() {
   const state = { stored: fitted(0.5) as SiteCalibration | null, reads: 0, fail: false };
-  const getCalibration = async (version: string, site: string) => {
+  const get = async (version: string, site: string) => {
     state.reads++;
     if (state.fail) throw new Error('S3 is unreachable');
     return state.stored && version === state.stored.version && site === state.stored.site ? state.stored : null;
   };
-  return { state, registry: { getCalibration } };
+  return { state, registry: { calibrations: { get } } };
 }
 
 describe('CachedRegistryCalibrations', () => {

@@ -1,6 +1,6 @@
 import type { AppConfig } from '@pneumoscreen/config';
 import { ModelVersionId, SiteName, type SiteCalibration } from '@pneumoscreen/contracts';
-import { openModelRegistry, type ModelRegistry } from '@pneumoscreen/model';
+import { openModelRegistry, type SiteCalibrationRecords } from '@pneumoscreen/model';
 import type { ObjectStore } from '@pneumoscreen/storage';
 
 export const SITE_CALIBRATIONS = Symbol('SITE_CALIBRATIONS');
@@ -33,7 +33,7 @@ export class CachedRegistryCalibrations implements SiteCalibrations {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly registry: Pick<ModelRegistry, 'getCalibration'>,
+    private readonly registry: { calibrations: Pick<SiteCalibrationRecords, 'get'> },
     private readonly ttlMs: number,
     private readonly warn: (message: string) => void,
     private readonly now: () => number = Date.now,
@@ -57,7 +57,7 @@ export class CachedRegistryCalibrations implements SiteCalibrations {
 
   private async read(version: string, site: string, last: Entry['last']): Promise<SiteCalibration | null> {
     try {
-      return await this.registry.getCalibration(version, site);
+      return await this.registry.calibrations.get(version, site);
     } catch (e) {
       if (!last) throw e;
       this.warn(`cannot re-read the calibration of ${version} for site ${site}, still using the last one read: ${(e as Error).message}`);

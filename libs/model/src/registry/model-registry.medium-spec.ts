@@ -101,17 +101,17 @@ describe('ModelRegistry on s3rver with the committed release', () => {
       specificity: { value: 0.9, low: 0.6, high: 0.98, count: 9, of: 10 },
       auc: 0.97, source: 'feedback' as const, fittedAt: '2026-03-01T09:00:00.000Z',
     });
-    await registry.putCalibration(fit('hospital-a', 0.41));
-    await registry.putCalibration(fit('clinic-b', 0.62));
-    await registry.putCalibration(fit('hospital-a', 0.43));
+    await registry.calibrations.put(fit('hospital-a', 0.41));
+    await registry.calibrations.put(fit('clinic-b', 0.62));
+    await registry.calibrations.put(fit('hospital-a', 0.43));
     const keys: string[] = [];
     for await (const o of store.listObjects(bucket, `models/${TEST_MODEL}/calibrations/`)) keys.push(o.key);
     assert.deepEqual(keys, ['clinic-b', 'hospital-a'].map((s) => `models/${TEST_MODEL}/calibrations/${release.version}/${s}.json`));
-    assert.deepEqual((await registry.listCalibrations(release.version)).map((c) => [c.site, c.threshold]), [['clinic-b', 0.62], ['hospital-a', 0.43]]);
-    assert.deepEqual(await registry.getCalibration(release.version, 'hospital-a'), fit('hospital-a', 0.43));
-    assert.equal(await registry.getCalibration('candidate-1', 'hospital-a'), null);
+    assert.deepEqual((await registry.calibrations.list(release.version)).map((c) => [c.site, c.threshold]), [['clinic-b', 0.62], ['hospital-a', 0.43]]);
+    assert.deepEqual(await registry.calibrations.get(release.version, 'hospital-a'), fit('hospital-a', 0.43));
+    assert.equal(await registry.calibrations.get('candidate-1', 'hospital-a'), null);
     assert.deepEqual((await registry.list()).versions.map((v) => v.version), ['candidate-1', release.version]);
-    await assert.rejects(registry.putCalibration({ ...fit('hospital-a', 0.5), version: 'never-published' }), /no published version "never-published"/);
+    await assert.rejects(registry.calibrations.put({ ...fit('hospital-a', 0.5), version: 'never-published' }), /no published version "never-published"/);
   });
 
   test('a downloaded version is byte for byte the release and loads and scores', async () => {

@@ -7,8 +7,6 @@ import {
   ModelName,
   ModelVersionId,
   PublishedVersion,
-  SiteCalibration,
-  SiteName,
   baseModelName,
   type ModelRegistryListing,
 } from '@pneumoscreen/contracts';
@@ -28,9 +26,9 @@ import {
   sha256,
   type VersionFile,
 } from './version-files';
+import { SiteCalibrationRecords } from './site-calibration-records';
 import { CHANNELS, namesInListing, summarise } from './version-summary';
 
-const CALIBRATIONS = 'calibrations';
 
 export interface ModelRegistryOptions {
   store: ObjectStore;
@@ -62,6 +60,8 @@ export class ModelRegistry {
   private readonly describe: (key: string) => string;
   private readonly now: () => Date;
   private readonly records: JsonRecords;
+  /** Each version's thresholds for sites, kept beside the versions. */
+  readonly calibrations: SiteCalibrationRecords;
 
   constructor(options: ModelRegistryOptions) {
     this.name = checked(ModelName, options.name, 'model name');
@@ -72,6 +72,16 @@ export class ModelRegistry {
     this.describe = options.describeKey ?? ((key) => `s3://${options.bucket}/${key}`);
     this.now = options.now ?? (() => new Date());
     this.records = new JsonRecords(this.store, this.bucket, this.describe);
+    this.calibrations = new SiteCalibrationRecords({
+      store: this.store,
+      bucket: this.bucket,
+      base: this.base,
+      model: this.name,
+      records: this.records,
+      describe: this.describe,
+      location: this.location,
+      isPublished: async (version) => (await this.getPublished(version)) !== null,
+    });
   }
 
   /** Where this model's versions live, for messages and listings. */
@@ -136,44 +146,6 @@ export class ModelRegistry {
     });
     await this.records.put(key, pointer);
     return { pointer, changed: true };
-  }
-
-  /** Records a version's threshold for one site beside the version, which itself never changes. A
-   * newer fit for the same site replaces the older one. */
-  async putCalibration(calibration: SiteCalibration): Promise<void> {
-    const c = SiteCalibration.parse(calibration);
-    if (c.model !== this.name) throw new Error(`the calibration is for model "${c.model}" but this registry holds "${this.name}" (MODEL_NAME)`);
-    if (!(await this.getPublished(c.version))) {
-      throw new Error(`${this.name} has no published version "${c.version}" at ${this.location}: only a published version can be calibrated`);
-    }
-    await this.records.put(this.calibrationKey(c.version, c.site), c);
-  }
-
-  /** A version's threshold for a site, or null when that site has none. */
-  async getCalibration(version: string, site: string): Promise<SiteCalibration | null> {
-    const key = this.calibrationKey(version, site);
-    const c = await this.records.get(key, SiteCalibration);
-    if (c && (c.model !== this.name || c.version !== version || c.site !== site)) {
-      throw new Error(`${this.describe(key)} holds the calibration of ${c.model}@${c.version} for site ${c.site}, not the one its key names`);
-    }
-    return c;
-  }
-
-  /** Where a version's calibration for a site is kept, for messages. */
-  calibrationLocation(version: string, site: string): string {
-    return this.describe(this.calibrationKey(version, site));
-  }
-
-  /** Every site's calibration of a version, by site. */
-  async listCalibrations(version: string): Promise<SiteCalibration[]> {
-    const folder = this.calibrationKey(version, '');
-    const sites: string[] = [];
-    for await (const o of this.store.listObjects(this.bucket, folder)) {
-      const site = o.key.slice(folder.length).replace(/\.json$/, '');
-      if (o.key.endsWith('.json') && SiteName.safeParse(site).success) sites.push(site);
-    }
-    const found = await Promise.all(sites.sort().map((s) => this.getCalibration(version, s)));
-    return found.filter((c): c is SiteCalibration => c !== null);
   }
 
   /** Every published version (newest first, with key metrics) and every channel. */
@@ -249,11 +221,5 @@ export class ModelRegistry {
 
   private channelKey(channel: string): string {
     return `${this.base}${CHANNELS}/${checked(ChannelName, channel, 'channel')}.json`;
-  }
-
-  /** An empty `site` gives the version's calibrations folder. */
-  private calibrationKey(version: string, site: string): string {
-    const file = site ? `${checked(SiteName, site, 'site')}.json` : '';
-    return `${this.base}${CALIBRATIONS}/${checked(ModelVersionId, version, 'version')}/${file}`;
   }
 }
