@@ -124,6 +124,27 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal((await registry.calibrations.get(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
   });
 
+  test('models calibrations lists every site\'s threshold of the production version, or says there is none', async () => {
+    const listing = async (...argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runModelsCommand(['calibrations', ...argv], { config: () => loadConfig(env), out: (t) => void (out += t), err: (t) => void (err += t) });
+      return { code, out, err };
+    };
+    const json = await listing('--json');
+    assert.equal(json.code, 0, json.err);
+    const r = JSON.parse(json.out);
+    const stored = await Promise.all([OTHER_SITE, SITE].map((s) => registry.calibrations.get(release.version, s)));
+    assert.equal(r.version, release.version);
+    assert.deepEqual(r.calibrations.map((c: { site: string; threshold: number }) => [c.site, c.threshold]), stored.map((c) => [c!.site, c!.threshold]));
+    const table = await listing(release.version);
+    assert.match(table.out, new RegExp(`^${SITE} +${stored[1]!.threshold.toFixed(6)} +95\\.0% +24 `, 'm'));
+    assert.match(table.out, new RegExp(`^${OTHER_SITE} +${stored[0]!.threshold.toFixed(6)} +90\\.0% +24 `, 'm'));
+    const missing = await listing('no-such-version');
+    assert.deepEqual([missing.code, /no published version "no-such-version"/.test(missing.err)], [1, true]);
+    assert.equal((await listing('a', 'b')).code, 2);
+  });
+
   test('eval VERSION --site measures at the site\'s threshold, and at the version\'s own without it', async () => {
     const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
     const evaluate = async (...extra: string[]) =>

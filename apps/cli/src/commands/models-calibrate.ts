@@ -9,6 +9,7 @@ import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pne
 import { openConfiguredRegistry } from './configured-registry';
 import type { ModelsCommandIo } from './models';
 import { plainView, scoreItems } from './scoring';
+import { textTable } from './text-table';
 import { UsageError, parseCommandLine } from './usage';
 
 export const CALIBRATE_USAGE = `usage: pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
@@ -208,14 +209,13 @@ function table({ calibration: c, versionThreshold: v, source, recordedAt }: Repo
     ['sensitivity', p(c.sensitivity), p(v.sensitivity)],
     ['specificity', p(c.specificity), p(v.specificity)],
   ];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const skipped = Object.entries(source.skipped).sort(([a], [b]) => a.localeCompare(b));
   return [
     `${c.model}@${c.version} calibrated for site ${c.site} on ${c.n} images (${c.sensitivity.of} PNEUMONIA, ${c.specificity.of} NORMAL), ${source.describe}`,
     ...(skipped.length ? [`left out: ${skipped.map(([why, n]) => `${n} ${why}`).join(', ')}`] : []),
     `target sensitivity ${pct(c.targetSensitivity)}, AUC ${c.auc.toFixed(4)}; 95% Wilson intervals`,
     '',
-    ...rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()),
+    ...textTable(rows),
     '',
     `recorded at ${recordedAt}: results of studies from ${c.site}, and eval ${c.version} --site ${c.site}, now decide at ${c.threshold.toFixed(6)}`,
     '',

@@ -7,6 +7,8 @@ import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
 import { runQuantizeCommand } from './models-quantize';
 import { announceChannelChange, type ChannelChange } from './rollout';
+import { listSiteCalibrations } from './models-calibrations';
+import { textTable } from './text-table';
 import { UsageError, parseOrExplain } from './usage';
 
 const USAGE = `usage:
@@ -18,6 +20,7 @@ const USAGE = `usage:
   pneumoscreen models rollback [--channel NAME]         point a channel (default production) back at its previous version
   pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
                                                         fit a version's threshold for a site (see models calibrate --help)
+  pneumoscreen models calibrations [VERSION] [--json]   every site's threshold for a version (default: MODEL_CHANNEL's)
   pneumoscreen models import --arch vgg16|mobilenet FILE.h5|TFJS_DIR [--out DIR] [--json]
                                                         import ImageNet weights as a base model into the registry
                                                         (base-<architecture>), or a folder with --out (see models import --help)
@@ -36,7 +39,7 @@ export interface ModelsCommandIo {
   err: (text: string) => void;
 }
 
-/** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|import|quantize`. Exit codes: 0 done, 1 refused or failed, 2 a
+/** `pneumoscreen models list|publish|promote|canary|rollback|calibrate|calibrations|import|quantize`. Exit codes: 0 done, 1 refused or failed, 2 a
  * usage error. */
 export async function modelsCommand(argv: string[]): Promise<number> {
   // Importing keeps its own registry rules: --out needs none, and base models have their own name.
@@ -79,6 +82,11 @@ function parse(argv: string[]): Run {
   if (sub === 'list') {
     const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
     return (r, io) => list(r, io, values.json);
+  }
+  if (sub === 'calibrations') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+    if (positionals.length > 1) throw new UsageError('calibrations takes one VERSION at most');
+    return (r, io, c) => listSiteCalibrations(r, io, c, positionals[0], values.json);
   }
   if (sub === 'publish') {
     const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
@@ -211,6 +219,5 @@ function describe(l: ModelRegistryListing): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd() + '\n').join('');
+  return textTable([head, ...rows]).map((line) => `${line}\n`).join('');
 }
