@@ -46,7 +46,7 @@ describe('pipeline: DICOM studies', () => {
 
   before(async () => {
     // Every line either app can print is searched for patient data.
-    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8' } });
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', WORKER_METRICS_PORT: '0' } });
   });
 
   after(async () => {
@@ -110,8 +110,16 @@ describe('pipeline: DICOM studies', () => {
     assert.equal(refused.probability, undefined);
     assert.equal(typeof image(withRefusal, 'chest.dcm').probability, 'number', 'the study completed with its other image');
 
-    // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs.
-    const texts = stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body);
+    // The worker's Prometheus endpoint counts what it judged, by engine.
+    const [, metricsUrl] = await stack.worker.waitForLine(/metrics at (http:\/\/\S+)/);
+    const metrics = await (await fetch(metricsUrl!)).text();
+    const count = (re: RegExp) => [...metrics.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+    const judged = [...results.values()].flatMap((r) => r.images);
+    assert.equal(count(/^pneumoscreen_images_classified_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.decision).length);
+    assert.equal(count(/^pneumoscreen_images_unreadable_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.error).length);
+
+    // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs, metrics.
+    const texts = [metrics, ...stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body)];
     for (const studyId of results.keys()) {
       texts.push((await stack.store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
       const view = await fetch(`${stack.ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });

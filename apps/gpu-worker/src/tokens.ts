@@ -4,3 +4,5 @@ export const REDIS = Symbol('REDIS');
 export const OBJECT_STORE = Symbol('OBJECT_STORE');
 export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
 export const CLOCK = Symbol('CLOCK');
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const IMAGE_METRICS = Symbol('IMAGE_METRICS');

@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
@@ -13,13 +14,19 @@ import { FinaliseStudyUseCase, WEBHOOK_OUTBOX } from './finalise/finalise-study.
 import { SITE_CALIBRATIONS, siteCalibrationsFor } from './finalise/site-calibrations';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
-import { CONFIG, OBJECT_STORE } from './tokens';
+import { PrometheusImageMetrics } from './metrics/image-metrics';
+import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE } from './tokens';
 
 // Each pool registers the queue it consumes: that is what starts @nestjs/bullmq's processor
 // discovery, so a process running one pool alone (WORKER_POOLS=classify) still consumes.
 @Module({
   imports: [BullModule.registerQueue({ name: QueueName.image })],
-  providers: [ModelRuntime, ClassifyImageUseCase, ClassifyImageProcessor],
+  providers: [
+    ModelRuntime,
+    ClassifyImageUseCase,
+    ClassifyImageProcessor,
+    { provide: IMAGE_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusImageMetrics(r) },
+  ],
 })
 class ClassifyPoolModule {}
 

@@ -44,6 +44,8 @@ export interface AppConfig {
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
     engineThreads: number;
+    /** Where `GET /metrics` (Prometheus) listens; absent: nowhere. Port 0 takes a free one. */
+    metrics?: { host: string; port: number };
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
+      ...(e.WORKER_METRICS_PORT === undefined ? {} : { metrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT } }),
     },
     models: {
       registry: e.MODEL_REGISTRY,

@@ -3,7 +3,8 @@ import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
-import { CONFIG, OBJECT_STORE } from '../tokens';
+import type { ImageMetrics } from '../metrics/image-metrics';
+import { CONFIG, IMAGE_METRICS, OBJECT_STORE } from '../tokens';
 import type { LoadedModel } from './loaded-model';
 import { ModelRuntime } from './model-runtime';
 
@@ -18,10 +19,13 @@ export class ClassifyImageUseCase {
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly model: ModelRuntime,
+    @Inject(IMAGE_METRICS) private readonly metrics: ImageMetrics,
   ) {}
 
   async execute(job: ImageJobData): Promise<ImageResult> {
-    return this.model.withModel(job.modelVersion, (model) => this.classify(job, model));
+    const result = await this.model.withModel(job.modelVersion, (model) => this.classify(job, model));
+    this.metrics.record(result);
+    return result;
   }
 
   private async classify(job: ImageJobData, model: LoadedModel): Promise<ImageResult> {

@@ -9,6 +9,8 @@ import { ModelRegistry } from '@pneumoscreen/model';
 import { createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { Registry } from 'prom-client';
+import { PrometheusImageMetrics } from '../metrics/image-metrics';
 import { ClassifyImageUseCase } from './classify-image.use-case';
 import { ModelRuntime } from './model-runtime';
 
@@ -55,15 +57,19 @@ async function runtimeFor(env: Record<string, string>) {
   });
   const runtime = new ModelRuntime(config, store);
   runtime.onModuleInit();
-  return { runtime, config, cacheDir, classify: new ClassifyImageUseCase(config, store, runtime) };
+  const metrics = new Registry();
+  return { runtime, config, cacheDir, metrics, classify: new ClassifyImageUseCase(config, store, runtime, new PrometheusImageMetrics(metrics)) };
 }
 
 test('with MODEL_REGISTRY the worker serves the version its channel points at, from a verified cache', async () => {
   await registry.setChannel('canary', a.version);
-  const { runtime, cacheDir, classify } = await runtimeFor({ MODEL_CHANNEL: 'canary' });
+  const { runtime, cacheDir, classify, metrics } = await runtimeFor({ MODEL_CHANNEL: 'canary' });
   try {
     const result = await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: 'e' });
     assert.equal(result.modelVersion, a.version);
+    const scraped = await metrics.metrics();
+    assert.match(scraped, new RegExp(`^pneumoscreen_images_classified_total\\{engine="${result.engine}",model_version="${a.version}",decision="${result.decision}"\\} 1$`, 'm'));
+    assert.match(scraped, new RegExp(`^pneumoscreen_image_batch_size_count\\{engine="${result.engine}"\\} 1$`, 'm'));
     assert.ok(result.probability! >= 0 && result.probability! <= 1, `probability ${result.probability}`);
     assert.equal(runtime.servedVersion, a.version);
     assert.deepEqual(await readdir(path.join(cacheDir, name)), [a.version]);

@@ -76,7 +76,7 @@ after(async () => {
 /** Classifies the study's one image with the real model, then finalises the study as the worker
  * does, and reads back the result it stored. */
 async function runStudy(studyId: string, bucket: string): Promise<{ image: ImageResult; result: StudyResult }> {
-  const image = await new ClassifyImageUseCase(config, store, runtime).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: 'e', modelVersion: release.version });
+  const image = await new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: 'e', modelVersion: release.version });
   const study = { studyId, bucket, imageCount: 1, submittedAt: new Date().toISOString(), modelVersion: release.version };
   await finalise.execute(study, [image]);
   const stored = StudyResult.parse(JSON.parse((await store.getObject(bucket, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString('utf8')));
