@@ -6,3 +6,4 @@ export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
 export const CLOCK = Symbol('CLOCK');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const IMAGE_METRICS = Symbol('IMAGE_METRICS');
+export const DELIVERY_METRICS = Symbol('DELIVERY_METRICS');

@@ -34,6 +34,13 @@ describe('dead letters through the real worker', () => {
     assert.deepEqual(report.replayed.map((d) => d.jobId), [second.job.id]);
     assert.equal((await pool.settled(String(second.job.id))).state, 'completed');
     assert.equal(r.requests.length, 2);
+
+    // The first test of this pool: its metrics hold exactly these attempts.
+    const metrics = await pool.metrics();
+    assert.match(metrics, /^pneumoscreen_webhook_attempts_total\{outcome="gone"\} 1$/m);
+    assert.match(metrics, /^pneumoscreen_webhook_attempts_total\{outcome="delivered"\} 1$/m);
+    assert.match(metrics, /^pneumoscreen_webhook_dead_letters_total 2$/m, 'the 410 and the message not sent to the disabled endpoint');
+    assert.match(metrics, /^pneumoscreen_webhook_attempt_seconds_count 2$/m);
   });
 
   test('replay re-sends a dead letter under the same webhook-id, with a fresh schedule', async () => {

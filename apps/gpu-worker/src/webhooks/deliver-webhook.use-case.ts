@@ -3,7 +3,8 @@ import type { AppConfig } from '@pneumoscreen/config';
 import type { DeliveryAttemptRecord, WebhookJobData } from '@pneumoscreen/contracts';
 import type { Clock } from '@pneumoscreen/studies';
 import { decideNextStep, deliverWebhook, type EndpointStatus, type NextStep } from '@pneumoscreen/webhooks';
-import { CLOCK, CONFIG } from '../tokens';
+import type { DeliveryMetrics } from '../metrics/delivery-metrics';
+import { CLOCK, CONFIG, DELIVERY_METRICS } from '../tokens';
 
 export const ENDPOINT_STATUS = Symbol('ENDPOINT_STATUS');
 
@@ -22,9 +23,16 @@ export class DeliverWebhookUseCase {
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENDPOINT_STATUS) private readonly endpoints: EndpointStatus,
+    @Inject(DELIVERY_METRICS) private readonly metrics: DeliveryMetrics,
   ) {}
 
   async execute(message: WebhookJobData): Promise<AttemptResult> {
+    const result = await this.attempt(message);
+    this.metrics.record(result.attempt, result.next);
+    return result;
+  }
+
+  private async attempt(message: WebhookJobData): Promise<AttemptResult> {
     const disabled = await this.endpoints.disabled(message.url);
     if (disabled) {
       const reason = `not sent: the endpoint is disabled since ${disabled.since} (${disabled.reason}); enable it with "pneumoscreen webhooks enable URL", then replay`;

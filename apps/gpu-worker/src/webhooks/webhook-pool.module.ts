@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { RedisEndpointStatus } from '@pneumoscreen/webhooks';
-import { CONFIG, REDIS } from '../tokens';
+import { PrometheusDeliveryMetrics } from '../metrics/delivery-metrics';
+import { CONFIG, DELIVERY_METRICS, METRICS_REGISTRY, REDIS } from '../tokens';
 import { DeliverWebhookProcessor } from './deliver-webhook.processor';
 import { DeliverWebhookUseCase, ENDPOINT_STATUS } from './deliver-webhook.use-case';
 
@@ -20,6 +22,7 @@ import { DeliverWebhookUseCase, ENDPOINT_STATUS } from './deliver-webhook.use-ca
       inject: [REDIS, CONFIG],
       useFactory: (r: Redis, c: AppConfig) => new RedisEndpointStatus(r, c.redis.prefix),
     },
+    { provide: DELIVERY_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusDeliveryMetrics(r) },
   ],
 })
 export class WebhookPoolModule {}

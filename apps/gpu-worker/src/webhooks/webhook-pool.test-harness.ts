@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { QueueName, WebhookJobData, webhookJobId, webhookMessageId } from '@pneumoscreen/contracts';
 import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
@@ -11,7 +12,7 @@ import { startWebhookReceiver, type ReceiverResponse, type WebhookReceiver } fro
 import { RedisEndpointStatus } from '@pneumoscreen/webhooks';
 import { BullWebhookOutbox } from '../finalise/webhook-outbox';
 import { AdaptersModule } from '../adapters.module';
-import { REDIS } from '../tokens';
+import { METRICS_REGISTRY, REDIS } from '../tokens';
 import { WebhookPoolModule } from './webhook-pool.module';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,6 +37,8 @@ export interface WebhookPool {
   /** The job once it is completed or failed. */
   settled(jobId: string, timeoutMs?: number): Promise<{ state: string; job: Job; data: WebhookJobData }>;
   receiver(secrets: readonly string[], respond?: (n: number) => ReceiverResponse): Promise<WebhookReceiver>;
+  /** The worker's Prometheus metrics, as GET /metrics serves them. */
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function startWebhookPool(env: Record<string, string>): Promise<Web
       receivers.push(r);
       return r;
     },
+    metrics: () => app.get<Registry>(METRICS_REGISTRY).metrics(),
     async close() {
       await app.close();
       await workerRedis.quit();
