@@ -46,7 +46,7 @@ describe('pipeline: DICOM studies', () => {
 
   before(async () => {
     // Every line either app can print is searched for patient data.
-    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', WORKER_METRICS_PORT: '0' } });
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0' } });
   });
 
   after(async () => {
@@ -118,8 +118,14 @@ describe('pipeline: DICOM studies', () => {
     assert.equal(count(/^pneumoscreen_images_classified_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.decision).length);
     assert.equal(count(/^pneumoscreen_images_unreadable_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.error).length);
 
+    // Ingest's counts the studies it queued.
+    const [, ingestMetricsUrl] = await stack.ingest.waitForLine(/metrics at (http:\/\/\S+)/);
+    const ingestMetrics = await (await fetch(ingestMetricsUrl!)).text();
+    assert.equal(count(/^pneumoscreen_studies_queued_total (\d+)$/gm), 0, 'not in the worker');
+    assert.equal([...ingestMetrics.matchAll(/^pneumoscreen_studies_queued_total (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0), results.size);
+
     // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs, metrics.
-    const texts = [metrics, ...stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body)];
+    const texts = [metrics, ingestMetrics, ...stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body)];
     for (const studyId of results.keys()) {
       texts.push((await stack.store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
       const view = await fetch(`${stack.ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });

@@ -5,5 +5,6 @@ export const OBJECT_STORE = Symbol('OBJECT_STORE');
 export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
 export const CLOCK = Symbol('CLOCK');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const METRICS_ENDPOINT = Symbol('METRICS_ENDPOINT');
 export const IMAGE_METRICS = Symbol('IMAGE_METRICS');
 export const DELIVERY_METRICS = Symbol('DELIVERY_METRICS');

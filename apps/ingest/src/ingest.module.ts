@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BullModule, getFlowProducerToken, getQueueToken } from '@nestjs/bullmq';
 import type { FlowProducer, Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
@@ -8,10 +8,13 @@ import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue'
 import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import { BullFeedbackQueue } from './feedback/feedback-queue';
 import { FeedbackController } from './feedback/feedback.controller';
 import { SubmitFeedbackUseCase } from './feedback/submit-feedback.use-case';
 import { HealthController } from './health/health.controller';
+import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { S3EventsController } from './s3-events/s3-events.controller';
 import { GetStudyUseCase } from './studies/get-study.use-case';
@@ -22,7 +25,7 @@ import { BullStudyQueue } from './studies/study-queue';
 import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -54,6 +57,13 @@ export class IngestModule {
         { provide: FEEDBACK_STORE, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix) },
         { provide: FEEDBACK_QUEUE, inject: [getQueueToken(QueueName.feedback)], useFactory: (q: Queue) => new BullFeedbackQueue(q) },
         SubmitFeedbackUseCase,
+        { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
+        { provide: INGEST_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusIngestMetrics(r) },
+        {
+          provide: METRICS_ENDPOINT,
+          inject: [METRICS_REGISTRY],
+          useFactory: (r: Registry) => new MetricsEndpoint(config.metrics, r, (line) => new Logger('Metrics').log(line)),
+        },
       ],
     };
   }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { FlowProducer, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { QueueName, type ImageJobData, type StudyJobData } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectPrefix } from '@pneumoscreen/storage';
 import { RedisStudyRepository, type Clock } from '@pneumoscreen/studies';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { ReadyFolderUseCase } from './studies/ready-folder.use-case';
 import { RecordObjectUseCase } from './studies/record-object.use-case';
@@ -30,6 +32,8 @@ export interface IngestReplica {
   record: RecordObjectUseCase;
   reconciler: ReconcilerService;
   store: ReadCountingStore;
+  /** This replica's Prometheus metrics, as GET /metrics serves them. */
+  metrics(): Promise<string>;
 }
 
 export interface IngestStack {
@@ -90,9 +94,12 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
       const replicaStore = new ReadCountingStore(config.s3);
       closers.push(() => replicaRedis.quit(), () => flows.close(), () => replicaStore.destroy());
       const studies = new RedisStudyRepository(replicaRedis, prefix);
-      const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows), clock);
-      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit));
-      return { record, reconciler: new ReconcilerService(config, replicaStore, studies, clock, record, submit), store: replicaStore };
+      const registry = new Registry();
+      const metrics = new PrometheusIngestMetrics(registry);
+      const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows), clock, metrics);
+      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics);
+      const reconciler = new ReconcilerService(config, replicaStore, studies, clock, record, submit, metrics);
+      return { record, reconciler, store: replicaStore, metrics: () => registry.metrics() };
     },
     put: (key, body) => store.putObject('scans', key, body),
     async queued() {

@@ -7,3 +7,6 @@ export const STUDY_QUEUE = Symbol('STUDY_QUEUE');
 export const CLOCK = Symbol('CLOCK');
 export const FEEDBACK_STORE = Symbol('FEEDBACK_STORE');
 export const FEEDBACK_QUEUE = Symbol('FEEDBACK_QUEUE');
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+export const METRICS_ENDPOINT = Symbol('METRICS_ENDPOINT');
+export const INGEST_METRICS = Symbol('INGEST_METRICS');

@@ -44,8 +44,6 @@ export interface AppConfig {
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
     engineThreads: number;
-    /** Where `GET /metrics` (Prometheus) listens; absent: nowhere. Port 0 takes a free one. */
-    metrics?: { host: string; port: number };
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -103,6 +101,8 @@ export interface AppConfig {
     int8: boolean;
   };
   logLevel: Env['LOG_LEVEL'];
+  /** Where an app serves `GET /metrics` (Prometheus); absent: nowhere. Port 0 takes a free one. */
+  metrics?: { host: string; port: number };
   /** Images a process decodes at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one
    * per core. */
   decodeThreads?: number;
@@ -169,7 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
-      ...(e.WORKER_METRICS_PORT === undefined ? {} : { metrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT } }),
     },
     models: {
       registry: e.MODEL_REGISTRY,
@@ -205,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       int8: e.TRAINING_INT8,
     },
     logLevel: e.LOG_LEVEL,
+    ...(e.METRICS_PORT === undefined ? {} : { metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT } }),
     decodeThreads: e.DECODE_THREADS,
   };
 }

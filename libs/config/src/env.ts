@@ -46,8 +46,6 @@ export const EnvSchema = z.object({
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
   ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),
   ENGINE_THREADS: int(0, 1024).default(0),
-  WORKER_METRICS_PORT: int(0, 65535).optional(),
-  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 
   WEBHOOK_URL: z.string().url().optional(),
   WEBHOOK_ENDPOINTS: z.string().transform(parseWebhookEndpoints).optional(),
@@ -74,6 +72,8 @@ export const EnvSchema = z.object({
   CANARY_FRACTION: z.coerce.number().gt(0).max(1).default(0.1),
   PROMOTION_MAX_AUC_DROP: z.coerce.number().min(0).max(1).default(0.005),
 
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   DECODE_THREADS: int(1, 1024).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });

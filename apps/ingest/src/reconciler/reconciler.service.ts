@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import type { IngestMetrics } from '../metrics/ingest-metrics';
+import { CLOCK, CONFIG, INGEST_METRICS, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { RecordObjectUseCase, isManifestKey } from '../studies/record-object.use-case';
 import { SubmitStudyUseCase } from '../studies/submit-study.use-case';
 import type { ObjectHint } from '../studies/study-of-object';
@@ -25,6 +26,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly record: RecordObjectUseCase,
     private readonly submit: SubmitStudyUseCase,
+    @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
   ) {}
 
   onApplicationBootstrap() {
@@ -57,6 +59,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     }
     for (const m of manifests) await record(m);
     if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
+    this.metrics.foundByListing(fresh);
     return fresh;
   }
 

@@ -85,6 +85,7 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     const reads = ingest.store.reads.length + other.store.reads.length;
     assert.equal(await ingest.reconciler.reconcile(), 0);
     assert.equal(ingest.store.reads.length + other.store.reads.length, reads, 'a listing reads no placed object again');
+
   });
 
   test('a header longer than the first read is read further, whether the read ends inside an element or between two', async () => {
@@ -142,6 +143,22 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
 
   test('an object gone before ingest reads it is ignored', async () => {
     assert.equal(await ingest.record.execute({ bucket: 'scans', key: 'incoming/ward-7/gone.dcm' }), 'ignored');
+  });
+
+  test("a replica's metrics count its objects by outcome, the studies it queued and what only a listing found", async () => {
+    const fresh = stack.replica();
+    const metric = async (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await fresh.metrics())?.[1] ?? 0);
+    assert.deepEqual(await drop('ward-9', { 'a.jpeg': JPEG, 'b.jpeg': JPEG, 'manifest.json': '{}' }, fresh), ['recorded', 'recorded', 'manifest']);
+    assert.equal(await fresh.record.execute({ bucket: 'scans', key: 'incoming/ward-9/a.jpeg' }), 'duplicate');
+    assert.equal(await fresh.record.execute({ bucket: 'elsewhere', key: 'incoming/ward-9/a.jpeg' }), 'ignored');
+    assert.deepEqual(
+      [await metric('pneumoscreen_objects_total{outcome="recorded"}'), await metric('pneumoscreen_objects_total{outcome="manifest"}'), await metric('pneumoscreen_objects_total{outcome="duplicate"}'), await metric('pneumoscreen_objects_total{outcome="ignored"}'), await metric('pneumoscreen_studies_queued_total')],
+      [2, 1, 1, 1, 1],
+    );
+    await stack.put('incoming/ward-10/unannounced.jpeg', JPEG);
+    const found = await fresh.reconciler.reconcile();
+    assert.ok(found >= 1);
+    assert.equal(await metric('pneumoscreen_reconciler_objects_found_total'), found);
   });
 
   test('no patient attribute and no raw StudyInstanceUID reaches Redis, the queued jobs or the logs', async () => {

@@ -3,7 +3,8 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { StudyId } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import type { IngestMetrics } from '../metrics/ingest-metrics';
+import { CLOCK, CONFIG, INGEST_METRICS, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { ReadyFolderUseCase } from './ready-folder.use-case';
 import { inspectObject, namedImage, type InspectedObject, type ObjectHint } from './study-of-object';
 
@@ -39,9 +40,16 @@ export class RecordObjectUseCase {
     @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly readyFolder: ReadyFolderUseCase,
+    @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
   ) {}
 
   async execute(o: ObjectSeen): Promise<RecordOutcome> {
+    const outcome = await this.record(o);
+    this.metrics.objectSeen(outcome);
+    return outcome;
+  }
+
+  private async record(o: ObjectSeen): Promise<RecordOutcome> {
     const where = this.locate(o);
     if (!where) return 'ignored';
     const { folder, name } = where;

@@ -4,6 +4,8 @@ import type { ImageJobData, StudyJobData } from '@pneumoscreen/contracts';
 import type { StudyRepository } from '@pneumoscreen/studies';
 import type { ModelPinning } from './model-pinning';
 import type { StudyQueue } from './study-queue';
+import { Registry } from 'prom-client';
+import { PrometheusIngestMetrics } from '../metrics/ingest-metrics';
 import { SubmitStudyUseCase } from './submit-study.use-case';
 
 function setup(pinning?: ModelPinning) {
@@ -16,7 +18,8 @@ function setup(pinning?: ModelPinning) {
   const queued: Array<{ study: StudyJobData; images: ImageJobData[] }> = [];
   const queue: StudyQueue = { enqueue: async (study, images) => void queued.push({ study, images }) };
   const clock = { now: () => new Date('2025-01-01T00:00:01.000Z') };
-  return { queued, submit: new SubmitStudyUseCase(studies, queue, clock, pinning) };
+  const metrics = new PrometheusIngestMetrics(new Registry());
+  return { queued, submit: new SubmitStudyUseCase(studies, queue, clock, metrics, pinning) };
 }
 
 test('the study and every image are pinned to the one version chosen for the study', async () => {

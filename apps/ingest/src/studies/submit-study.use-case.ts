@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { CLOCK, STUDY_QUEUE, STUDY_REPOSITORY } from '../tokens';
+import type { IngestMetrics } from '../metrics/ingest-metrics';
+import { CLOCK, INGEST_METRICS, STUDY_QUEUE, STUDY_REPOSITORY } from '../tokens';
 import { MODEL_PINNING, type ModelPinning } from './model-pinning';
 import type { StudyQueue } from './study-queue';
 
@@ -13,6 +14,7 @@ export class SubmitStudyUseCase {
     @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
     @Inject(STUDY_QUEUE) private readonly queue: StudyQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @Optional() @Inject(MODEL_PINNING) private readonly pinning?: ModelPinning,
   ) {}
 
@@ -43,6 +45,7 @@ export class SubmitStudyUseCase {
         objects.map((o) => ({ studyId, bucket: study.bucket, key: o.key, etag: o.etag, versionId: o.versionId, modelVersion })),
       );
       this.log.log(`study ${studyId} queued with ${objects.length} image(s)${modelVersion ? ` for model ${modelVersion}` : ''}`);
+      this.metrics.studyQueued();
       return true;
     } catch (e) {
       // Hand the claim back so the next sweep tries again instead of losing the study.

@@ -1,0 +1,1 @@
+export { MetricsEndpoint, metricsRegistry, type MetricsAddress } from './endpoint';
