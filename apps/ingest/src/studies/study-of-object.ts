@@ -23,7 +23,7 @@ export interface ObjectHint {
   versionId?: string;
 }
 
-/** Names a scanner or PACS gives DICOM exports never end so; their objects skip the header read. */
+/** Scanners and PACS name DICOM exports `.dcm` or give them no extension, never one of these. */
 const IMAGE_NAME = /\.(jpe?g|png)$/i;
 
 /**
