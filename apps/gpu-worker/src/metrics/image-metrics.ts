@@ -21,7 +21,7 @@ export class PrometheusImageMetrics implements ImageMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.classified = new Counter({ name: 'pneumoscreen_images_classified_total', help: 'Images classified, by engine, model version and decision', labelNames: ['engine', 'model_version', 'decision'], registers });
+    this.classified = new Counter({ name: 'pneumoscreen_images_classified_total', help: "Images classified, by engine, model version and decision at the version's own threshold (a site calibration may re-decide it when the study is finalised)", labelNames: ['engine', 'model_version', 'decision'], registers });
     this.unreadable = new Counter({ name: 'pneumoscreen_images_unreadable_total', help: 'Images the worker could not judge: gone, too large, unreadable, or refused (a DICOM that is not a radiograph)', labelNames: ['engine', 'model_version'], registers });
     this.batchSize = new Histogram({ name: 'pneumoscreen_image_batch_size', help: 'Size of the batch each image was classified in', labelNames: ['engine'], buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers });
     // An image's share of its batch's engine time: 1 / mean is the engine's images per second.
