@@ -130,6 +130,7 @@ describe('pipeline: DICOM studies', () => {
       texts.push((await stack.store.getObject(BUCKET, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString());
       const view = await fetch(`${stack.ingestUrl}/v1/studies/${studyId}`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
       assert.equal(view.status, 200);
+      assert.equal(view.headers.get('x-powered-by'), null, 'ingest does not advertise its framework');
       texts.push(await view.text());
     }
     texts.push(await redisText(prefix), ...stack.ingest.output, ...stack.worker.output);

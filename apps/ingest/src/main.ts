@@ -12,6 +12,8 @@ async function bootstrap() {
   });
   // S3 event batches can hold many records; the default 100 kB is too small for them.
   app.useBodyParser('json', { limit: '5mb' });
+  // Nothing outside needs to know what serves this endpoint.
+  app.disable('x-powered-by');
   app.enableShutdownHooks();
   await app.listen(config.ingest.port, config.ingest.host);
   const url = await app.getUrl();
