@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchCommand, endToEndVsRaw } from './bench';
+import { benchCommand, endToEndVsRaw, formatReport } from './bench';
 
 test('bench refuses an unknown section or worker count before measuring anything', async () => {
   await assert.rejects(benchCommand(['--only', 'decode,gpu']), /--only takes a comma-separated list of decode, engines, e2e, soak, not "decode,gpu"/);
@@ -24,4 +24,11 @@ test("the end-to-end ratio sets each engine's best pipeline row against that eng
   assert.deepEqual(endToEndVsRaw({ engines: int8, endToEnd: [...endToEnd, row('pipeline, 1 worker, int8', true, 80, 'onnxruntime-cpu-int8')] }), { 'onnxruntime-cpu': 0.3, 'onnxruntime-cpu-int8': 0.2 });
   assert.equal(endToEndVsRaw({ endToEnd }), undefined);
   assert.equal(endToEndVsRaw({ engines: engines.filter((e) => e.engine === 'tfjs-wasm'), endToEnd }), undefined);
+});
+
+test('the end-to-end table shows each row\'s CPU time per image by process, where it was measured', () => {
+  const row = { label: 'pipeline, 1 worker', workers: 1, batching: true, images: 1000, imagesPerSecond: 97.2, p50: 0.77, p95: 1.19, p99: 1.43, engineBusy: 0.61 };
+  const text = formatReport({ date: '', machine: {}, model: 'v', endToEnd: [{ ...row, cpuMsPerImage: { bench: 2, s3Server: 4.8, ingest: 3.1, workers: 8.5 } }, { ...row, label: 'naive baseline' }], speedupVsBaseline: 1 });
+  assert.match(text, /^pipeline, 1 worker +1 +97\.2 +0\.77 +1\.19 +1\.43 +61% +2, 4\.8, 3\.1, 8\.5$/m);
+  assert.match(text, /^naive baseline +1 +97\.2 +0\.77 +1\.19 +1\.43 +61%$/m);
 });

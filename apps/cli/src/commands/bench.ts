@@ -96,7 +96,7 @@ interface EndToEndSection {
   speedupVsBatchingOff?: number;
 }
 
-type BenchReport = {
+export type BenchReport = {
   date: string;
   machine: object;
   model: string;
@@ -172,7 +172,7 @@ function processCount(raw: string | undefined, flag: string): number {
 
 const spreadLabel = (s: { ingests: number; s3Servers: number }) => (s.ingests > 1 || s.s3Servers > 1 ? `, ${s.ingests} ingest, ${s.s3Servers} S3` : '');
 
-function formatReport(r: BenchReport): string {
+export function formatReport(r: BenchReport): string {
   const lines: string[] = [];
   if (r.decode) lines.push(`decode + preprocess: ${r.decode.imagesPerSecond} images/s`, '');
   if (r.engines) {
@@ -180,10 +180,11 @@ function formatReport(r: BenchReport): string {
     for (const e of r.engines) lines.push(`${e.engine.padEnd(20)} ${e.backbone.padEnd(10)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
   }
   if (r.endToEnd) {
-    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy');
+    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy  CPU ms/image: bench, S3, ingest, workers');
     for (const e of r.endToEnd) {
       const busy = e.engineBusy === undefined ? '' : `${Math.round(e.engineBusy * 100)}%`;
-      lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}`);
+      const cpu = e.cpuMsPerImage ? ['bench', 's3Server', 'ingest', 'workers'].map((k) => e.cpuMsPerImage![k] ?? '-').join(', ') : '';
+      lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}  ${cpu}`.trimEnd());
     }
     const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
     const raw = r.endToEndVsRaw ? `; best pipeline vs its engine's raw MobileNet throughput: ${Object.entries(r.endToEndVsRaw).map(([e, v]) => `${Math.round(v * 100)}% on ${e}`).join(', ')}` : '';
