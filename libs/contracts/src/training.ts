@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BinaryMetrics } from './model-manifest';
 import { ModelVersionId } from './registry';
 
 /** A `retrain` job: what the operator asked for. Unset fields take the trainer's defaults. */
@@ -46,13 +47,8 @@ export const ComparedMetrics = z.object({
   /** `validation`: the fixed patient-grouped split of the base data; `feedback`: labelled feedback
    * held back from training. */
   set: z.enum(['validation', 'feedback']),
-  n: z.number().int(),
-  accuracy: z.number(),
-  sensitivity: z.number(),
-  specificity: z.number(),
-  auc: z.number(),
-  /** The threshold each model was measured at: its own calibrated one. */
-  threshold: z.number(),
+  /** `threshold`: the one each model was measured at, its own calibrated one. */
+  ...BinaryMetrics.omit({ confusion: true }).shape,
 });
 export type ComparedMetrics = z.infer<typeof ComparedMetrics>;
 
