@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { medianRuns } from '../bench/end-to-end';
 import { benchCommand, endToEndVsRaw, formatReport } from './bench';
 
 test('bench refuses an unknown section or worker count before measuring anything', async () => {
@@ -8,6 +9,22 @@ test('bench refuses an unknown section or worker count before measuring anything
   await assert.rejects(benchCommand(['--workers', '1,0']), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
   await assert.rejects(benchCommand(['--ingests', '0']), /--ingests takes a process count from 1 to 64, not "0"/);
   await assert.rejects(benchCommand(['--s3-servers', 'two']), /--s3-servers takes a process count from 1 to 64, not "two"/);
+  await assert.rejects(benchCommand(['--repeat', '0']), /--repeat takes a number of runs from 1 to 9, not "0"/);
+});
+
+test('with --repeat, each case keeps its median run and lists every run in the order they ran', () => {
+  const run = (label: string, imagesPerSecond: number, p50: number) => ({ label, workers: 1, batching: true, images: 1000, imagesPerSecond, p50, p95: p50, p99: p50 });
+  const rounds = [
+    [run('pipeline', 90, 1.1), run('naive baseline', 9, 50)],
+    [run('pipeline', 119, 0.9), run('naive baseline', 8.5, 55)],
+    [run('pipeline', 101, 1.0), run('naive baseline', 8.7, 52)],
+  ];
+  const rows = medianRuns(rounds);
+  assert.deepEqual(rows, [{ ...run('pipeline', 101, 1.0), runs: [90, 119, 101] }, { ...run('naive baseline', 8.7, 52), runs: [9, 8.5, 8.7] }]);
+  assert.deepEqual(medianRuns([rounds[0]!, rounds[1]!]).map((r) => r.imagesPerSecond), [90, 8.5], 'the lower middle run of an even count');
+  assert.deepEqual(medianRuns([rounds[0]!]), rounds[0], 'one run: the rows as they are, with no runs list');
+  const text = formatReport({ date: '', machine: {}, model: 'v', endToEnd: rows, speedupVsBaseline: 11.6 });
+  assert.match(text, /^  pipeline: 90, 119, 101$/m);
 });
 
 test("the end-to-end ratio sets each engine's best pipeline row against that engine's best raw MobileNet rate", () => {

@@ -6,7 +6,7 @@ import { readManifest, resolveModelDir } from '@pneumoscreen/model';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { benchDecode, listXrays, type DecodeResult } from '../bench/decode';
 import { describeMachine } from '../bench/machine';
-import { benchEndToEnd, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
+import { benchEndToEnd, medianRuns, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
 import { benchSoak, formatSoakRow, SOAK_HEADER, type SoakResult } from '../bench/soak';
 import { round } from '../bench/stats';
@@ -20,12 +20,13 @@ type Section = (typeof SECTIONS)[number];
 
 /**
  * `pneumoscreen bench [--json] [--quick] [--images N] [--only SECTIONS] [--workers LIST]
- * [--ingests N] [--s3-servers N]`: decode
+ * [--ingests N] [--s3-servers N] [--repeat N]`: decode
  * throughput on original-size X-rays, raw model throughput per engine, backbone and batch size,
  * the whole pipeline end to end (on the 224-px training images; with each worker count of
  * `--workers`, default 1,2; its pipeline rows spread over `--ingests` ingest and `--s3-servers`
  * S3 server processes, default 1 each) against the naive baseline, and a memory soak: RSS and tensor count
- * over 10,000 classified images. `--only` runs some of decode, engines, e2e and soak;
+ * over 10,000 classified images. `--repeat N` runs every end-to-end case N times in turn and keeps
+ * each case's median run. `--only` runs some of decode, engines, e2e and soak;
  * `--backbone mobilenet|vgg16` and `--engine NAME` narrow the engines section. Writes
  * bench/results/<date>[-quick][-<sections>].json, the sections named when not all ran.
  */
@@ -42,12 +43,15 @@ export async function benchCommand(argv: string[]): Promise<number> {
       workers: { type: 'string', default: '1,2' },
       ingests: { type: 'string', default: '1' },
       's3-servers': { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '1' },
       backbone: { type: 'string' },
       engine: { type: 'string' },
     },
   });
   const only = parseList(values.only, '--only', (s) => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', ')) as Section[];
   const spread = { ingests: processCount(values.ingests, '--ingests'), s3Servers: processCount(values['s3-servers'], '--s3-servers') };
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat takes a number of runs from 1 to 9, not "${values.repeat}"`);
   const workers = parseList(values.workers, '--workers', (s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').map(Number);
   const images = Number(values.images ?? (values.quick ? 200 : 1000));
   if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
@@ -63,7 +67,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     say(`  ${report.decode.imagesPerSecond} images/s at ${report.decode.megapixelsPerImage} MP`);
   }
   if (only.includes('engines')) Object.assign(report, await engineSection(values, versionDir, manifest, say));
-  if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, spread, say));
+  if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, spread, repeat, say));
   const vsRaw = endToEndVsRaw(report);
   if (vsRaw !== undefined) report.endToEndVsRaw = vsRaw;
   if (only.includes('soak')) {
@@ -120,16 +124,22 @@ export function endToEndVsRaw(r: Pick<BenchReport, 'engines' | 'endToEnd'>): Rec
 
 /** Spread over more ingest and S3 server processes, the pipeline rows show what the workers can
  * do once the bench's own single processes no longer hold them back. */
-async function endToEndSection(data: string, images: number, workers: number[], spread: { ingests: number; s3Servers: number }, say: (l: string) => void): Promise<EndToEndSection> {
-  say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes)`);
+async function endToEndSection(data: string, images: number, workers: number[], spread: { ingests: number; s3Servers: number }, repeat: number, say: (l: string) => void): Promise<EndToEndSection> {
+  const times = repeat > 1 ? `; every case ${repeat} times, in turn, and the median run kept` : '';
+  say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes${times})`);
   const cases: EndToEndCase[] = [
     ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}${spreadLabel(spread)}`, workers: n, batching: true, overrides: {}, ...spread })),
     { label: `pipeline, 1 worker, int8${spreadLabel(spread)}`, workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' }, ...spread },
     { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
     { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
   ];
-  const endToEnd: EndToEndResult[] = [];
-  for (const c of cases) endToEnd.push(await benchEndToEnd(c, data, images, say));
+  const rounds: EndToEndResult[][] = [];
+  for (let r = 0; r < repeat; r++) {
+    const round: EndToEndResult[] = [];
+    for (const c of cases) round.push(await benchEndToEnd(c, data, images, say));
+    rounds.push(round);
+  }
+  const endToEnd = medianRuns(rounds);
 
   const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
   const rate = (l: string) => endToEnd.find((e) => e.label === l)?.imagesPerSecond;
@@ -186,6 +196,8 @@ export function formatReport(r: BenchReport): string {
       const cpu = e.cpuMsPerImage ? ['bench', 's3Server', 'ingest', 'workers'].map((k) => e.cpuMsPerImage![k] ?? '-').join(', ') : '';
       lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}  ${cpu}`.trimEnd());
     }
+    const repeated = r.endToEnd.filter((e) => e.runs);
+    if (repeated.length) lines.push('', 'images/s of every run (the table shows the median run):', ...repeated.map((e) => `  ${e.label}: ${e.runs!.join(', ')}`));
     const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
     const raw = r.endToEndVsRaw ? `; best pipeline vs its engine's raw MobileNet throughput: ${Object.entries(r.endToEndVsRaw).map(([e, v]) => `${Math.round(v * 100)}% on ${e}`).join(', ')}` : '';
     lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}${raw}`, '');
