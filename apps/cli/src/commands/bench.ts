@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
@@ -8,6 +8,7 @@ import { benchDecode, listXrays, type DecodeResult } from '../bench/decode';
 import { describeMachine } from '../bench/machine';
 import { benchEndToEnd, medianRuns, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
+import { writeNewResult } from '../bench/result-file';
 import { benchSoak, formatSoakRow, SOAK_HEADER, type SoakResult } from '../bench/soak';
 import { round } from '../bench/stats';
 
@@ -28,7 +29,8 @@ type Section = (typeof SECTIONS)[number];
  * over 10,000 classified images. `--repeat N` runs every end-to-end case N times in turn and keeps
  * each case's median run. `--only` runs some of decode, engines, e2e and soak;
  * `--backbone mobilenet|vgg16` and `--engine NAME` narrow the engines section. Writes
- * bench/results/<date>[-quick][-<sections>].json, the sections named when not all ran.
+ * bench/results/<date>[-quick][-<sections>][-N].json, the sections named when not all ran and N
+ * counting up from 2 where that day's file exists.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -80,8 +82,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const dir = join(REPO, 'bench/results');
   await mkdir(dir, { recursive: true });
   const sections = only.length === SECTIONS.length ? '' : `-${only.join('-')}`;
-  const file = join(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}.json`);
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  const file = await writeNewResult(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}`, JSON.stringify(report, null, 2) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(formatReport(report) + `\nwritten to ${file}\n`);
   return 0;
