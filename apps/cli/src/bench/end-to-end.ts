@@ -47,21 +47,6 @@ export interface EndToEndResult {
   runs?: number[];
 }
 
-/**
- * One row per case from `rounds` (each round ran every case once, in the same order): the run with
- * the median images/s (the lower of the middle two for an even count), carrying every run's rate.
- * On a noisy host one run per case says little, and cases that run in turn share whatever the
- * host did meanwhile.
- */
-export function medianRuns(rounds: readonly (readonly EndToEndResult[])[]): EndToEndResult[] {
-  if (rounds.length === 1) return [...rounds[0]!];
-  return rounds[0]!.map((_, c) => {
-    const runs = rounds.map((r) => r[c]!);
-    const sorted = [...runs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
-    return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, runs: runs.map((r) => r.imagesPerSecond) };
-  });
-}
-
 const IMAGES_PER_STUDY = 4;
 const WARMUP_STUDIES = 25;
 

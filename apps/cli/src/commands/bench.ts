@@ -4,13 +4,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
 import { readManifest, resolveModelDir } from '@pneumoscreen/model';
 import type { ModelManifest } from '@pneumoscreen/contracts';
-import { benchDecode, listXrays, type DecodeResult } from '../bench/decode';
-import { describeMachine } from '../bench/machine';
-import { benchEndToEnd, medianRuns, type EndToEndCase, type EndToEndResult } from '../bench/end-to-end';
+import { benchDecode, listXrays } from '../bench/decode';
+import { endToEndSection } from '../bench/end-to-end-section';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
+import { describeMachine } from '../bench/machine';
+import { endToEndVsRaw, formatReport, type BenchReport } from '../bench/report';
 import { writeNewResult } from '../bench/result-file';
-import { benchSoak, formatSoakRow, SOAK_HEADER, type SoakResult } from '../bench/soak';
-import { round } from '../bench/stats';
+import { benchSoak, SOAK_HEADER } from '../bench/soak';
 
 const REPO = resolve(__dirname, '../../../..');
 const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
@@ -95,63 +95,6 @@ function parseList(raw: string, flag: string, ok: (s: string) => boolean, expect
   return [...new Set(items)];
 }
 
-interface EndToEndSection {
-  endToEnd: EndToEndResult[];
-  speedupVsBaseline: number;
-  speedupVsBatchingOff?: number;
-}
-
-export type BenchReport = {
-  date: string;
-  machine: object;
-  model: string;
-  decode?: DecodeResult;
-  engines?: EngineResult[];
-  skippedEngines?: Record<string, string>;
-  soak?: SoakResult[];
-  /** By engine: its best pipeline row over its raw MobileNet throughput (best batch size); only
-   * when the engines and e2e sections both ran. */
-  endToEndVsRaw?: Record<string, number>;
-} & Partial<EndToEndSection>;
-
-export function endToEndVsRaw(r: Pick<BenchReport, 'engines' | 'endToEnd'>): Record<string, number> | undefined {
-  const ratios: Record<string, number> = {};
-  for (const row of r.endToEnd?.filter((e) => e.batching && e.engine) ?? []) {
-    const raw = r.engines?.filter((e) => e.engine === row.engine && e.backbone === 'mobilenet').map((e) => e.imagesPerSecond) ?? [];
-    if (raw.length) ratios[row.engine!] = Math.max(ratios[row.engine!] ?? 0, round(row.imagesPerSecond / Math.max(...raw)));
-  }
-  return Object.keys(ratios).length ? ratios : undefined;
-}
-
-/** Spread over more ingest and S3 server processes, the pipeline rows show what the workers can
- * do once the bench's own single processes no longer hold them back. */
-async function endToEndSection(data: string, images: number, workers: number[], spread: { ingests: number; s3Servers: number }, repeat: number, say: (l: string) => void): Promise<EndToEndSection> {
-  const times = repeat > 1 ? `; every case ${repeat} times, in turn, and the median run kept` : '';
-  say(`end to end (${images} images from ${data}, studies of 4; S3 server, Redis, ingest and workers as processes${times})`);
-  const cases: EndToEndCase[] = [
-    ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}${spreadLabel(spread)}`, workers: n, batching: true, overrides: {}, ...spread })),
-    { label: `pipeline, 1 worker, int8${spreadLabel(spread)}`, workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' }, ...spread },
-    { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
-    { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
-  ];
-  const rounds: EndToEndResult[][] = [];
-  for (let r = 0; r < repeat; r++) {
-    const round: EndToEndResult[] = [];
-    for (const c of cases) round.push(await benchEndToEnd(c, data, images, say));
-    rounds.push(round);
-  }
-  const endToEnd = medianRuns(rounds);
-
-  const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
-  const rate = (l: string) => endToEnd.find((e) => e.label === l)?.imagesPerSecond;
-  const oneWorker = rate(`pipeline, 1 worker${spreadLabel(spread)}`);
-  return {
-    endToEnd,
-    speedupVsBaseline: round(best / rate('naive baseline')!),
-    ...(oneWorker ? { speedupVsBatchingOff: round(oneWorker / rate('batching off, 1 worker')!) } : {}),
-  };
-}
-
 async function engineSection(
   values: { quick: boolean; backbone?: string; engine?: string; data: string },
   versionDir: string,
@@ -179,30 +122,4 @@ function processCount(raw: string | undefined, flag: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${flag} takes a process count from 1 to 64, not "${raw}"`);
   return n;
-}
-
-const spreadLabel = (s: { ingests: number; s3Servers: number }) => (s.ingests > 1 || s.s3Servers > 1 ? `, ${s.ingests} ingest, ${s.s3Servers} S3` : '');
-
-export function formatReport(r: BenchReport): string {
-  const lines: string[] = [];
-  if (r.decode) lines.push(`decode + preprocess: ${r.decode.imagesPerSecond} images/s`, '');
-  if (r.engines) {
-    lines.push('engine               backbone   batch  images/s  ms/batch');
-    for (const e of r.engines) lines.push(`${e.engine.padEnd(20)} ${e.backbone.padEnd(10)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
-  }
-  if (r.endToEnd) {
-    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy  CPU ms/image: bench, S3, ingest, workers');
-    for (const e of r.endToEnd) {
-      const busy = e.engineBusy === undefined ? '' : `${Math.round(e.engineBusy * 100)}%`;
-      const cpu = e.cpuMsPerImage ? ['bench', 's3Server', 'ingest', 'workers'].map((k) => e.cpuMsPerImage![k] ?? '-').join(', ') : '';
-      lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}  ${cpu}`.trimEnd());
-    }
-    const repeated = r.endToEnd.filter((e) => e.runs);
-    if (repeated.length) lines.push('', 'images/s of every run (the table shows the median run):', ...repeated.map((e) => `  ${e.label}: ${e.runs!.join(', ')}`));
-    const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
-    const raw = r.endToEndVsRaw ? `; best pipeline vs its engine's raw MobileNet throughput: ${Object.entries(r.endToEndVsRaw).map(([e, v]) => `${Math.round(v * 100)}% on ${e}`).join(', ')}` : '';
-    lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}${raw}`, '');
-  }
-  if (r.soak) lines.push(SOAK_HEADER, ...r.soak.map(formatSoakRow));
-  return lines.join('\n');
 }
