@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { medianRuns } from './end-to-end-section';
+import { medianRuns, splitCores } from './end-to-end-section';
 import { formatReport } from './report';
 
 test('with --repeat, each case keeps its median run and lists every run in the order they ran', () => {
@@ -16,4 +16,12 @@ test('with --repeat, each case keeps its median run and lists every run in the o
   assert.deepEqual(medianRuns([rounds[0]!]), rounds[0], 'one run: the rows as they are, with no runs list');
   const text = formatReport({ date: '', machine: {}, model: 'v', endToEnd: rows, speedupVsBaseline: 11.6 });
   assert.match(text, /^  pipeline: 90, 119, 101$/m);
+});
+
+test('several workers split the cores between their engines unless ENGINE_THREADS is given', () => {
+  assert.deepEqual(splitCores(1, 2, {}), {}, 'one worker keeps the engine default');
+  assert.deepEqual(splitCores(2, 2, {}), { ENGINE_THREADS: '1' });
+  assert.deepEqual(splitCores(4, 16, {}), { ENGINE_THREADS: '4' });
+  assert.deepEqual(splitCores(3, 2, {}), { ENGINE_THREADS: '1' }, 'never fewer than one thread');
+  assert.deepEqual(splitCores(2, 16, { ENGINE_THREADS: '3' }), {}, "the caller's setting reaches the workers as it is");
 });
