@@ -8,7 +8,7 @@ import { benchDecode, listXrays } from '../bench/decode';
 import { endToEndSection } from '../bench/end-to-end-section';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
 import { describeMachine } from '../bench/machine';
-import { endToEndVsRaw, formatReport, type BenchReport } from '../bench/report';
+import { cpuCeilingVsRaw, endToEndVsRaw, formatReport, type BenchReport } from '../bench/report';
 import { writeNewResult } from '../bench/result-file';
 import { benchSoak, SOAK_HEADER } from '../bench/soak';
 
@@ -72,6 +72,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, spread, repeat, say));
   const vsRaw = endToEndVsRaw(report);
   if (vsRaw !== undefined) report.endToEndVsRaw = vsRaw;
+  const ceiling = cpuCeilingVsRaw(report);
+  if (ceiling !== undefined) report.cpuCeilingVsRaw = ceiling;
   if (only.includes('soak')) {
     const soakCounts = values.quick ? { images: 1000, wasmImages: 300 } : { images: 10_000, wasmImages: 1000 };
     say(`memory soak (${soakCounts.images} images from ${values.data}, batches of 32; then ${soakCounts.wasmImages} on tfjs-wasm)`);
