@@ -63,10 +63,11 @@ async function quantizeForSpeed(dir: string, manifest: ModelManifest, xrays: rea
   await quantizeVersion(dir, { calibration: images.slice(0, 8), check: images.slice(8), minAgreement: 0 });
 }
 
-/** The engines `benchEngines` tries: every ENGINE choice but `auto`, or only `only`. */
+/** The engines `benchEngines` tries: every ENGINE choice but `auto` and `onnxruntime-cuda` (which
+ * `onnxruntime` already is where CUDA loads), or only `only`. */
 export function benchableEngines(only?: string): Array<Exclude<EngineChoice, 'auto'>> {
   const all = ENGINE_CHOICES.filter((c): c is Exclude<EngineChoice, 'auto'> => c !== 'auto');
-  if (only === undefined) return all;
+  if (only === undefined) return all.filter((c) => c !== 'onnxruntime-cuda');
   const chosen = all.filter((c) => c === only);
   if (chosen.length === 0) throw new Error(`--engine must be one of ${all.join(', ')}, not "${only}"`);
   return chosen;

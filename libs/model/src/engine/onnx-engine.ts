@@ -15,6 +15,8 @@ export interface OnnxEngineOptions {
   variant?: string;
 }
 
+const CUDA_PROVIDER_INSTALL = "the CUDA provider is not installed: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` fetches it, and it needs CUDA 12 and cuDNN 9 (the Dockerfile's gpu target has all three)";
+
 /** Runs an ONNX classifier (NHWC float input, as `exportOnnx` writes) with onnxruntime-node in a
  * worker thread. Named `onnxruntime-cpu` or `onnxruntime-cuda` after the provider it got, plus the
  * variant (`onnxruntime-cpu-int8`). */
@@ -35,8 +37,9 @@ export class OnnxEngine implements ModelEngine {
       try {
         worker = await ModelWorkerClient.start(path.join(__dirname, 'onnx-worker.js'), 'ONNX Runtime', init);
       } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
         // The CUDA provider is a separate download onnxruntime-node's installer may have skipped.
-        errors.push(err instanceof Error ? err.message : String(err));
+        errors.push(executionProvider === 'cuda' && /load shared library/i.test(message) ? `${message} (${CUDA_PROVIDER_INSTALL})` : message);
         continue;
       }
       await worker.expectInputSize(inputSize);

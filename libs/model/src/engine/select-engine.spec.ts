@@ -7,6 +7,7 @@ import { ModelManifest } from '@pneumoscreen/contracts';
 import { convertModelDir, ONNX_FILE } from '../onnx/export';
 import { initWasmBackend } from '../tfjs/backend';
 import { directorySaver } from '../tfjs/directory-io';
+import { nvidiaGpuVisible } from './gpu';
 import { loadEngine, type EngineChoice } from './select-engine';
 import { tfjsNodeInstalled } from './tfjs-backends';
 
@@ -84,4 +85,20 @@ test('a published model.onnx is what ONNX Runtime runs; TF.js runs model.json', 
 
 test('ENGINE=onnxruntime-int8 on a version without an int8 model fails, saying how to make one', async () => {
   await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'onnxruntime-int8' }), /version v1 has no int8 model \(model\.int8\.onnx\): make it with `pneumoscreen models quantize/);
+});
+
+test('ENGINE=onnxruntime-cuda computes on a GPU or does not start: it never falls back to the CPU', async () => {
+  const started = loadEngine(await versionDir(1), manifest, { engine: 'onnxruntime-cuda' });
+  if (!nvidiaGpuVisible()) {
+    await assert.rejects(started, /^Error: onnxruntime-cuda needs a GPU, and no NVIDIA GPU is visible to this process/);
+    return;
+  }
+  const engine = await started.catch((e: Error) => e);
+  if (engine instanceof Error) return assert.match(engine.message, /ONNX Runtime \(cuda\)/);
+  try {
+    assert.equal(engine.name, 'onnxruntime-cuda');
+    assert.ok(Math.abs((await engine.predict(new Float32Array(48), 1))[0]! - 1 / (1 + Math.exp(-1))) < 1e-5);
+  } finally {
+    await engine.dispose();
+  }
 });

@@ -4,6 +4,7 @@ import type { ModelManifest } from '@pneumoscreen/contracts';
 import { convertModelDir, ONNX_FILE } from '../onnx/export';
 import { INT8_ONNX_FILE } from '../onnx/int8-version';
 import type { ModelEngine } from './engine';
+import { nvidiaGpuVisible } from './gpu';
 import { OnnxEngine } from './onnx-engine';
 import { TfjsNodeEngine } from './tfjs-node-engine';
 import { TfjsWasmEngine } from './tfjs-wasm-engine';
@@ -12,8 +13,9 @@ import { TfjsWasmEngine } from './tfjs-wasm-engine';
  * nothing native. */
 const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime'] as const;
 
-/** What `ENGINE` may say. */
-export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-int8', 'tfjs-wasm'] as const;
+/** What `ENGINE` may say. `onnxruntime-cuda` is `onnxruntime` that refuses to start without a GPU,
+ * for a GPU worker that must never quietly classify on its CPU. */
+export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-cuda', 'onnxruntime-int8', 'tfjs-wasm'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
@@ -48,6 +50,11 @@ function startEngine(choice: Exclude<EngineChoice, 'auto'>, versionDir: string, 
       return TfjsNodeEngine.load(versionDir, modelFile, preprocessing.inputSize, choice);
     case 'onnxruntime':
       return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0 }));
+    case 'onnxruntime-cuda':
+      if (!nvidiaGpuVisible()) {
+        return Promise.reject(new Error('onnxruntime-cuda needs a GPU, and no NVIDIA GPU is visible to this process (none in /proc/driver/nvidia/gpus, no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides them all)'));
+      }
+      return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cuda' }));
     case 'onnxruntime-int8':
       return int8Model(versionDir, manifest).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cpu', variant: 'int8' }));
     case 'tfjs-wasm':
