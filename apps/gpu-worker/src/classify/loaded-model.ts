@@ -9,21 +9,39 @@ export interface Prediction {
   inferenceMs: number;
 }
 
+export interface LoadOptions {
+  batching: BatchOptions;
+  engine?: EngineOptions;
+  /** Hears, once, that the engine failed BROKEN_AFTER batches in a row. */
+  onBroken?: (err: Error) => void;
+}
+
+/**
+ * Batches in a row that may fail before an engine counts as broken. Inputs that cannot be
+ * scored never reach a batch (they fail at download or decode), so a failed batch is the
+ * engine's own trouble: a GPU in a sticky CUDA error or fallen off the bus, a dead worker thread.
+ * Such an engine fails every batch after, and each failure spends an attempt of every image in
+ * it; a few in a row tell it apart from a passing fault.
+ */
+export const BROKEN_AFTER = 3;
+
 /** One model version in memory with its own batcher: a batch only ever holds inputs for the
  * version that runs it, however many versions a runtime holds at once. */
 export class LoadedModel {
   private readonly batcher: MicroBatcher<Uint8Array, Prediction>;
+  private failedInARow = 0;
 
   private constructor(
     readonly manifest: ModelManifest,
     readonly engine: ModelEngine,
     batching: BatchOptions,
+    private readonly onBroken: (err: Error) => void,
   ) {
     this.batcher = new MicroBatcher((inputs) => this.runBatch(inputs), batching);
   }
 
-  static async load(versionDir: string, batching: BatchOptions, engineOptions: EngineOptions = {}): Promise<LoadedModel> {
-    return LoadedModel.warmUp(await loadModelVersion(versionDir, engineOptions), batching);
+  static async load(versionDir: string, options: LoadOptions): Promise<LoadedModel> {
+    return LoadedModel.warmUp(await loadModelVersion(versionDir, options.engine ?? {}), options);
   }
 
   /**
@@ -34,7 +52,7 @@ export class LoadedModel {
    * cost falls on the first studies after every start and roll-out. An engine that cannot run a
    * full batch fails here, before it serves, and is disposed.
    */
-  static async warmUp({ manifest, engine }: { manifest: ModelManifest; engine: ModelEngine }, batching: BatchOptions): Promise<LoadedModel> {
+  static async warmUp({ manifest, engine }: { manifest: ModelManifest; engine: ModelEngine }, { batching, onBroken = () => undefined }: LoadOptions): Promise<LoadedModel> {
     const { inputSize: [height, width], channels } = manifest.preprocessing;
     try {
       await engine.predict(new Float32Array(batching.maxBatch * height * width * channels), batching.maxBatch);
@@ -42,7 +60,7 @@ export class LoadedModel {
       await engine.dispose().catch(() => undefined);
       throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return new LoadedModel(manifest, engine, batching);
+    return new LoadedModel(manifest, engine, batching, onBroken);
   }
 
   /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
@@ -60,7 +78,14 @@ export class LoadedModel {
     const batch = new Float32Array(size * inputs.length);
     inputs.forEach((x, i) => normaliseInto(x, this.manifest.preprocessing.mode, batch, i * size));
     const started = performance.now();
-    const out = await this.engine.predict(batch, inputs.length);
+    let out: Float32Array;
+    try {
+      out = await this.engine.predict(batch, inputs.length);
+    } catch (err) {
+      if (++this.failedInARow === BROKEN_AFTER) this.onBroken(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+    this.failedInARow = 0;
     const inferenceMs = performance.now() - started;
     return Array.from(out, (probability) => ({ probability, batchSize: inputs.length, inferenceMs }));
   }

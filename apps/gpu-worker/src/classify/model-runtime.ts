@@ -5,7 +5,7 @@ import { ChannelWatcher, openModelRegistry, readManifest, resolveModelDir, type 
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, OBJECT_STORE } from '../tokens';
-import { LoadedModel } from './loaded-model';
+import { BROKEN_AFTER, LoadedModel } from './loaded-model';
 
 /** Old and new production side by side during a roll-out, or production and a canary. */
 const MAX_LOADED = 2;
@@ -158,14 +158,22 @@ export class ModelRuntime implements OnModuleInit, OnModuleDestroy {
     const started = Date.now();
     const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads } = this.config.worker;
     const dir = this.registry ? await this.registry.download(version, this.config.models.cacheDir) : this.localDir!;
-    const model = await LoadedModel.load(dir, { maxBatch, maxWaitMs, preferredSizes: preferredBatchSizes }, {
-      engine,
-      threads: engineThreads,
-      onSkip: (name, reason) => this.log.log(`engine ${name} not used: ${reason}`),
+    const model = await LoadedModel.load(dir, {
+      batching: { maxBatch, maxWaitMs, preferredSizes: preferredBatchSizes },
+      engine: { engine, threads: engineThreads, onSkip: (name, reason) => this.log.log(`engine ${name} not used: ${reason}`) },
+      onBroken: (err) => this.engineBroken(version, err),
     });
     const { name } = model.manifest;
     this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`);
     return model;
+  }
+
+  /** A broken engine would fail every image this worker takes, spending their attempts: the
+   * process stops instead, its unfinished jobs go back to the queue when their locks lapse, and
+   * whatever restarts it (compose, Kubernetes) finds out at start-up whether the engine works. */
+  private engineBroken(version: string, err: Error): void {
+    this.log.error(`model version ${version} failed ${BROKEN_AFTER} batches in a row (last: ${err.message}); stopping this worker so that its images go to a working one`);
+    process.exit(1);
   }
 
   private source(): string {
