@@ -86,12 +86,12 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
     };
     // Untimed: the first studies pay for JIT compilation, connections and the engine's first runs.
     await upload('warmup', WARMUP_STUDIES);
-    await receiver.waitFor((rs) => rs.length >= WARMUP_STUDIES, 600_000);
+    await Promise.race([receiver.waitFor((rs) => rs.length >= WARMUP_STUDIES, 600_000), live.crashed]);
     const warm = receiver.requests.length;
     const cpuBefore = processTreeCpu();
     const t0 = Date.now();
     await upload('bench', studies);
-    await receiver.waitFor((rs) => rs.length >= warm + studies, 3_600_000);
+    await Promise.race([receiver.waitFor((rs) => rs.length >= warm + studies, 3_600_000), live.crashed]);
     const wall = (Date.now() - t0) / 1000;
     const cpuAfter = processTreeCpu();
     const latencies: number[] = [];

@@ -37,7 +37,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const started = Date.now();
     await Promise.all(studies.map((s) => uploadStudy(stack.store, stack.bucket, INCOMING, s)));
     say(`uploaded to s3://${stack.bucket}/${INCOMING}; waiting for results`);
-    const done = await Promise.all(studies.map((s) => waitForStudy(stack, s.studyId, started, timeoutMs)));
+    const done = await Promise.race([Promise.all(studies.map((s) => waitForStudy(stack, s.studyId, started, timeoutMs))), stack.crashed]);
     const wall = (Date.now() - started) / 1000;
     const images = done.reduce((n, d) => n + d.result.images.length, 0);
     process.stdout.write(`${formatTable(done)}\n\n`);

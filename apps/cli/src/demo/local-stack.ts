@@ -30,6 +30,9 @@ export interface LocalStack {
   apiKey: string;
   bucket: string;
   store: S3ObjectStore;
+  /** Rejects, naming the app and giving its last lines, as soon as an app the stack started
+   * exits before `stop`: whoever waits for results races it rather than wait for a dead worker. */
+  crashed: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -39,9 +42,15 @@ export interface LocalStack {
  */
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const stops: Array<() => Promise<unknown>> = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
+  let crash: (err: Error) => void = () => undefined;
+  const crashed = new Promise<never>((_, reject) => (crash = reject));
+  // Only a caller that races it hears of a crash; nobody else must see an unhandled rejection.
+  crashed.catch(() => undefined);
   try {
     const redisUrl = await ensureRedis(o, stops);
     const s3 = await ensureS3(o, stops);
@@ -69,13 +78,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       ...o.overrides,
     };
     const apps = launch(env, { ingests: o.ingests ?? 1, workers: o.workers ?? 1 }, s3.endpoints, o.echo, stops);
+    for (const app of [...apps.ingests, ...apps.workers]) {
+      app.child.once('exit', (code, signal) => {
+        if (!stopping) crash(new Error(`${app.name} stopped unexpectedly (${signal ?? `exit code ${code}`}); its last lines:\n${app.output.slice(-10).join('\n')}`));
+      });
+    }
     const [ingestUrls] = await Promise.all([
       Promise.all(apps.ingests.map(async (i) => (await i.waitForLine(/listening on (http:\/\/\S+)/, 60_000))[1]!)),
       ...apps.workers.map((w) => w.waitForLine(/model .* ready/, 120_000)),
     ]);
     const ready = apps.workers[0]!.output.find((l) => / ready /.test(l))?.replace(/^.*model /, 'model ') ?? '';
     o.say(`ingest at ${ingestUrls.join(', ')}, ${apps.workers.length} worker(s) ready (${ready})`);
-    return { ingestUrl: ingestUrls[0]!, ingestUrls, s3EventsToken: env.S3_EVENTS_TOKEN!, apiKey, bucket, store, stop };
+    return { ingestUrl: ingestUrls[0]!, ingestUrls, s3EventsToken: env.S3_EVENTS_TOKEN!, apiKey, bucket, store, crashed, stop };
   } catch (e) {
     await stop();
     throw e;
