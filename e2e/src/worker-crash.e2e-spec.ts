@@ -1,0 +1,78 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { QueueName, StudyWebhookEvent } from '@pneumoscreen/contracts';
+import { redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { repoRoot, spawnApp, type SpawnedApp } from '@pneumoscreen/testing';
+import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
+
+const BUCKET = 'hospital-crash';
+const STUDIES = 10;
+const IMAGES_PER_STUDY = 4;
+
+/**
+ * The worker is killed (SIGKILL: no shutdown hook runs) while a batch is in its engine, and a new
+ * one takes its place. BullMQ gives the dead worker's jobs to the new one once their locks lapse
+ * (about 30 s), so every image is classified and every study completes, each image once.
+ * tfjs-wasm keeps batches in the engine long enough to be caught there.
+ */
+describe('a worker killed mid-batch loses no image', () => {
+  let stack: E2eStack;
+  let replacement: SpawnedApp | undefined;
+  const prefix = `crash-e2e-${randomBytes(4).toString('hex')}`;
+  const images = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+
+  before(async () => {
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { ENGINE: 'tfjs-wasm', WORKER_MAX_BATCH: '8' } });
+  });
+
+  after(async () => {
+    await replacement?.stop();
+    await stack?.stop();
+    await images.close();
+  });
+
+  test('every study completes with every image classified once, the killed batch included', async () => {
+    const dir = join(repoRoot(), 'samples/studies');
+    const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
+    for (let s = 0; s < STUDIES; s++) {
+      for (let i = 0; i < IMAGES_PER_STUDY; i++) {
+        const key = `incoming/study-${s}/${i}.jpeg`;
+        assert.equal((await stack.notify(key, await stack.put(key, xrays[(s + i) % xrays.length]!))).status, 200);
+      }
+      const manifest = `incoming/study-${s}/manifest.json`;
+      assert.equal((await stack.notify(manifest, await stack.put(manifest, '{}'))).status, 200);
+    }
+
+    let held: string[] = [];
+    const deadline = Date.now() + 60_000;
+    while (held.length < 2 && Date.now() < deadline) {
+      held = (await images.getActive()).map((j) => j.id!);
+      if (held.length < 2) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(held.length >= 2, `the worker had a batch in hand (${held.length} active)`);
+    await stack.worker.stop('SIGKILL');
+    assert.ok(stack.receiver.requests.length < STUDIES, 'the worker died with studies unfinished');
+
+    replacement = spawnApp('gpu-worker-2', require.resolve('@pneumoscreen/gpu-worker'), stack.env);
+    await replacement.waitForLine(/model .* ready/, 120_000);
+    await stack.receiver.waitFor((rs) => rs.length >= STUDIES, 180_000);
+
+    const results = stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data);
+    assert.deepEqual(results.map((r) => r.studyId).sort(), Array.from({ length: STUDIES }, (_, s) => `study-${s}`).sort(), 'one webhook per study');
+    for (const r of results) {
+      assert.equal(r.status, 'completed', r.studyId);
+      assert.deepEqual(r.images.map((i) => i.key).sort(), Array.from({ length: IMAGES_PER_STUDY }, (_, i) => `incoming/${r.studyId}/${i}.jpeg`));
+      for (const i of r.images) assert.ok(i.probability !== undefined && !i.error, `${i.key} classified: ${i.error ?? ''}`);
+    }
+    for (const id of held) {
+      assert.equal(await images.getJobState(id), 'completed', `job ${id}, in the killed batch, completed`);
+      assert.equal((await images.getJob(id))!.stalledCounter, 1, `job ${id} was taken back from the dead worker once`);
+    }
+    const { completed, failed } = await images.getJobCounts('completed', 'failed');
+    assert.deepEqual({ completed, failed }, { completed: STUDIES * IMAGES_PER_STUDY, failed: 0 });
+  });
+});
