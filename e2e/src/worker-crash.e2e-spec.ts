@@ -38,14 +38,18 @@ describe('a worker killed mid-batch loses no image', () => {
   test('every study completes with every image classified once, the killed batch included', async () => {
     const dir = join(repoRoot(), 'samples/studies');
     const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
-    for (let s = 0; s < STUDIES; s++) {
-      for (let i = 0; i < IMAGES_PER_STUDY; i++) {
-        const key = `incoming/study-${s}/${i}.jpeg`;
-        assert.equal((await stack.notify(key, await stack.put(key, xrays[(s + i) % xrays.length]!))).status, 200);
+    // Uploads go on while the test watches for a batch in the engine: a worker that kept pace with
+    // them would otherwise leave nothing to catch.
+    const uploading = (async () => {
+      for (let s = 0; s < STUDIES; s++) {
+        for (let i = 0; i < IMAGES_PER_STUDY; i++) {
+          const key = `incoming/study-${s}/${i}.jpeg`;
+          assert.equal((await stack.notify(key, await stack.put(key, xrays[(s + i) % xrays.length]!))).status, 200);
+        }
+        const manifest = `incoming/study-${s}/manifest.json`;
+        assert.equal((await stack.notify(manifest, await stack.put(manifest, '{}'))).status, 200);
       }
-      const manifest = `incoming/study-${s}/manifest.json`;
-      assert.equal((await stack.notify(manifest, await stack.put(manifest, '{}'))).status, 200);
-    }
+    })();
 
     let held: string[] = [];
     const deadline = Date.now() + 60_000;
@@ -56,6 +60,7 @@ describe('a worker killed mid-batch loses no image', () => {
     assert.ok(held.length >= 2, `the worker had a batch in hand (${held.length} active)`);
     await stack.worker.stop('SIGKILL');
     assert.ok(stack.receiver.requests.length < STUDIES, 'the worker died with studies unfinished');
+    await uploading;
 
     replacement = spawnApp('gpu-worker-2', require.resolve('@pneumoscreen/gpu-worker'), stack.env);
     await replacement.waitForLine(/model .* ready/, 120_000);
