@@ -14,12 +14,13 @@ const STUDIES = 10;
 const IMAGES_PER_STUDY = 4;
 
 /**
- * The worker is killed (SIGKILL: no shutdown hook runs) while a batch is in its engine, and a new
- * one takes its place. BullMQ gives the dead worker's jobs to the new one once their locks lapse
- * (about 30 s), so every image is classified and every study completes, each image once.
- * tfjs-wasm keeps batches in the engine long enough to be caught there.
+ * A worker stopped while a batch is in its engine. Killed (SIGKILL: no shutdown hook runs), a new
+ * one takes its place and BullMQ gives it the dead worker's jobs once their locks lapse (about
+ * 30 s), so every image is classified and every study completes, each image once. Stopped
+ * (SIGTERM, as compose and Kubernetes do), it finishes what it holds before it exits. tfjs-wasm
+ * keeps batches in the engine long enough to be caught there.
  */
-describe('a worker killed mid-batch loses no image', () => {
+describe('a worker stopped mid-batch loses no image', () => {
   let stack: E2eStack;
   let replacement: SpawnedApp | undefined;
   const prefix = `crash-e2e-${randomBytes(4).toString('hex')}`;
@@ -35,29 +36,37 @@ describe('a worker killed mid-batch loses no image', () => {
     await images.close();
   });
 
-  test('every study completes with every image classified once, the killed batch included', async () => {
-    const dir = join(repoRoot(), 'samples/studies');
-    const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
-    // Uploads go on while the test watches for a batch in the engine: a worker that kept pace with
-    // them would otherwise leave nothing to catch.
-    const uploading = (async () => {
+  /** Uploads STUDIES studies of X-rays named `<name>-<n>`, while the test goes on: a worker that
+   * kept pace with the uploads would otherwise leave no batch to catch. */
+  function upload(name: string): Promise<void> {
+    return (async () => {
+      const dir = join(repoRoot(), 'samples/studies');
+      const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
       for (let s = 0; s < STUDIES; s++) {
         for (let i = 0; i < IMAGES_PER_STUDY; i++) {
-          const key = `incoming/study-${s}/${i}.jpeg`;
+          const key = `incoming/${name}-${s}/${i}.jpeg`;
           assert.equal((await stack.notify(key, await stack.put(key, xrays[(s + i) % xrays.length]!))).status, 200);
         }
-        const manifest = `incoming/study-${s}/manifest.json`;
+        const manifest = `incoming/${name}-${s}/manifest.json`;
         assert.equal((await stack.notify(manifest, await stack.put(manifest, '{}'))).status, 200);
       }
     })();
+  }
 
-    let held: string[] = [];
+  /** The ids of the image jobs a worker holds, once it holds a batch's worth. */
+  async function batchInHand(): Promise<string[]> {
     const deadline = Date.now() + 60_000;
-    while (held.length < 2 && Date.now() < deadline) {
-      held = (await images.getActive()).map((j) => j.id!);
-      if (held.length < 2) await new Promise((r) => setTimeout(r, 20));
+    for (;;) {
+      const held = (await images.getActive()).map((j) => j.id!);
+      if (held.length >= 2) return held;
+      assert.ok(Date.now() < deadline, `no batch in a worker's hands within 60 s (${held.length} active)`);
+      await new Promise((r) => setTimeout(r, 20));
     }
-    assert.ok(held.length >= 2, `the worker had a batch in hand (${held.length} active)`);
+  }
+
+  test('every study completes with every image classified once, the killed batch included', async () => {
+    const uploading = upload('study');
+    const held = await batchInHand();
     await stack.worker.stop('SIGKILL');
     assert.ok(stack.receiver.requests.length < STUDIES, 'the worker died with studies unfinished');
     await uploading;
@@ -79,5 +88,19 @@ describe('a worker killed mid-batch loses no image', () => {
     }
     const { completed, failed } = await images.getJobCounts('completed', 'failed');
     assert.deepEqual({ completed, failed }, { completed: STUDIES * IMAGES_PER_STUDY, failed: 0 });
+  });
+
+  test('a worker stopped gracefully (SIGTERM) finishes the batch in its engine first: no image spends an attempt', async () => {
+    const worker = replacement!;
+    const uploading = upload('graceful');
+    const held = await batchInHand();
+    await worker.stop('SIGTERM');
+    assert.equal(worker.child.signalCode, 'SIGTERM', 'it exited on its own, before stop() had to kill it');
+    for (const id of held) {
+      const job = (await images.getJob(id))!;
+      assert.equal(await images.getJobState(id), 'completed', `job ${id}, in the batch at the stop, completed: ${job.failedReason ?? ''}`);
+      assert.deepEqual({ attemptsMade: job.attemptsMade, stalledCounter: job.stalledCounter }, { attemptsMade: 1, stalledCounter: 0 }, `job ${id} ran once, to the end`);
+    }
+    await uploading;
   });
 });

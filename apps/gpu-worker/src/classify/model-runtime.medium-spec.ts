@@ -74,7 +74,7 @@ test('with MODEL_REGISTRY the worker serves the version its channel points at, f
     assert.equal(runtime.servedVersion, a.version);
     assert.deepEqual(await readdir(path.join(cacheDir, name)), [a.version]);
   } finally {
-    await runtime.onModuleDestroy();
+    await runtime.beforeApplicationShutdown();
   }
 });
 
@@ -94,7 +94,7 @@ test('a worker holds two versions, classifies pinned images with each in batches
     assert.equal((await classify.execute(job(0, c.version))).modelVersion, c.version);
     assert.deepEqual(runtime.loadedVersions, [c.version, a.version]);
   } finally {
-    await runtime.onModuleDestroy();
+    await runtime.beforeApplicationShutdown();
   }
 });
 
@@ -115,6 +115,6 @@ test('a pub/sub notice makes the worker load the new production beside the old o
     assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/1.jpeg', etag: 'e' })).modelVersion, b.version);
   } finally {
     await publisher.quit();
-    await runtime.onModuleDestroy();
+    await runtime.beforeApplicationShutdown();
   }
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ChannelPointer } from '@pneumoscreen/contracts';
 import { ChannelWatcher, openModelRegistry, readManifest, resolveModelDir, type ModelRegistry } from '@pneumoscreen/model';
@@ -28,7 +28,7 @@ interface Slot {
  * out first; one evicted mid-job is disposed when its last job is done.
  */
 @Injectable()
-export class ModelRuntime implements OnModuleInit, OnModuleDestroy {
+export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger(ModelRuntime.name);
   private readonly slots = new Map<string, Slot>();
   private registry: ModelRegistry | null = null;
@@ -81,7 +81,9 @@ export class ModelRuntime implements OnModuleInit, OnModuleDestroy {
     return this.servedNow;
   }
 
-  async onModuleDestroy() {
+  /** After the pools have drained (DrainingWorkerHost, in the phase before this one): the batches
+   * they held have run. */
+  async beforeApplicationShutdown() {
     await this.watcher?.stop();
     await this.served?.catch(() => null);
     await Promise.all([...this.slots.values()].map((s) => s.model.then((m) => m.dispose(), () => undefined)));

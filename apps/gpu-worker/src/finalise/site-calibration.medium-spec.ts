@@ -65,7 +65,7 @@ before(async () => {
   );
 });
 after(async () => {
-  await runtime?.onModuleDestroy();
+  await runtime?.beforeApplicationShutdown();
   const keys = await redis.keys(`${config.redis.prefix}:*`);
   if (keys.length) await redis.del(...keys);
   redis?.disconnect();

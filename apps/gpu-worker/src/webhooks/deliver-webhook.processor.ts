@@ -1,9 +1,10 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JobName, QueueName, WebhookJobData, assertHandlersCoverJobs, parseJobData, type DeliveryAttemptRecord } from '@pneumoscreen/contracts';
 import { nextDelayMs } from '@pneumoscreen/webhooks';
 import type { AppConfig } from '@pneumoscreen/config';
+import { DrainingWorkerHost } from '../draining-worker-host';
 import { CONFIG } from '../tokens';
 import { DeliverWebhookUseCase } from './deliver-webhook.use-case';
 
@@ -27,7 +28,7 @@ function origin(url: string): string {
   // backs off from errors of our own, such as Redis being briefly unreachable.
   settings: { backoffStrategy: (attemptsMade: number) => nextDelayMs(attemptsMade) ?? -1 },
 })
-export class DeliverWebhookProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class DeliverWebhookProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger(DeliverWebhookProcessor.name);
   private readonly handlers = { [JobName.deliverWebhook]: (job: Job, token?: string) => this.deliver(job, token) };
 
