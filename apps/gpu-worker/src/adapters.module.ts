@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import type { AppConfig } from '@pneumoscreen/config';
-import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_REPOSITORY } from './tokens';
@@ -18,7 +18,7 @@ export class AdaptersModule {
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
-      { provide: REDIS, useFactory: () => createRedisConnection(config.redis.url, 'worker') },
+      { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
       { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
       { provide: METRICS_REGISTRY, useFactory: metricsRegistry },

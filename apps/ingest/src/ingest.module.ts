@@ -1,10 +1,11 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { BullModule, getFlowProducerToken, getQueueToken } from '@nestjs/bullmq';
 import type { FlowProducer, Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
-import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import type { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ import { SubmitFeedbackUseCase } from './feedback/submit-feedback.use-case';
 import { HealthController } from './health/health.controller';
 import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
+import { RedisUnavailableFilter } from './redis-unavailable.filter';
 import { S3EventsController } from './s3-events/s3-events.controller';
 import { GetStudyUseCase } from './studies/get-study.use-case';
 import { MODEL_PINNING, RegistryModelPinning } from './studies/model-pinning';
@@ -42,8 +44,9 @@ export class IngestModule {
       controllers: [S3EventsController, StudiesController, FeedbackController, HealthController],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: RedisUnavailableFilter },
         { provide: CLOCK, useValue: systemClock },
-        { provide: REDIS, useFactory: () => createRedisConnection(config.redis.url, 'producer') },
+        { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
         { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
         { provide: STUDY_QUEUE, inject: [getFlowProducerToken(FLOWS)], useFactory: (f: FlowProducer) => new BullStudyQueue(f) },

@@ -16,6 +16,26 @@ export function createRedisConnection(url: string, role: ConnectionRole, extra: 
   });
 }
 
+/**
+ * Logs one line when a long-lived connection loses Redis and one when it is back. Without an
+ * error listener ioredis prints "Unhandled error event" for every failed reconnect, several a
+ * second for as long as Redis is down.
+ */
+export function logOutages(redis: Redis, log: (line: string) => void): Redis {
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log(`Redis connection ${redis.options.connectionName} lost (${err.message}); reconnecting`);
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log(`Redis connection ${redis.options.connectionName} is back`);
+  });
+  return redis;
+}
+
 /** BullMQ loses jobs silently when Redis evicts keys; say so at start-up instead. */
 export async function checkEvictionPolicy(redis: Redis): Promise<string | null> {
   try {

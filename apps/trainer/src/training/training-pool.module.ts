@@ -1,9 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
-import { createRedisConnection } from '@pneumoscreen/queue';
+import { createRedisConnection, logOutages } from '@pneumoscreen/queue';
 import { CONFIG } from '../tokens';
 import { RedisChannelAnnouncer } from './channel-announcer';
 import { RetrainProcessor } from './retrain.processor';
@@ -20,7 +20,7 @@ import { CHANNEL_ANNOUNCER, RetrainUseCase } from './retrain.use-case';
       provide: CHANNEL_ANNOUNCER,
       inject: [CONFIG, getQueueToken(QueueName.webhook)],
       useFactory: (config: AppConfig, webhookQueue: Queue) =>
-        new RedisChannelAnnouncer(config, createRedisConnection(config.redis.url, 'producer', { connectionName: 'pneumoscreen-trainer-announcer' }), webhookQueue),
+        new RedisChannelAnnouncer(config, logOutages(createRedisConnection(config.redis.url, 'producer', { connectionName: 'pneumoscreen-trainer-announcer' }), (l) => new Logger('Redis').warn(l)), webhookQueue),
     },
   ],
 })

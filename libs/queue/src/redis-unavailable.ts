@@ -1,0 +1,14 @@
+/** What ioredis and Node say when Redis cannot be reached, as opposed to a command it refused. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const UNREACHABLE_MESSAGES = [/^Stream isn't writeable and enableOfflineQueue options is false/, /^Connection is closed\.?$/, /^Reached the max retries per request limit/];
+
+/**
+ * Whether `err` says Redis could not be reached (down, restarting, failing over): the same
+ * request may well succeed a few seconds later, so an HTTP caller should hear 503, not 500.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && UNREACHABLE_CODES.has(code)) return true;
+  return err.name === 'MaxRetriesPerRequestError' || UNREACHABLE_MESSAGES.some((m) => m.test(err.message));
+}
