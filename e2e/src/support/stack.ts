@@ -25,6 +25,9 @@ export interface E2eStackOptions {
   ingestReadyLine?: RegExp;
   /** Also start the trainer (feedback and training pools). */
   trainer?: boolean;
+  /** The S3 server's folder, which then outlives it (the stack makes and removes its own
+   * otherwise). */
+  s3Directory?: string;
 }
 
 export interface E2eStack {
@@ -52,7 +55,7 @@ export async function startE2eStack(o: E2eStackOptions): Promise<E2eStack> {
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const eventsToken = randomBytes(16).toString('hex');
   const apiKey = randomBytes(16).toString('hex');
-  const s3 = await startS3Server();
+  const s3 = await startS3Server({ directory: o.s3Directory });
   const store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   for (const b of [o.bucket, ...(o.extraBuckets ?? [])]) await store.ensureBucket(b);
   const receiver = await startWebhookReceiver({ secret });

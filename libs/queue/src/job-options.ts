@@ -2,19 +2,23 @@ import type { JobsOptions } from 'bullmq';
 
 const DAY_S = 24 * 3600;
 
-/** Image jobs retry transient failures (S3 hiccups, a worker crash); an unreadable image is not a
- * failure but a per-image error in the result. A child that still fails is recorded on its study
- * instead of blocking it forever. */
+/** Image jobs retry transient failures; an unreadable image is not a failure but a per-image
+ * error in the result, so what fails a job is the S3 store or Redis being away. Retries therefore
+ * span about two minutes (1, 2, 4 ... 64 s): with three attempts (3 s), a 10 s S3 outage turned
+ * images into "failed after retries" in the studies' results. A child that still fails is recorded
+ * on its study instead of blocking it forever. */
 export const imageJobOptions: JobsOptions = {
-  attempts: 3,
+  attempts: 8,
   backoff: { type: 'exponential', delay: 1_000 },
   ignoreDependencyOnFailure: true,
   removeOnComplete: { age: DAY_S },
   removeOnFail: { age: 7 * DAY_S },
 };
 
+/** Finalising writes the result to S3 and queues the webhook; a study whose job runs out of
+ * attempts gets no result at all, so its retries span about four minutes (2, 4 ... 128 s). */
 export const studyJobOptions: JobsOptions = {
-  attempts: 5,
+  attempts: 8,
   backoff: { type: 'exponential', delay: 2_000 },
   removeOnComplete: { age: 7 * DAY_S },
   removeOnFail: false,

@@ -18,19 +18,21 @@ export interface S3Server {
 interface ServerConfig {
   directory: string;
   buckets: string[];
+  port: number;
 }
 type ServerReport = { port: number } | { error: string };
 
 /**
  * Starts s3rver on 127.0.0.1 on a free port, in a fresh folder, with `buckets` already made.
  * Given `directory`, it serves that folder instead, so that several servers (one process each)
- * share one store: s3rver keeps nothing about objects in memory.
+ * share one store: s3rver keeps nothing about objects in memory. Given `port` too, it can stand in
+ * for a server that was stopped, as a store coming back from an outage.
  *
  * s3rver runs in a child process started with `--openssl-legacy-provider`: it makes ListObjectsV2
  * continuation tokens with DES, which OpenSSL 3 keeps only in its legacy provider, so without it
  * every truncated listing is a 500. The child also keeps s3rver's Koa and winston out of the tests.
  */
-export async function startS3Server(options: { buckets?: string[]; directory?: string } = {}): Promise<S3Server> {
+export async function startS3Server(options: { buckets?: string[]; directory?: string; port?: number } = {}): Promise<S3Server> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-')));
   const owned = options.directory === undefined;
   const child = fork(__filename, [], {
@@ -51,7 +53,7 @@ export async function startS3Server(options: { buckets?: string[]; directory?: s
       );
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`s3rver exited (${code ?? signal}) before listening: ${stderr}`)));
-      child.send({ directory, buckets: options.buckets ?? [] } satisfies ServerConfig);
+      child.send({ directory, buckets: options.buckets ?? [], port: options.port ?? 0 } satisfies ServerConfig);
     });
   } catch (err) {
     child.kill();
@@ -89,7 +91,7 @@ function serveInChild(): void {
   process.once('message', (config: ServerConfig) => {
     const server = new S3rver({
       address: '127.0.0.1',
-      port: 0,
+      port: config.port,
       silent: true,
       directory: config.directory,
       configureBuckets: config.buckets.map((name) => ({ name })),
