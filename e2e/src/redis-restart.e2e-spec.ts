@@ -2,11 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudyWebhookEvent } from '@pneumoscreen/contracts';
-import { freePort, redisAnswers, repoRoot } from '@pneumoscreen/testing';
+import { freePort, redisAnswers } from '@pneumoscreen/testing';
+import { sampleXrays } from './support/samples';
 import { startE2eStack, type E2eStack } from './support/stack';
 
 const BUCKET = 'hospital-redis';
@@ -70,8 +71,7 @@ describe('a Redis restart loses no study', () => {
   }
 
   async function upload(name: string, studies: number): Promise<void> {
-    const dir = join(repoRoot(), 'samples/studies');
-    const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
+    const xrays = await sampleXrays();
     for (let s = 0; s < studies; s++) {
       for (let i = 0; i < IMAGES_PER_STUDY; i++) await announce(`incoming/${name}-${s}/${i}.jpeg`, xrays[(s + i) % xrays.length]!);
       await announce(`incoming/${name}-${s}/manifest.json`, '{}');

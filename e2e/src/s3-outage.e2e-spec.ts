@@ -1,13 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { QueueName, StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { repoRoot, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { sampleXrays } from './support/samples';
 import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
 const BUCKET = 'hospital-s3-outage';
@@ -40,8 +41,7 @@ describe('an S3 outage mid-run fails no image', () => {
   });
 
   test('every study completes with every image classified', async () => {
-    const samples = join(repoRoot(), 'samples/studies');
-    const xrays = await Promise.all((await readdir(samples)).map(async (study) => readFile(join(samples, study, (await readdir(join(samples, study)))[0]!))));
+    const xrays = await sampleXrays();
     for (let s = 0; s < STUDIES; s++) {
       for (let i = 0; i < IMAGES_PER_STUDY; i++) {
         const key = `incoming/study-${s}/${i}.jpeg`;

@@ -1,12 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { QueueName, StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { repoRoot, spawnApp, type SpawnedApp } from '@pneumoscreen/testing';
+import { spawnApp, type SpawnedApp } from '@pneumoscreen/testing';
+import { sampleXrays } from './support/samples';
 import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
 const BUCKET = 'hospital-crash';
@@ -40,8 +39,7 @@ describe('a worker stopped mid-batch loses no image', () => {
    * kept pace with the uploads would otherwise leave no batch to catch. */
   function upload(name: string): Promise<void> {
     return (async () => {
-      const dir = join(repoRoot(), 'samples/studies');
-      const xrays = await Promise.all((await readdir(dir)).map(async (study) => readFile(join(dir, study, (await readdir(join(dir, study)))[0]!))));
+      const xrays = await sampleXrays();
       for (let s = 0; s < STUDIES; s++) {
         for (let i = 0; i < IMAGES_PER_STUDY; i++) {
           const key = `incoming/${name}-${s}/${i}.jpeg`;
