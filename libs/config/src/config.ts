@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvSchema, type Env } from './env';
 import type { ModelRegistryLocation } from './model-registry';
+import { legacyTenant, type TenantConfig } from './tenants';
 import type { WebhookEndpointConfig } from './webhook-endpoints';
 
 export class ConfigError extends Error {
@@ -100,6 +101,9 @@ export interface AppConfig {
      * workers with ENGINE=onnxruntime-int8; one whose int8 model strays fails the gate. */
     int8: boolean;
   };
+  /** Who owns which buckets and prefixes, and their endpoints, callback hosts and API keys:
+   * `TENANTS`, or one default tenant made of the single-tenant settings. */
+  tenants: TenantConfig[];
   logLevel: Env['LOG_LEVEL'];
   /** Where an app serves `GET /metrics` (Prometheus); absent: nowhere. Port 0 takes a free one. */
   metrics?: { host: string; port: number };
@@ -134,6 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (tooLarge.length) {
     throw new ConfigError(`invalid configuration:\n  WORKER_PREFERRED_BATCH: ${tooLarge.join(', ')} exceeds WORKER_MAX_BATCH (${e.WORKER_MAX_BATCH})`);
   }
+  const legacy = (['WEBHOOK_ENDPOINTS', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'CALLBACK_HOSTS', 'INGEST_API_KEY'] as const).filter((k) => e[k] !== undefined);
+  if (e.TENANTS && legacy.length) {
+    throw new ConfigError(`invalid configuration:\n${legacy.map((k) => `  ${k}: cannot be combined with TENANTS; give it to a tenant`).join('\n')}`);
+  }
+  const tenants =
+    e.TENANTS ??
+    [legacyTenant({ endpoints: e.WEBHOOK_ENDPOINTS ?? [], defaultUrl: e.WEBHOOK_URL, secrets: e.WEBHOOK_SECRET ?? [], callbackHosts: e.CALLBACK_HOSTS ?? [], apiKey: e.INGEST_API_KEY })];
   return {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     s3: {
@@ -203,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAucDrop: e.PROMOTION_MAX_AUC_DROP,
       int8: e.TRAINING_INT8,
     },
+    tenants,
     logLevel: e.LOG_LEVEL,
     ...(e.METRICS_PORT === undefined ? {} : { metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT } }),
     decodeThreads: e.DECODE_THREADS,

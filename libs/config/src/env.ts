@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseModelRegistry } from './model-registry';
-import { durationMs, parseWebhookEndpoints } from './webhook-endpoints';
+import { parseTenants } from './tenants';
+import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -47,9 +48,12 @@ export const EnvSchema = z.object({
   ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-cuda', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),
   ENGINE_THREADS: int(0, 1024).default(0),
 
+  TENANTS: z.string().transform(parseTenants).optional(),
+  CALLBACK_HOSTS: list.optional(),
+
   WEBHOOK_URL: z.string().url().optional(),
   WEBHOOK_ENDPOINTS: z.string().transform(parseWebhookEndpoints).optional(),
-  WEBHOOK_SECRET: list.pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>')).min(1)).optional(),
+  WEBHOOK_SECRET: list.pipe(z.array(WebhookSecret).min(1)).optional(),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(15_000),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
   WEBHOOK_RETRY_SCHEDULE: list.pipe(z.array(durationMs).min(1).max(100)).optional(),

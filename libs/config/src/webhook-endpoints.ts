@@ -1,25 +1,30 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseJsonSetting } from './json-setting';
 
 // Mirrors WebhookEventType in @pneumoscreen/contracts: config depends on no other lib.
 export const WEBHOOK_EVENT_TYPES = ['study.completed', 'study.failed', 'model.rolled_out'] as const;
 
+export const EndpointUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL');
+
+export const EndpointEvents = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .refine((e) => new Set(e).size === e.length, 'lists an event type twice');
+
+export const WebhookSecret = z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must look like whsec_<base64>');
+
 const WebhookEndpoint = z
   .object({
-    url: z
-      .string()
-      .url()
-      .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL'),
+    url: EndpointUrl,
     /** Only studies in this bucket; any bucket when absent. */
     bucket: z.string().min(3).max(63).optional(),
     /** Only studies whose every object key starts with this; any key when absent. */
     prefix: z.string().min(1).optional(),
     /** Only these event types; every type when absent. */
-    events: z
-      .array(z.enum(WEBHOOK_EVENT_TYPES))
-      .min(1)
-      .refine((e) => new Set(e).size === e.length, 'lists an event type twice')
-      .optional(),
+    events: EndpointEvents.optional(),
   })
   // A misspelt key ("event", "buckets") would otherwise widen the filter silently.
   .strict();
@@ -30,30 +35,7 @@ const WebhookEndpointList = z.array(WebhookEndpoint);
 /** `WEBHOOK_ENDPOINTS` is a JSON array, or the path of a file holding one. Messages never quote
  * the content: a receiver URL may carry a token in its query string. */
 export function parseWebhookEndpoints(raw: string, ctx: z.RefinementCtx): WebhookEndpointConfig[] {
-  const inline = raw.trimStart().startsWith('[');
-  let text = raw;
-  if (!inline) {
-    try {
-      text = readFileSync(raw, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-      ctx.addIssue({ code: 'custom', message: `neither a JSON array nor the path of a readable file (${code})` });
-      return z.NEVER;
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `${inline ? '' : 'the file it names '}is not valid JSON` });
-    return z.NEVER;
-  }
-  const r = WebhookEndpointList.safeParse(value);
-  if (!r.success) {
-    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    return z.NEVER;
-  }
-  return r.data;
+  return parseJsonSetting(WebhookEndpointList, raw, ctx);
 }
 
 const DURATION = /^(\d+)(ms|s|m|h)?$/;

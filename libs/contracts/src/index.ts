@@ -9,3 +9,4 @@ export * from './registry';
 export * from './feedback';
 export * from './training';
 export * from './calibration';
+export * from './tenants';
