@@ -1,21 +1,23 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
+import { RedisMessageIds } from '@pneumoscreen/webhooks';
 import { AdaptersModule } from './adapters.module';
 import { ClassifyImageProcessor } from './classify/classify-image.processor';
 import { ClassifyImageUseCase } from './classify/classify-image.use-case';
 import { ModelRuntime } from './classify/model-runtime';
 import { FinaliseStudyProcessor } from './finalise/finalise-study.processor';
-import { FinaliseStudyUseCase, WEBHOOK_OUTBOX } from './finalise/finalise-study.use-case';
+import { FinaliseStudyUseCase, MESSAGE_IDS, WEBHOOK_OUTBOX } from './finalise/finalise-study.use-case';
 import { SITE_CALIBRATIONS, siteCalibrationsFor } from './finalise/site-calibrations';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
 import { PrometheusImageMetrics } from './metrics/image-metrics';
-import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE } from './tokens';
+import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE, REDIS } from './tokens';
 
 // Each pool registers the queue it consumes: that is what starts @nestjs/bullmq's processor
 // discovery, so a process running one pool alone (WORKER_POOLS=classify) still consumes.
@@ -40,6 +42,7 @@ class ClassifyPoolModule {}
       inject: [getQueueToken(QueueName.webhook), CONFIG],
       useFactory: (q: Queue, c: AppConfig) => new BullWebhookOutbox(q, c.webhooks.maxAttempts),
     },
+    { provide: MESSAGE_IDS, inject: [REDIS, CONFIG], useFactory: (r: Redis, c: AppConfig) => new RedisMessageIds(r, c.redis.prefix) },
     {
       provide: SITE_CALIBRATIONS,
       inject: [CONFIG, OBJECT_STORE],

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
 
   test('several webhook secrets can be active at once for rotation', () => {
     const c = loadConfig({ WEBHOOK_SECRET: 'whsec_YWJj, whsec_ZGVm' });
-    assert.deepEqual(c.webhooks.secrets, ['whsec_YWJj', 'whsec_ZGVm']);
+    assert.deepEqual(c.tenants[0].callbackSecrets, ['whsec_YWJj', 'whsec_ZGVm']);
   });
 
   test('an access key without its secret is refused', () => {
@@ -47,11 +47,11 @@ describe('loadConfig', () => {
       { url: 'https://hooks.hospital-a.org/pneumo', bucket: 'hospital-a', events: ['study.completed', 'study.failed'] },
       { url: 'https://ops.example.org/models', events: ['model.rolled_out'] },
     ];
-    assert.deepEqual(loadConfig({}).webhooks.endpoints, []);
-    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: JSON.stringify(endpoints) }).webhooks.endpoints, endpoints);
+    assert.deepEqual(loadConfig({}).tenants[0].endpoints, []);
+    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: JSON.stringify(endpoints) }).tenants[0].endpoints, endpoints.map((e) => ({ ...e, secrets: [] })));
     const file = join(mkdtempSync(join(tmpdir(), 'pneumoscreen-config-')), 'endpoints.json');
     writeFileSync(file, JSON.stringify(endpoints));
-    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: file }).webhooks.endpoints, endpoints);
+    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: file }).tenants[0].endpoints, endpoints.map((e) => ({ ...e, secrets: [] })));
   });
 
   test('WEBHOOK_ENDPOINTS: each mistake is named by its place, and no URL is echoed', () => {

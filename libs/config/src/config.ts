@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { EnvSchema, type Env } from './env';
 import type { ModelRegistryLocation } from './model-registry';
 import { legacyTenant, type TenantConfig } from './tenants';
-import type { WebhookEndpointConfig } from './webhook-endpoints';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -58,11 +57,8 @@ export interface AppConfig {
      * never. */
     channelPollMs: number;
   };
+  /** Delivery settings; where events go and what signs them is each tenant's (`tenants`). */
   webhooks: {
-    /** Receives events for studies that no entry of `endpoints` covers by bucket and prefix. */
-    defaultUrl?: string;
-    endpoints: WebhookEndpointConfig[];
-    secrets: string[];
     timeoutMs: number;
     maxAttempts: number;
     /** Delay before each attempt; the webhooks lib's Svix-like default when absent. */
@@ -189,9 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       channelPollMs: e.MODEL_CHANNEL_POLL_MS,
     },
     webhooks: {
-      defaultUrl: e.WEBHOOK_URL,
-      endpoints: e.WEBHOOK_ENDPOINTS ?? [],
-      secrets: e.WEBHOOK_SECRET ?? [],
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,

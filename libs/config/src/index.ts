@@ -6,6 +6,8 @@ export {
   ANY_BUCKET,
   DEFAULT_TENANT,
   callbackHostAllowed,
+  deliverySecrets,
+  studyTenant,
   sha256Hex,
   tenantFor,
   tenantOwns,

@@ -192,3 +192,22 @@ export function callbackHostAllowed(tenant: TenantConfig, url: string): boolean 
   }
   return tenant.callbackHosts.some((p) => (p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p));
 }
+
+/** The tenant of a study: the one owning every key, none if they straddle tenants. */
+export function studyTenant(tenants: readonly TenantConfig[], bucket: string, keys: readonly string[]): TenantConfig | undefined {
+  const owners = new Set(keys.map((k) => tenantFor(tenants, bucket, k)?.tenant));
+  const [only] = owners;
+  return owners.size === 1 ? only : undefined;
+}
+
+const href = (url: string) => new URL(url).href;
+
+/** The secrets that sign a delivery of the tenant's to `url`, read at each attempt so that a
+ * rotation takes effect on retries; none when the URL is no longer the tenant's. */
+export function deliverySecrets(tenant: TenantConfig, url: string): string[] {
+  const key = href(url);
+  const endpoint = tenant.endpoints.find((e) => href(e.url) === key);
+  if (endpoint) return endpoint.secrets;
+  if (tenant.fallback && href(tenant.fallback.url) === key) return tenant.fallback.secrets;
+  return callbackHostAllowed(tenant, url) ? tenant.callbackSecrets : [];
+}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** Study ids become S3 key segments, Redis keys and URL path segments: keep them boring. */
@@ -30,9 +30,15 @@ export function studyJobId(bucket: string, studyId: string): string {
   return `study-${digest(bucket, studyId)}`;
 }
 
-/** The webhook id is the receiver's idempotency key: stable across retries of one event. */
+/** The webhook id is the receiver's idempotency key: stable across retries of one event. Derived
+ * ids serve events anyone may know of (a model roll-out); a study's is random (`newMessageId`). */
 export function webhookMessageId(eventType: string, subject: string): string {
   return `msg_${digest(eventType, subject)}`;
+}
+
+/** 128 random bits: a study's webhook id, stored with its message so retries reuse it. */
+export function newMessageId(): string {
+  return `msg_${randomBytes(16).toString('hex')}`;
 }
 
 /** One delivery of a message to one endpoint: an event for several endpoints is several jobs that

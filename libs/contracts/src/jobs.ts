@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StudyId } from './ids';
 import { ModelVersionId } from './registry';
+import { DEFAULT_TENANT_ID, TenantId } from './tenants';
 
 export const ImageJobData = z.object({
   studyId: StudyId,
@@ -57,7 +58,11 @@ export const DeliveryAttemptRecord = z.object({
 export type DeliveryAttemptRecord = z.infer<typeof DeliveryAttemptRecord>;
 
 export const WebhookJobData = z.object({
+  /** Random, stored with the message, the same at every retry and replay (Standard Webhooks'
+   * `webhook-id`): nobody can derive another tenant's ids. */
   messageId: z.string().min(1),
+  /** Whose configuration signs the delivery: the secrets themselves never travel in jobs. */
+  tenantId: TenantId.default(DEFAULT_TENANT_ID),
   url: z.string().url(),
   body: z.string().min(2),
   /** Every attempt so far, kept on the job so the dead-letter list shows what happened. */

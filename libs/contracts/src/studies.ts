@@ -40,6 +40,9 @@ export const StudyResult = z.object({
   submittedAt: z.string(),
   completedAt: z.string(),
   resultsKey: z.string(),
+  /** Why the study's own `callbackUrl` received nothing (its host is not the tenant's); the
+   * configured endpoints got the result all the same. */
+  callbackRefused: z.string().optional(),
 });
 export type StudyResult = z.infer<typeof StudyResult>;
 

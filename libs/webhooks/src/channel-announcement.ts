@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, webhookJobId, webhookMessageId, type ChannelPointer, type ModelRolledOutEvent } from '@pneumoscreen/contracts';
 import { publishChannelNotice, webhookJobOptions } from '@pneumoscreen/queue';
-import { resolveEndpoints, type EndpointRouting } from './endpoints';
+import { endpointKey, resolveEndpoints, type WebhookEndpoint } from './endpoints';
 
 export interface ChannelChange {
   action: ModelRolledOutEvent['data']['action'];
@@ -11,13 +11,21 @@ export interface ChannelChange {
   pointer: ChannelPointer;
 }
 
+/** A tenant's endpoints, each with the secrets that sign it (a `TenantConfig` of the config). */
+export interface AnnouncementTenant {
+  id: string;
+  endpoints: ReadonlyArray<WebhookEndpoint & { secrets: readonly string[] }>;
+  fallback?: { url: string; secrets: readonly string[] };
+}
+
 /** Where a channel change is announced: the deployment's Redis (REDIS_PREFIX) and its webhook
- * queue, with the webhook settings that choose and sign the deliveries. */
+ * queue, with the tenants whose endpoints may take it. */
 export interface AnnouncementTargets {
   redis: Redis;
   redisPrefix: string;
   webhookQueue: Queue;
-  webhooks: EndpointRouting & { secrets: readonly string[]; maxAttempts: number };
+  tenants: readonly AnnouncementTenant[];
+  maxAttempts: number;
 }
 
 /**
@@ -29,20 +37,30 @@ export interface AnnouncementTargets {
 export async function announceChannelChange(targets: AnnouncementTargets, change: ChannelChange, warn: (text: string) => void): Promise<number> {
   const { model, channel, pointer } = change;
   await publishChannelNotice(targets.redis, targets.redisPrefix, { model, channel, version: pointer.version });
-  const urls = resolveEndpoints({ type: 'model.rolled_out' }, targets.webhooks);
-  if (urls.length && targets.webhooks.secrets.length === 0) {
-    warn('a model.rolled_out webhook is due but WEBHOOK_SECRET is not set; unsigned webhooks are never sent\n');
-    return 0;
-  }
   const event: ModelRolledOutEvent = {
     type: 'model.rolled_out',
     timestamp: pointer.updatedAt,
     data: { action: change.action, model, channel, version: pointer.version, previousVersion: pointer.previousVersion, fraction: pointer.fraction },
   };
-  const messageId = webhookMessageId(event.type, `${model}/${channel}/${pointer.updatedAt}`);
   const body = JSON.stringify(event);
-  for (const url of urls) {
-    await targets.webhookQueue.add(JobName.deliverWebhook, { messageId, url, body }, { ...webhookJobOptions(targets.webhooks.maxAttempts), jobId: webhookJobId(messageId, url) });
+  let queued = 0;
+  for (const tenant of targets.tenants) {
+    const urls = resolveEndpoints({ type: 'model.rolled_out' }, { endpoints: tenant.endpoints, defaultUrl: tenant.fallback?.url }).urls;
+    const signed = urls.filter((url) => secretsOf(tenant, url).length);
+    if (signed.length < urls.length) warn(`a model.rolled_out webhook is due for tenant ${tenant.id} but no secret is configured for ${urls.length - signed.length} endpoint(s); unsigned webhooks are never sent\n`);
+    // Per tenant: one URL may serve two tenants, each with its own secret and job.
+    const messageId = webhookMessageId(event.type, `${tenant.id}/${model}/${channel}/${pointer.updatedAt}`);
+    for (const url of signed) {
+      const data = { messageId, tenantId: tenant.id, url, body };
+      await targets.webhookQueue.add(JobName.deliverWebhook, data, { ...webhookJobOptions(targets.maxAttempts), jobId: webhookJobId(messageId, url) });
+      queued++;
+    }
   }
-  return urls.length;
+  return queued;
+}
+
+function secretsOf(tenant: AnnouncementTenant, url: string): readonly string[] {
+  const key = endpointKey(url);
+  const endpoint = tenant.endpoints.find((e) => endpointKey(e.url) === key);
+  return endpoint?.secrets ?? (tenant.fallback && endpointKey(tenant.fallback.url) === key ? tenant.fallback.secrets : []);
 }

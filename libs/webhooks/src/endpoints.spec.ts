@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpointKey, resolveEndpoints, type EndpointRouting } from './endpoints';
+import { endpointKey, resolveEndpoints as resolve, type EndpointRouting, type WebhookSubject } from './endpoints';
+
+const resolveEndpoints = (subject: WebhookSubject, r: EndpointRouting) => resolve(subject, r).urls;
 
 const routing: EndpointRouting = {
   defaultUrl: 'https://ops.example.org/all',
@@ -36,11 +38,19 @@ test('the default URL serves studies no endpoint covers, and only those', () => 
   assert.deepEqual(resolveEndpoints({ type: 'study.completed', study: study('hospital-c', ['k']) }, { endpoints: [] }), []);
 });
 
-test('a study callback URL overrides every configured endpoint', () => {
-  const own = study('hospital-a', ['incoming/ward3-9/a.jpeg'], 'https://own.example.org/cb');
-  for (const type of ['study.completed', 'study.failed'] as const) {
-    assert.deepEqual(resolveEndpoints({ type, study: own }, routing), ['https://own.example.org/cb']);
-  }
+test('a study callback URL never replaces the configured endpoints, and reaches only allowed hosts', () => {
+  const allowed = { ...routing, callbackAllowed: (u: string) => new URL(u).hostname === 'ris.hospital-a.org' };
+  const own = study('hospital-a', ['incoming/ward3-9/a.jpeg'], 'https://ris.hospital-a.org/cb');
+  assert.deepEqual(resolve({ type: 'study.completed', study: own }, allowed), {
+    urls: ['https://a.example.org/results', 'https://a.example.org/ward3', 'https://ris.hospital-a.org/cb'],
+  });
+  const hijack = study('hospital-a', ['incoming/ward3-9/a.jpeg'], 'https://attacker.example.net/steal');
+  assert.deepEqual(resolve({ type: 'study.completed', study: hijack }, allowed), {
+    urls: ['https://a.example.org/results', 'https://a.example.org/ward3'],
+    callbackRefused: "callbackUrl not used: its host attacker.example.net is not on the tenant's callback hosts",
+  });
+  // No list at all: no callback reaches anyone.
+  assert.deepEqual(resolve({ type: 'study.failed', study: own }, routing).urls, ['https://a.example.org/results']);
 });
 
 test('events about no study go to endpoints whose event filter takes them', () => {

@@ -16,6 +16,9 @@ export interface EndpointRouting {
   /** For studies no endpoint covers by bucket and prefix, and, when no endpoints are configured
    * at all, for events about no study. */
   defaultUrl?: string;
+  /** Whether a study's own callback URL may receive its events (the tenant's callback hosts);
+   * none may when absent. */
+  callbackAllowed?: (url: string) => boolean;
 }
 
 export interface WebhookSubject {
@@ -38,21 +41,40 @@ function covers(endpoint: WebhookEndpoint, study: WebhookSubject['study']): bool
   return prefix === undefined || (study.keys.length > 0 && study.keys.every((k) => k.startsWith(prefix)));
 }
 
+export interface ResolvedEndpoints {
+  urls: string[];
+  /** Why the study's own callback URL gets nothing; it goes into the study's result. */
+  callbackRefused?: string;
+}
+
 /**
- * Where an event goes. A study's own callback URL (from its manifest or the submit API) replaces
- * every configured endpoint for that study. Otherwise each endpoint that covers the study (its
- * bucket and prefix match, and it takes some study event) gets it if its event filter allows. An
- * endpoint that covers the study but filters the type out means the owner does not want that
- * type, so it does not fall through to the default URL, which serves only uncovered studies.
+ * Where an event goes. Each endpoint that covers the study (its bucket and prefix match, and it
+ * takes some study event) gets it if its event filter allows. An endpoint that covers the study
+ * but filters the type out means the owner does not want that type, so it does not fall through
+ * to the default URL, which serves only uncovered studies. A study's own callback URL (from a
+ * manifest or the submit API) gets the event besides them, never instead of them, and only on a
+ * host the tenant lists: whoever can drop a file or a manifest must not redirect results.
  */
-export function resolveEndpoints(subject: WebhookSubject, routing: EndpointRouting): string[] {
+export function resolveEndpoints(subject: WebhookSubject, routing: EndpointRouting): ResolvedEndpoints {
   const { study } = subject;
-  if (study?.callbackUrl) return [endpointKey(study.callbackUrl)];
   const covering = routing.endpoints.filter((e) => covers(e, study));
   const urls = covering.length
     ? covering.filter((e) => !e.events || e.events.includes(subject.type)).map((e) => e.url)
     : routing.defaultUrl
       ? [routing.defaultUrl]
       : [];
-  return [...new Set(urls.map(endpointKey))];
+  let callbackRefused: string | undefined;
+  if (study?.callbackUrl) {
+    if (routing.callbackAllowed?.(study.callbackUrl)) urls.push(study.callbackUrl);
+    else callbackRefused = `callbackUrl not used: its host ${hostOf(study.callbackUrl)} is not on the tenant's callback hosts`;
+  }
+  return { urls: [...new Set(urls.map(endpointKey))], ...(callbackRefused ? { callbackRefused } : {}) };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -8,3 +8,4 @@ export * from './retry-decision';
 export * from './endpoint-status';
 export * from './dead-letters';
 export * from './channel-announcement';
+export * from './message-ids';

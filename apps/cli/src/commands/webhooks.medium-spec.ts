@@ -35,6 +35,7 @@ describe('pneumoscreen webhooks (real Redis)', () => {
     for (const [i, url] of [receiver, receiver, 'https://gone.example.org/'].entries()) {
       const data: WebhookJobData = {
         messageId: `msg_cli${i}`,
+        tenantId: 'default',
         url,
         body: JSON.stringify({ type: 'study.failed', data: { studyId: `st-${i}` } }),
         attempts: [attempt(500), attempt(503)],

@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WEBHOOK_EVENT_TYPES, loadConfig } from '@pneumoscreen/config';
-import { StudyResult, WebhookEventType, type ImageResult, type NewWebhookJobData, type SiteCalibration, type StudyJobData } from '@pneumoscreen/contracts';
+import { newMessageId, StudyResult, webhookMessageId, WebhookEventType, type ImageResult, type NewWebhookJobData, type SiteCalibration, type StudyJobData } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { StudyRepository } from '@pneumoscreen/studies';
+import type { MessageIds } from '@pneumoscreen/webhooks';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
 import { NO_SITE_CALIBRATIONS, type SiteCalibrations } from './site-calibrations';
 
@@ -16,6 +17,16 @@ const endpoints = JSON.stringify([
 ]);
 const image: ImageResult = { key: 'incoming/s1/a.jpeg', etag: 'e', probability: 0.9, decision: 'PNEUMONIA', modelVersion: 'v1' };
 Logger.overrideLogger(false);
+
+// Drawn once per study event and kept, as RedisMessageIds does (its medium spec checks Redis).
+const stored = new Map<string, string>();
+const messageIds: MessageIds = {
+  idFor: async (type, bucket, studyId) => {
+    const key = `${type}/${bucket}/${studyId}`;
+    if (!stored.has(key)) stored.set(key, newMessageId());
+    return stored.get(key)!;
+  },
+};
 
 function useCaseWith(env: Record<string, string>, calibrations: SiteCalibrations = NO_SITE_CALIBRATIONS) {
   const sent: NewWebhookJobData[] = [];
@@ -30,6 +41,7 @@ function useCaseWith(env: Record<string, string>, calibrations: SiteCalibrations
     { enqueue: async (m) => void sent.push(m) },
     { now: () => new Date('2025-06-01T12:00:00Z') },
     calibrations,
+    messageIds,
   );
   return { useCase, sent, written, completed };
 }
@@ -55,9 +67,41 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
     assert.deepEqual(sent.map((m) => [m.url, JSON.parse(m.body).type]), [['https://a.example.org/all', 'study.failed']]);
   });
 
-  test('the study callback URL replaces the configured endpoints', async () => {
-    const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints }, { callbackUrl: 'https://own.example.org/cb' });
-    assert.deepEqual(sent.map((m) => m.url), ['https://own.example.org/cb']);
+  test("a manifest's callback URL never replaces the configured endpoints; off the callback hosts, the result says why", async () => {
+    const { useCase, sent, written } = useCaseWith({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints });
+    const job: StudyJobData = { studyId: 's1', bucket: 'hospital-a', imageCount: 1, submittedAt: '2025-06-01T11:59:00Z', callbackUrl: 'https://attacker.example.net/steal' };
+    const result = await useCase.execute(job, [image]);
+    assert.deepEqual(sent.map((m) => m.url), ['https://a.example.org/all', 'https://a.example.org/positives']);
+    assert.match(result.callbackRefused ?? '', /attacker\.example\.net is not on the tenant's callback hosts/);
+    assert.equal(StudyResult.parse(JSON.parse(written[0].body)).callbackRefused, result.callbackRefused);
+    assert.equal(JSON.parse(sent[0].body).data.callbackRefused, result.callbackRefused);
+  });
+
+  test('a callback URL on the callback hosts gets the event besides the configured endpoints', async () => {
+    const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, CALLBACK_HOSTS: 'ris.hospital-a.org' }, { callbackUrl: 'https://ris.hospital-a.org/cb' });
+    assert.deepEqual(sent.map((m) => m.url), ['https://a.example.org/all', 'https://a.example.org/positives', 'https://ris.hospital-a.org/cb']);
+  });
+
+  test('the webhook-id is random, not derived from bucket and study id, and the same when finalised again', async () => {
+    const env = { WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints };
+    const [first, again] = [await finalise(env, { studyId: 's9' }), await finalise(env, { studyId: 's9' })];
+    assert.notEqual(first[0].messageId, webhookMessageId('study.completed', 'hospital-a/s9'));
+    assert.match(first[0].messageId, /^msg_[0-9a-f]{32}$/);
+    assert.equal(again[0].messageId, first[0].messageId);
+    const other = await finalise(env, { studyId: 's10' });
+    assert.notEqual(other[0].messageId, first[0].messageId);
+  });
+
+  test("each tenant's study goes to its own endpoints, named with its tenant for signing", async () => {
+    const tenants = JSON.stringify([
+      { id: 'a', locations: [{ bucket: 'shared', prefix: 'incoming/a-' }], endpoints: [{ url: 'https://a.example.org/r', secrets: [secret] }] },
+      { id: 'b', locations: [{ bucket: 'shared', prefix: 'incoming/b-' }], endpoints: [{ url: 'https://b.example.org/r', secrets: [secret] }] },
+    ]);
+    const sent = await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/b-1/x.jpeg' }]);
+    assert.deepEqual(sent.map((m) => [m.tenantId, m.url]), [['b', 'https://b.example.org/r']]);
+    // Objects of no tenant, or of two: nobody's endpoint hears of them.
+    assert.deepEqual(await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/c-1/x.jpeg' }]), []);
+    assert.deepEqual(await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/a-1/x.jpeg' }, { ...image, key: 'incoming/b-1/y.jpeg' }]), []);
   });
 
   test('WEBHOOK_URL serves a bucket no endpoint covers', async () => {

@@ -1,21 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
-import { webhookMessageId, type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
+import { callbackHostAllowed, deliverySecrets as signingSecrets, studyTenant, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
+import { type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { resolveEndpoints } from '@pneumoscreen/webhooks';
+import { resolveEndpoints, type MessageIds } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { SITE_CALIBRATIONS, type SiteCalibrations } from './site-calibrations';
 import { summariseStudy } from './summarise';
 import type { WebhookOutbox } from './webhook-outbox';
 
 export const WEBHOOK_OUTBOX = Symbol('WEBHOOK_OUTBOX');
+export const MESSAGE_IDS = Symbol('MESSAGE_IDS');
 
 /**
  * Runs when the last image of a study is done: decides its images at the threshold fitted for the
  * study's site (its bucket) when the version has one, writes `results/<studyId>.json`, records the
- * outcome and queues a signed webhook for each endpoint that wants it. Safe to run twice: the
- * result key, the study record, the webhook id and each delivery's job id derive from the study.
+ * outcome and queues a signed webhook for each endpoint of the study's tenant that wants it.
+ * Safe to run twice: the result key and the study record derive from the study, its webhook id
+ * is drawn once and stored, and each delivery's job id derives from that id.
  */
 @Injectable()
 export class FinaliseStudyUseCase {
@@ -28,12 +30,20 @@ export class FinaliseStudyUseCase {
     @Inject(WEBHOOK_OUTBOX) private readonly outbox: WebhookOutbox,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SITE_CALIBRATIONS) private readonly calibrations: SiteCalibrations,
+    @Inject(MESSAGE_IDS) private readonly messageIds: MessageIds,
   ) {}
 
   async execute(study: StudyJobData, images: ImageResult[]) {
     const version = study.modelVersion ?? images.find((i) => i.probability !== undefined)?.modelVersion;
     const calibration = version ? await this.calibrations.find(version, study.bucket) : null;
-    const result = summariseStudy(study, images, this.clock.now(), calibration);
+    const summary = summariseStudy(study, images, this.clock.now(), calibration);
+    const type = summary.status === 'completed' ? 'study.completed' : 'study.failed';
+    const keys = images.map((i) => i.key);
+    const tenant = studyTenant(this.config.tenants, study.bucket, keys);
+    const { urls, callbackRefused } = tenant
+      ? resolveEndpoints({ type, study: { bucket: study.bucket, keys, callbackUrl: study.callbackUrl } }, routingOf(tenant))
+      : { urls: [], callbackRefused: undefined };
+    const result = callbackRefused ? { ...summary, callbackRefused } : summary;
     await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
     await this.studies.complete(study.studyId, result.status, result.resultsKey, {
       decision: result.decision,
@@ -42,20 +52,30 @@ export class FinaliseStudyUseCase {
       imageCount: images.length,
       errorCount: images.filter((i) => i.error).length,
     }, this.clock.now());
-    const type = result.status === 'completed' ? 'study.completed' : 'study.failed';
-    const urls = resolveEndpoints(
-      { type, study: { bucket: study.bucket, keys: images.map((i) => i.key), callbackUrl: study.callbackUrl } },
-      this.config.webhooks,
-    );
-    if (urls.length && this.config.webhooks.secrets.length === 0) {
-      this.log.error(`study ${study.studyId}: a webhook is due but WEBHOOK_SECRET is not set; unsigned webhooks are never sent`);
+    if (!tenant) {
+      this.log.error(`study ${study.studyId}: its objects belong to no single tenant (TENANTS); no webhook is sent`);
     } else if (urls.length) {
-      const event: StudyWebhookEvent = { type, timestamp: result.completedAt, data: result };
-      const messageId = webhookMessageId(type, `${study.bucket}/${study.studyId}`);
-      for (const url of urls) await this.outbox.enqueue({ messageId, url, body: JSON.stringify(event) });
+      await this.enqueue(tenant, study, urls, { type, timestamp: result.completedAt, data: result });
     }
     const at = result.threshold === undefined ? '' : ` at threshold ${result.threshold.toFixed(4)} (${result.thresholdSource})`;
     this.log.log(`study ${study.studyId} ${result.status}: ${images.length} image(s), decision ${result.decision ?? 'none'}${at}`);
     return result;
   }
+
+  private async enqueue(tenant: TenantConfig, study: StudyJobData, urls: string[], event: StudyWebhookEvent): Promise<void> {
+    const unsigned = urls.filter((url) => !signingSecrets(tenant, url).length);
+    if (unsigned.length) {
+      this.log.error(`study ${study.studyId}: ${unsigned.length} webhook(s) due but no secret is configured for them (WEBHOOK_SECRET or the tenant's secrets); unsigned webhooks are never sent`);
+    }
+    const signed = urls.filter((url) => !unsigned.includes(url));
+    if (!signed.length) return;
+    const messageId = await this.messageIds.idFor(event.type, study.bucket, study.studyId);
+    const body = JSON.stringify(event);
+    for (const url of signed) await this.outbox.enqueue({ messageId, tenantId: tenant.id, url, body });
+  }
 }
+
+function routingOf(tenant: TenantConfig) {
+  return { endpoints: tenant.endpoints, defaultUrl: tenant.fallback?.url, callbackAllowed: (url: string) => callbackHostAllowed(tenant, url) };
+}
+

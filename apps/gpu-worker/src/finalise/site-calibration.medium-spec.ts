@@ -62,6 +62,7 @@ before(async () => {
     { enqueue: async () => assert.fail('no webhook endpoint is configured') },
     systemClock,
     siteCalibrationsFor(config, store, (m) => assert.fail(m)),
+    { idFor: async () => assert.fail('no webhook endpoint is configured') },
   );
 });
 after(async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
+import { deliverySecrets, type AppConfig } from '@pneumoscreen/config';
 import type { DeliveryAttemptRecord, WebhookJobData } from '@pneumoscreen/contracts';
 import type { Clock } from '@pneumoscreen/studies';
 import { decideNextStep, deliverWebhook, type EndpointStatus, type NextStep } from '@pneumoscreen/webhooks';
@@ -16,7 +16,8 @@ export interface AttemptResult {
 
 /** One signed delivery attempt and what should follow it; the processor carries that out with
  * BullMQ. The address guard runs at every attempt: DNS may have changed since the study was
- * submitted. */
+ * submitted. The secrets are the tenant's for that URL as configured now, so a rotation takes
+ * effect on retries, and a URL the tenant no longer lists gets nothing. */
 @Injectable()
 export class DeliverWebhookUseCase {
   constructor(
@@ -38,7 +39,13 @@ export class DeliverWebhookUseCase {
       const reason = `not sent: the endpoint is disabled since ${disabled.since} (${disabled.reason}); enable it with "pneumoscreen webhooks enable URL", then replay`;
       return { next: { kind: 'dead-letter', reason, disableEndpoint: false } };
     }
-    const { secrets, timeoutMs, allowPrivate, allowHosts, maxAttempts, retryScheduleMs, retryJitter } = this.config.webhooks;
+    const tenant = this.config.tenants.find((t) => t.id === message.tenantId);
+    const secrets = tenant ? deliverySecrets(tenant, message.url) : [];
+    if (!secrets.length) {
+      const reason = `not sent: the endpoint is not configured with a secret for tenant ${message.tenantId} (any more)`;
+      return { next: { kind: 'dead-letter', reason, disableEndpoint: false } };
+    }
+    const { timeoutMs, allowPrivate, allowHosts, maxAttempts, retryScheduleMs, retryJitter } = this.config.webhooks;
     const a = await deliverWebhook({
       url: message.url,
       body: message.body,

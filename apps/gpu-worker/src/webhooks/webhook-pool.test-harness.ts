@@ -6,7 +6,7 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
-import { QueueName, WebhookJobData, webhookJobId, webhookMessageId } from '@pneumoscreen/contracts';
+import { newMessageId, QueueName, WebhookJobData, webhookJobId } from '@pneumoscreen/contracts';
 import { createRedisConnection, redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { startWebhookReceiver, type ReceiverResponse, type WebhookReceiver } from '@pneumoscreen/testing';
 import { RedisEndpointStatus } from '@pneumoscreen/webhooks';
@@ -33,7 +33,7 @@ export interface WebhookPool {
   queue: Queue;
   endpoints: RedisEndpointStatus;
   /** Queues a small study event for `url` as the finaliser would; returns the job id. */
-  send(url: string, studyId?: string): Promise<string>;
+  send(url: string, studyId?: string, tenantId?: string): Promise<string>;
   /** The job once it is completed or failed. */
   settled(jobId: string, timeoutMs?: number): Promise<{ state: string; job: Job; data: WebhookJobData }>;
   receiver(secrets: readonly string[], respond?: (n: number) => ReceiverResponse): Promise<WebhookReceiver>;
@@ -46,7 +46,10 @@ export interface WebhookPool {
  * as WorkerModule wires it but without the classify pool's model. */
 export async function startWebhookPool(env: Record<string, string>): Promise<WebhookPool> {
   const prefix = `pstest-webhooks-${randomUUID()}`;
-  const config = loadConfig({ REDIS_URL, REDIS_PREFIX: prefix, WORKER_POOLS: 'webhook', ...env });
+  // Loopback receivers stand for study callbacks, signed with WEBHOOK_SECRET, unless the test
+  // configures tenants of its own.
+  const callbacks = env.TENANTS ? {} : { CALLBACK_HOSTS: '127.0.0.1,localhost' };
+  const config = loadConfig({ REDIS_URL, REDIS_PREFIX: prefix, WORKER_POOLS: 'webhook', ...callbacks, ...env });
   @Module({ imports: [AdaptersModule.register(config), WebhookPoolModule] })
   class WebhookWorker {}
   const app = await NestFactory.createApplicationContext(WebhookWorker, { logger: false });
@@ -60,10 +63,10 @@ export async function startWebhookPool(env: Record<string, string>): Promise<Web
     config,
     queue,
     endpoints: new RedisEndpointStatus(redis, prefix),
-    async send(url, studyId = `st-${randomUUID().slice(0, 8)}`) {
-      const messageId = webhookMessageId('study.completed', `b/${studyId}`);
+    async send(url, studyId = `st-${randomUUID().slice(0, 8)}`, tenantId = 'default') {
+      const messageId = newMessageId();
       const body = JSON.stringify({ type: 'study.completed', timestamp: new Date().toISOString(), data: { studyId, decision: 'NORMAL' } });
-      await outbox.enqueue({ messageId, url, body });
+      await outbox.enqueue({ messageId, tenantId, url, body });
       return webhookJobId(messageId, url);
     },
     async settled(jobId, timeoutMs = 10_000) {
