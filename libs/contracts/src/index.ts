@@ -10,3 +10,4 @@ export * from './feedback';
 export * from './training';
 export * from './calibration';
 export * from './tenants';
+export * from './intended-use';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StudyId } from './ids';
+import { OutOfScope } from './intended-use';
 import { ModelVersionId } from './registry';
 import { DEFAULT_TENANT_ID, TenantId } from './tenants';
 
@@ -30,12 +31,19 @@ export type StudyJobData = z.infer<typeof StudyJobData>;
 export const Decision = z.enum(['NORMAL', 'PNEUMONIA']);
 export type Decision = z.infer<typeof Decision>;
 
+/** A result's decision: NOT_ASSESSED for an image (or a study of only such images) outside the
+ * version's intended use, which gets no probability either. */
+export const ResultDecision = z.enum(['NORMAL', 'PNEUMONIA', 'NOT_ASSESSED']);
+export type ResultDecision = z.infer<typeof ResultDecision>;
+
 /** What an image job returns; the study finaliser collects these from the flow's children. */
 export const ImageResult = z.object({
   key: z.string(),
   etag: z.string(),
   probability: z.number().min(0).max(1).optional(),
-  decision: Decision.optional(),
+  decision: ResultDecision.optional(),
+  /** Why the decision is NOT_ASSESSED. */
+  outOfScope: OutOfScope.optional(),
   /** The threshold `decision` was made at: the version's own, or the site's once the study is
    * finalised with a site calibration. */
   threshold: z.number().min(0).max(1).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IntendedUse } from './intended-use';
 
 /** How pixels become model input. Recorded with every model version so a worker always feeds a
  * version what it was trained on. */
@@ -36,6 +37,8 @@ export const ModelManifest = z.object({
   metrics: z.record(z.string(), BinaryMetrics).default({}),
   data: z.record(z.string(), z.unknown()).default({}),
   parentVersion: z.string().nullable().default(null),
+  /** What the version was made for; absent in versions made before it was recorded. */
+  intendedUse: IntendedUse.optional(),
   codeVersion: z.string(),
   createdAt: z.string(),
 });

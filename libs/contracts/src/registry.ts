@@ -5,7 +5,7 @@ import { ModelManifest } from './model-manifest';
 // climb out of a folder (`..`), hide (`.x`) or need escaping.
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Key segments beside the versions under `<name>/`; no version may take one of these names. */
-export const REGISTRY_RESERVED_SEGMENTS = ['channels', 'calibrations'] as const;
+export const REGISTRY_RESERVED_SEGMENTS = ['channels', 'calibrations', 'scopes'] as const;
 
 export const ModelName = z.string().regex(SEGMENT, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Decision, ImageResult } from './jobs';
+import { ImageResult, ResultDecision } from './jobs';
+import { OutOfScopeReason } from './intended-use';
 import { StudyId } from './ids';
 
 /** `incoming/<studyId>/manifest.json`: marks a study complete and carries its options. */
@@ -29,7 +30,10 @@ export const StudyResult = z.object({
   bucket: z.string(),
   status: z.enum(['completed', 'failed']),
   externalRef: z.string().optional(),
-  decision: Decision.optional(),
+  /** PNEUMONIA if any assessed image is; NOT_ASSESSED when every image read was out of scope. */
+  decision: ResultDecision.optional(),
+  /** Images outside the version's intended use (decision NOT_ASSESSED), by reason; absent when none. */
+  outOfScope: z.object({ count: z.number().int().positive(), reasons: z.record(OutOfScopeReason, z.number().int().positive()) }).optional(),
   maxProbability: z.number().optional(),
   modelVersion: z.string().optional(),
   /** The threshold the decisions were made at, and whose it is: the version's own (`model`) or one

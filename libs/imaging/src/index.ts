@@ -3,3 +3,4 @@ export { preprocess, decodeToRgb, normalise, normaliseInto, DEFAULT_MAX_PIXELS, 
 export { readDicomStudyInfo, type DicomStudyInfo } from './dicom/study-info';
 export { looksLikeDicom } from './dicom/parse';
 export { augmentRgb, MAX_ASPECT_CHANGE, randomAugmentation, type Augmentation } from './augment';
+export { dicomScopeVerdict } from './dicom/scope-header';

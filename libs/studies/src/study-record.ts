@@ -1,4 +1,4 @@
-import type { Decision, StudyStatus } from '@pneumoscreen/contracts';
+import type { ResultDecision, StudyStatus } from '@pneumoscreen/contracts';
 
 export interface StudyObject {
   key: string;
@@ -13,7 +13,7 @@ export interface StudyOptions {
 }
 
 export interface StudySummary {
-  decision?: Decision;
+  decision?: ResultDecision;
   maxProbability?: number;
   modelVersion?: string;
   imageCount: number;
