@@ -1,4 +1,4 @@
-export type { ModelEngine } from './engine/engine';
+export type { ModelEngine, EngineScores } from './engine/engine';
 export { TfjsWasmEngine } from './engine/tfjs-wasm-engine';
 export { pneumoniaProbabilities } from './engine/output';
 export { OnnxEngine, type OnnxEngineOptions } from './engine/onnx-engine';

@@ -8,6 +8,12 @@ export interface ModelEngine {
    */
   predict(input: Float32Array, batchSize: number): Promise<Float32Array>;
   /**
+   * `predict`, with the pooled backbone features the head read (`featureDim` values per image,
+   * concatenated) when the model exposes them: the image-content guard scores those, at no second
+   * decode or backbone run.
+   */
+  score?(input: Float32Array, batchSize: number): Promise<EngineScores>;
+  /**
    * What the runtime's own tensor registry holds, for leak checks. Absent where there is none
    * (ONNX Runtime): the process's RSS is then the only measure.
    */
@@ -19,4 +25,11 @@ export interface ModelEngine {
 export interface EngineMemory {
   numTensors?: number;
   numBytes?: number;
+}
+
+export interface EngineScores {
+  probabilities: Float32Array;
+  features?: Float32Array;
+  /** Values per image in `features`; 0 when there are none. */
+  featureDim: number;
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ModelEngine } from './engine';
+import type { EngineScores, ModelEngine } from './engine';
 import { nvidiaGpuVisible } from './gpu';
 import { pneumoniaProbabilities } from './output';
 import { ModelWorkerClient } from './worker-client';
@@ -49,7 +49,12 @@ export class OnnxEngine implements ModelEngine {
   }
 
   async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
-    return pneumoniaProbabilities(await this.worker.run(input, batchSize), this.worker.outputWidth, batchSize);
+    return (await this.score(input, batchSize)).probabilities;
+  }
+
+  async score(input: Float32Array, batchSize: number): Promise<EngineScores> {
+    const { output, features } = await this.worker.runWithFeatures(input, batchSize);
+    return { probabilities: pneumoniaProbabilities(output, this.worker.outputWidth, batchSize), features, featureDim: features ? this.worker.featureWidth : 0 };
   }
 
   dispose(): Promise<void> {

@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import type { OnnxWorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
+import { FEATURES_OUTPUT, type OnnxWorkerInit, type WorkerReady, type WorkerRequest, type WorkerResponse } from './worker-protocol';
 
 /**
  * Most images one session run gets on the CPU; a larger batch runs as consecutive chunks. On 2
@@ -43,6 +43,8 @@ async function start(init: OnnxWorkerInit): Promise<void> {
   }
   const input = session.inputMetadata[0]!;
   const output = session.outputMetadata[0]!;
+  const featureMeta = session.outputMetadata.find((o) => o.name === FEATURES_OUTPUT);
+  const featureWidth = featureMeta?.isTensor && typeof featureMeta.shape[1] === 'number' ? featureMeta.shape[1] : undefined;
   const [, h, w, c] = input.isTensor ? input.shape : [];
   const widths = output.isTensor ? output.shape.slice(1) : ['?'];
   if (typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number' || widths.some((d) => typeof d !== 'number')) {
@@ -51,7 +53,7 @@ async function start(init: OnnxWorkerInit): Promise<void> {
     return;
   }
   const outputWidth = (widths as number[]).reduce((a, b) => a * b, 1);
-  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device: init.executionProvider } satisfies WorkerReady);
+  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device: init.executionProvider, featureWidth } satisfies WorkerReady);
 
   port.on('message', async (msg: WorkerRequest) => {
     let response: WorkerResponse;
@@ -62,6 +64,7 @@ async function start(init: OnnxWorkerInit): Promise<void> {
       }
       // Owns its whole buffer, so transferring it cannot detach memory ORT still uses.
       const out = new Float32Array(msg.batchSize * outputWidth);
+      const features = featureWidth ? new Float32Array(msg.batchSize * featureWidth) : undefined;
       const perImage = h * w * c;
       const runBatch = init.executionProvider === 'cpu' ? MAX_RUN_BATCH : msg.batchSize;
       for (let first = 0; first < msg.batchSize; first += runBatch) {
@@ -69,12 +72,14 @@ async function start(init: OnnxWorkerInit): Promise<void> {
         const images = msg.input.subarray(first * perImage, (first + n) * perImage);
         const result = await session.run({ [input.name]: new ort.Tensor('float32', images, [n, h, w, c]) });
         out.set(result[output.name]!.data as Float32Array, first * outputWidth);
+        if (features) features.set(result[FEATURES_OUTPUT]!.data as Float32Array, first * featureWidth!);
       }
-      response = { kind: 'result', id: msg.id, output: out };
+      response = { kind: 'result', id: msg.id, output: out, ...(features ? { features } : {}) };
     } catch (err) {
       response = { kind: 'error', id: msg.id, error: messageOf(err) };
     }
-    port.postMessage(response, response.kind === 'result' ? [response.output.buffer as ArrayBuffer] : []);
+    const transfer = response.kind === 'result' ? [response.output.buffer as ArrayBuffer, ...(response.features ? [response.features.buffer as ArrayBuffer] : [])] : [];
+    port.postMessage(response, transfer);
   });
 }
 

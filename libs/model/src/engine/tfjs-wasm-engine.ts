@@ -1,4 +1,4 @@
-import type { EngineMemory, ModelEngine } from './engine';
+import type { EngineMemory, EngineScores, ModelEngine } from './engine';
 import { pneumoniaProbabilities } from './output';
 import { TfjsWorkerClient } from './tfjs-worker-client';
 
@@ -16,8 +16,12 @@ export class TfjsWasmEngine implements ModelEngine {
   }
 
   async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
-    const output = await this.worker.run(input, batchSize);
-    return pneumoniaProbabilities(output, this.worker.outputWidth, batchSize);
+    return (await this.score(input, batchSize)).probabilities;
+  }
+
+  async score(input: Float32Array, batchSize: number): Promise<EngineScores> {
+    const { output, features } = await this.worker.runWithFeatures(input, batchSize);
+    return { probabilities: pneumoniaProbabilities(output, this.worker.outputWidth, batchSize), features, featureDim: features ? this.worker.featureWidth : 0 };
   }
 
   memory(): Promise<EngineMemory> {

@@ -24,6 +24,8 @@ export class ModelWorkerClient {
     /** Where the model runs, as the worker reports it: `cpu`, `cuda`, `gpu`. */
     readonly device: string,
     private readonly label: string,
+    /** Pooled features per image the model returns beside its output; 0 when it returns none. */
+    readonly featureWidth = 0,
   ) {
     worker.on('message', (msg: WorkerResponse) => this.settle(msg));
     worker.on('error', (err) => this.failAll(err));
@@ -45,7 +47,7 @@ export class ModelWorkerClient {
       if (ready.kind === 'failed') throw new Error(ready.error);
       // Only our own listeners: Worker keeps internal ones that (un)ref its message port.
       worker.off('error', listeners.error!).off('exit', listeners.exit!);
-      return new ModelWorkerClient(worker, ready.inputShape, ready.outputWidth, ready.device ?? 'cpu', label);
+      return new ModelWorkerClient(worker, ready.inputShape, ready.outputWidth, ready.device ?? 'cpu', label, ready.featureWidth ?? 0);
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -55,10 +57,15 @@ export class ModelWorkerClient {
   /** Runs the model on `batchSize` NHWC images. `input`'s buffer is transferred to the worker
    * (no copy), so the caller must not use it afterwards. */
   async run(input: Float32Array, batchSize: number): Promise<Float32Array> {
+    return (await this.runWithFeatures(input, batchSize)).output;
+  }
+
+  /** `run`, also giving the pooled features when the model returns them. */
+  async runWithFeatures(input: Float32Array, batchSize: number): Promise<{ output: Float32Array; features?: Float32Array }> {
     const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
     const answer = await this.request((id) => ({ kind: 'run', id, input: owned, batchSize }), [owned.buffer as ArrayBuffer]);
     if (answer.kind !== 'result') throw new Error(`${this.label} worker answered "${answer.kind}" to a run`);
-    return answer.output;
+    return { output: answer.output, ...(answer.features ? { features: answer.features } : {}) };
   }
 
   /** tf.memory()'s counts in the worker's thread; only TF.js workers answer it. */

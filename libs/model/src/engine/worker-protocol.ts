@@ -1,5 +1,10 @@
 /** Messages between the main thread and a model worker (tfjs-worker.ts, onnx-worker.ts). */
 
+/** The pooled backbone features a classifier's head reads: the layer (TF.js) and graph output (ONNX)
+ * that give them, for the image-content guard to score in the same run as the classifier. */
+export const FEATURES_LAYER = 'features_gap';
+export const FEATURES_OUTPUT = 'features';
+
 /** Where TF.js runs: the WASM backend, or tfjs-node's native TensorFlow (CPU or CUDA build). */
 export type TfjsBackend = 'wasm' | 'tfjs-node' | 'tfjs-node-gpu';
 
@@ -22,7 +27,7 @@ export interface OnnxWorkerInit {
 }
 
 export type WorkerReady =
-  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string }
+  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string; featureWidth?: number }
   | { kind: 'failed'; error: string };
 
 export type WorkerRequest =
@@ -35,6 +40,6 @@ export interface MemoryRequest {
 }
 
 export type WorkerResponse =
-  | { kind: 'result'; id: number; output: Float32Array }
+  | { kind: 'result'; id: number; output: Float32Array; features?: Float32Array }
   | { kind: 'memory'; id: number; numTensors: number; numBytes: number }
   | { kind: 'error'; id: number; error: string };

@@ -5,6 +5,7 @@ import type { ConvertContext, Value } from './convert-conv';
 import { GraphBuilder } from './graph-builder';
 import { encodeModel, type OnnxModel } from './onnx-proto';
 import { readTopology, readWeights, type TfjsLayer, type WeightSpec } from './tfjs-model';
+import { FEATURES_LAYER, FEATURES_OUTPUT } from '../engine/worker-protocol';
 
 /** Written beside model.json in a version folder. */
 export const ONNX_FILE = 'model.onnx';
@@ -68,12 +69,20 @@ export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffe
   let out = materialize(g, values.get(graph.output)!);
   if (out.shape.length === 3) out = { name: g.op('Transpose', 'output_nhwc', [out.name], { perm: { ints: [0, 2, 3, 1] } }), shape: [out.shape[1]!, out.shape[2]!, out.shape[0]!] };
   g.nodes.push({ opType: 'Identity', name: ONNX_OUTPUT, inputs: [out.name], outputs: [ONNX_OUTPUT] });
+  const outputs = [{ name: ONNX_OUTPUT, shape: ['batch', ...out.shape] }];
+  // A classifier's pooled features, for the image-content guard to score from the same run.
+  const pooled = values.get(FEATURES_LAYER);
+  if (pooled && pooled.shape.length === 1) {
+    g.reserve(FEATURES_OUTPUT);
+    g.nodes.push({ opType: 'Identity', name: FEATURES_OUTPUT, inputs: [materialize(g, pooled).name], outputs: [FEATURES_OUTPUT] });
+    outputs.push({ name: FEATURES_OUTPUT, shape: ['batch', ...pooled.shape] });
+  }
   return {
     graphName: 'pneumoscreen',
     nodes: g.nodes,
     initializers: g.initializers,
     inputs: [{ name: ONNX_INPUT, shape: ['batch', h, w, c] }],
-    outputs: [{ name: ONNX_OUTPUT, shape: ['batch', ...out.shape] }],
+    outputs,
     opsetVersion: OPSET,
     producerName: 'pneumoscreen',
     metadata: {},
