@@ -6,6 +6,7 @@ import { S3ObjectStore } from '@pneumoscreen/storage';
 import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
 import { runQuantizeCommand } from './models-quantize';
+import { runGuardCommand } from './models-guard';
 import { announceChannelChange, type ChannelChange } from './rollout';
 import { listSiteCalibrations } from './models-calibrations';
 import { textTable } from './text-table';
@@ -27,6 +28,9 @@ const USAGE = `usage:
   pneumoscreen models quantize DIR --data IMAGES [--json]
                                                         add a checked int8 model to a version folder before publishing
                                                         it (see models quantize --help)
+  pneumoscreen models guard DIR --data IMAGES [--ages MIN-MAX] [--json]
+                                                        fit the image-content guard of a version folder and record its
+                                                        intended use (see models guard --help)
 
 The registry is MODEL_REGISTRY (s3://bucket/prefix, reached with the S3_* settings, or a local
 folder) and the model MODEL_NAME. promote, canary and rollback tell workers and ingest at once
@@ -46,6 +50,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'import') return modelsImportCommand(argv.slice(1));
   // So does quantising: it works on a local version folder before it is published.
   if (argv[0] === 'quantize') return runQuantizeCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  if (argv[0] === 'guard') return runGuardCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   return runModelsCommand(argv, {
     config: () => loadConfig(),
     out: (text) => process.stdout.write(text),
