@@ -60,3 +60,4 @@ export { ScopeGuard, GUARD_FILE, VIEW_CLASSES, type GuardFile, type GuardScores 
 export { fitGuard, type FitGuardInput, type GuardSample } from './scope/fit-guard';
 export { fitGuardForVersion, fitGuardOn, featuresOf, type FitVersionOptions, type FitVersionResult } from './scope/fit-version';
 export { filmNegative, syntheticNegative, type NegativeKind } from './scope/negatives';
+export { intendedUseOf, headerVerdict, contentVerdict } from './scope/judge';

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import type { ImageJobData, ImageResult } from '@pneumoscreen/contracts';
+import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
+import { contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
 import { CONFIG, IMAGE_METRICS, OBJECT_STORE } from '../tokens';
@@ -40,6 +41,9 @@ export class ClassifyImageUseCase {
       throw e;
     }
     const t1 = performance.now();
+    // An image the version was not made for gets no score: its header says so before any decoding.
+    const header = headerVerdict(bytes, intendedUseOf(manifest));
+    if (header) return notAssessed(base, header);
     let rgb: Uint8Array;
     try {
       rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels });
@@ -49,15 +53,23 @@ export class ClassifyImageUseCase {
     }
     const t2 = performance.now();
     const p = await model.predict(rgb);
+    const timing = { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize };
+    const content = contentVerdict(model.guard, p.guard);
+    if (content) return { ...notAssessed(base, content), timing };
     // Each version's own threshold: versions differ in calibration as much as in weights.
     return {
       ...base,
       probability: p.probability,
       decision: p.probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
       threshold: manifest.threshold,
-      timing: { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize },
+      timing,
     };
   }
+}
+
+/** No probability either: a number beside NOT_ASSESSED would be read as a result. */
+function notAssessed<T extends object>(base: T, outOfScope: OutOfScope): T & Pick<ImageResult, 'decision' | 'outOfScope'> {
+  return { ...base, decision: 'NOT_ASSESSED', outOfScope };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

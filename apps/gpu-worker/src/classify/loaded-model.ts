@@ -1,10 +1,12 @@
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { normaliseInto } from '@pneumoscreen/imaging';
-import { loadModelVersion, type EngineOptions, type ModelEngine } from '@pneumoscreen/model';
+import { loadModelVersion, ScopeGuard, type EngineOptions, type GuardScores, type ModelEngine } from '@pneumoscreen/model';
 import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
 
 export interface Prediction {
   probability: number;
+  /** The image-content guard's scores, from the same run; absent for a version without a guard. */
+  guard?: GuardScores;
   batchSize: number;
   inferenceMs: number;
 }
@@ -36,12 +38,15 @@ export class LoadedModel {
     readonly engine: ModelEngine,
     batching: BatchOptions,
     private readonly onBroken: (err: Error) => void,
+    /** The version's image-content guard (guard.json); null for a version made without one. */
+    readonly guard: ScopeGuard | null = null,
   ) {
     this.batcher = new MicroBatcher((inputs) => this.runBatch(inputs), batching);
   }
 
   static async load(versionDir: string, options: LoadOptions): Promise<LoadedModel> {
-    return LoadedModel.warmUp(await loadModelVersion(versionDir, options.engine ?? {}), options);
+    const guard = await ScopeGuard.load(versionDir);
+    return LoadedModel.warmUp({ ...(await loadModelVersion(versionDir, options.engine ?? {})), guard }, options);
   }
 
   /**
@@ -52,7 +57,10 @@ export class LoadedModel {
    * cost falls on the first studies after every start and roll-out. An engine that cannot run a
    * full batch fails here, before it serves, and is disposed.
    */
-  static async warmUp({ manifest, engine }: { manifest: ModelManifest; engine: ModelEngine }, { batching, onBroken = () => undefined }: LoadOptions): Promise<LoadedModel> {
+  static async warmUp(
+    { manifest, engine, guard = null }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null },
+    { batching, onBroken = () => undefined }: LoadOptions,
+  ): Promise<LoadedModel> {
     const { inputSize: [height, width], channels } = manifest.preprocessing;
     try {
       await engine.predict(new Float32Array(batching.maxBatch * height * width * channels), batching.maxBatch);
@@ -60,7 +68,7 @@ export class LoadedModel {
       await engine.dispose().catch(() => undefined);
       throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return new LoadedModel(manifest, engine, batching, onBroken);
+    return new LoadedModel(manifest, engine, batching, onBroken, guard);
   }
 
   /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
@@ -78,15 +86,22 @@ export class LoadedModel {
     const batch = new Float32Array(size * inputs.length);
     inputs.forEach((x, i) => normaliseInto(x, this.manifest.preprocessing.mode, batch, i * size));
     const started = performance.now();
-    let out: Float32Array;
+    let out: { probabilities: Float32Array; features?: Float32Array; featureDim: number };
     try {
-      out = await this.engine.predict(batch, inputs.length);
+      out = this.guard && this.engine.score ? await this.engine.score(batch, inputs.length) : { probabilities: await this.engine.predict(batch, inputs.length), featureDim: 0 };
     } catch (err) {
       if (++this.failedInARow === BROKEN_AFTER) this.onBroken(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
     this.failedInARow = 0;
     const inferenceMs = performance.now() - started;
-    return Array.from(out, (probability) => ({ probability, batchSize: inputs.length, inferenceMs }));
+    const { probabilities, features, featureDim } = out;
+    const guard = this.guard && features && featureDim === this.guard.featureDim ? this.guard : null;
+    return Array.from(probabilities, (probability, i) => ({
+      probability,
+      batchSize: inputs.length,
+      inferenceMs,
+      ...(guard ? { guard: guard.score(features!.subarray(i * featureDim, (i + 1) * featureDim)) } : {}),
+    }));
   }
 }

@@ -32,6 +32,32 @@ describe('summariseStudy', () => {
   });
 });
 
+describe('summariseStudy with images outside the intended use', () => {
+  const outside = (key: string, reason: 'adult' | 'lateral' | 'unlike-training-data') => ({ key, etag: 'e', decision: 'NOT_ASSESSED' as const, outOfScope: { reason, score: 1.4 }, modelVersion: 'v1' });
+
+  test('decided on the assessed images alone, with the others counted by reason', () => {
+    const r = summariseStudy(study, [
+      { key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL', modelVersion: 'v1' },
+      outside('b', 'lateral'),
+      outside('c', 'lateral'),
+      outside('d', 'adult'),
+    ], at);
+    assert.deepEqual([r.status, r.decision, r.maxProbability], ['completed', 'NORMAL', 0.3]);
+    assert.deepEqual(r.outOfScope, { count: 3, reasons: { lateral: 2, adult: 1 } });
+  });
+
+  test('NOT_ASSESSED, not failed, when every image read is out of scope', () => {
+    const r = summariseStudy(study, [outside('a', 'adult'), outside('b', 'unlike-training-data'), { key: 'c', etag: 'e', error: 'corrupt' }], at);
+    assert.deepEqual([r.status, r.decision, r.maxProbability, r.modelVersion], ['completed', 'NOT_ASSESSED', undefined, 'v1']);
+    assert.deepEqual(r.outOfScope, { count: 2, reasons: { adult: 1, 'unlike-training-data': 1 } });
+  });
+
+  test('no outOfScope field when every image is in scope', () => {
+    const r = summariseStudy(study, [{ key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL' }], at);
+    assert.equal('outOfScope' in r, false);
+  });
+});
+
 describe('summariseStudy at a site threshold', () => {
   const site = {
     model: 'm', version: 'v1', site: 'b', threshold: 0.5, targetSensitivity: 0.95, n: 40,
