@@ -2,16 +2,19 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
-import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
-import { loadModelVersion, resolveModelDir } from '@pneumoscreen/model';
+import type { OutOfScope } from '@pneumoscreen/contracts';
+import { ImageDecodeError } from '@pneumoscreen/imaging';
+import { intendedUseOf, loadModelVersion, resolveModelDir, ScopeGuard } from '@pneumoscreen/model';
+import { plainView, scoreItems } from './scoring';
 
 const IMAGE = /\.(jpe?g|png|dcm)$/i;
-const BATCH = 16;
 
 interface Row {
   file: string;
   probability?: number;
-  label?: 'NORMAL' | 'PNEUMONIA';
+  /** NOT_ASSESSED: outside the version's intended use (see outOfScope), as workers decide it. */
+  label?: 'NORMAL' | 'PNEUMONIA' | 'NOT_ASSESSED';
+  outOfScope?: OutOfScope;
   modelVersion: string;
   error?: string;
 }
@@ -27,26 +30,29 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const files = (await Promise.all(positionals.map((p) => expand(resolve(p))))).flat();
   if (files.length === 0) throw new Error('no .jpg, .jpeg, .png or .dcm files found');
   const config = loadConfig();
-  const { manifest, engine } = await loadModelVersion(await resolveModelDir(values.model ?? config.worker.modelDir), { engine: config.worker.engine, threads: config.worker.engineThreads });
+  const dir = await resolveModelDir(values.model ?? config.worker.modelDir);
+  const { manifest, engine } = await loadModelVersion(dir, { engine: config.worker.engine, threads: config.worker.engineThreads });
   const rows: Row[] = [];
   try {
-    for (let i = 0; i < files.length; i += BATCH) {
-      const chunk = files.slice(i, i + BATCH);
-      const inputs = await Promise.all(chunk.map((f) => readFile(f).then((b) => preprocess(b, manifest.preprocessing)).catch((e: Error) => e)));
-      const ok = inputs.filter((x): x is Float32Array => x instanceof Float32Array);
-      const probs = ok.length ? await engine.predict(concat(ok), ok.length) : new Float32Array();
-      let k = 0;
-      chunk.forEach((file, j) => {
-        const x = inputs[j];
-        if (x instanceof Float32Array) {
-          const probability = probs[k++];
-          rows.push({ file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', modelVersion: manifest.version });
-        } else {
-          rows.push({ file, modelVersion: manifest.version, error: x instanceof ImageDecodeError ? x.message : `cannot read: ${x.message}` });
-        }
-      });
-      if (!values.json) process.stderr.write(`\rclassified ${Math.min(i + BATCH, files.length)}/${files.length}`);
-    }
+    const scope = { use: intendedUseOf(manifest), guard: await ScopeGuard.load(dir), verdicts: new Array<OutOfScope | null>(files.length).fill(null) };
+    const errors = new Map<string, string>();
+    const view = plainView(manifest);
+    const probs = await scoreItems(engine, files, {
+      read: (f) => readFile(f).catch((e: Error) => (errors.set(f, `cannot read: ${e.message}`), null)),
+      name: (f) => f,
+      views: [(bytes) => view(bytes)],
+      skipUndecodable: true,
+      onSkip: (f, err: ImageDecodeError) => errors.set(f, err.message),
+      scope,
+      onProgress: (done, total) => values.json || process.stderr.write(`\rclassified ${done}/${total}`),
+    });
+    files.forEach((file, j) => {
+      const probability = probs[j];
+      const outOfScope = scope.verdicts[j];
+      if (outOfScope) rows.push({ file, label: 'NOT_ASSESSED', outOfScope, modelVersion: manifest.version });
+      else if (probability !== null && probability !== undefined) rows.push({ file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', modelVersion: manifest.version });
+      else rows.push({ file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' });
+    });
   } finally {
     await engine.dispose();
   }
@@ -55,7 +61,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   } else {
     process.stderr.write('\n');
     for (const r of rows) {
-      const what = r.error ? `error: ${r.error}` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}`;
+      const what = r.error ? `error: ${r.error}` : r.outOfScope ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}`;
       process.stdout.write(`${r.file}  ${what}\n`);
     }
     process.stdout.write(`model ${manifest.name}@${manifest.version}, threshold ${manifest.threshold.toFixed(4)}\n`);
@@ -74,12 +80,3 @@ async function expand(path: string): Promise<string[]> {
   return nested.flat();
 }
 
-function concat(xs: Float32Array[]): Float32Array {
-  const out = new Float32Array(xs.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of xs) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
-}

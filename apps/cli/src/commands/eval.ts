@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@pneumoscreen/config';
-import { SiteName, type BinaryMetrics, type SiteCalibration } from '@pneumoscreen/contracts';
-import { ASPECT_VIEWS, binaryMetrics, listDataset, loadModelVersion, reshapedInput, resolveModelDir, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/model';
+import { SiteName, type BinaryMetrics, type OutOfScope, type SiteCalibration } from '@pneumoscreen/contracts';
+import { ASPECT_VIEWS, binaryMetrics, intendedUseOf, listDataset, loadModelVersion, reshapedInput, resolveModelDir, ScopeGuard, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/model';
+import { listOodImages, scopeReport, type ScopeReport } from './eval-scope';
 import { openConfiguredRegistry } from './configured-registry';
 import { plainView, scoreItems } from './scoring';
 
@@ -12,8 +13,13 @@ const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const RESHAPES = { narrower: 'aspectNarrower', wider: 'aspectWider' } as const;
 
-const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta | --reshape narrower|wider] [--json]
-  --data DIR     labelled images in NORMAL/ and PNEUMONIA/ folders (any depth)
+const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta | --reshape narrower|wider] [--ood-data DIR] [--json]
+  --data DIR     labelled images in NORMAL/ and PNEUMONIA/ folders (any depth); images outside the
+                 version's intended use are NOT_ASSESSED, as workers make them, and counted apart
+                 (outOfScope); the metrics are those of the assessed images
+  --ood-data DIR images the version must refuse (JPEG, PNG or DICOM, any depth; the first folder
+                 level names a group, e.g. lateral/, adult/, photos/): reports the share refused,
+                 per group and reason, beside the share of --data wrongly refused
   VERSION        a published version of the registry (MODEL_REGISTRY), downloaded to MODEL_CACHE_DIR
   --model PATH   version folder, or registry folder with CURRENT (default models/releases)
   --site S       with VERSION: measure at the threshold fitted for site S (the bucket its studies
@@ -44,6 +50,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         tta: { type: 'boolean', default: false },
         reshape: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'ood-data': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -70,13 +77,19 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
 
   const images = await listDataset(values.data);
+  const ood = values['ood-data'] ? await listOodImages(values['ood-data']) : [];
   const { dir, calibration } = await modelToEvaluate(version, values.model, values.site);
   if (values.site && !calibration) process.stderr.write(`site ${values.site} has no calibration for ${version}: measuring at the version's own threshold\n`);
   const { worker } = loadConfig();
   const { manifest, engine } = await loadModelVersion(dir, { engine: worker.engine, threads: worker.engineThreads });
   const engineName = engine.name;
   const started = Date.now();
+  const guard = await ScopeGuard.load(dir);
+  const use = intendedUseOf(manifest);
+  const verdicts: Array<OutOfScope | null> = new Array(images.length).fill(null);
+  const oodVerdicts: Array<OutOfScope | null> = new Array(ood.length).fill(null);
   let scores;
+  let oodScores: Array<number | null> = [];
   let tta;
   try {
     tta = values.tta ? testTimeAugmentation(manifest) : undefined;
@@ -85,19 +98,33 @@ export async function evalCommand(argv: string[]): Promise<number> {
       name: (image) => path.relative(values.data!, image.path),
       views: tta?.views ?? [reshape ? reshapedInput(manifest.preprocessing, ASPECT_VIEWS[RESHAPES[reshape as keyof typeof RESHAPES]]!) : plainView(manifest)],
       onProgress: (done, total) => values.json || process.stderr.write(`\rscored ${done}/${total}`),
+      scope: { use, guard, verdicts },
     });
+    if (ood.length) {
+      oodScores = await scoreItems(engine, ood, {
+        read: (image) => readFile(image.path),
+        name: (image) => path.relative(values['ood-data']!, image.path),
+        views: [plainView(manifest)],
+        skipUndecodable: true,
+        onProgress: (done, total) => values.json || process.stderr.write(`\rout-of-scope images: ${done}/${total}`),
+        scope: { use, guard, verdicts: oodVerdicts },
+      });
+    }
   } finally {
     await engine.dispose();
   }
+  const scope: ScopeReport = scopeReport(verdicts, ood.length ? { images: ood, verdicts: oodVerdicts, scores: oodScores } : undefined, guard !== null);
   const threshold = calibration?.threshold ?? tta?.threshold ?? manifest.threshold;
   const thresholdSource = calibration ? `site:${calibration.site}` : tta ? 'tta' : 'model';
-  const metrics = binaryMetrics(scores.map((s) => s ?? NaN), images.map((i) => i.label), threshold);
+  const assessed = images.flatMap((image, i) => (verdicts[i] ? [] : [{ label: image.label, score: scores[i] ?? NaN }]));
+  const metrics = binaryMetrics(assessed.map((a) => a.score), assessed.map((a) => a.label), threshold);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, engine: engineName, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, engine: engineName, ...scope, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
   } else {
     process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     const described = `${manifest.version} on ${engineName}` + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '') + (reshape ? ` (images reshaped ${reshape})` : '');
     process.stdout.write(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
+    process.stdout.write(scopeLines(scope));
   }
   return 0;
 }
@@ -131,6 +158,17 @@ function table(m: BinaryMetrics, version: string, thresholdNote?: string): strin
     `  NORMAL     ${String(c.fp).padStart(19)}  ${String(c.tn).padStart(16)}`,
     '',
   ].join('\n');
+}
+
+function scopeLines(s: ScopeReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const reasons = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const lines = [`out of scope ${s.outOfScope.count} of --data (${pct(s.outOfScope.share)} wrongly refused: ${reasons(s.outOfScope.reasons)})${s.guard ? '' : '; this version has no content guard'}`];
+  if (s.ood) {
+    lines.push(`--ood-data   ${pct(s.ood.refused.share)} refused of ${s.ood.images} (${reasons(s.ood.reasons)}); unreadable ${s.ood.unreadable}`);
+    for (const [group, g] of Object.entries(s.ood.groups)) lines.push(`  ${group.padEnd(20)} ${pct(g.share)} of ${g.images} refused`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 function usageError(message: string): number {

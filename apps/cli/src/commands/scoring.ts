@@ -1,6 +1,6 @@
-import type { ModelManifest } from '@pneumoscreen/contracts';
+import type { IntendedUse, ModelManifest, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
-import type { ModelEngine } from '@pneumoscreen/model';
+import { contentVerdict, headerVerdict, type ModelEngine, type ScopeGuard } from '@pneumoscreen/model';
 
 const BATCH = 16;
 
@@ -19,7 +19,12 @@ export interface ScoreOptions<T> {
   views: View[];
   /** Leave out (null) an item that is not a decodable image, rather than fail on it. */
   skipUndecodable?: boolean;
+  /** Hears why an item was left out under skipUndecodable. */
+  onSkip?: (item: T, err: ImageDecodeError) => void;
   onProgress?: (done: number, total: number) => void;
+  /** Checks every item against the intended use as workers do (header, then the guard on the
+   * first view's features) and writes each verdict here; a header refusal leaves the item out. */
+  scope?: { use: IntendedUse; guard: ScopeGuard | null; verdicts: Array<OutOfScope | null> };
 }
 
 /** P(PNEUMONIA) of each item, averaged over the views, in batches; null where an item was left out. */
@@ -28,7 +33,15 @@ export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o:
   for (let i = 0; i < items.length; i += BATCH) {
     const chunk = items.slice(i, i + BATCH);
     const bytes = await Promise.all(chunk.map((item) => o.read(item)));
-    for (const view of o.views) {
+    if (o.scope) {
+      chunk.forEach((_, j) => {
+        const b = bytes[j];
+        const verdict = b ? headerVerdict(b, o.scope!.use) : null;
+        o.scope!.verdicts[i + j] = verdict;
+        if (verdict) bytes[j] = null;
+      });
+    }
+    for (const [v, view] of o.views.entries()) {
       const inputs = await Promise.all(
         chunk.map(async (item, j) => {
           const b = bytes[j];
@@ -36,7 +49,10 @@ export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o:
           try {
             return await view(b);
           } catch (err) {
-            if (o.skipUndecodable && err instanceof ImageDecodeError) return (bytes[j] = null);
+            if (o.skipUndecodable && err instanceof ImageDecodeError) {
+              o.onSkip?.(item, err);
+              return (bytes[j] = null);
+            }
             throw new Error(`${o.name(item)}: ${(err as Error).message}`);
           }
         }),
@@ -45,7 +61,13 @@ export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o:
       if (!ready.length) continue;
       const batch = new Float32Array(ready.reduce((n, r) => n + r.x.length, 0));
       ready.forEach((r, k) => batch.set(r.x, k * r.x.length));
-      const out = await engine.predict(batch, ready.length);
+      const guard = v === 0 ? o.scope?.guard : null;
+      const scored = guard && engine.score ? await engine.score(batch, ready.length) : { probabilities: await engine.predict(batch, ready.length), featureDim: 0, features: undefined };
+      const out = scored.probabilities;
+      if (guard && scored.features && scored.featureDim === guard.featureDim) {
+        const { features, featureDim } = scored;
+        ready.forEach((r, k) => (o.scope!.verdicts[i + r.j] = contentVerdict(guard, guard.score(features.subarray(k * featureDim, (k + 1) * featureDim)))));
+      }
       // Summed in single precision, as the engines' own outputs are: a threshold chosen on float32
       // scores must meet the same values here.
       ready.forEach((r, k) => (scores[i + r.j] = Math.fround((scores[i + r.j] ?? 0) + out[k]! / o.views.length)));
