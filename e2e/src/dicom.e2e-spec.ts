@@ -66,13 +66,13 @@ describe('pipeline: DICOM studies', () => {
     }
   }
 
-  test('grouped by StudyInstanceUID, readied by the manifest, scored as the original JPEG (on the int8 engine), non-chest refused, no patient data out', async () => {
+  test('grouped by StudyInstanceUID, readied by the manifest, scored as the original JPEG (on the int8 engine), non-chest NOT_ASSESSED, no patient data out', async () => {
     const kermany = readDicomFile(await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm')));
     const nhsx = readDicomFile(await readFile(join(fixtures, 'nhsx_sample.dcm')));
     const gradient = Uint16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 64);
     const chestIn = (uid: string) => readDicomFile(writeDicom(xray({ rows: 64, columns: 64, pixels: gradient, extra: [[0x0020000d, 'UI', uid]] })));
     // The wrapped Kermany image's study, dropped into another folder; and a companion for the
-    // non-chest file, so that its study has an image to complete with.
+    // non-chest file (a gradient, which the content guard refuses), so that its study has two.
     const generated = chestIn(kermany.uid);
     const companion = chestIn(nhsx.uid);
     const jpeg = await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685.jpeg'));
@@ -102,13 +102,18 @@ describe('pipeline: DICOM studies', () => {
     const original = image(results.get('ward-a')!, 'kermany.jpeg').probability!;
     assert.ok(Math.abs(wrapped - original) <= 1e-3, `wrapped ${wrapped} vs original JPEG ${original}`);
     assert.equal(image(byUid, 'kermany.dcm').engine, 'onnxruntime-cpu-int8', 'the worker serves the release\'s int8 model, as ENGINE asks');
-    assert.equal(typeof image(byUid, 'generated.dcm').probability, 'number');
+    // A 64x64 gradient with a chest header passes the header check; the content guard, run on
+    // the int8 model's own features in the same batch, refuses it.
+    const gradientImage = image(byUid, 'generated.dcm');
+    assert.deepEqual([gradientImage.decision, gradientImage.probability], ['NOT_ASSESSED', undefined]);
+    assert.match(gradientImage.outOfScope?.reason ?? '', /^(not-chest|not-radiograph|unlike-training-data)$/);
+    assert.deepEqual([byUid.decision, byUid.outOfScope?.count], ['PNEUMONIA', 1]);
 
     const withRefusal = results.get(studyIdOf(nhsx.uid))!;
     const refused = image(withRefusal, 'nhsx.dcm');
-    assert.match(refused.error ?? '', /refused: modality "OT" is not a radiograph/);
-    assert.equal(refused.probability, undefined);
-    assert.equal(typeof image(withRefusal, 'chest.dcm').probability, 'number', 'the study completed with its other image');
+    assert.deepEqual([refused.decision, refused.outOfScope, refused.probability, refused.error], ['NOT_ASSESSED', { reason: 'not-radiograph', score: 1 }, undefined, undefined], 'modality OT, from the header alone');
+    assert.equal(image(withRefusal, 'chest.dcm').decision, 'NOT_ASSESSED');
+    assert.deepEqual([withRefusal.status, withRefusal.decision, withRefusal.maxProbability], ['completed', 'NOT_ASSESSED', undefined], 'a study of images all out of scope says so');
 
     // The worker's Prometheus endpoint counts what it judged, by engine.
     const [, metricsUrl] = await stack.worker.waitForLine(/metrics at (http:\/\/\S+)/);
@@ -117,6 +122,8 @@ describe('pipeline: DICOM studies', () => {
     const judged = [...results.values()].flatMap((r) => r.images);
     assert.equal(count(/^pneumoscreen_images_classified_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.decision).length);
     assert.equal(count(/^pneumoscreen_images_unreadable_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.error).length);
+    assert.equal(count(/^pneumoscreen_images_out_of_scope_total\{[^}]*\} (\d+)$/gm), judged.filter((i) => i.outOfScope).length);
+    assert.equal(judged.filter((i) => i.outOfScope).length, 3);
 
     // Ingest's counts the studies it queued.
     const [, ingestMetricsUrl] = await stack.ingest.waitForLine(/metrics at (http:\/\/\S+)/);

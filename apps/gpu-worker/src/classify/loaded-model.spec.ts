@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
-import type { ModelEngine } from '@pneumoscreen/model';
+import { encodeFloats, ScopeGuard, type ModelEngine } from '@pneumoscreen/model';
 import { BROKEN_AFTER, LoadedModel } from './loaded-model';
 
 const manifest = ModelManifest.parse({
@@ -65,4 +65,37 @@ test('an engine that fails BROKEN_AFTER batches in a row is reported broken, onc
     assert.equal(outcome, batch === 4 ? 'scored' : `CUDA failure on call ${batch}`);
     assert.deepEqual(broken, batch >= 4 + BROKEN_AFTER ? [`CUDA failure on call ${4 + BROKEN_AFTER}`] : [], `after call ${batch}`);
   }
+});
+
+/** A guard on 2 features: distance is the squared norm over 2 (unit variances about 0); the view
+ * head calls an image frontal-chest when its first feature exceeds its second. */
+function tinyGuard(): ScopeGuard {
+  return new ScopeGuard({
+    kind: 'scope-guard',
+    featureDim: 2,
+    mean: encodeFloats([0, 0]),
+    distance: { components: encodeFloats([1, 0]), variances: [1], residualVariance: 1, shrinkage: 0, threshold: 4 },
+    view: { classes: ['frontal-chest', 'lateral', 'not-chest', 'not-radiograph'], scale: encodeFloats([1, 1]), weights: encodeFloats([1, -1, 0, 0, 0, 0, -1, 1]), bias: [0, -10, -10, 0], threshold: 0.5 },
+    fit: {},
+  });
+}
+
+test('a version with a guard scores each image from the batch features, and refuses to serve on an engine without them', async () => {
+  const { engine } = recordingEngine();
+  await assert.rejects(LoadedModel.warmUp({ manifest, engine, guard: tinyGuard() }, { batching: { maxBatch: 2, maxWaitMs: 5 } }), /has an image-content guard but this engine returns no pooled features/);
+
+  const withFeatures: ModelEngine = {
+    name: 'features',
+    predict: async (_input, n) => new Float32Array(n),
+    // Features: the image's first two values.
+    score: async (input, n) => ({ probabilities: new Float32Array(n), features: Float32Array.from({ length: n * 2 }, (_, k) => input[Math.floor(k / 2) * 12 + (k % 2)]!), featureDim: 2 }),
+    dispose: async () => undefined,
+  };
+  const model = await LoadedModel.warmUp({ manifest, engine: withFeatures, guard: tinyGuard() }, { batching: { maxBatch: 2, maxWaitMs: 5 } });
+  // mobilenet normalisation: 8-bit v becomes v / 127.5 - 1.
+  const image = (a: number, b: number) => Uint8Array.from({ length: 12 }, (_, i) => (i === 0 ? a : i === 1 ? b : 127.5));
+  const [frontal, other] = await Promise.all([model.predict(image(255, 0)), model.predict(image(0, 255))]);
+  assert.equal(model.guard!.verdict(frontal!.guard!), null);
+  assert.deepEqual(model.guard!.verdict(other!.guard!)?.reason, 'not-radiograph');
+  assert.ok(Math.abs(frontal!.guard!.distance - 1) < 1e-6, `distance ${frontal!.guard!.distance}`);
 });

@@ -63,7 +63,16 @@ export class LoadedModel {
   ): Promise<LoadedModel> {
     const { inputSize: [height, width], channels } = manifest.preprocessing;
     try {
-      await engine.predict(new Float32Array(batching.maxBatch * height * width * channels), batching.maxBatch);
+      const blank = new Float32Array(batching.maxBatch * height * width * channels);
+      if (guard) {
+        // A guard that never gets features would let every image through unchecked.
+        const scored = engine.score ? await engine.score(blank, batching.maxBatch) : undefined;
+        if (scored?.featureDim !== guard.featureDim) {
+          throw new Error(`version ${manifest.version} has an image-content guard but this engine returns no pooled features for it (an int8 model made before guards? run \`pneumoscreen models quantize\` again)`);
+        }
+      } else {
+        await engine.predict(blank, batching.maxBatch);
+      }
     } catch (err) {
       await engine.dispose().catch(() => undefined);
       throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
