@@ -76,4 +76,29 @@ describe('RedisStudyRepository (real Redis)', () => {
     const [{ studies }, ...seen] = await Promise.all([manifest, ...joins]);
     ids.forEach((id, i) => assert.ok(studies.includes(id) || seen[i] !== null, `${id} neither listed nor told of the manifest`));
   });
+
+  test('an object recorded while its study is being claimed leaves no queued study in the quiet index', async () => {
+    await repo.recordObject('race-claim', 'b', { key: 'incoming/rc/a.jpg', etag: 'e' }, t0);
+    // One connection keeps the order: the record is sent, then the claim, as two ingest replicas would.
+    const [recorded, won] = await Promise.all([repo.recordObject('race-claim', 'b', { key: 'incoming/rc/b.jpg', etag: 'e' }, t0), repo.claimSubmission('race-claim', t0)]);
+    assert.deepEqual([recorded, won], [{ isNew: true, status: 'collecting' }, true]);
+    assert.ok(!(await repo.quietSince(new Date(t0.getTime() + 1), 1000)).includes('race-claim'));
+  });
+
+  test('entries of studies no longer collecting cannot hide a quiet study from the sweep', async () => {
+    const stale = Array.from({ length: 120 }, (_, i) => `stale-${String(i).padStart(3, '0')}`);
+    const early = new Date(t0.getTime() - 60_000);
+    for (const id of stale) {
+      await repo.recordObject(id, 'b', { key: `incoming/${id}/a.jpg`, etag: 'e' }, early);
+      await repo.claimSubmission(id, early);
+      await redis.zadd(`${prefix}:studies:collecting`, early.getTime(), id); // as the old record/claim race left them
+    }
+    await repo.recordObject('waiting', 'b', { key: 'incoming/waiting/a.jpg', etag: 'e' }, t0);
+    const claimed: string[] = [];
+    for (let pass = 0; pass < 3 && !claimed.includes('waiting'); pass++) {
+      for (const id of await repo.quietSince(new Date(t0.getTime() + 1), 100)) if (await repo.claimSubmission(id, t0)) claimed.push(id);
+    }
+    assert.ok(claimed.includes('waiting'), 'the quiet study was never reached');
+    assert.ok(!stale.some((id) => claimed.includes(id)));
+  });
 });

@@ -3,11 +3,29 @@ import { StudyStatus } from '@pneumoscreen/contracts';
 import type { StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
 
 // Marks the study queued only if it is still collecting; KEYS[1] study hash, KEYS[2] collecting set.
+// A study that is not collecting leaves the collecting set either way: an entry left there would
+// be read by every sweep, and enough of them would hide every study behind them.
 const CLAIM = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
 redis.call('HSET', KEYS[1], 'status', 'queued', 'submittedAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1`;
+
+// Records an object and, if it is new to a collecting study, moves the study's quiet time, in one
+// step: done apart, a claim landing between them left a queued study in the collecting set.
+// KEYS[1] study hash, KEYS[2] its objects, KEYS[3] collecting set; ARGV study id, bucket, ISO time,
+// time in ms, object key, object JSON. Returns {added, status}.
+const RECORD = `
+redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[3])
+redis.call('HSETNX', KEYS[1], 'bucket', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'status', 'collecting')
+local added = redis.call('HSETNX', KEYS[2], ARGV[5], ARGV[6])
+local status = redis.call('HGET', KEYS[1], 'status')
+if added == 1 and status == 'collecting' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1]) end
+return {added, status}`;
 
 /**
  * Study state in Redis. One study's keys share a hash tag so they stay in one Cluster slot; the
@@ -49,18 +67,21 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async recordObject(studyId: string, bucket: string, object: StudyObject, at: Date) {
-    // One round trip per object: the study's hash and its objects share a hash tag.
-    const replies = await exec(
-      this.ensuring(this.redis.multi(), studyId, bucket, at)
-        .hsetnx(this.objectsKey(studyId), object.key, JSON.stringify(object))
-        .hget(this.studyKey(studyId), 'status'),
-    );
-    const [added, rawStatus] = replies.slice(-2);
-    const status = StudyStatus.parse(rawStatus);
-    if (added === 1 && status === 'collecting') {
-      await this.redis.zadd(this.collectingKey, at.getTime(), studyId);
-    }
-    return { isNew: added === 1, status };
+    // One round trip per object, and no gap between the record and the collecting set.
+    const [added, rawStatus] = (await this.redis.eval(
+      RECORD,
+      3,
+      this.studyKey(studyId),
+      this.objectsKey(studyId),
+      this.collectingKey,
+      studyId,
+      bucket,
+      at.toISOString(),
+      at.getTime(),
+      object.key,
+      JSON.stringify(object),
+    )) as [number, string];
+    return { isNew: added === 1, status: StudyStatus.parse(rawStatus) };
   }
 
   async setOptions(studyId: string, options: StudyOptions) {
