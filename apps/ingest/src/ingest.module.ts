@@ -39,7 +39,7 @@ export class IngestModule {
       imports: [
         BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix }),
         BullModule.registerFlowProducer({ name: FLOWS }),
-        BullModule.registerQueue({ name: QueueName.feedback }),
+        BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }),
       ],
       controllers: [S3EventsController, StudiesController, FeedbackController, HealthController],
       providers: [
@@ -49,7 +49,11 @@ export class IngestModule {
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
         { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
-        { provide: STUDY_QUEUE, inject: [getFlowProducerToken(FLOWS)], useFactory: (f: FlowProducer) => new BullStudyQueue(f) },
+        {
+          provide: STUDY_QUEUE,
+          inject: [getFlowProducerToken(FLOWS), getQueueToken(QueueName.study)],
+          useFactory: (f: FlowProducer, q: Queue) => new BullStudyQueue(f, q),
+        },
         RecordObjectUseCase,
         ReadyFolderUseCase,
         { provide: MODEL_PINNING, useClass: RegistryModelPinning },

@@ -31,6 +31,8 @@ export class ReadCountingStore extends S3ObjectStore {
 export interface IngestReplica {
   record: RecordObjectUseCase;
   reconciler: ReconcilerService;
+  submit: SubmitStudyUseCase;
+  studies: RedisStudyRepository;
   store: ReadCountingStore;
   /** This replica's Prometheus metrics, as GET /metrics serves them. */
   metrics(): Promise<string>;
@@ -44,7 +46,8 @@ export interface IngestStack {
   /** The time every replica reads; tests move it to make studies quiet. */
   clock: Clock & { advance(ms: number): void };
   logs: string[];
-  replica(): IngestReplica;
+  /** A replica; `store` replaces its S3 adapter (a subclass that refuses some keys, say). */
+  replica(options?: { store?: typeof ReadCountingStore }): IngestReplica;
   put(key: string, body: Buffer | string): Promise<{ etag: string }>;
   /** The flows ingest queued: study jobs, and image jobs by study id. */
   queued(): Promise<{ studies: StudyJobData[]; images: Map<string, string[]> }>;
@@ -88,18 +91,19 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
     store,
     clock,
     logs,
-    replica() {
+    replica(options = {}) {
       const replicaRedis = new Redis(REDIS_URL);
       const flows = new FlowProducer({ connection: redisOptionsFromUrl(REDIS_URL), prefix });
-      const replicaStore = new ReadCountingStore(config.s3);
-      closers.push(() => replicaRedis.quit(), () => flows.close(), () => replicaStore.destroy());
+      const studyQueue = new Queue(QueueName.study, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+      const replicaStore = new (options.store ?? ReadCountingStore)(config.s3);
+      closers.push(() => replicaRedis.quit(), () => flows.close(), () => studyQueue.close(), () => replicaStore.destroy());
       const studies = new RedisStudyRepository(replicaRedis, prefix);
       const registry = new Registry();
       const metrics = new PrometheusIngestMetrics(registry);
-      const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows), clock, metrics);
+      const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows, studyQueue), clock, metrics);
       const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics);
       const reconciler = new ReconcilerService(config, replicaStore, studies, clock, record, submit, metrics);
-      return { record, reconciler, store: replicaStore, metrics: () => registry.metrics() };
+      return { record, reconciler, submit, studies, store: replicaStore, metrics: () => registry.metrics() };
     },
     put: (key, body) => store.putObject('scans', key, body),
     async queued() {

@@ -24,6 +24,9 @@ export interface AppConfig {
     s3EventsToken?: string;
     quietPeriodMs: number;
     reconcileIntervalMs: number;
+    /** How long a queued study may be without its job before it is queued again; also how often
+     * each queued study's job is looked for. */
+    requeueAfterMs: number;
   };
   worker: {
     modelDir: string;
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       s3EventsToken: e.S3_EVENTS_TOKEN,
       quietPeriodMs: e.STUDY_QUIET_PERIOD_MS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      requeueAfterMs: e.STUDY_REQUEUE_AFTER_MS,
     },
     worker: {
       modelDir: resolve(e.MODEL_DIR ?? defaultModelDir()),

@@ -2,7 +2,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { StudyStatus } from '@pneumoscreen/contracts';
 import type { StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
 
-// Marks the study queued only if it is still collecting; KEYS[1] study hash, KEYS[2] collecting set.
+// Marks the study queued only if it is still collecting, and notes it in the queued index (KEYS[3],
+// scored by when its job should next be looked for); KEYS[1] study hash, KEYS[2] collecting set.
 // A study that is not collecting leaves the collecting set either way: an entry left there would
 // be read by every sweep, and enough of them would hide every study behind them.
 const CLAIM = `
@@ -12,6 +13,7 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' then
 end
 redis.call('HSET', KEYS[1], 'status', 'queued', 'submittedAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return 1`;
 
 // Records an object and, if it is new to a collecting study, moves the study's quiet time, in one
@@ -45,6 +47,9 @@ export class RedisStudyRepository implements StudyRepository {
   }
   private get collectingKey() {
     return `${this.prefix}:studies:collecting`;
+  }
+  private get queuedKey() {
+    return `${this.prefix}:studies:queued`;
   }
   private placementsKey(bucket: string) {
     return `${this.prefix}:placements:${bucket}`;
@@ -95,14 +100,23 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async claimSubmission(studyId: string, at: Date) {
-    const won = await this.redis.eval(CLAIM, 2, this.studyKey(studyId), this.collectingKey, studyId, at.toISOString());
+    const won = await this.redis.eval(CLAIM, 3, this.studyKey(studyId), this.collectingKey, this.queuedKey, studyId, at.toISOString(), at.getTime());
     return won === 1;
   }
 
   async releaseSubmission(studyId: string, at: Date) {
     await this.redis.hset(this.studyKey(studyId), 'status', 'collecting');
     await this.redis.hdel(this.studyKey(studyId), 'submittedAt');
+    await this.redis.zrem(this.queuedKey, studyId);
     await this.redis.zadd(this.collectingKey, at.getTime(), studyId);
+  }
+
+  async queuedUncheckedSince(before: Date, limit: number) {
+    return this.redis.zrangebyscore(this.queuedKey, '-inf', before.getTime(), 'LIMIT', 0, limit);
+  }
+
+  async markQueuedChecked(studyId: string, at: Date) {
+    await this.redis.zadd(this.queuedKey, 'XX', at.getTime(), studyId);
   }
 
   async quietSince(before: Date, limit: number) {
@@ -116,6 +130,7 @@ export class RedisStudyRepository implements StudyRepository {
       completedAt: at.toISOString(),
       summary: JSON.stringify(summary),
     });
+    await this.redis.zrem(this.queuedKey, studyId);
   }
 
   async studyOfObject(bucket: string, key: string) {

@@ -44,6 +44,11 @@ export interface StudyRepository {
   claimSubmission(studyId: string, at: Date): Promise<boolean>;
   /** Gives a claim back when the study could not be queued, so a later sweep retries it. */
   releaseSubmission(studyId: string, at: Date): Promise<void>;
+  /** Queued studies last checked (or claimed) before `before`: each should have its job on the
+   * queue, and one whose claim outlived its enqueue (a crash, a lost Redis write) has none. */
+  queuedUncheckedSince(before: Date, limit: number): Promise<string[]>;
+  /** Notes that a queued study's job was there at `at`; a completed study leaves the index. */
+  markQueuedChecked(studyId: string, at: Date): Promise<void>;
   /** Collecting studies whose last object arrived before `before`. */
   quietSince(before: Date, limit: number): Promise<string[]>;
   complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date): Promise<void>;

@@ -9,9 +9,11 @@ import { SubmitStudyUseCase } from '../studies/submit-study.use-case';
 import type { ObjectHint } from '../studies/study-of-object';
 
 /**
- * Two loops that make ingest work without (or despite lost) event notifications: a listing of the
- * incoming prefix that records anything not yet seen, and a sweep that queues studies that have
- * had no new object for the quiet period. Every replica may run them: claims are atomic.
+ * Three loops that make ingest work without (or despite lost) event notifications and crashes: a
+ * listing of the incoming prefix that records anything not yet seen, a sweep that queues studies
+ * that have had no new object for the quiet period, and a repair pass that queues again claimed
+ * studies whose job is missing. Every replica may run them: claims are atomic, job ids derive from
+ * content. One object or study that fails is counted and logged, and the pass goes on.
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +38,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       this.every(reconcileIntervalMs, 'reconcile', () => this.reconcile());
     }
     this.every(Math.max(100, Math.min(5_000, Math.floor(quietPeriodMs / 4))), 'sweep', () => this.sweep());
+    this.every(Math.max(100, Math.min(30_000, Math.floor(this.config.ingest.requeueAfterMs / 2))), 'repair', () => this.repair());
   }
 
   onApplicationShutdown() {
@@ -49,8 +52,14 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     const { bucket, incomingPrefix } = this.config.s3;
     let fresh = 0;
     const record = async (o: ObjectHint) => {
-      const outcome = await this.record.execute({ bucket, ...o });
-      if (outcome === 'recorded' || outcome === 'manifest') fresh++;
+      try {
+        const outcome = await this.record.execute({ bucket, ...o });
+        if (outcome === 'recorded' || outcome === 'manifest') fresh++;
+      } catch (e) {
+        // An AccessDenied on one key must not leave every key listed after it unrecorded; the
+        // next pass tries it again. The key is not logged: names can carry patient data.
+        this.failed(`an object of folder ${folderOf(o.key, incomingPrefix)} could not be recorded`, e);
+      }
     };
     const manifests: ObjectHint[] = [];
     for await (const { key, etag, size } of this.store.listObjects(bucket, incomingPrefix)) {
@@ -68,9 +77,33 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     const before = new Date(this.clock.now().getTime() - this.config.ingest.quietPeriodMs);
     let queued = 0;
     for (const id of await this.studies.quietSince(before, 100)) {
-      if (await this.submit.execute(id)) queued++;
+      try {
+        if (await this.submit.execute(id)) queued++;
+      } catch (e) {
+        this.failed(`study ${id} could not be queued`, e);
+      }
     }
     return queued;
+  }
+
+  /** Queues again the claimed studies whose job is missing; returns how many. */
+  async repair(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.config.ingest.requeueAfterMs);
+    let requeued = 0;
+    for (const id of await this.studies.queuedUncheckedSince(before, 100)) {
+      try {
+        if (await this.submit.requeueIfLost(id)) requeued++;
+      } catch (e) {
+        this.failed(`study ${id} could not be checked for its job`, e);
+      }
+    }
+    return requeued;
+  }
+
+  private failed(what: string, e: unknown) {
+    const err = e as Error;
+    this.log.warn(`${what}: ${err.name}: ${err.message}`);
+    this.metrics.reconcileError();
   }
 
   private every(ms: number, name: string, fn: () => Promise<unknown>) {
@@ -89,4 +122,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       this.busy.delete(name);
     }
   }
+}
+
+function folderOf(key: string, incomingPrefix: string): string {
+  return key.slice(incomingPrefix.length).split('/')[0] || '(none)';
 }

@@ -1,4 +1,4 @@
-import type { FlowProducer } from 'bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import {
   JobName,
   QueueName,
@@ -12,10 +12,19 @@ import { imageJobOptions, studyJobOptions } from '@pneumoscreen/queue';
 /** Puts a study on the queues: one parent job that runs when its last image is done. */
 export interface StudyQueue {
   enqueue(study: StudyJobData, images: ImageJobData[]): Promise<void>;
+  /** Whether the study's job is on the queue, in any state (waiting to finishing, failed). */
+  has(bucket: string, studyId: string): Promise<boolean>;
 }
 
 export class BullStudyQueue implements StudyQueue {
-  constructor(private readonly flows: FlowProducer) {}
+  constructor(
+    private readonly flows: FlowProducer,
+    private readonly studyQueue: Queue,
+  ) {}
+
+  async has(bucket: string, studyId: string): Promise<boolean> {
+    return (await this.studyQueue.getJob(studyJobId(bucket, studyId))) !== undefined;
+  }
 
   async enqueue(study: StudyJobData, images: ImageJobData[]): Promise<void> {
     await this.flows.add({

@@ -16,7 +16,7 @@ function setup(pinning?: ModelPinning) {
     objects: async () => [{ key: 'a.jpeg', etag: '1' }, { key: 'b.jpeg', etag: '2' }],
   } as unknown as StudyRepository;
   const queued: Array<{ study: StudyJobData; images: ImageJobData[] }> = [];
-  const queue: StudyQueue = { enqueue: async (study, images) => void queued.push({ study, images }) };
+  const queue: StudyQueue = { enqueue: async (study, images) => void queued.push({ study, images }), has: async () => queued.length > 0 };
   const clock = { now: () => new Date('2025-01-01T00:00:01.000Z') };
   const metrics = new PrometheusIngestMetrics(new Registry());
   return { queued, submit: new SubmitStudyUseCase(studies, queue, clock, metrics, pinning) };
