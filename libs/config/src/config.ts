@@ -47,6 +47,8 @@ export interface AppConfig {
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
     engineThreads: number;
+    /** The longest one engine run may take before the engine counts as broken; 0: no limit. */
+    engineTimeoutMs: number;
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
+      engineTimeoutMs: e.ENGINE_TIMEOUT_MS,
     },
     models: {
       registry: e.MODEL_REGISTRY,

@@ -48,6 +48,7 @@ export const EnvSchema = z.object({
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
   ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-cuda', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),
   ENGINE_THREADS: int(0, 1024).default(0),
+  ENGINE_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
 
   TENANTS: z.string().transform(parseTenants).optional(),
   CALLBACK_HOSTS: list.optional(),

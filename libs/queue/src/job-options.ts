@@ -15,6 +15,19 @@ export const imageJobOptions: JobsOptions = {
   removeOnFail: { age: 7 * DAY_S },
 };
 
+/**
+ * How many times a job may be taken back from a worker that died holding it (its lock lapsed:
+ * SIGKILL, OOM, a lost host) before BullMQ fails it. A crash spends no attempt, so without this
+ * bound an image that kills whatever decodes it (a decompression bomb past every cap) would take
+ * down each worker in turn for ever. Two lets an image ride out one worker crash and one more (a
+ * rolling restart on top of it); a third death fails the job, and the study reports that image as
+ * failed while every other image completes. BullMQ's default of 1 failed images on the second
+ * crash. Finalising and webhooks decode nothing, so a death there is the host's fault: five.
+ */
+export const imageWorkerOptions = { maxStalledCount: 2 } as const;
+export const studyWorkerOptions = { maxStalledCount: 5 } as const;
+export const webhookWorkerOptions = { maxStalledCount: 5 } as const;
+
 /** Finalising writes the result to S3 and queues the webhook; a study whose job runs out of
  * attempts gets no result at all, so its retries span about four minutes (2, 4 ... 128 s). */
 export const studyJobOptions: JobsOptions = {

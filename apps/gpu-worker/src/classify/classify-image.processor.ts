@@ -3,12 +3,13 @@ import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { ImageJobData, JobName, QueueName, assertHandlersCoverJobs, parseJobData, type ImageResult } from '@pneumoscreen/contracts';
+import { imageWorkerOptions } from '@pneumoscreen/queue';
 import { DrainingWorkerHost } from '../draining-worker-host';
 import { CONFIG } from '../tokens';
 import { ClassifyImageUseCase } from './classify-image.use-case';
 
 /** Pulls image jobs; enough run at once to fill the next batch while the current one infers. */
-@Processor(QueueName.image)
+@Processor(QueueName.image, imageWorkerOptions)
 export class ClassifyImageProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly handlers = { [JobName.classifyImage]: (d: unknown) => this.classify.execute(parseJobData(ImageJobData, JobName.classifyImage, d)) };
 

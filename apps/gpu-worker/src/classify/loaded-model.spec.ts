@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
 import { encodeFloats, ScopeGuard, type ModelEngine } from '@pneumoscreen/model';
-import { BROKEN_AFTER, LoadedModel } from './loaded-model';
+import { BROKEN_AFTER, EngineTimeoutError, LoadedModel } from './loaded-model';
 
 const manifest = ModelManifest.parse({
   name: 'test',
@@ -65,6 +65,21 @@ test('an engine that fails BROKEN_AFTER batches in a row is reported broken, onc
     assert.equal(outcome, batch === 4 ? 'scored' : `CUDA failure on call ${batch}`);
     assert.deepEqual(broken, batch >= 4 + BROKEN_AFTER ? [`CUDA failure on call ${4 + BROKEN_AFTER}`] : [], `after call ${batch}`);
   }
+});
+
+test('an engine run that never returns fails its batch after ENGINE_TIMEOUT_MS and reports the engine broken at once', async () => {
+  let calls = 0;
+  const engine: ModelEngine = {
+    name: 'hanging',
+    predict: (_input, batchSize) => (++calls === 1 ? Promise.resolve(new Float32Array(batchSize)) : new Promise<Float32Array>(() => undefined)),
+    dispose: async () => undefined,
+  };
+  const broken: string[] = [];
+  const model = await LoadedModel.warmUp({ manifest, engine }, { batching: { maxBatch: 1, maxWaitMs: 0 }, runTimeoutMs: 50, onBroken: (err) => broken.push(err.message) });
+  await assert.rejects(model.predict(new Uint8Array(12)), EngineTimeoutError);
+  assert.deepEqual(broken, ['hanging did not finish a batch of 1 within 50 ms (ENGINE_TIMEOUT_MS)']);
+  await assert.rejects(model.predict(new Uint8Array(12)), EngineTimeoutError);
+  assert.equal(broken.length, 1, 'reported once');
 });
 
 /** A guard on 2 features: distance is the squared norm over 2 (unit variances about 0); the view

@@ -14,8 +14,11 @@ export interface Prediction {
 export interface LoadOptions {
   batching: BatchOptions;
   engine?: EngineOptions;
-  /** Hears, once, that the engine failed BROKEN_AFTER batches in a row. */
+  /** Hears, once, that the engine failed BROKEN_AFTER batches in a row, or that one run took
+   * longer than `runTimeoutMs`. */
   onBroken?: (err: Error) => void;
+  /** The longest one engine run may take; 0: no limit. */
+  runTimeoutMs?: number;
 }
 
 /**
@@ -32,6 +35,7 @@ export const BROKEN_AFTER = 3;
 export class LoadedModel {
   private readonly batcher: MicroBatcher<Uint8Array, Prediction>;
   private failedInARow = 0;
+  private broken = false;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -40,6 +44,7 @@ export class LoadedModel {
     private readonly onBroken: (err: Error) => void,
     /** The version's image-content guard (guard.json); null for a version made without one. */
     readonly guard: ScopeGuard | null = null,
+    private readonly runTimeoutMs = 0,
   ) {
     this.batcher = new MicroBatcher((inputs) => this.runBatch(inputs), batching);
   }
@@ -59,7 +64,7 @@ export class LoadedModel {
    */
   static async warmUp(
     { manifest, engine, guard = null }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null },
-    { batching, onBroken = () => undefined }: LoadOptions,
+    { batching, onBroken = () => undefined, runTimeoutMs = 0 }: LoadOptions,
   ): Promise<LoadedModel> {
     const { inputSize: [height, width], channels } = manifest.preprocessing;
     try {
@@ -77,7 +82,7 @@ export class LoadedModel {
       await engine.dispose().catch(() => undefined);
       throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return new LoadedModel(manifest, engine, batching, onBroken, guard);
+    return new LoadedModel(manifest, engine, batching, onBroken, guard, runTimeoutMs);
   }
 
   /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
@@ -97,14 +102,16 @@ export class LoadedModel {
     const started = performance.now();
     let out: { probabilities: Float32Array; features?: Float32Array; featureDim: number };
     try {
-      out = this.guard && this.engine.score ? await this.engine.score(batch, inputs.length) : { probabilities: await this.engine.predict(batch, inputs.length), featureDim: 0 };
+      const run = this.guard && this.engine.score ? this.engine.score(batch, inputs.length) : this.engine.predict(batch, inputs.length).then((probabilities) => ({ probabilities, featureDim: 0 }));
+      out = await this.withinTimeout(run, inputs.length);
     } catch (err) {
-      if (++this.failedInARow === BROKEN_AFTER) this.onBroken(err instanceof Error ? err : new Error(String(err)));
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (e instanceof EngineTimeoutError || ++this.failedInARow === BROKEN_AFTER) this.reportBroken(e);
       throw err;
     }
     this.failedInARow = 0;
     const inferenceMs = performance.now() - started;
-    const { probabilities, features, featureDim } = out;
+    const { probabilities, features, featureDim } = out!;
     const guard = this.guard && features && featureDim === this.guard.featureDim ? this.guard : null;
     return Array.from(probabilities, (probability, i) => ({
       probability,
@@ -112,5 +119,29 @@ export class LoadedModel {
       inferenceMs,
       ...(guard ? { guard: guard.score(features!.subarray(i * featureDim, (i + 1) * featureDim)) } : {}),
     }));
+  }
+
+  /** A run that never returns (a hung GPU, a deadlocked native call) would hold its images' jobs,
+   * locks renewed, for ever: the engine counts as broken instead, and the images are retried. */
+  private withinTimeout<T>(run: Promise<T>, batchSize: number): Promise<T> {
+    if (!this.runTimeoutMs) return run;
+    let timer: NodeJS.Timeout;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EngineTimeoutError(this.engine.name, batchSize, this.runTimeoutMs)), this.runTimeoutMs);
+    });
+    return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private reportBroken(err: Error) {
+    if (this.broken) return;
+    this.broken = true;
+    this.onBroken(err);
+  }
+}
+
+export class EngineTimeoutError extends Error {
+  override name = 'EngineTimeoutError';
+  constructor(engine: string, batchSize: number, ms: number) {
+    super(`${engine} did not finish a batch of ${batchSize} within ${ms} ms (ENGINE_TIMEOUT_MS)`);
   }
 }

@@ -158,12 +158,13 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
 
   private async load(version: string): Promise<LoadedModel> {
     const started = Date.now();
-    const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads } = this.config.worker;
+    const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads, engineTimeoutMs } = this.config.worker;
     const dir = this.registry ? await this.registry.download(version, this.config.models.cacheDir) : this.localDir!;
     const model = await LoadedModel.load(dir, {
       batching: { maxBatch, maxWaitMs, preferredSizes: preferredBatchSizes },
       engine: { engine, threads: engineThreads, onSkip: (name, reason) => this.log.log(`engine ${name} not used: ${reason}`) },
       onBroken: (err) => this.engineBroken(version, err),
+      runTimeoutMs: engineTimeoutMs,
     });
     const { name } = model.manifest;
     this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`);
@@ -174,7 +175,8 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
    * process stops instead, its unfinished jobs go back to the queue when their locks lapse, and
    * whatever restarts it (compose, Kubernetes) finds out at start-up whether the engine works. */
   private engineBroken(version: string, err: Error): void {
-    this.log.error(`model version ${version} failed ${BROKEN_AFTER} batches in a row (last: ${err.message}); stopping this worker so that its images go to a working one`);
+    const why = err.name === 'EngineTimeoutError' ? err.message : `failed ${BROKEN_AFTER} batches in a row (last: ${err.message})`;
+    this.log.error(`model version ${version}: ${why}; stopping this worker so that its images go to a working one`);
     process.exit(1);
   }
 

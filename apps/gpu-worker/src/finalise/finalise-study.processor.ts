@@ -3,12 +3,13 @@ import { Processor, InjectQueue } from '@nestjs/bullmq';
 import { Job, type Queue } from 'bullmq';
 import { ImageResult, JobName, QueueName, StudyJobData, assertHandlersCoverJobs, parseJobData, type StudyResult } from '@pneumoscreen/contracts';
 import type { AppConfig } from '@pneumoscreen/config';
+import { studyWorkerOptions } from '@pneumoscreen/queue';
 import { DrainingWorkerHost } from '../draining-worker-host';
 import { CONFIG } from '../tokens';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
 
 /** The parent job of a study flow: BullMQ runs it once every image job has finished. */
-@Processor(QueueName.study)
+@Processor(QueueName.study, studyWorkerOptions)
 export class FinaliseStudyProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly handlers = { [JobName.finaliseStudy]: (job: Job) => this.finalise(job) };
 

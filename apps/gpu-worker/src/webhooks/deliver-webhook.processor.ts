@@ -4,6 +4,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JobName, QueueName, WebhookJobData, assertHandlersCoverJobs, parseJobData, type DeliveryAttemptRecord } from '@pneumoscreen/contracts';
 import { nextDelayMs } from '@pneumoscreen/webhooks';
 import type { AppConfig } from '@pneumoscreen/config';
+import { webhookWorkerOptions } from '@pneumoscreen/queue';
 import { DrainingWorkerHost } from '../draining-worker-host';
 import { CONFIG } from '../tokens';
 import { DeliverWebhookUseCase } from './deliver-webhook.use-case';
@@ -24,6 +25,7 @@ function origin(url: string): string {
  * disabled, or that we refuse to send, ends in the failed set: the dead-letter list.
  */
 @Processor(QueueName.webhook, {
+  ...webhookWorkerOptions,
   // Delivery failures never reach BullMQ's retries (they re-delay the job themselves); this
   // backs off from errors of our own, such as Redis being briefly unreachable.
   settings: { backoffStrategy: (attemptsMade: number) => nextDelayMs(attemptsMade) ?? -1 },
