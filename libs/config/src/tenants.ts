@@ -211,3 +211,19 @@ export function deliverySecrets(tenant: TenantConfig, url: string): string[] {
   if (tenant.fallback && href(tenant.fallback.url) === key) return tenant.fallback.secrets;
   return callbackHostAllowed(tenant, url) ? tenant.callbackSecrets : [];
 }
+
+/** Whether a study (its bucket and object keys) is the tenant's. A study with no objects yet is
+ * only the catch-all default tenant's: nothing else proves whose it is. */
+export function ownsStudy(tenant: TenantConfig, bucket: string, keys: readonly string[]): boolean {
+  return keys.length ? tenantOwns(tenant, bucket, keys) : tenant.locations.some((l) => l.bucket === ANY_BUCKET);
+}
+
+/** The bucket an API request means when it names none: the tenant's first, else `S3_BUCKET`. */
+export function defaultBucket(tenant: TenantConfig, s3Bucket: string): string {
+  return tenant.locations.find((l) => l.bucket !== ANY_BUCKET)?.bucket ?? s3Bucket;
+}
+
+/** Whether the tenant has objects in the bucket at all. */
+export function inTenantBucket(tenant: TenantConfig, bucket: string): boolean {
+  return tenant.locations.some((l) => l.bucket === bucket || l.bucket === ANY_BUCKET);
+}

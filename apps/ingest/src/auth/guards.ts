@@ -3,18 +3,6 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { CONFIG } from '../tokens';
 import { BearerTokenGuard } from './bearer-token.guard';
 
-/** The studies and feedback API: `INGEST_API_KEY`. */
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
-  private readonly guard: BearerTokenGuard;
-  constructor(@Inject(CONFIG) config: AppConfig) {
-    this.guard = new BearerTokenGuard(required(config.ingest.apiKey, 'INGEST_API_KEY'));
-  }
-  canActivate(ctx: ExecutionContext) {
-    return this.guard.canActivate(ctx);
-  }
-}
-
 /** The S3 event-notification endpoint: `S3_EVENTS_TOKEN`. */
 @Injectable()
 export class S3EventsTokenGuard implements CanActivate {

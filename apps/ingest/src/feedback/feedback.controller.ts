@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, HttpException, Post, UseGuards } from '@nestjs/common';
 import { FeedbackRequest, type FeedbackAccepted } from '@pneumoscreen/contracts';
-import { ApiKeyGuard } from '../auth/guards';
+import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
 import { FeedbackRequestError, SubmitFeedbackUseCase } from './submit-feedback.use-case';
 
 @Controller('v1/feedback')
@@ -10,11 +10,12 @@ export class FeedbackController {
 
   @Post()
   @HttpCode(202)
-  async submit(@Body() body: unknown): Promise<FeedbackAccepted> {
+  @RequireScope('feedback')
+  async submit(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<FeedbackAccepted> {
     const req = FeedbackRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     try {
-      return await this.submitFeedback.execute(req.data);
+      return await this.submitFeedback.execute(req.data, caller.tenant);
     } catch (e) {
       if (e instanceof FeedbackRequestError) throw new HttpException(e.message, e.status);
       throw e;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@pneumoscreen/config';
-import { FeedbackJobData, resultsKey, type StudyResult } from '@pneumoscreen/contracts';
+import { FeedbackJobData, resultsKey, type FeedbackRequest, type StudyResult } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { MemoryObjectStore } from '@pneumoscreen/storage';
 import type { StudyRecord } from '@pneumoscreen/studies';
@@ -23,16 +23,20 @@ const RESULT: StudyResult = {
   resultsKey: resultsKey('s1'),
 };
 
-function setup(studies: Record<string, Partial<StudyRecord>> = {}) {
-  const config = loadConfig({ S3_BUCKET: 'data', FEEDBACK_PREFIX: 'fb/' });
+function setup(studies: Record<string, Partial<StudyRecord>> = {}, env: Record<string, string> = {}) {
+  const config = loadConfig({ S3_BUCKET: 'data', FEEDBACK_PREFIX: 'fb/', ...env });
   const store = new MemoryObjectStore();
   store.objects.set(`scans/${resultsKey('s1')}`, JSON.stringify(RESULT));
   const queued: Array<{ job: FeedbackJobData; objectsThen: string[] }> = [];
   const queue = { enqueue: async (job: FeedbackJobData) => void queued.push({ job, objectsThen: [...store.objects.keys()] }) };
-  const repo = { get: async (id: string) => (studies[id] ? ({ studyId: id, createdAt: '', ...studies[id] } as StudyRecord) : null) };
+  const repo = {
+    get: async (id: string) => (studies[id] ? ({ studyId: id, createdAt: '', ...studies[id] } as StudyRecord) : null),
+    objects: async (id: string) => [{ key: `incoming/${id}/a.jpeg`, etag: 'e' }],
+  };
   const clock = { now: () => new Date('2026-03-02T10:00:00.000Z') };
-  const useCase = new SubmitFeedbackUseCase(config, store, repo, new FeedbackStore(store, 'data', 'fb/'), queue, clock);
-  return { useCase, store, queued };
+  const feedback = new SubmitFeedbackUseCase(config, store, repo, new FeedbackStore(store, 'data', 'fb/'), queue, clock);
+  const useCase = { execute: (req: FeedbackRequest, tenant = config.tenants[0]!) => feedback.execute(req, tenant) };
+  return { useCase, store, queued, config };
 }
 
 const base = { studyId: 's1', bucket: 'scans', label: 'NORMAL', readerId: 'dr-7' } as const;
@@ -129,4 +133,18 @@ test('a result object that is not the study result is an error, not a label', as
   const { useCase, store } = setup();
   store.objects.set(`scans/${resultsKey('s1')}`, JSON.stringify({ ...RESULT, studyId: 's9' }));
   await assert.rejects(useCase.execute(base), /s3:\/\/scans\/results\/s1\.json is not the result of study s1/);
+});
+
+test("another tenant's study is answered as missing, whether its bucket is the caller's or not", async () => {
+  const tenants = JSON.stringify([
+    { id: 'a', locations: [{ bucket: 'scans', prefix: 'incoming/s1' }] },
+    { id: 'b', locations: [{ bucket: 'b-own' }, { bucket: 'scans', prefix: 'incoming/b-' }] },
+  ]);
+  const { useCase, queued, config } = setup({}, { TENANTS: tenants });
+  const [a, b] = config.tenants;
+  assert.deepEqual(await refusal(useCase.execute(base, b)), { status: 404, message: 'no completed study s1 in bucket scans' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: undefined }, b)), { status: 404, message: 'no completed study s1 in bucket b-own' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), { status: 404, message: 'no completed study s1 in bucket b-own' });
+  assert.equal(queued.length, 0);
+  assert.equal((await useCase.execute(base, a)).images, 2);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
+import { defaultBucket, inTenantBucket, ownsStudy, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import {
   StudyResult,
   resultsKey,
@@ -40,15 +40,19 @@ export class SubmitFeedbackUseCase {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
-    @Inject(STUDY_REPOSITORY) private readonly studies: Pick<StudyRepository, 'get'>,
+    @Inject(STUDY_REPOSITORY) private readonly studies: Pick<StudyRepository, 'get' | 'objects'>,
     @Inject(FEEDBACK_STORE) private readonly comments: CommentStore,
     @Inject(FEEDBACK_QUEUE) private readonly queue: FeedbackQueue,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(req: FeedbackRequest): Promise<FeedbackAccepted> {
-    const bucket = req.bucket ?? this.config.s3.bucket;
-    const result = await this.result(req.studyId, bucket);
+  async execute(req: FeedbackRequest, tenant: TenantConfig): Promise<FeedbackAccepted> {
+    const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
+    // Another tenant's study is answered as one that does not exist, before anything is read.
+    const notTheirs = () => new FeedbackRequestError(`no completed study ${req.studyId} in bucket ${bucket}`, 404);
+    if (!inTenantBucket(tenant, bucket)) throw notTheirs();
+    const result = await this.result(req.studyId, bucket, tenant);
+    if (!ownsStudy(tenant, bucket, result.images.map((i) => i.key))) throw notTheirs();
     const images = req.key === undefined ? studyImages(result) : [oneImage(result, req.key)];
     const feedbackId = randomUUID();
     // Stored first, so a record never points at a comment that is not there.
@@ -68,13 +72,13 @@ export class SubmitFeedbackUseCase {
     return { feedbackId, studyId: req.studyId, images: images.length };
   }
 
-  private async result(studyId: string, bucket: string): Promise<StudyResult> {
+  private async result(studyId: string, bucket: string, tenant: TenantConfig): Promise<StudyResult> {
     const key = resultsKey(studyId);
     let body: Buffer;
     try {
       body = (await this.store.getObject(bucket, key, { maxBytes: RESULT_MAX_BYTES })).body;
     } catch (e) {
-      if (e instanceof ObjectNotFoundError) throw await this.notFinished(studyId, bucket);
+      if (e instanceof ObjectNotFoundError) throw await this.notFinished(studyId, bucket, tenant);
       if (e instanceof Error && e.name === 'NoSuchBucket') throw new FeedbackRequestError(`no bucket ${bucket}`, 404);
       throw e;
     }
@@ -90,9 +94,10 @@ export class SubmitFeedbackUseCase {
     return parsed.data;
   }
 
-  private async notFinished(studyId: string, bucket: string): Promise<FeedbackRequestError> {
+  private async notFinished(studyId: string, bucket: string, tenant: TenantConfig): Promise<FeedbackRequestError> {
     const study = await this.studies.get(studyId);
-    if (study && study.bucket === bucket && (study.status === 'collecting' || study.status === 'queued')) {
+    const pending = study && study.bucket === bucket && (study.status === 'collecting' || study.status === 'queued');
+    if (pending && ownsStudy(tenant, bucket, (await this.studies.objects(studyId)).map((o) => o.key))) {
       return new FeedbackRequestError(`study ${studyId} is not completed yet (${study.status}); label it once its result is in`, 409);
     }
     return new FeedbackRequestError(`no completed study ${studyId} in bucket ${bucket}`, 404);

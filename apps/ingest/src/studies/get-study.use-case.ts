@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ownsStudy, type TenantConfig } from '@pneumoscreen/config';
 import { StudyResult } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { StudyRecord, StudyRepository } from '@pneumoscreen/studies';
@@ -14,17 +15,20 @@ export interface StudyView {
   result?: StudyResult;
 }
 
-/** `GET /v1/studies/:id`: the status, and once finished the full result from S3. */
+/** `GET /v1/studies/:id`: the status, and once finished the full result from S3; null (404) for a
+ * study that is not the calling tenant's, exactly as for one that does not exist. */
 @Injectable()
 export class GetStudyUseCase {
   constructor(
-    @Inject(STUDY_REPOSITORY) private readonly studies: StudyRepository,
+    @Inject(STUDY_REPOSITORY) private readonly studies: Pick<StudyRepository, 'get' | 'objects'>,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {}
 
-  async execute(studyId: string): Promise<StudyView | null> {
+  async execute(studyId: string, tenant: TenantConfig): Promise<StudyView | null> {
     const s = await this.studies.get(studyId);
     if (!s) return null;
+    const keys = (await this.studies.objects(studyId)).map((o) => o.key);
+    if (!ownsStudy(tenant, s.bucket, keys)) return null;
     const view: StudyView = {
       studyId,
       status: s.status,

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { StudyId, SubmitStudyRequest } from '@pneumoscreen/contracts';
-import { ApiKeyGuard } from '../auth/guards';
+import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
 import { GetStudyUseCase } from './get-study.use-case';
 import { StudyRequestError, SubmitKeysUseCase } from './submit-keys.use-case';
 
@@ -14,11 +14,12 @@ export class StudiesController {
 
   @Post()
   @HttpCode(202)
-  async submit(@Body() body: unknown) {
+  @RequireScope('submit')
+  async submit(@Body() body: unknown, @CurrentCaller() caller: Caller) {
     const req = SubmitStudyRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     try {
-      return await this.submitKeys.execute(req.data);
+      return await this.submitKeys.execute(req.data, caller.tenant);
     } catch (e) {
       if (e instanceof StudyRequestError) throw new HttpException(e.message, e.status);
       throw e;
@@ -26,9 +27,10 @@ export class StudiesController {
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
+  @RequireScope('status')
+  async get(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     if (!StudyId.safeParse(id).success) throw new BadRequestException('not a valid study id');
-    const view = await this.getStudy.execute(id);
+    const view = await this.getStudy.execute(id, caller.tenant);
     if (!view) throw new NotFoundException(`no study ${id}`);
     return view;
   }

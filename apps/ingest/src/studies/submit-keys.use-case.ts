@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
+import { defaultBucket, tenantOwns, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import type { SubmitStudyRequest } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
@@ -16,7 +16,8 @@ export class StudyRequestError extends Error {
   }
 }
 
-/** `POST /v1/studies`: a study named by bucket and keys rather than by a folder. */
+/** `POST /v1/studies`: a study named by bucket and keys rather than by a folder, all of them in
+ * the calling tenant's buckets and prefixes: another tenant's objects read as missing. */
 @Injectable()
 export class SubmitKeysUseCase {
   constructor(
@@ -27,12 +28,13 @@ export class SubmitKeysUseCase {
     private readonly submit: SubmitStudyUseCase,
   ) {}
 
-  async execute(req: SubmitStudyRequest): Promise<{ studyId: string; images: number }> {
+  async execute(req: SubmitStudyRequest, tenant: TenantConfig): Promise<{ studyId: string; images: number }> {
     const studyId = req.studyId ?? randomUUID();
-    const bucket = req.bucket ?? this.config.s3.bucket;
+    const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
     if (await this.studies.get(studyId)) throw new StudyRequestError(`study ${studyId} already exists`, 409);
     const keys = [...new Set(req.keys)];
-    const heads = await Promise.all(keys.map(async (key) => ({ key, head: await this.store.headObject(bucket, key) })));
+    // Not even looked up: whether another tenant's object exists is none of the caller's business.
+    const heads = await Promise.all(keys.map(async (key) => ({ key, head: tenantOwns(tenant, bucket, [key]) ? await this.store.headObject(bucket, key) : null })));
     const missing = heads.filter((h) => !h.head).map((h) => h.key);
     if (missing.length) {
       throw new StudyRequestError(`${missing.length} key(s) not found in bucket ${bucket}: ${missing.slice(0, 5).join(', ')}`, 404);

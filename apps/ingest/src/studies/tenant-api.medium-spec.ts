@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { loadConfig, sha256Hex } from '@pneumoscreen/config';
+import { S3ObjectStore } from '@pneumoscreen/storage';
+import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { IngestModule } from '../ingest.module';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEYS = { aSubmit: 'a-submit-and-status-key-0001', aFeedback: 'a-feedback-only-key-00001', bAll: 'b-every-scope-key-0000001' };
+
+/** Ingest's HTTP API for real (Nest, Redis, s3rver) with two tenants sharing a bucket: each key
+ * reaches its own tenant's studies and objects only, for the scopes it was given. */
+describe('the studies API per tenant', () => {
+  let s3: S3Server;
+  let app: INestApplication;
+  let url: string;
+  const prefix = `pstest-tenant-api-${randomUUID()}`;
+  const call = (key: string, method: string, path: string, body?: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  before(async () => {
+    s3 = await startS3Server({ buckets: ['shared', 'b-own'] });
+    const tenants = [
+      {
+        id: 'hospital-a',
+        locations: [{ bucket: 'shared', prefix: 'a/' }],
+        apiKeys: [
+          { id: 'ris', sha256: sha256Hex(KEYS.aSubmit), scopes: ['submit', 'status'] },
+          { id: 'viewer', sha256: sha256Hex(KEYS.aFeedback), scopes: ['feedback'] },
+        ],
+      },
+      { id: 'hospital-b', locations: [{ bucket: 'shared', prefix: 'b/' }, { bucket: 'b-own' }], apiKeys: [{ id: 'ris', sha256: sha256Hex(KEYS.bAll), scopes: ['submit', 'status', 'feedback'] }] },
+    ];
+    const config = loadConfig({
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: 'shared',
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      RECONCILE_INTERVAL_MS: '0',
+      S3_EVENTS_TOKEN: 'an-s3-events-token-000001',
+      TENANTS: JSON.stringify(tenants),
+    });
+    const store = new S3ObjectStore(config.s3);
+    for (const [bucket, key] of [['shared', 'a/x.jpeg'], ['shared', 'b/y.jpeg'], ['b-own', 'scans/z.jpeg']]) await store.putObject(bucket, key, 'not really a jpeg', 'image/jpeg');
+    app = await NestFactory.create(IngestModule.register(config), { logger: false, abortOnError: false });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    // Producer connections fail fast rather than queue commands: wait until Redis is connected.
+    while ((await fetch(`${url}/health`)).status !== 200) await new Promise((r) => setTimeout(r, 20));
+  });
+  after(async () => {
+    await app?.close();
+    await s3?.stop();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  test("a tenant submits its own objects; another tenant's read as missing, and the study is 404 to others", async () => {
+    const res = await call(KEYS.aSubmit, 'POST', '/v1/studies', { studyId: 'a-study-1', keys: ['a/x.jpeg'] });
+    assert.equal(res.status, 202, await res.clone().text());
+    const hijack = await call(KEYS.aSubmit, 'POST', '/v1/studies', { studyId: 'a-study-2', keys: ['b/y.jpeg'] });
+    assert.equal(hijack.status, 404);
+    assert.match(await hijack.text(), /1 key\(s\) not found in bucket shared: b\/y\.jpeg/);
+    const otherBucket = await call(KEYS.aSubmit, 'POST', '/v1/studies', { studyId: 'a-study-3', bucket: 'b-own', keys: ['scans/z.jpeg'] });
+    assert.equal(otherBucket.status, 404);
+    assert.equal((await call(KEYS.aSubmit, 'GET', '/v1/studies/a-study-1')).status, 200);
+    const peek = await call(KEYS.bAll, 'GET', '/v1/studies/a-study-1');
+    assert.equal(peek.status, 404);
+    assert.match(await peek.text(), /no study a-study-1/);
+    assert.equal((await call(KEYS.bAll, 'POST', '/v1/studies', { studyId: 'b-study-1', bucket: 'b-own', keys: ['scans/z.jpeg'] })).status, 202);
+  });
+
+  test('each key works for its scopes only, and a wrong key for nothing', async () => {
+    const noScope = await call(KEYS.aFeedback, 'POST', '/v1/studies', { keys: ['a/x.jpeg'] });
+    assert.equal(noScope.status, 403);
+    assert.match(await noScope.text(), /API key viewer of tenant hospital-a does not have the submit scope/);
+    assert.equal((await call(KEYS.aFeedback, 'GET', '/v1/studies/a-study-1')).status, 403);
+    assert.equal((await call(KEYS.aSubmit, 'POST', '/v1/feedback', { studyId: 'a-study-1', label: 'NORMAL', readerId: 'dr-1' })).status, 403);
+    assert.equal((await call(`${KEYS.aSubmit}x`, 'GET', '/v1/studies/a-study-1')).status, 401);
+    assert.equal((await fetch(`${url}/v1/studies/a-study-1`)).status, 401);
+  });
+
+  test("feedback on another tenant's study is 404, even while it is still queued", async () => {
+    const mine = await call(KEYS.aFeedback, 'POST', '/v1/feedback', { studyId: 'a-study-1', label: 'NORMAL', readerId: 'dr-1' });
+    assert.equal(mine.status, 409, 'its own tenant hears that it is not completed yet');
+    const res = await call(KEYS.bAll, 'POST', '/v1/feedback', { studyId: 'a-study-1', bucket: 'shared', label: 'NORMAL', readerId: 'dr-1' });
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /no completed study a-study-1 in bucket shared/);
+  });
+});
