@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseDicom } from 'dicom-parser';
 import { Redis } from 'ioredis';
 import { PATIENT, writeDicom, xray } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
-import { StudyWebhookEvent, type StudyResult } from '@pneumoscreen/contracts';
+import { StudyWebhookEvent, uidStudyId, type StudyResult } from '@pneumoscreen/contracts';
 import { repoRoot } from '@pneumoscreen/testing';
 import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';
 
@@ -33,7 +33,8 @@ function readDicomFile(body: Buffer): DicomFile {
   return { body, uid: ds.string('x0020000d')!.trim(), patient };
 }
 
-const studyIdOf = (uid: string) => createHash('sha256').update(uid).digest('hex').slice(0, 32);
+const STUDY_ID_KEY = randomBytes(32).toString('hex');
+const studyIdOf = (uid: string) => uidStudyId(STUDY_ID_KEY, 'default', createHash('sha256').update(uid).digest('hex').slice(0, 32));
 
 /**
  * DICOM through the whole pipeline, processes and services real as in pipeline.e2e-spec: files
@@ -46,7 +47,7 @@ describe('pipeline: DICOM studies', () => {
 
   before(async () => {
     // Every line either app can print is searched for patient data.
-    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0' } });
+    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0', STUDY_ID_KEY } });
   });
 
   after(async () => {

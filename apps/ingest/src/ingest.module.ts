@@ -27,7 +27,8 @@ import { BullStudyQueue } from './studies/study-queue';
 import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { loadStudyIdKey } from './studies/study-id-key';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -54,6 +55,7 @@ export class IngestModule {
           inject: [getFlowProducerToken(FLOWS), getQueueToken(QueueName.study)],
           useFactory: (f: FlowProducer, q: Queue) => new BullStudyQueue(f, q),
         },
+        { provide: STUDY_ID_KEY, inject: [REDIS], useFactory: (r: Redis) => loadStudyIdKey(config, r) },
         RecordObjectUseCase,
         ReadyFolderUseCase,
         { provide: MODEL_PINNING, useClass: RegistryModelPinning },

@@ -15,6 +15,7 @@ import { ReadyFolderUseCase } from './studies/ready-folder.use-case';
 import { RecordObjectUseCase } from './studies/record-object.use-case';
 import { BullStudyQueue } from './studies/study-queue';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
+import { loadStudyIdKey } from './studies/study-id-key';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -43,6 +44,8 @@ export interface IngestStack {
   s3: S3Server;
   /** A plain S3 client for uploads. */
   store: S3ObjectStore;
+  /** Keys study ids made from StudyInstanceUIDs (uidStudyId in @pneumoscreen/contracts). */
+  studyIdKey: string;
   /** The time every replica reads; tests move it to make studies quiet. */
   clock: Clock & { advance(ms: number): void };
   logs: string[];
@@ -83,12 +86,14 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
   const store = new S3ObjectStore(config.s3);
   const closers: Array<() => Promise<unknown> | void> = [];
   const redis = new Redis(REDIS_URL);
+  const studyIdKey = await loadStudyIdKey(config, redis);
   const queues = [QueueName.study, QueueName.image].map((name) => new Queue(name, { connection: redisOptionsFromUrl(REDIS_URL), prefix }));
 
   return {
     config,
     s3,
     store,
+    studyIdKey,
     clock,
     logs,
     replica(options = {}) {
@@ -101,7 +106,7 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
       const registry = new Registry();
       const metrics = new PrometheusIngestMetrics(registry);
       const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows, studyQueue), clock, metrics);
-      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics);
+      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics, studyIdKey);
       const reconciler = new ReconcilerService(config, replicaStore, studies, clock, record, submit, metrics);
       return { record, reconciler, submit, studies, store: replicaStore, metrics: () => registry.metrics() };
     },

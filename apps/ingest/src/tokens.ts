@@ -10,3 +10,5 @@ export const FEEDBACK_QUEUE = Symbol('FEEDBACK_QUEUE');
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const METRICS_ENDPOINT = Symbol('METRICS_ENDPOINT');
 export const INGEST_METRICS = Symbol('INGEST_METRICS');
+/** The deployment's key for study ids made from StudyInstanceUIDs (STUDY_ID_KEY, or one kept in Redis). */
+export const STUDY_ID_KEY = Symbol('STUDY_ID_KEY');

@@ -27,6 +27,8 @@ export interface AppConfig {
     /** How long a queued study may be without its job before it is queued again; also how often
      * each queued study's job is looked for. */
     requeueAfterMs: number;
+    /** Keys the study ids made from StudyInstanceUIDs; unset: a random key ingest keeps in Redis. */
+    studyIdKey?: string;
   };
   worker: {
     modelDir: string;
@@ -168,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       quietPeriodMs: e.STUDY_QUIET_PERIOD_MS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       requeueAfterMs: e.STUDY_REQUEUE_AFTER_MS,
+      studyIdKey: e.STUDY_ID_KEY,
     },
     worker: {
       modelDir: resolve(e.MODEL_DIR ?? defaultModelDir()),

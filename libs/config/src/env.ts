@@ -29,6 +29,7 @@ export const EnvSchema = z.object({
   S3_EVENTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   STUDY_QUIET_PERIOD_MS: int(100, 86_400_000).default(30_000),
   RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+  STUDY_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   STUDY_REQUEUE_AFTER_MS: int(100, 86_400_000).default(60_000),
 
   MODEL_DIR: z.string().min(1).optional(),

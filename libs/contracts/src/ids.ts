@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** Study ids become S3 key segments, Redis keys and URL path segments: keep them boring. */
@@ -17,6 +17,16 @@ export interface ObjectIdentity {
 
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/**
+ * The study id of a DICOM file's StudyInstanceUID: a keyed HMAC (the deployment's STUDY_ID_KEY) of
+ * the tenant and the UID's digest. Keyed, so nobody without the key can tell from a study id which
+ * UID it stands for or aim a file at a known study; scoped to the tenant, so a file naming another
+ * tenant's StudyInstanceUID starts a study of its own tenant instead of joining that one.
+ */
+export function uidStudyId(key: string, tenantId: string, uidDigest: string): string {
+  return createHmac('sha256', key).update(`${tenantId}\u0000${uidDigest}`).digest('hex').slice(0, 32);
 }
 
 /** Content-derived BullMQ job id for an image of a study: duplicate events map onto the same job.

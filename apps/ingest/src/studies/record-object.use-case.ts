@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
-import { StudyId } from '@pneumoscreen/contracts';
+import { tenantFor, type AppConfig } from '@pneumoscreen/config';
+import { StudyId, uidStudyId } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
-import { CLOCK, CONFIG, INGEST_METRICS, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { CLOCK, CONFIG, INGEST_METRICS, OBJECT_STORE, STUDY_ID_KEY, STUDY_REPOSITORY } from '../tokens';
 import { ReadyFolderUseCase } from './ready-folder.use-case';
 import { inspectObject, namedImage, type InspectedObject, type ObjectHint } from './study-of-object';
 
@@ -41,6 +41,7 @@ export class RecordObjectUseCase {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly readyFolder: ReadyFolderUseCase,
     @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
+    @Inject(STUDY_ID_KEY) private readonly studyIdKey: string,
   ) {}
 
   async execute(o: ObjectSeen): Promise<RecordOutcome> {
@@ -52,7 +53,7 @@ export class RecordObjectUseCase {
   private async record(o: ObjectSeen): Promise<RecordOutcome> {
     const where = this.locate(o);
     if (!where) return 'ignored';
-    const { folder, name } = where;
+    const { folder, name, tenantId } = where;
     if (name === MANIFEST) return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
     // Placed once, whatever the number of events and listings: only the first costs a read.
     if (await this.studies.studyOfObject(o.bucket, o.key)) return 'duplicate';
@@ -63,7 +64,7 @@ export class RecordObjectUseCase {
       if (e instanceof ObjectNotFoundError) return 'ignored';
       throw e;
     }
-    const studyId = seen.uidStudyId ?? folder;
+    const studyId = seen.uidDigest ? uidStudyId(this.studyIdKey, tenantId, seen.uidDigest) : folder;
     const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size }, this.clock.now());
     // After recordObject: a manifest that finds the study in its folder must find the object in it.
     const manifest = await this.studies.joinFolder(o.bucket, folder, studyId);
@@ -77,11 +78,11 @@ export class RecordObjectUseCase {
       return 'late';
     }
     if (manifest) this.log.warn(`study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`);
-    if (seen.uidStudyId) this.log.debug(`an object of folder ${folder} joined study ${studyId} by its StudyInstanceUID`);
+    if (seen.uidDigest) this.log.debug(`an object of folder ${folder} joined study ${studyId} by its StudyInstanceUID`);
     return 'recorded';
   }
 
-  private locate(o: ObjectSeen): { folder: string; name: string } | null {
+  private locate(o: ObjectSeen): { folder: string; name: string; tenantId: string } | null {
     const prefix = this.config.s3.incomingPrefix;
     if (o.bucket !== this.config.s3.bucket || !o.key.startsWith(prefix) || o.key.endsWith('/')) return null;
     const rest = o.key.slice(prefix.length);
@@ -92,6 +93,13 @@ export class RecordObjectUseCase {
       this.log.warn(`ignoring an object whose study folder is not a valid study id`);
       return null;
     }
-    return { folder, name: rest.slice(slash + 1) };
+    // UID grouping stays inside the tenant owning the key: a file naming another tenant's
+    // StudyInstanceUID cannot join (and redirect or read) that tenant's study.
+    const tenant = tenantFor(this.config.tenants, o.bucket, o.key)?.tenant;
+    if (!tenant) {
+      this.log.warn(`ignoring an object of folder ${folder}: no tenant's location holds it`);
+      return null;
+    }
+    return { folder, name: rest.slice(slash + 1), tenantId: tenant.id };
   }
 }

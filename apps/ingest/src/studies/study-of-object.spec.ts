@@ -31,24 +31,24 @@ const withFiller = (bytes: number) => writeDicom(chest([[0x00091010, 'OB', new U
 
 test('a DICOM file naming a StudyInstanceUID: its hash, from the first read', async () => {
   const file = writeDicom(chest());
-  assert.deepEqual(await inspect(file), { uidStudyId: HASH, etag: 'e1', size: file.length, reads: [64 * 1024] });
+  assert.deepEqual(await inspect(file), { uidDigest: HASH, etag: 'e1', size: file.length, reads: [64 * 1024] });
   const bare = writeDicom(chest(), { meta: false, transferSyntax: TS.implicit });
-  assert.equal((await inspect(bare)).uidStudyId, HASH, 'no preamble, no meta group, implicit VR');
+  assert.equal((await inspect(bare)).uidDigest, HASH, 'no preamble, no meta group, implicit VR');
 });
 
 test('what is not DICOM, names no UID, or is unreadable as a whole stays with its folder', async () => {
   assert.deepEqual(await inspect(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])), { etag: 'e1', size: 6, reads: [64 * 1024] });
-  assert.equal((await inspect(Buffer.alloc(0))).uidStudyId, undefined);
-  assert.equal((await inspect(writeDicom(xray({ rows: 2, columns: 2, omit: [0x0020000d] })))).uidStudyId, undefined);
+  assert.equal((await inspect(Buffer.alloc(0))).uidDigest, undefined);
+  assert.equal((await inspect(writeDicom(xray({ rows: 2, columns: 2, omit: [0x0020000d] })))).uidDigest, undefined);
   const cut = writeDicom(chest()).subarray(0, 300);
   assert.deepEqual((await inspect(cut)).reads, [64 * 1024], 'a file that is whole but broken is not read again');
-  assert.equal((await inspect(cut)).uidStudyId, undefined);
+  assert.equal((await inspect(cut)).uidDigest, undefined);
 });
 
 test('a longer header is read in growing steps, never past maxBytes', async () => {
-  assert.deepEqual(await inspect(withFiller(3 * MiB)), { uidStudyId: HASH, etag: 'e1', size: withFiller(3 * MiB).length, reads: [64 * 1024, MiB, 16 * MiB] });
+  assert.deepEqual(await inspect(withFiller(3 * MiB)), { uidDigest: HASH, etag: 'e1', size: withFiller(3 * MiB).length, reads: [64 * 1024, MiB, 16 * MiB] });
   const beyond = await inspect(withFiller(3 * MiB), 2 * MiB);
-  assert.equal(beyond.uidStudyId, undefined, 'a header longer than the worker accepts: the folder study, which refuses it for size');
+  assert.equal(beyond.uidDigest, undefined, 'a header longer than the worker accepts: the folder study, which refuses it for size');
   assert.deepEqual(beyond.reads, [64 * 1024, MiB, 2 * MiB]);
 });
 

@@ -7,8 +7,9 @@ const FIRST_READ_BYTES = 64 * 1024;
 const GROWTH = 16;
 
 export interface InspectedObject {
-  /** The hash of the file's StudyInstanceUID; absent when the object does not name one. */
-  uidStudyId?: string;
+  /** The SHA-256 digest of the file's StudyInstanceUID (never the UID itself); absent when the
+   * object does not name one. Ingest keys it with the tenant into the study id. */
+  uidDigest?: string;
   /** Of the bytes that were read, so the recorded identity is the version that was grouped. */
   etag: string;
   versionId?: string;
@@ -48,10 +49,10 @@ export async function inspectObject(store: RangedObjectStore, bucket: string, ke
   for (let limit = Math.min(FIRST_READ_BYTES, maxBytes); ; limit = Math.min(limit * GROWTH, maxBytes)) {
     const head = await store.getObjectHead(bucket, key, limit);
     const whole = head.body.length >= head.size || limit >= maxBytes;
-    const uid = uidStudyId(head.body, whole);
+    const uid = uidDigest(head.body, whole);
     if (uid !== READ_MORE) {
       const found: InspectedObject = { etag: head.etag, size: head.size };
-      if (uid) found.uidStudyId = uid;
+      if (uid) found.uidDigest = uid;
       if (head.versionId) found.versionId = head.versionId;
       return found;
     }
@@ -61,11 +62,11 @@ export async function inspectObject(store: RangedObjectStore, bucket: string, ke
 const READ_MORE = Symbol('read more');
 
 /**
- * The UID hash, undefined when the object has none, or READ_MORE when a cut-short read cannot
+ * The UID's digest, undefined when the object has none, or READ_MORE when a cut-short read cannot
  * tell: the parser completes every element it returns (it refuses one that runs past the end), so
  * a UID found in a prefix is the file's own, but a prefix without one may simply end too early.
  */
-function uidStudyId(bytes: Buffer, whole: boolean): string | undefined | typeof READ_MORE {
+function uidDigest(bytes: Buffer, whole: boolean): string | undefined | typeof READ_MORE {
   if (!looksLikeDicom(bytes)) return undefined;
   try {
     const hash = readDicomStudyInfo(bytes).studyInstanceUidHash;

@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '@pneumoscreen/config';
+
+/**
+ * The key of study ids made from StudyInstanceUIDs: STUDY_ID_KEY where it is set (it must then be
+ * the same on every replica, and kept as long as the studies are), else a random one made once
+ * and kept in Redis, so every replica uses the same and a deployment works with no setting. Such a
+ * key is as safe as Redis, which holds the studies anyway; a new one (a wiped Redis) only means
+ * that files of a study sent before and after it land in two studies.
+ */
+export async function loadStudyIdKey(config: AppConfig, redis: Redis): Promise<string> {
+  if (config.ingest.studyIdKey) return config.ingest.studyIdKey;
+  const key = `${config.redis.prefix}:study-id-key`;
+  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
+  const stored = await redis.get(key);
+  if (!stored) throw new Error('the study id key could not be kept in Redis');
+  return stored;
+}
