@@ -108,3 +108,18 @@ test('allowHosts does not lift the address check', async () => {
   const policy = { allowPrivate: false, allowHosts: ['127.0.0.1'] };
   await assert.rejects(assertDeliverableUrl('http://127.0.0.1/', policy), refused(/loopback/));
 });
+
+test('NAT64, 6to4 and Teredo addresses, which reach IPv4 hosts through a gateway, are refused', async () => {
+  const cases: Array<[string, string]> = [
+    ['64:ff9b::7f00:1', 'NAT64 (embeds IPv4)'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 (embeds IPv4)'],
+    ['64:ff9b:1::a00:1', 'NAT64 (embeds IPv4)'],
+    ['2002:7f00:1::1', '6to4 (embeds IPv4)'],
+    ['2002:a9fe:a9fe::', '6to4 (embeds IPv4)'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo (embeds IPv4)'],
+  ];
+  for (const [address, cls] of cases) assert.equal(nonPublicAddressClass(address), cls, address);
+  // Neighbours stay public: the rest of 2001::/16 (most of the IPv6 Internet) and 2003::.
+  for (const address of ['2001:db8:1::1'.replace('db8', '4860'), '2003::1', '64:ff9c::1']) assert.equal(nonPublicAddressClass(address), null, address);
+  await assert.rejects(assertDeliverableUrl('http://[64:ff9b::7f00:1]/', strict), refused(/NAT64/));
+});

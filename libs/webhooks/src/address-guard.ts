@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
+import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 
 export class UnsafeWebhookUrlError extends Error {
   override name = 'UnsafeWebhookUrlError';
@@ -23,6 +24,11 @@ const IPV6_CLASSES: Record<string, Range[]> = {
   private: [['fc00::', 7], ['fec0::', 10]],
   'link-local': [['fe80::', 10]],
   'multicast or reserved': [['ff00::', 8], ['::', 96]],
+  // Each of these carries an IPv4 address inside and reaches it through a gateway: NAT64's
+  // 64:ff9b::7f00:1 is 127.0.0.1, 6to4's 2002:a9fe:a9fe:: the metadata endpoint, Teredo's any.
+  'NAT64 (embeds IPv4)': [['64:ff9b::', 96], ['64:ff9b:1::', 48]],
+  '6to4 (embeds IPv4)': [['2002::', 16]],
+  'Teredo (embeds IPv4)': [['2001::', 32]],
 };
 
 function blockList(ranges: Range[], family: Family): BlockList {
@@ -98,4 +104,32 @@ export async function assertDeliverableUrl(url: string | URL, policy: AddressPol
     }
   }
   return parsed;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for the sockets that carry webhooks: it resolves the name as the connection is made
+ * and refuses if any address is not public, so the address connected to is the address checked.
+ * A check before the request alone is not enough: a name can answer a public address to the check
+ * and 127.0.0.1 to the connection a moment later (DNS rebinding).
+ */
+export function guardedLookup(policy: AddressPolicy) {
+  const resolve = policy.resolve ?? resolveAll;
+  return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
+    resolve(hostname).then(
+      (found) => {
+        const family = typeof options.family === 'number' ? options.family : 0;
+        const addresses = found.filter((a) => !family || isIP(a) === family);
+        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' }), '');
+        for (const address of addresses) {
+          const cls = nonPublicAddressClass(address);
+          if (cls) return callback(new UnsafeWebhookUrlError(`webhook host ${hostname} resolved to ${address} as it was connected to, a ${cls} address`), '');
+        }
+        if ('all' in options && options.all) callback(null, addresses.map((address) => ({ address, family: isIP(address) })));
+        else callback(null, addresses[0], isIP(addresses[0]));
+      },
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
+  };
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { AddressPolicy, UnsafeWebhookUrlError, assertDeliverableUrl } from './address-guard';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { AddressPolicy, UnsafeWebhookUrlError, assertDeliverableUrl, guardedLookup } from './address-guard';
 import { WebhookSecretError, signedHeaders } from './signing';
 
 export interface DeliveryAttempt {
@@ -22,10 +23,30 @@ export interface DeliverWebhookInput {
   secrets: string | readonly string[];
   timeoutMs?: number;
   now?: () => Date;
-  fetchImpl?: typeof fetch;
   /** Which hosts may receive webhooks. Defaults to public addresses only. */
   addressPolicy?: AddressPolicy;
+  /** Stands in for the network in unit tests; undici's fetch by default. */
+  fetchImpl?: FetchLike;
+  /** The connections to send over, from `webhookDispatcher(addressPolicy)`: kept by the caller so
+   * that connections are reused. A one-off one is made (and closed) when absent. */
+  dispatcher?: Dispatcher;
 }
+
+/** An HTTP agent whose every connection checks the addresses it connects to (`guardedLookup`),
+ * unless the policy allows private addresses (development and tests). */
+export function webhookDispatcher(policy: AddressPolicy): Dispatcher {
+  return policy.allowPrivate ? new Agent() : new Agent({ connect: { lookup: guardedLookup(policy) } });
+}
+
+interface FetchResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body?: { cancel(): Promise<void> } | null;
+}
+export type FetchLike = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; redirect: 'manual'; signal: AbortSignal; dispatcher: Dispatcher },
+) => Promise<FetchResponse>;
 
 const USER_AGENT = 'pneumoscreen-webhooks/1';
 
@@ -54,7 +75,8 @@ function describeFetchError(err: unknown, timeoutMs: number): string {
 /** Makes one delivery attempt and classifies the result; never throws. The caller owns the
  * schedule (see retry-schedule.ts) and the bookkeeping. */
 export async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliveryAttempt> {
-  const { url, body, id, secrets, timeoutMs = 15_000, now = () => new Date(), fetchImpl = fetch } = input;
+  const { url, body, id, secrets, timeoutMs = 15_000, now = () => new Date() } = input;
+  const policy = input.addressPolicy ?? { allowPrivate: false };
   const startedAt = now();
   const started = performance.now();
   const finish = (rest: Omit<DeliveryAttempt, 'latencyMs' | 'at'>): DeliveryAttempt => ({
@@ -65,7 +87,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
 
   let headers: Record<string, string>;
   try {
-    await assertDeliverableUrl(url, input.addressPolicy ?? { allowPrivate: false });
+    await assertDeliverableUrl(url, policy);
     headers = { ...signedHeaders({ id, body, secrets, now: () => startedAt }), 'user-agent': USER_AGENT };
   } catch (err) {
     if (err instanceof UnsafeWebhookUrlError || err instanceof WebhookSecretError) {
@@ -74,30 +96,37 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
     return finish({ outcome: 'retry', error: describeFetchError(err, timeoutMs) });
   }
 
-  let response: Response;
+  const dispatcher = input.dispatcher ?? webhookDispatcher(policy);
+  let status: number;
+  let retryAfter: string | null;
   try {
-    response = await fetchImpl(url, {
+    const response = await (input.fetchImpl ?? undiciFetch)(url, {
       method: 'POST',
       headers,
       body,
       // A redirect would carry the signed body to a host nobody vetted.
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
+      dispatcher,
     });
+    // The answer is in the status; the body is unread, and cancelled so the connection is freed.
+    await response.body?.cancel().catch(() => undefined);
+    [status, retryAfter] = [response.status, response.headers.get('retry-after')];
   } catch (err) {
+    const cause = err instanceof Error ? err.cause : undefined;
+    if (cause instanceof UnsafeWebhookUrlError) return finish({ outcome: 'refused', error: cause.message });
     return finish({ outcome: 'retry', error: describeFetchError(err, timeoutMs) });
+  } finally {
+    if (!input.dispatcher) await dispatcher.close().catch(() => undefined);
   }
-  // The answer is in the status; the body is unread, and cancelled so the connection is freed.
-  await response.body?.cancel().catch(() => undefined);
 
-  const status = response.status;
   if (status >= 200 && status < 300) return finish({ outcome: 'delivered', status });
   if (status === 410) return finish({ outcome: 'gone', status, error: 'HTTP 410: the receiver asked us to stop' });
   if (status >= 300 && status < 400) {
     return finish({ outcome: 'retry', status, error: `HTTP ${status}: redirects are not followed` });
   }
   const retryAfterMs =
-    status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), now()) : null;
+    status === 429 || status === 503 ? parseRetryAfter(retryAfter, now()) : null;
   return finish({
     outcome: 'retry',
     status,

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { deliverySecrets, type AppConfig } from '@pneumoscreen/config';
 import type { DeliveryAttemptRecord, WebhookJobData } from '@pneumoscreen/contracts';
 import type { Clock } from '@pneumoscreen/studies';
-import { decideNextStep, deliverWebhook, type EndpointStatus, type NextStep } from '@pneumoscreen/webhooks';
+import type { Dispatcher } from 'undici';
+import { decideNextStep, deliverWebhook, webhookDispatcher, type EndpointStatus, type NextStep } from '@pneumoscreen/webhooks';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { CLOCK, CONFIG, DELIVERY_METRICS } from '../tokens';
 
@@ -19,13 +20,23 @@ export interface AttemptResult {
  * submitted. The secrets are the tenant's for that URL as configured now, so a rotation takes
  * effect on retries, and a URL the tenant no longer lists gets nothing. */
 @Injectable()
-export class DeliverWebhookUseCase {
+export class DeliverWebhookUseCase implements OnModuleDestroy {
+  /** Kept connections, each address checked as it is connected to. */
+  private readonly dispatcher: Dispatcher;
+
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENDPOINT_STATUS) private readonly endpoints: EndpointStatus,
     @Inject(DELIVERY_METRICS) private readonly metrics: DeliveryMetrics,
-  ) {}
+  ) {
+    const { allowPrivate, allowHosts } = config.webhooks;
+    this.dispatcher = webhookDispatcher({ allowPrivate, allowHosts });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.dispatcher.close();
+  }
 
   async execute(message: WebhookJobData): Promise<AttemptResult> {
     const result = await this.attempt(message);
@@ -54,6 +65,7 @@ export class DeliverWebhookUseCase {
       timeoutMs,
       now: () => this.clock.now(),
       addressPolicy: { allowPrivate, allowHosts },
+      dispatcher: this.dispatcher,
     });
     const attempt: DeliveryAttemptRecord = { at: a.at, outcome: a.outcome, status: a.status, latencyMs: a.latencyMs, error: a.error };
     const roundStart = message.replays.at(-1)?.firstAttempt ?? 0;
