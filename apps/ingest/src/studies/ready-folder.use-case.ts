@@ -49,13 +49,17 @@ export class ReadyFolderUseCase {
       if (!(e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError)) throw e;
       return this.ignored(folder, e.message);
     }
+    let json: unknown;
     try {
-      const parsed = StudyManifest.safeParse(JSON.parse(body.toString('utf8')));
-      if (!parsed.success) return this.ignored(folder, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      return { callbackUrl: parsed.data.callbackUrl, externalRef: parsed.data.externalRef };
-    } catch (e) {
-      return this.ignored(folder, (e as Error).message);
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      // V8's message quotes the text around the fault, and a manifest may hold what a person typed.
+      return this.ignored(folder, 'not valid JSON');
     }
+    // zod's messages for these fields name the rule broken, never the value.
+    const parsed = StudyManifest.safeParse(json);
+    if (!parsed.success) return this.ignored(folder, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    return { callbackUrl: parsed.data.callbackUrl, externalRef: parsed.data.externalRef };
   }
 
   /** A broken manifest must not hold the images hostage: the studies run with default options. */
