@@ -7,7 +7,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
-import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_REPOSITORY } from './tokens';
+import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, STUDY_REPOSITORY } from './tokens';
 
 /** Adapters every pool shares, BullMQ's connection included. Kept apart from the pools so that a
  * pool can be started on its own without loading the others' dependencies (the model, sharp). */
@@ -20,6 +20,7 @@ export class AdaptersModule {
       { provide: CLOCK, useValue: systemClock },
       { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
+      { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
       { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
       { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
     ];

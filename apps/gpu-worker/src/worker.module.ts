@@ -17,7 +17,7 @@ import { SITE_CALIBRATIONS, siteCalibrationsFor } from './finalise/site-calibrat
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
 import { PrometheusImageMetrics } from './metrics/image-metrics';
-import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE, REDIS } from './tokens';
+import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, REDIS, REGISTRY_STORE } from './tokens';
 
 // Each pool registers the queue it consumes: that is what starts @nestjs/bullmq's processor
 // discovery, so a process running one pool alone (WORKER_POOLS=classify) still consumes.
@@ -45,7 +45,7 @@ class ClassifyPoolModule {}
     { provide: MESSAGE_IDS, inject: [REDIS, CONFIG], useFactory: (r: Redis, c: AppConfig) => new RedisMessageIds(r, c.redis.prefix) },
     {
       provide: SITE_CALIBRATIONS,
-      inject: [CONFIG, OBJECT_STORE],
+      inject: [CONFIG, REGISTRY_STORE],
       useFactory: (c: AppConfig, s: ObjectStore) => {
         const log = new Logger('SiteCalibrations');
         return siteCalibrationsFor(c, s, (m) => log.warn(m));

@@ -28,7 +28,7 @@ import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
 import { loadStudyIdKey } from './studies/study-id-key';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -49,6 +49,7 @@ export class IngestModule {
         { provide: CLOCK, useValue: systemClock },
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
+        { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
         { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
         {
           provide: STUDY_QUEUE,

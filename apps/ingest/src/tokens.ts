@@ -2,6 +2,8 @@
 export const CONFIG = Symbol('CONFIG');
 export const REDIS = Symbol('REDIS');
 export const OBJECT_STORE = Symbol('OBJECT_STORE');
+/** The model registry's bucket, reached with its own credentials when they are configured. */
+export const REGISTRY_STORE = Symbol('REGISTRY_STORE');
 export const STUDY_REPOSITORY = Symbol('STUDY_REPOSITORY');
 export const STUDY_QUEUE = Symbol('STUDY_QUEUE');
 export const CLOCK = Symbol('CLOCK');

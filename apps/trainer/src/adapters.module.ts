@@ -6,7 +6,7 @@ import { openModelRegistry } from '@pneumoscreen/model';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { systemClock } from '@pneumoscreen/studies';
-import { CLOCK, CONFIG, FEEDBACK_STORE, MODEL_REGISTRY, OBJECT_STORE } from './tokens';
+import { CLOCK, CONFIG, FEEDBACK_STORE, MODEL_REGISTRY, OBJECT_STORE, REGISTRY_STORE } from './tokens';
 
 /** Adapters both pools share, BullMQ's connection included. */
 @Global()
@@ -17,6 +17,7 @@ export class AdaptersModule {
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: systemClock },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
+      { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
       {
         provide: FEEDBACK_STORE,
         inject: [OBJECT_STORE],
@@ -24,7 +25,7 @@ export class AdaptersModule {
       },
       {
         provide: MODEL_REGISTRY,
-        inject: [OBJECT_STORE],
+        inject: [REGISTRY_STORE],
         useFactory: (s: ObjectStore) => {
           if (!config.models.registry) throw new Error('MODEL_REGISTRY must be set: the trainer publishes every model it trains there');
           return openModelRegistry(config.models.registry, config.models.name, () => s);

@@ -55,6 +55,10 @@ export interface AppConfig {
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
     registry?: ModelRegistryLocation;
+    /** How an S3 registry is reached: `s3` with the registry's own credentials when
+     * MODEL_REGISTRY_ACCESS_KEY_ID is set, so that the identity that uploads studies (and can
+     * write the watched bucket) cannot replace models, and workers can hold a read-only one. */
+    registryS3: AppConfig['s3'];
     name: string;
     /** The channel a worker serves. */
     channel: string;
@@ -137,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) {
     throw new ConfigError('invalid configuration:\n  AWS_SECRET_ACCESS_KEY: required when AWS_ACCESS_KEY_ID is set');
   }
+  if (!e.MODEL_REGISTRY_ACCESS_KEY_ID !== !e.MODEL_REGISTRY_SECRET_ACCESS_KEY) {
+    const missing = e.MODEL_REGISTRY_ACCESS_KEY_ID ? 'MODEL_REGISTRY_SECRET_ACCESS_KEY' : 'MODEL_REGISTRY_ACCESS_KEY_ID';
+    throw new ConfigError(`invalid configuration:\n  ${missing}: the registry's access key and secret go together`);
+  }
   const tooLarge = (e.WORKER_PREFERRED_BATCH ?? []).filter((n) => n > e.WORKER_MAX_BATCH);
   if (tooLarge.length) {
     throw new ConfigError(`invalid configuration:\n  WORKER_PREFERRED_BATCH: ${tooLarge.join(', ')} exceeds WORKER_MAX_BATCH (${e.WORKER_MAX_BATCH})`);
@@ -148,20 +156,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const tenants =
     e.TENANTS ??
     [legacyTenant({ endpoints: e.WEBHOOK_ENDPOINTS ?? [], defaultUrl: e.WEBHOOK_URL, secrets: e.WEBHOOK_SECRET ?? [], callbackHosts: e.CALLBACK_HOSTS ?? [], apiKey: e.INGEST_API_KEY })];
+  const s3: AppConfig['s3'] = {
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION,
+    // Self-hosted S3 stores (SeaweedFS, Garage, s3rver) want path-style addressing.
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+    bucket: e.S3_BUCKET,
+    incomingPrefix: e.S3_INCOMING_PREFIX,
+    credentials:
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+        : undefined,
+  };
+  const registryCredentials =
+    e.MODEL_REGISTRY_ACCESS_KEY_ID && e.MODEL_REGISTRY_SECRET_ACCESS_KEY
+      ? { accessKeyId: e.MODEL_REGISTRY_ACCESS_KEY_ID, secretAccessKey: e.MODEL_REGISTRY_SECRET_ACCESS_KEY }
+      : s3.credentials;
   return {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    s3: {
-      endpoint: e.S3_ENDPOINT,
-      region: e.S3_REGION,
-      // Self-hosted S3 stores (SeaweedFS, Garage, s3rver) want path-style addressing.
-      forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
-      bucket: e.S3_BUCKET,
-      incomingPrefix: e.S3_INCOMING_PREFIX,
-      credentials:
-        e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
-          : undefined,
-    },
+    s3,
     ingest: {
       host: e.INGEST_HOST,
       port: e.INGEST_PORT,
@@ -189,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     models: {
       registry: e.MODEL_REGISTRY,
+      registryS3: { ...s3, credentials: registryCredentials },
       name: e.MODEL_NAME,
       channel: e.MODEL_CHANNEL,
       cacheDir: resolve(e.MODEL_CACHE_DIR ?? defaultModelCacheDir()),

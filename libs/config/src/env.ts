@@ -22,6 +22,8 @@ export const EnvSchema = z.object({
   S3_INCOMING_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with one').default('incoming/'),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  MODEL_REGISTRY_ACCESS_KEY_ID: z.string().optional(),
+  MODEL_REGISTRY_SECRET_ACCESS_KEY: z.string().optional(),
 
   INGEST_HOST: z.string().default('127.0.0.1'),
   INGEST_PORT: int(0, 65535).default(3000),

@@ -33,3 +33,12 @@ test('bad registry settings fail naming the variable', () => {
 test('MODEL_CACHE_DIR is resolved to an absolute folder', () => {
   assert.equal(loadConfig({ MODEL_CACHE_DIR: 'cache' }).models.cacheDir, resolve('cache'));
 });
+
+test('the registry is reached with its own credentials when they are set, else with the S3 ones', () => {
+  const base = { MODEL_REGISTRY: 's3://pneumoscreen-models/models', AWS_ACCESS_KEY_ID: 'APPS', AWS_SECRET_ACCESS_KEY: 'apps-secret' };
+  assert.deepEqual(loadConfig(base).models.registryS3.credentials, { accessKeyId: 'APPS', secretAccessKey: 'apps-secret' });
+  const own = loadConfig({ ...base, MODEL_REGISTRY_ACCESS_KEY_ID: 'READER', MODEL_REGISTRY_SECRET_ACCESS_KEY: 'reader-secret' });
+  assert.deepEqual(own.models.registryS3.credentials, { accessKeyId: 'READER', secretAccessKey: 'reader-secret' });
+  assert.deepEqual(own.s3.credentials, { accessKeyId: 'APPS', secretAccessKey: 'apps-secret' }, 'the data bucket keeps the apps identity');
+  assert.throws(() => loadConfig({ ...base, MODEL_REGISTRY_ACCESS_KEY_ID: 'READER' }), /MODEL_REGISTRY_SECRET_ACCESS_KEY: the registry's access key and secret go together/);
+});

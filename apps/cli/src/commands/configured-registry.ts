@@ -14,6 +14,6 @@ export function openConfiguredRegistry(config: AppConfig): ConfiguredRegistry {
   const location = config.models.registry;
   if (!location) throw new Error('MODEL_REGISTRY is not set: name the registry, e.g. MODEL_REGISTRY=s3://pneumoscreen/models');
   let store: S3ObjectStore | undefined;
-  const s3 = () => (store ??= new S3ObjectStore(config.s3));
+  const s3 = () => (store ??= new S3ObjectStore(config.models.registryS3));
   return { registry: openModelRegistry(location, config.models.name, s3), s3, close: () => store?.destroy() };
 }

@@ -60,7 +60,7 @@ export async function runModelsImportCommand(argv: string[], io: ModelsImportIo)
   const location = config.models.registry;
   let s3: S3ObjectStore | undefined;
   try {
-    const result = await importBaseModelToRegistry(opts, (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.s3))));
+    const result = await importBaseModelToRegistry(opts, (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))));
     const { status, name, registry, info } = result;
     io.out(opts.json ? JSON.stringify({ status, name, registry, ...info }, null, 2) + '\n' : describe(result));
     return 0;

@@ -72,7 +72,7 @@ export async function runModelsCommand(argv: string[], io: ModelsCommandIo): Pro
     return 1;
   }
   let s3: S3ObjectStore | undefined;
-  const registry = openModelRegistry(config.models.registry, config.models.name, () => (s3 = new S3ObjectStore(config.s3)));
+  const registry = openModelRegistry(config.models.registry, config.models.name, () => (s3 = new S3ObjectStore(config.models.registryS3)));
   try {
     return await run(registry, io, config);
   } finally {

@@ -124,7 +124,7 @@ async function baseModelDir(ref: string, backbone: Backbone): Promise<string> {
       const config = loadConfig();
       const location = config.models.registry;
       if (!location) return null;
-      return { open: (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.s3))), cacheDir: config.models.cacheDir };
+      return { open: (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))), cacheDir: config.models.cacheDir };
     });
   } finally {
     s3?.destroy();

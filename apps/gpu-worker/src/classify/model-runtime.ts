@@ -4,7 +4,7 @@ import type { ChannelPointer } from '@pneumoscreen/contracts';
 import { ChannelWatcher, openModelRegistry, readManifest, resolveModelDir, type ModelRegistry } from '@pneumoscreen/model';
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
-import { CONFIG, OBJECT_STORE } from '../tokens';
+import { CONFIG, REGISTRY_STORE } from '../tokens';
 import { BROKEN_AFTER, LoadedModel } from './loaded-model';
 
 /** Old and new production side by side during a roll-out, or production and a canary. */
@@ -40,7 +40,7 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
-    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(REGISTRY_STORE) private readonly store: ObjectStore,
   ) {}
 
   onModuleInit() {

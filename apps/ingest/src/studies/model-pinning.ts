@@ -3,7 +3,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { ChannelWatcher, liveCanary, openModelRegistry, versionForStudy, type ChannelSnapshot, type ServingChannels } from '@pneumoscreen/model';
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
-import { CONFIG, OBJECT_STORE } from '../tokens';
+import { CONFIG, REGISTRY_STORE } from '../tokens';
 
 export const MODEL_PINNING = Symbol('MODEL_PINNING');
 /** The channel that takes a share of studies (its pointer's `fraction`) ahead of production. */
@@ -28,7 +28,7 @@ export class RegistryModelPinning implements ModelPinning, OnModuleInit, OnModul
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
-    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(REGISTRY_STORE) private readonly store: ObjectStore,
   ) {}
 
   onModuleInit() {
