@@ -13,6 +13,12 @@ export interface ObjectSummary {
   lastModified: Date;
 }
 
+export interface GetObjectOptions {
+  maxBytes: number;
+  ifMatch?: string;
+  versionId?: string;
+}
+
 export interface ObjectHead {
   etag: string;
   size: number;
@@ -21,8 +27,10 @@ export interface ObjectHead {
 
 /** The object operations the pipeline needs: small enough for a unit test to fake. */
 export interface ObjectStore {
-  /** Throws ObjectNotFoundError, or ObjectTooLargeError rather than hold more than `maxBytes`. */
-  getObject(bucket: string, key: string, options: { maxBytes: number }): Promise<StoredObject>;
+  /** Throws ObjectNotFoundError, or ObjectTooLargeError rather than hold more than `maxBytes`.
+   * With `ifMatch` (an ETag) or `versionId`, only those bytes: ObjectChangedError if the object
+   * was replaced since. */
+  getObject(bucket: string, key: string, options: GetObjectOptions): Promise<StoredObject>;
   putObject(bucket: string, key: string, body: Buffer | string, contentType?: string): Promise<{ etag: string }>;
   /** Every object under `prefix`, in key order, however many pages that takes. */
   listObjects(bucket: string, prefix: string): AsyncIterable<ObjectSummary>;
@@ -69,5 +77,18 @@ export class ObjectTooLargeError extends Error {
         : `s3://${bucket}/${key} is ${size} bytes, over the ${limit}-byte limit`,
     );
     this.name = 'ObjectTooLargeError';
+  }
+}
+
+/** The object no longer has the ETag (or version) it was asked for: it was overwritten. */
+export class ObjectChangedError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly expected: string,
+    readonly found?: string,
+  ) {
+    super(`s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${expected}${found ? `, now ${found}` : ''}); the recorded version is not scored`);
+    this.name = 'ObjectChangedError';
   }
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '@pneumoscreen/testing';
-import { ObjectNotFoundError, ObjectTooLargeError } from './object-store';
+import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
 
 const bucket = 'scans';
@@ -47,6 +47,18 @@ describe('S3ObjectStore against s3rver', () => {
       (await collect(store.listObjects(bucket, 'incoming/s 2/'))).map((o) => o.key),
       [key],
     );
+  });
+
+  test('a get for the ETag that was recorded refuses an object overwritten since, and returns the same one', async () => {
+    const key = 'incoming/s5/over.jpeg';
+    const { etag } = await store.putObject(bucket, key, 'first bytes');
+    assert.equal((await store.getObject(bucket, key, { maxBytes: 100, ifMatch: `"${etag}"` })).body.toString(), 'first bytes');
+    const { etag: now } = await store.putObject(bucket, key, 'second bytes');
+    await assert.rejects(store.getObject(bucket, key, { maxBytes: 100, ifMatch: etag }), (err: Error) => {
+      assert.ok(err instanceof ObjectChangedError);
+      assert.equal(err.message, `s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${etag}, now ${now}); the recorded version is not scored`);
+      return true;
+    });
   });
 
   test('a missing object: head is null, get throws ObjectNotFoundError', async () => {

@@ -12,6 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { normaliseEtag } from '@pneumoscreen/contracts';
 import {
+  ObjectChangedError,
+  type GetObjectOptions,
   ObjectHead,
   ObjectNotFoundError,
   ObjectPrefix,
@@ -56,15 +58,23 @@ export class S3ObjectStore implements RangedObjectStore {
     });
   }
 
-  async getObject(bucket: string, key: string, { maxBytes }: { maxBytes: number }): Promise<StoredObject> {
+  async getObject(bucket: string, key: string, { maxBytes, ifMatch, versionId }: GetObjectOptions): Promise<StoredObject> {
     let res: GetObjectCommandOutput;
+    const expected = ifMatch === undefined ? undefined : normaliseEtag(ifMatch);
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: expected && `"${expected}"`, VersionId: versionId }));
     } catch (err) {
+      if (expected && httpStatus(err) === 412) throw new ObjectChangedError(bucket, key, expected);
+      if (versionId && errorName(err) === 'NoSuchVersion') throw new ObjectChangedError(bucket, key, expected ?? `version ${versionId}`);
       throw isMissingObject(err) ? new ObjectNotFoundError(bucket, key) : err;
     }
     const body = res.Body;
     if (!(body instanceof Readable)) throw new Error(`s3://${bucket}/${key}: the response body is not a Node stream`);
+    // Some stores (s3rver, older MinIO) ignore If-Match: the ETag that came back decides.
+    if (expected && res.ETag && normaliseEtag(res.ETag) !== expected) {
+      body.destroy();
+      throw new ObjectChangedError(bucket, key, expected, normaliseEtag(res.ETag));
+    }
     if (res.ContentLength !== undefined && res.ContentLength > maxBytes) {
       body.destroy();
       throw new ObjectTooLargeError(bucket, key, res.ContentLength, maxBytes);

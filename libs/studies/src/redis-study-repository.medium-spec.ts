@@ -24,6 +24,18 @@ describe('RedisStudyRepository (real Redis)', () => {
     assert.deepEqual(await repo.objects('s1'), [o]);
   });
 
+  test('an overwritten object (new ETag) replaces its entry while the study collects, and is new but not recorded after', async () => {
+    const key = 'incoming/ow/a.jpg';
+    await repo.recordObject('ow', 'b', { key, etag: 'v1' }, t0);
+    assert.deepEqual(await repo.recordObject('ow', 'b', { key, etag: 'v2' }, t0), { isNew: true, status: 'collecting' });
+    assert.deepEqual(await repo.objects('ow'), [{ key, etag: 'v2' }]);
+    await repo.claimSubmission('ow', t0);
+    assert.deepEqual(await repo.recordObject('ow', 'b', { key, etag: 'v3' }, t0), { isNew: true, status: 'queued' });
+    assert.deepEqual(await repo.objects('ow'), [{ key, etag: 'v2' }], 'the queued study keeps what it was queued with');
+    await repo.noteLateObject('ow');
+    assert.equal((await repo.get('ow'))?.lateObjects, 1);
+  });
+
   test('only one claim of a study wins, and the study leaves the quiet index', async () => {
     await repo.recordObject('s2', 'b', { key: 'incoming/s2/a.jpg', etag: 'e' }, t0);
     assert.deepEqual(await repo.quietSince(new Date(t0.getTime() + 1), 100), ['s1', 's2']);
@@ -54,8 +66,8 @@ describe('RedisStudyRepository (real Redis)', () => {
 
   test('an object is placed in one study, remembered per bucket and key', async () => {
     assert.equal(await repo.studyOfObject('b', 'incoming/f/x.dcm'), null);
-    await repo.placeObject('b', 'incoming/f/x.dcm', 'abc123');
-    assert.equal(await repo.studyOfObject('b', 'incoming/f/x.dcm'), 'abc123');
+    await repo.placeObject('b', 'incoming/f/x.dcm', 'abc123', 'e1');
+    assert.deepEqual(await repo.studyOfObject('b', 'incoming/f/x.dcm'), { studyId: 'abc123', etag: 'e1' });
     assert.equal(await repo.studyOfObject('other', 'incoming/f/x.dcm'), null);
   });
 

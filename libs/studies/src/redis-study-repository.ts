@@ -17,15 +17,25 @@ redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return 1`;
 
 // Records an object and, if it is new to a collecting study, moves the study's quiet time, in one
-// step: done apart, a claim landing between them left a queued study in the collecting set.
-// KEYS[1] study hash, KEYS[2] its objects, KEYS[3] collecting set; ARGV study id, bucket, ISO time,
-// time in ms, object key, object JSON. Returns {added, status}.
+// step: done apart, a claim landing between them left a queued study in the collecting set. An
+// object whose ETag changed (overwritten) is a new image: it replaces the old entry while the study
+// collects, and counts as new (late) after. KEYS[1] study hash, KEYS[2] its objects, KEYS[3]
+// collecting set; ARGV study id, bucket, ISO time, time in ms, object key, object JSON, ETag.
+// Returns {added, status}.
 const RECORD = `
 redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[3])
 redis.call('HSETNX', KEYS[1], 'bucket', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'status', 'collecting')
-local added = redis.call('HSETNX', KEYS[2], ARGV[5], ARGV[6])
 local status = redis.call('HGET', KEYS[1], 'status')
+local known = redis.call('HGET', KEYS[2], ARGV[5])
+local added = 0
+if not known then
+  redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+  added = 1
+elseif cjson.decode(known).etag ~= ARGV[7] then
+  if status == 'collecting' then redis.call('HSET', KEYS[2], ARGV[5], ARGV[6]) end
+  added = 1
+end
 if added == 1 and status == 'collecting' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1]) end
 return {added, status}`;
 
@@ -85,6 +95,7 @@ export class RedisStudyRepository implements StudyRepository {
       at.getTime(),
       object.key,
       JSON.stringify(object),
+      object.etag,
     )) as [number, string];
     return { isNew: added === 1, status: StudyStatus.parse(rawStatus) };
   }
@@ -134,11 +145,18 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async studyOfObject(bucket: string, key: string) {
-    return this.redis.hget(this.placementsKey(bucket), key);
+    const placed = await this.redis.hget(this.placementsKey(bucket), key);
+    if (!placed) return null;
+    const [studyId, etag] = placed.split(' ');
+    return etag ? { studyId: studyId!, etag } : { studyId: studyId! };
   }
 
-  async placeObject(bucket: string, key: string, studyId: string) {
-    await this.redis.hset(this.placementsKey(bucket), key, studyId);
+  async placeObject(bucket: string, key: string, studyId: string, etag: string) {
+    await this.redis.hset(this.placementsKey(bucket), key, `${studyId} ${etag}`);
+  }
+
+  async noteLateObject(studyId: string) {
+    await this.redis.hincrby(this.studyKey(studyId), 'lateObjects', 1);
   }
 
   async joinFolder(bucket: string, folder: string, studyId: string) {
@@ -174,6 +192,7 @@ export class RedisStudyRepository implements StudyRepository {
       resultsKey: h.resultsKey,
       callbackUrl: h.callbackUrl,
       externalRef: h.externalRef,
+      lateObjects: h.lateObjects ? Number(h.lateObjects) : undefined,
       summary: h.summary ? (JSON.parse(h.summary) as StudySummary) : undefined,
     };
   }

@@ -29,12 +29,16 @@ export interface StudyRecord extends StudyOptions {
   completedAt?: string;
   resultsKey?: string;
   summary?: StudySummary;
+  /** Objects (new, or overwritten with a new ETag) recorded after the study was queued: not in
+   * its result. */
+  lateObjects?: number;
 }
 
 /** Where ingest and the worker keep what they know about studies. */
 export interface StudyRepository {
-  /** Remembers an object of a collecting study. Returns false when the object (same key and ETag)
-   * was already known, so duplicate events do nothing. */
+  /** Remembers an object of a collecting study. `isNew` is false when the object (same key and
+   * ETag) was already known, so duplicate events do nothing; an overwritten object (same key, new
+   * ETag) is new, and replaces the old entry while the study is collecting. */
   recordObject(studyId: string, bucket: string, object: StudyObject, at: Date): Promise<{ isNew: boolean; status: StudyStatus }>;
   /** Creates the study record if it does not exist yet (a manifest may come before any image). */
   ensureStudy(studyId: string, bucket: string, at: Date): Promise<void>;
@@ -55,8 +59,10 @@ export interface StudyRepository {
   get(studyId: string): Promise<StudyRecord | null>;
   /** The study an object of the watched bucket was placed in, null while it has none: a listing
    * that sees the object again needs no second look at its bytes. */
-  studyOfObject(bucket: string, key: string): Promise<string | null>;
-  placeObject(bucket: string, key: string, studyId: string): Promise<void>;
+  studyOfObject(bucket: string, key: string): Promise<{ studyId: string; etag?: string } | null>;
+  placeObject(bucket: string, key: string, studyId: string, etag: string): Promise<void>;
+  /** Counts an object recorded after its study was queued, so the study's status reports it. */
+  noteLateObject(studyId: string): Promise<void>;
   /** Notes that `studyId` holds objects of an incoming folder, and returns the options of the
    * folder's manifest if it has been read already (null before). Atomic with recordFolderManifest:
    * of a join and a manifest racing, at least one sees the other. */

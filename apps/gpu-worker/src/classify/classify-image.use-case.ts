@@ -3,7 +3,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
 import { contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
-import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
+import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
 import { CONFIG, IMAGE_METRICS, OBJECT_STORE } from '../tokens';
 import type { LoadedModel } from './loaded-model';
@@ -35,9 +35,12 @@ export class ClassifyImageUseCase {
     const t0 = performance.now();
     let bytes: Buffer;
     try {
-      bytes = (await this.store.getObject(job.bucket, job.key, { maxBytes: this.config.worker.maxImageBytes })).body;
+      // The bytes scored are the ones the result names: a replaced object is not scored under the
+      // ETag it was recorded with (ingest records the new one as a new image of its study).
+      const only = { maxBytes: this.config.worker.maxImageBytes, ifMatch: job.etag, versionId: job.versionId };
+      bytes = (await this.store.getObject(job.bucket, job.key, only)).body;
     } catch (e) {
-      if (e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError) return { ...base, error: e.message };
+      if (e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError || e instanceof ObjectChangedError) return { ...base, error: e.message };
       throw e;
     }
     const t1 = performance.now();

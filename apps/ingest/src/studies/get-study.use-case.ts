@@ -12,6 +12,9 @@ export interface StudyView {
   submittedAt?: string;
   completedAt?: string;
   externalRef?: string;
+  /** Objects recorded after the study was queued (uploaded late, or overwritten): not in `result`;
+   * send them as a new study. */
+  lateObjects?: number;
   result?: StudyResult;
 }
 
@@ -36,6 +39,7 @@ export class GetStudyUseCase {
       submittedAt: s.submittedAt,
       completedAt: s.completedAt,
       externalRef: s.externalRef,
+      ...(s.lateObjects ? { lateObjects: s.lateObjects } : {}),
     };
     if (s.resultsKey) {
       const { body } = await this.store.getObject(s.bucket, s.resultsKey, { maxBytes: 64 * 1024 * 1024 });

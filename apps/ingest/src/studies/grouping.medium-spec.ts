@@ -144,6 +144,23 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-8/b.dcm']);
   });
 
+  test('an overwritten object is a new image while its study collects, and a late one, counted on the study, once it is queued', async () => {
+    const key = 'incoming/ward-11/a.jpeg';
+    const announce = async (body: Buffer) => {
+      const { etag } = await stack.put(key, body);
+      return ingest.record.execute({ bucket: 'scans', key, etag, size: body.length });
+    };
+    assert.equal(await announce(JPEG), 'recorded');
+    const second = Buffer.concat([JPEG, Buffer.from('second')]);
+    assert.equal(await announce(second), 'recorded');
+    const objects = await ingest.studies.objects('ward-11');
+    assert.deepEqual(objects.map((o) => o.etag), [(await stack.store.headObject('scans', key))?.etag], 'the new version replaced the old');
+    await drop('ward-11', { 'manifest.json': '{}' });
+    assert.deepEqual((await queuedStudy('ward-11')).keys, [key]);
+    assert.equal(await announce(Buffer.concat([JPEG, Buffer.from('third')])), 'late');
+    assert.equal((await ingest.studies.get('ward-11'))?.lateObjects, 1);
+  });
+
   test('an object gone before ingest reads it is ignored', async () => {
     assert.equal(await ingest.record.execute({ bucket: 'scans', key: 'incoming/ward-7/gone.dcm' }), 'ignored');
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { tenantFor, type AppConfig } from '@pneumoscreen/config';
-import { StudyId, uidStudyId } from '@pneumoscreen/contracts';
+import { StudyId, normaliseEtag, uidStudyId } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
@@ -55,11 +55,15 @@ export class RecordObjectUseCase {
     if (!where) return 'ignored';
     const { folder, name, tenantId } = where;
     if (name === MANIFEST) return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
-    // Placed once, whatever the number of events and listings: only the first costs a read.
-    if (await this.studies.studyOfObject(o.bucket, o.key)) return 'duplicate';
+    // Placed once per ETag, whatever the number of events and listings: only the first costs a
+    // read. The same key with a new ETag was overwritten: a new image, placed again.
+    const placed = await this.studies.studyOfObject(o.bucket, o.key);
+    if (placed && (!placed.etag || !o.etag || normaliseEtag(o.etag) === placed.etag)) return 'duplicate';
     let seen: InspectedObject;
     try {
-      seen = namedImage(o) ?? (await inspectObject(this.store, o.bucket, o.key, this.config.worker.maxImageBytes));
+      // A replaced object is read whatever its name: an event of the old version, delivered late,
+      // must not put its ETag back.
+      seen = (placed ? undefined : namedImage(o)) ?? (await inspectObject(this.store, o.bucket, o.key, this.config.worker.maxImageBytes));
     } catch (e) {
       if (e instanceof ObjectNotFoundError) return 'ignored';
       throw e;
@@ -71,10 +75,11 @@ export class RecordObjectUseCase {
     // Queuing here could cut off the rest of a study whose objects are still being recorded.
     if (manifest && r.status === 'collecting') await this.studies.setOptions(studyId, manifest);
     // Last, so that a retry after a crash part-way redoes the steps above.
-    await this.studies.placeObject(o.bucket, o.key, studyId);
+    await this.studies.placeObject(o.bucket, o.key, studyId, seen.etag);
     if (!r.isNew) return 'duplicate';
     if (r.status !== 'collecting') {
-      this.log.warn(`study ${studyId}: an object arrived after the study was queued; it is not classified`);
+      await this.studies.noteLateObject(studyId);
+      this.log.warn(`study ${studyId}: an object ${placed ? 'was overwritten' : 'arrived'} after the study was queued; it is not classified (counted in the study's lateObjects and pneumoscreen_objects_total{outcome="late"})`);
       return 'late';
     }
     if (manifest) this.log.warn(`study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`);
