@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   train: { run: trainCommand, help: 'train a model: train --data DIR --backbone mobilenet [--out DIR]' },
   retrain: { run: retrainCommand, help: 'queue a retrain on base data + feedback and follow it: retrain [--min-new-labels N] [--wait] [--json]' },
   eval: { run: evalCommand, help: 'evaluate a model on a labelled folder: eval --data DIR [VERSION [--site S] | --model DIR] [--json]' },
-  models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | canary VERSION --fraction F | rollback | calibrate [VERSION] --data DIR|--from-feedback [--site S] | calibrations [VERSION] | import --arch vgg16 FILE | quantize DIR --data IMAGES | guard DIR --data IMAGES' },
+  models: { run: modelsCommand, help: 'the model registry: models list [--json] | publish DIR | promote VERSION | canary VERSION --fraction F | rollback | calibrate [VERSION] --data DIR|--from-feedback [--site S] | calibrations [VERSION] | import --arch vgg16 FILE | quantize DIR --data IMAGES | guard DIR --data IMAGES | scope VERSION --site S' },
   webhooks: { run: webhooksCommand, help: 'webhook dead letters: webhooks failed [--json] | replay ID... | replay --since TIME | enable URL' },
   bench: { run: benchCommand, help: 'measure decode, inference, end-to-end throughput and memory: bench [--json] [--quick] [--only decode,engines,e2e,soak] [--workers 1,2] [--ingests N] [--s3-servers N] [--repeat N] [--backbone mobilenet|vgg16] [--engine NAME]' },
 };

@@ -13,7 +13,7 @@ import { ClassifyImageUseCase } from './classify/classify-image.use-case';
 import { ModelRuntime } from './classify/model-runtime';
 import { FinaliseStudyProcessor } from './finalise/finalise-study.processor';
 import { FinaliseStudyUseCase, MESSAGE_IDS, WEBHOOK_OUTBOX } from './finalise/finalise-study.use-case';
-import { SITE_CALIBRATIONS, siteCalibrationsFor } from './finalise/site-calibrations';
+import { SITE_CALIBRATIONS, SITE_SCOPES, siteCalibrationsFor, siteScopesFor } from './finalise/site-calibrations';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
 import { PrometheusImageMetrics } from './metrics/image-metrics';
@@ -28,6 +28,14 @@ import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, REDIS, REGISTRY_STORE } from '
     ClassifyImageUseCase,
     ClassifyImageProcessor,
     { provide: IMAGE_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusImageMetrics(r) },
+    {
+      provide: SITE_SCOPES,
+      inject: [CONFIG, OBJECT_STORE],
+      useFactory: (c: AppConfig, s: ObjectStore) => {
+        const log = new Logger('SiteScopes');
+        return siteScopesFor(c, s, (m) => log.warn(m));
+      },
+    },
   ],
 })
 class ClassifyPoolModule {}

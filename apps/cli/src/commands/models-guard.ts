@@ -5,10 +5,13 @@ import { fitGuardForVersion, GUARD_FILE, resolveModelDir } from '@pneumoscreen/m
 import { liveLine } from './live-line';
 import { UsageError, parseCommandLine } from './usage';
 
-export const GUARD_USAGE = `usage: pneumoscreen models guard DIR --data IMAGES [--ages MIN-MAX] [--json]
+export const GUARD_USAGE = `usage: pneumoscreen models guard DIR --data IMAGES [--originals DIR] [--ages MIN-MAX] [--json]
   DIR             a version folder (or a folder whose CURRENT names one), before it is published
   --data IMAGES   the version's training data (NORMAL/ and PNEUMONIA/ folders); the patient split
                   in its manifest keeps validation patients out of the fit
+  --originals DIR full-resolution originals of some training films (same file names, e.g.
+                  ../shared/data/kermany-original-sample): resized here as workers resize
+                  uploads, they join the fit on their side of the patient split
   --ages MIN-MAX  the population recorded as the version's intended use when its manifest names
                   none (default ${PAEDIATRIC_CHEST.population.minAgeYears}-${PAEDIATRIC_CHEST.population.maxAgeYears})
   --json          print the fit summary as one JSON object
@@ -32,6 +35,7 @@ export async function runGuardCommand(argv: string[], io: { out: (t: string) => 
     dataDir: request.data,
     engine: { engine: worker.engine, threads: worker.engineThreads },
     intendedUse: request.intendedUse,
+    ...(request.originals ? { originalsDir: request.originals } : {}),
     onProgress: (stage, done, total) => progress.update(`  features of ${stage}: ${done}/${total}`),
   });
   const summary = { file: result.file, validationRefused: result.validationRefused, manifestUpdated: result.manifestUpdated, distanceThreshold: result.guard.distance.threshold, viewThreshold: result.guard.view.threshold, fit: result.guard.fit };
@@ -41,7 +45,7 @@ export async function runGuardCommand(argv: string[], io: { out: (t: string) => 
 }
 
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, ages: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { data: { type: 'string' }, originals: { type: 'string' }, ages: { type: 'string' }, json: { type: 'boolean', default: false } } });
   if (positionals.length !== 1) throw new UsageError('name one version folder');
   if (!values.data) throw new UsageError('--data is required: the version\'s training images');
   let intendedUse: IntendedUse = PAEDIATRIC_CHEST;
@@ -50,5 +54,5 @@ function parse(argv: string[]) {
     if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--ages must be MIN-MAX in years, e.g. 0-17, not "${values.ages}"`);
     intendedUse = { ...PAEDIATRIC_CHEST, population: { minAgeYears: Number(m[1]), maxAgeYears: Number(m[2]) } };
   }
-  return { dir: positionals[0]!, data: values.data, intendedUse, json: values.json! };
+  return { dir: positionals[0]!, data: values.data, originals: values.originals, intendedUse, json: values.json! };
 }

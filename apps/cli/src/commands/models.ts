@@ -7,6 +7,7 @@ import { runCalibrateCommand } from './models-calibrate';
 import { modelsImportCommand } from './models-import';
 import { runQuantizeCommand } from './models-quantize';
 import { runGuardCommand } from './models-guard';
+import { runScopeCommand } from './models-scope';
 import { announceChannelChange, type ChannelChange } from './rollout';
 import { listSiteCalibrations } from './models-calibrations';
 import { textTable } from './text-table';
@@ -31,6 +32,9 @@ const USAGE = `usage:
   pneumoscreen models guard DIR --data IMAGES [--ages MIN-MAX] [--json]
                                                         fit the image-content guard of a version folder and record its
                                                         intended use (see models guard --help)
+  pneumoscreen models scope VERSION --site S [--ages MIN-MAX] [--accept unlike-training-data] [--show]
+                                                        widen a version's intended use for a site that validated it
+                                                        (see models scope --help)
 
 The registry is MODEL_REGISTRY (s3://bucket/prefix, reached with the S3_* settings, or a local
 folder) and the model MODEL_NAME. promote, canary and rollback tell workers and ingest at once
@@ -50,6 +54,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'import') return modelsImportCommand(argv.slice(1));
   // So does quantising: it works on a local version folder before it is published.
   if (argv[0] === 'quantize') return runQuantizeCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  if (argv[0] === 'scope') return runScopeCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   if (argv[0] === 'guard') return runGuardCommand(argv.slice(1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   return runModelsCommand(argv, {
     config: () => loadConfig(),

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
 import { contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
+import { SITE_SCOPES, type SiteScopes } from '../finalise/site-calibrations';
 import { CONFIG, IMAGE_METRICS, OBJECT_STORE } from '../tokens';
 import type { LoadedModel } from './loaded-model';
 import { ModelRuntime } from './model-runtime';
@@ -21,6 +22,8 @@ export class ClassifyImageUseCase {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly model: ModelRuntime,
     @Inject(IMAGE_METRICS) private readonly metrics: ImageMetrics,
+    /** How the study's site (its bucket) widened the version's intended use; none without a registry. */
+    @Optional() @Inject(SITE_SCOPES) private readonly scopes: SiteScopes = { find: async () => null },
   ) {}
 
   async execute(job: ImageJobData): Promise<ImageResult> {
@@ -45,7 +48,8 @@ export class ClassifyImageUseCase {
     }
     const t1 = performance.now();
     // An image the version was not made for gets no score: its header says so before any decoding.
-    const header = headerVerdict(bytes, intendedUseOf(manifest));
+    const site = await this.scopes.find(manifest.version, job.bucket);
+    const header = headerVerdict(bytes, intendedUseOf(manifest, site));
     if (header) return notAssessed(base, header);
     let rgb: Uint8Array;
     try {
@@ -57,7 +61,7 @@ export class ClassifyImageUseCase {
     const t2 = performance.now();
     const p = await model.predict(rgb);
     const timing = { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize };
-    const content = contentVerdict(model.guard, p.guard);
+    const content = contentVerdict(model.guard, p.guard, site);
     if (content) return { ...notAssessed(base, content), timing };
     // Each version's own threshold: versions differ in calibration as much as in weights.
     return {

@@ -12,11 +12,11 @@ import { StudyResult, type ImageResult, type SiteCalibration } from '@pneumoscre
 import { ModelRegistry } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, sharedDir, startS3Server } from '@pneumoscreen/testing';
 import { ClassifyImageUseCase } from '../classify/classify-image.use-case';
 import { ModelRuntime } from '../classify/model-runtime';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
-import { siteCalibrationsFor } from './site-calibrations';
+import { siteCalibrationsFor, siteScopesFor } from './site-calibrations';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_MS = 500;
@@ -109,4 +109,22 @@ test('a calibration for the study\'s site changes its decision once it is read; 
 
   const elsewhere = await runStudy('s3', 'clinic-b');
   assert.deepEqual([elsewhere.result.decision, elsewhere.result.thresholdSource], ['NORMAL', 'model']);
+});
+
+test('a site that widened the version\'s intended use gets its adults assessed; other sites keep them NOT_ASSESSED', async () => {
+  const adult = await readFile(path.join(sharedDir(), 'data/dicom/nih_cxr_nofinding_DX_nhsx.dcm'));
+  for (const site of sites) await store.putObject(site, 'incoming/adult/a.dcm', adult, 'application/dicom');
+  const classify = new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }, siteScopesFor(config, store, (m) => assert.fail(m)));
+  const run = (bucket: string) => classify.execute({ studyId: 'adult', bucket, key: 'incoming/adult/a.dcm', etag: 'e', modelVersion: release.version });
+
+  const before = await run('hospital-a');
+  assert.deepEqual([before.decision, before.outOfScope, before.probability], ['NOT_ASSESSED', { reason: 'adult', score: 1 }, undefined]);
+
+  await registry.scopes.put({ version: release.version, site: 'hospital-a', population: { minAgeYears: 0, maxAgeYears: 120 }, accept: ['unlike-training-data'], note: 'validated on 400 local adult films', updatedAt: new Date().toISOString() });
+  await new Promise((r) => setTimeout(r, TTL_MS + 100));
+  const after = await run('hospital-a');
+  assert.equal(after.outOfScope, undefined);
+  assert.equal(typeof after.probability, 'number');
+  assert.match(after.decision ?? '', /^(NORMAL|PNEUMONIA)$/);
+  assert.equal((await run('clinic-b')).outOfScope?.reason, 'adult');
 });

@@ -1,6 +1,6 @@
 import type { AppConfig } from '@pneumoscreen/config';
-import { ModelVersionId, SiteName, type SiteCalibration } from '@pneumoscreen/contracts';
-import { openModelRegistry, type SiteCalibrationRecords } from '@pneumoscreen/model';
+import { ModelVersionId, SiteName, type SiteCalibration, type SiteScope } from '@pneumoscreen/contracts';
+import { openModelRegistry } from '@pneumoscreen/model';
 import type { ObjectStore } from '@pneumoscreen/storage';
 
 export const SITE_CALIBRATIONS = Symbol('SITE_CALIBRATIONS');
@@ -16,11 +16,11 @@ export const NO_SITE_CALIBRATIONS: SiteCalibrations = { find: async () => null }
 /** When MODEL_CHANNEL_POLL_MS is 0 (never poll), a new calibration still takes effect this soon. */
 export const DEFAULT_CALIBRATION_TTL_MS = 30_000;
 
-interface Entry {
+interface Entry<T> {
   at: number;
-  lookup: Promise<SiteCalibration | null>;
+  lookup: Promise<T | null>;
   /** The last answer that arrived, served while the registry cannot be read. */
-  last?: { value: SiteCalibration | null };
+  last?: { value: T | null };
 }
 
 /**
@@ -29,24 +29,25 @@ interface Entry {
  * Concurrent lookups of one pair share a read. When a re-read fails, the previous answer stands
  * (with a warning); with no previous answer the error goes to the caller, whose job is retried.
  */
-export class CachedRegistryCalibrations implements SiteCalibrations {
-  private readonly entries = new Map<string, Entry>();
+export class CachedRegistryCalibrations<T = SiteCalibration> {
+  private readonly entries = new Map<string, Entry<T>>();
 
   constructor(
-    private readonly registry: { calibrations: Pick<SiteCalibrationRecords, 'get'> },
+    /** Per (version, site) records: calibrations, or site scopes (SiteScopeRecords). */
+    private readonly registry: { calibrations: { get(version: string, site: string): Promise<T | null> } },
     private readonly ttlMs: number,
     private readonly warn: (message: string) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async find(version: string, site: string): Promise<SiteCalibration | null> {
+  async find(version: string, site: string): Promise<T | null> {
     // Studies from a bucket that cannot be a site name, or of a version outside any registry,
     // cannot have been calibrated.
     if (!SiteName.safeParse(site).success || !ModelVersionId.safeParse(version).success) return null;
     const key = `${version}\u0000${site}`;
     const entry = this.entries.get(key);
     if (entry && this.now() - entry.at < this.ttlMs) return entry.lookup;
-    const next: Entry = { at: this.now(), lookup: this.read(version, site, entry?.last), last: entry?.last };
+    const next: Entry<T> = { at: this.now(), lookup: this.read(version, site, entry?.last), last: entry?.last };
     this.entries.set(key, next);
     next.lookup.then(
       (value) => (next.last = { value }),
@@ -55,7 +56,7 @@ export class CachedRegistryCalibrations implements SiteCalibrations {
     return next.lookup;
   }
 
-  private async read(version: string, site: string, last: Entry['last']): Promise<SiteCalibration | null> {
+  private async read(version: string, site: string, last: Entry<T>['last']): Promise<T | null> {
     try {
       return await this.registry.calibrations.get(version, site);
     } catch (e) {
@@ -71,4 +72,19 @@ export function siteCalibrationsFor(config: AppConfig, store: ObjectStore, warn:
   const { registry, name, channelPollMs } = config.models;
   if (!registry) return NO_SITE_CALIBRATIONS;
   return new CachedRegistryCalibrations(openModelRegistry(registry, name, () => store), channelPollMs || DEFAULT_CALIBRATION_TTL_MS, warn);
+}
+
+export const SITE_SCOPES = Symbol('SITE_SCOPES');
+
+/** How a site widened a version's intended use (`pneumoscreen models scope`), when it has. */
+export interface SiteScopes {
+  find(version: string, site: string): Promise<SiteScope | null>;
+}
+
+/** The registry's site scopes, read like calibrations; none without a registry. */
+export function siteScopesFor(config: AppConfig, store: ObjectStore, warn: (message: string) => void): SiteScopes {
+  const { registry, name, channelPollMs } = config.models;
+  if (!registry) return { find: async () => null };
+  const records = openModelRegistry(registry, name, () => store);
+  return new CachedRegistryCalibrations<SiteScope>({ calibrations: records.scopes }, channelPollMs || DEFAULT_CALIBRATION_TTL_MS, warn);
 }

@@ -26,6 +26,7 @@ import {
   sha256,
   type VersionFile,
 } from './version-files';
+import { SiteScopeRecords } from './site-scope-records';
 import { SiteCalibrationRecords } from './site-calibration-records';
 import { CHANNELS, namesInListing, summarise } from './version-summary';
 
@@ -62,6 +63,8 @@ export class ModelRegistry {
   private readonly records: JsonRecords;
   /** Each version's thresholds for sites, kept beside the versions. */
   readonly calibrations: SiteCalibrationRecords;
+  /** Each version's intended use as widened for sites. */
+  readonly scopes: SiteScopeRecords;
 
   constructor(options: ModelRegistryOptions) {
     this.name = checked(ModelName, options.name, 'model name');
@@ -82,6 +85,7 @@ export class ModelRegistry {
       location: this.location,
       isPublished: async (version) => (await this.getPublished(version)) !== null,
     });
+    this.scopes = new SiteScopeRecords({ base: this.base, records: this.records, model: this.name, location: this.location, isPublished: async (version) => (await this.getPublished(version)) !== null });
   }
 
   /** Where this model's versions live, for messages and listings. */

@@ -7,6 +7,7 @@ import { loadModelVersion, MANIFEST_FILE } from '../registry/load';
 import type { EngineOptions } from '../engine/select-engine';
 import { listDataset, type LabelledImage } from '../training/dataset';
 import { mulberry32, patientSplit } from '../training/split';
+import { acquisitionVariant } from './acquisition';
 import { fitGuard, type GuardSample } from './fit-guard';
 import { GUARD_FILE, ScopeGuard, type GuardFile } from './guard';
 import { FILM_NEGATIVES, NEGATIVE_VIEW, SYNTHETIC_NEGATIVES, filmNegative, syntheticNegative } from './negatives';
@@ -25,6 +26,11 @@ export interface FitVersionOptions {
   engine?: EngineOptions;
   /** Recorded when the manifest names none. */
   intendedUse?: IntendedUse;
+  /** Full-resolution originals of some training films (same file names, e.g.
+   * kermany-original-sample): decoded and resized here as workers do, they reach the model
+   * without the published copies' 224-px JPEG artefacts, so they join the fit and the threshold
+   * films of their side of the split; those of validation patients are only measured. */
+  originalsDir?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -49,11 +55,17 @@ export async function fitGuardForVersion(opts: FitVersionOptions): Promise<FitVe
     const fit = inner.train.map((i) => trainImages[i]!);
     const calibration = inner.val.map((i) => trainImages[i]!);
     const validation = val.map((i) => images[i]!);
-    const guard = await fitGuardOn(engine, manifest, { fit, calibration }, opts.onProgress);
+    const originals = opts.originalsDir ? await originalsBySide(opts.originalsDir, { fit, calibration, validation }) : { fit: [], calibration: [], validation: [] };
+    const guard = await fitGuardOn(engine, manifest, { fit, calibration, originals }, opts.onProgress);
     const loaded = new ScopeGuard(guard);
-    const valFeatures = await featuresOf(engine, manifest, validation.map((img) => () => film(img, manifest)), (n) => opts.onProgress?.('validation', n, validation.length));
-    const refused = valFeatures.filter((f) => loaded.verdict(loaded.score(f)) !== null).length;
-    guard.fit = { ...guard.fit, validation: { images: validation.length, refused, share: refused / validation.length } };
+    const measure = async (films: LabelledImage[], stage: string) => {
+      const features = await featuresOf(engine, manifest, films.map((img) => () => film(img, manifest)), (n) => opts.onProgress?.(stage, n, films.length));
+      const refused = features.filter((f) => loaded.verdict(loaded.score(f)) !== null).length;
+      return { images: films.length, refused, share: films.length ? refused / films.length : 0 };
+    };
+    const valResult = await measure(validation, 'validation');
+    guard.fit = { ...guard.fit, validation: valResult, ...(opts.originalsDir ? { validationOriginals: await measure(originals.validation, 'validation originals') } : {}) };
+    const refused = valResult.refused;
     const file = path.join(opts.versionDir, GUARD_FILE);
     await fs.writeFile(file, JSON.stringify(guard) + '\n');
     let manifestUpdated = false;
@@ -69,19 +81,22 @@ export async function fitGuardForVersion(opts: FitVersionOptions): Promise<FitVe
   }
 }
 
-/** Fits a guard with a version's engine: in-scope films of `fit` (plain and one augmented copy
- * each), negatives made from them and from nothing, thresholds on `calibration`. */
+/** Fits a guard with a version's engine: in-scope films of `fit` (plain, one training-augmented
+ * and one acquisition-varied copy each), negatives made from them and from nothing, thresholds on
+ * `calibration` (plain and acquisition-varied). */
 export async function fitGuardOn(
   engine: ModelEngine,
   manifest: ModelManifest,
-  data: { fit: LabelledImage[]; calibration: LabelledImage[] },
+  data: { fit: LabelledImage[]; calibration: LabelledImage[]; originals?: { fit: LabelledImage[]; calibration: LabelledImage[] } },
   onProgress?: (stage: string, done: number, total: number) => void,
 ): Promise<GuardFile> {
   const size = manifest.preprocessing.inputSize;
   const random = mulberry32(7);
-  const plain = data.fit.map((img) => () => film(img, manifest));
-  const augmented = data.fit.map((img) => async () => augmentRgb(await film(img, manifest), size, randomAugmentation(random)));
-  const inScope = await featuresOf(engine, manifest, [...plain, ...augmented], (n) => onProgress?.('in-scope films', n, plain.length * 2));
+  const fitFilms = [...data.fit, ...(data.originals?.fit ?? [])];
+  const plain = fitFilms.map((img) => () => film(img, manifest));
+  const augmented = fitFilms.map((img) => async () => augmentRgb(await film(img, manifest), size, randomAugmentation(random)));
+  const acquired = fitFilms.map((img) => async () => acquisitionVariant(await film(img, manifest), size, random));
+  const inScope = await featuresOf(engine, manifest, [...plain, ...augmented, ...acquired], (n) => onProgress?.('in-scope films', n, plain.length * 3));
   const makers: Array<{ view: number; make: () => Promise<Uint8Array> }> = [];
   let next = 0;
   for (const kind of FILM_NEGATIVES) {
@@ -95,10 +110,13 @@ export async function fitGuardOn(
   }
   const negativeFeatures = await featuresOf(engine, manifest, makers.map((m) => m.make), (n) => onProgress?.('negatives', n, makers.length));
   const negatives: GuardSample[] = negativeFeatures.map((features, i) => ({ features, view: makers[i]!.view }));
-  const calibration = await featuresOf(engine, manifest, data.calibration.map((img) => () => film(img, manifest)), (n) => onProgress?.('held-out films', n, data.calibration.length));
+  const heldFilms = [...data.calibration, ...(data.originals?.calibration ?? [])];
+  const held = [...heldFilms.map((img) => () => film(img, manifest)), ...heldFilms.map((img) => async () => acquisitionVariant(await film(img, manifest), size, random))];
+  const calibration = await featuresOf(engine, manifest, held, (n) => onProgress?.('held-out films', n, held.length));
   const guard = fitGuard({ featureDim: inScope[0]!.length, inScope, negatives, calibration });
   guard.fit = {
     inScope: inScope.length,
+    originals: { fit: data.originals?.fit.length ?? 0, calibration: data.originals?.calibration.length ?? 0 },
     negatives: Object.fromEntries([...FILM_NEGATIVES, ...SYNTHETIC_NEGATIVES].map((k) => [k, NEGATIVES_PER_KIND])),
     calibration: calibration.length,
     falseRefusalPerCheck: 0.005,
@@ -125,6 +143,18 @@ export async function featuresOf(engine: ModelEngine, manifest: ModelManifest, m
 
 async function film(img: { path: string }, manifest: ModelManifest): Promise<Uint8Array> {
   return decodeToRgb(await fs.readFile(img.path), manifest.preprocessing.inputSize);
+}
+
+/** The originals whose file name matches a training film, by the side of the split it is on. */
+async function originalsBySide(dir: string, sides: Record<'fit' | 'calibration' | 'validation', LabelledImage[]>): Promise<Record<'fit' | 'calibration' | 'validation', LabelledImage[]>> {
+  const side = new Map<string, 'fit' | 'calibration' | 'validation'>();
+  for (const [name, films] of Object.entries(sides) as Array<['fit' | 'calibration' | 'validation', LabelledImage[]]>) for (const f of films) side.set(`${f.label}/${path.basename(f.path)}`, name);
+  const out: Record<'fit' | 'calibration' | 'validation', LabelledImage[]> = { fit: [], calibration: [], validation: [] };
+  for (const o of await listDataset(dir)) {
+    const s = side.get(`${o.label}/${path.basename(o.path)}`);
+    if (s) out[s].push(o);
+  }
+  return out;
 }
 
 function manifestSplit(manifest: ModelManifest): { seed: number; valFraction: number } {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PAEDIATRIC_CHEST } from '@pneumoscreen/contracts';
 import { mkdir, mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -52,7 +53,9 @@ test('both phases run on real X-rays into a version folder that serves what was 
   const { versionDir, manifest } = await trainModel(options);
 
   assert.equal(await resolveModelDir(options.outDir), versionDir);
+  // 20 films are too few to fit an image-content guard: the version is made without one.
   assert.deepEqual((await readdir(versionDir)).sort(), ['manifest.json', 'metrics.json', 'model.json', 'roc.png', 'training.png', 'weights.bin']);
+  assert.deepEqual(manifest.intendedUse, PAEDIATRIC_CHEST);
   for (const png of ['roc.png', 'training.png']) assert.equal((await sharp(path.join(versionDir, png)).metadata()).format, 'png');
   assert.deepEqual(Object.keys(manifest.metrics), ['validation', 'validationHead', 'validationTta', 'aspectNarrower', 'aspectWider']);
   assert.equal(manifest.metrics['aspectNarrower']!.threshold, manifest.threshold);

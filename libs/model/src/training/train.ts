@@ -1,6 +1,10 @@
 import { promises as fs } from 'node:fs';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { ModelManifest } from '@pneumoscreen/contracts';
+import { PAEDIATRIC_CHEST, type IntendedUse, type ModelManifest } from '@pneumoscreen/contracts';
+import { loadEngine } from '../engine/select-engine';
+import { fitGuardOn } from '../scope/fit-version';
+import { GUARD_FILE } from '../scope/guard';
+import { patientSplit } from './split';
 import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
 import { activationBatch, mapActivations } from './activations';
 import { scoreAspectViews } from './aspect-stress';
@@ -32,6 +36,11 @@ export interface TrainOptions {
   feedbackUntil?: string | null;
   /** Registry folder: the version is written to `<outDir>/<version>/` and made CURRENT. */
   outDir: string;
+  /** Recorded in the manifest; PAEDIATRIC_CHEST when absent (the Kermany films: ages 1-5). */
+  intendedUse?: IntendedUse;
+  /** Fit the image-content guard (guard.json) on the training films; default true. Needs at least
+   * 60 training films (a smaller set trains a version without one). */
+  guard?: boolean;
   cacheDir: string;
   targetSensitivity: number;
   seed: number;
@@ -236,12 +245,35 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       trainableLayers: top.trainableLayerNames,
       seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
     });
-    const versionDir = await writeVersion(opts.outDir, staged, { manifest, metrics: report.metricsJson, extra: await report.plots() });
+    manifest.intendedUse = opts.intendedUse ?? PAEDIATRIC_CHEST;
+    const extra = await report.plots();
+    const baseTrain = train.filter((i) => i < base.length).map((i) => images[i]!);
+    if (opts.guard !== false && baseTrain.length >= MIN_GUARD_FILMS) {
+      extra[GUARD_FILE] = Buffer.from(JSON.stringify(await fitStagedGuard(staged, manifest, baseTrain, opts.seed, progress)) + '\n');
+    }
+    const versionDir = await writeVersion(opts.outDir, staged, { manifest, metrics: report.metricsJson, extra });
     progress({ phase: 'export', dir: versionDir });
     return { versionDir, manifest, baseImages: base.length, extraImages: set.extra.images.length, validation };
   } catch (err) {
     await fs.rm(staged, { recursive: true, force: true });
     throw err;
+  }
+}
+
+const MIN_GUARD_FILMS = 60;
+
+/** The guard of a staged model, fitted on its base training films (patients split once more into
+ * fit and threshold-setting), scored with the fastest engine this host has. */
+async function fitStagedGuard(staged: string, manifest: ModelManifest, films: LabelledImage[], seed: number, progress: (e: TrainProgress) => void) {
+  const inner = patientSplit(films, 0.15, seed + 1);
+  const engine = await loadEngine(staged, manifest);
+  const started = Date.now();
+  try {
+    return await fitGuardOn(engine, manifest, { fit: inner.train.map((i) => films[i]!), calibration: inner.val.map((i) => films[i]!) }, (stage, done, total) =>
+      progress({ phase: 'score', view: `guard: ${stage}`, done, total, elapsedMs: Date.now() - started }),
+    );
+  } finally {
+    await engine.dispose();
   }
 }
 
