@@ -17,3 +17,8 @@ test('logits and other shapes are refused', () => {
   assert.throws(() => pneumoniaProbabilities(new Float32Array([0.2, 0.3, 0.5]), 3, 1), /3 outputs per image/);
   assert.throws(() => pneumoniaProbabilities(new Float32Array([0.2, 0.3]), 1, 3), /2 values for 3 images/);
 });
+
+test('a saturated sigmoid a float32 rounding step past 0 or 1 is clamped, not refused', () => {
+  assert.deepEqual(Array.from(pneumoniaProbabilities(new Float32Array([1.0000001192092896, -1e-7]), 1, 2)), [1, 0]);
+  assert.throws(() => pneumoniaProbabilities(new Float32Array([1.001]), 1, 1), /not a probability/);
+});

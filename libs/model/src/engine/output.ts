@@ -1,5 +1,8 @@
 /** Tolerance for float32 softmax rows summing to 1. */
 const SUM_TOLERANCE = 1e-3;
+/** A float32 sigmoid saturating on an extreme image can come out a rounding step past 0 or 1
+ * (ONNX Runtime gave 1.0000001 on a made non-radiograph); such values are clamped. */
+const ROUNDING = 1e-6;
 
 /**
  * P(PNEUMONIA) per image from a classifier's raw output: a single sigmoid unit, or a 2-way softmax
@@ -15,8 +18,9 @@ export function pneumoniaProbabilities(output: Float32Array, outputWidth: number
   }
   const probabilities = new Float32Array(batchSize);
   for (let i = 0; i < batchSize; i++) {
-    const p = output[i * outputWidth + outputWidth - 1]!;
-    if (!(p >= 0 && p <= 1)) throw new Error(`model output ${p} is not a probability`);
+    const raw = output[i * outputWidth + outputWidth - 1]!;
+    if (!(raw >= -ROUNDING && raw <= 1 + ROUNDING)) throw new Error(`model output ${raw} is not a probability`);
+    const p = Math.min(1, Math.max(0, raw));
     if (outputWidth === 2 && Math.abs(output[i * 2]! + p - 1) > SUM_TOLERANCE) {
       throw new Error('2-class model output rows do not sum to 1; expected softmax probabilities');
     }
