@@ -30,7 +30,7 @@ import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, REDIS, REGISTRY_STORE } from '
     { provide: IMAGE_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusImageMetrics(r) },
     {
       provide: SITE_SCOPES,
-      inject: [CONFIG, OBJECT_STORE],
+      inject: [CONFIG, REGISTRY_STORE],
       useFactory: (c: AppConfig, s: ObjectStore) => {
         const log = new Logger('SiteScopes');
         return siteScopesFor(c, s, (m) => log.warn(m));
