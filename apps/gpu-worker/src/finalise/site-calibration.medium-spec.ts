@@ -33,6 +33,8 @@ let studies: RedisStudyRepository;
 /** One use case, with one calibration cache, for every study: as a running worker has. */
 let finalise: FinaliseStudyUseCase;
 let release: Awaited<ReturnType<typeof copyRelease>>;
+/** The worker scores only the object version a job names: each site's sample's ETag. */
+const etags = new Map<string, string>();
 
 before(async () => {
   server = await startS3Server({ buckets: ['registry', ...sites] });
@@ -42,7 +44,7 @@ before(async () => {
   await registry.publish(release.dir);
   await registry.setChannel('production', release.version);
   const normal = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
-  for (const site of sites) await store.putObject(site, 'incoming/s/a.jpeg', normal, 'image/jpeg');
+  for (const site of sites) etags.set(site, (await store.putObject(site, 'incoming/s/a.jpeg', normal, 'image/jpeg')).etag);
   config = loadConfig({
     S3_ENDPOINT: server.endpoint,
     REDIS_URL,
@@ -77,7 +79,7 @@ after(async () => {
 /** Classifies the study's one image with the real model, then finalises the study as the worker
  * does, and reads back the result it stored. */
 async function runStudy(studyId: string, bucket: string): Promise<{ image: ImageResult; result: StudyResult }> {
-  const image = await new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: 'e', modelVersion: release.version });
+  const image = await new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: etags.get(bucket)!, modelVersion: release.version });
   const study = { studyId, bucket, imageCount: 1, submittedAt: new Date().toISOString(), modelVersion: release.version };
   await finalise.execute(study, [image]);
   const stored = StudyResult.parse(JSON.parse((await store.getObject(bucket, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString('utf8')));
@@ -113,9 +115,10 @@ test('a calibration for the study\'s site changes its decision once it is read; 
 
 test('a site that widened the version\'s intended use gets its adults assessed; other sites keep them NOT_ASSESSED', async () => {
   const adult = await readFile(path.join(sharedDir(), 'data/dicom/nih_cxr_nofinding_DX_nhsx.dcm'));
-  for (const site of sites) await store.putObject(site, 'incoming/adult/a.dcm', adult, 'application/dicom');
+  const adultEtags = new Map<string, string>();
+  for (const site of sites) adultEtags.set(site, (await store.putObject(site, 'incoming/adult/a.dcm', adult, 'application/dicom')).etag);
   const classify = new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }, siteScopesFor(config, store, (m) => assert.fail(m)));
-  const run = (bucket: string) => classify.execute({ studyId: 'adult', bucket, key: 'incoming/adult/a.dcm', etag: 'e', modelVersion: release.version });
+  const run = (bucket: string) => classify.execute({ studyId: 'adult', bucket, key: 'incoming/adult/a.dcm', etag: adultEtags.get(bucket)!, modelVersion: release.version });
 
   const before = await run('hospital-a');
   assert.deepEqual([before.decision, before.outOfScope, before.probability], ['NOT_ASSESSED', { reason: 'adult', score: 1 }, undefined]);
