@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import type { Preprocessing } from '@pneumoscreen/contracts';
 import { ImageDecodeError } from './errors';
-import { dicomToImage } from './dicom/decode-dicom';
+import { dicomToPixels } from './dicom/decode-dicom';
+import { resampleToRgb, type Pixels } from './resample';
 import { looksLikeDicom } from './dicom/parse';
 
 /** Large enough for any radiograph (a 43x43 cm detector at 0.1 mm is ~18 MP), small enough that a
@@ -40,25 +41,26 @@ export async function preprocess(
 
 /**
  * Decodes to 8-bit RGB of exactly `[height, width]`: EXIF orientation applied, grayscale expanded
- * to 3 channels, transparency flattened onto black, 16-bit samples scaled down to 8 bits.
+ * to 3 channels, transparency flattened onto black, 16-bit samples scaled down to 8 bits. Every
+ * container is first decoded in full, then resized by the same resampler.
  */
 export async function decodeToRgb(
   bytes: Buffer,
   inputSize: readonly [number, number],
   opts: PreprocessOptions = {},
 ): Promise<Uint8Array> {
+  return resampleToRgb(await decodePixels(bytes, opts), inputSize);
+}
+
+/** The image's pixels at its own size, whatever its container. */
+export async function decodePixels(bytes: Buffer, opts: PreprocessOptions = {}): Promise<Pixels> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (bytes.length === 0) throw new ImageDecodeError('empty', 'image is empty (0 bytes)');
-  // DICOM becomes the JPEG or PNG it amounts to, then takes the same path as any upload.
-  if (looksLikeDicom(bytes)) return decodeToRgb(await dicomToImage(bytes, maxPixels), inputSize, opts);
-  const [height, width] = inputSize;
+  if (looksLikeDicom(bytes)) return dicomToPixels(bytes, maxPixels);
 
-  let format: string | undefined;
-  let pixels: number;
+  let meta: sharp.Metadata;
   try {
-    const meta = await sharp(bytes).metadata();
-    format = meta.format;
-    pixels = (meta.width ?? 0) * (meta.height ?? 0);
+    meta = await sharp(bytes).metadata();
   } catch (err) {
     const message = messageOf(err);
     if (/corrupt header/i.test(message)) {
@@ -66,13 +68,18 @@ export async function decodeToRgb(
     }
     throw new ImageDecodeError('unsupported-format', `not a readable image: ${message}`, { cause: err });
   }
+  const format = meta.format;
   if (!format || !ACCEPTED_FORMATS.has(format)) {
     throw new ImageDecodeError('unsupported-format', `unsupported image format "${format ?? 'unknown'}" (expected JPEG or PNG)`);
   }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixels > maxPixels) {
     throw new ImageDecodeError('too-many-pixels', `image has ${pixels} pixels, more than the limit of ${maxPixels}`);
   }
-
+  // Grey stays one channel (a third of the memory of RGB at full size); 16-bit PNGs keep their
+  // precision until the resampler has averaged them.
+  const grey = (meta.channels ?? 3) <= 2;
+  const deep = meta.depth === 'ushort';
   try {
     // failOn 'warning': a JPEG with damaged entropy data still "decodes" to a smeared picture, and
     // scoring that as a patient's X-ray is worse than refusing it.
@@ -82,21 +89,15 @@ export async function decodeToRgb(
     // model learned, a shift that correlates with the label.
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning', ignoreIcc: true })
       .rotate()
-      // The Kermany training images were squashed to 224x224 without keeping aspect; serving must
-      // distort the same way or the model sees differently shaped lungs than it learned. Of
-      // sharp's kernels, full-resolution bilinear reproduces those copies from the original scans
-      // best (mean squared error 9.8 grey levels², against 15.6 for the default lanczos3).
-      .resize(width, height, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false })
       // Transparent regions outside the film are black on a radiograph, not whatever colour the
       // hidden RGB values happen to hold.
       .flatten({ background: '#000000' })
-      .toColourspace('srgb')
-      .raw()
+      .toColourspace(grey ? (deep ? 'grey16' : 'b-w') : deep ? 'rgb16' : 'srgb')
+      .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
-      throw new Error(`decoder produced ${info.width}x${info.height}x${info.channels}`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels`);
+    const samples = deep ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { data: samples, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
     const message = messageOf(err);
     if (/pixel limit/i.test(message)) {

@@ -5,3 +5,4 @@ export * from './paths';
 export * from './s3-server';
 export * from './model-release';
 export * from './thread-pool';
+export * from './dcmtk-variants';

@@ -1,19 +1,18 @@
-import sharp from 'sharp';
 import { ImageDecodeError } from '../errors';
-import { readPixelAttributes, type PixelAttributes } from './attributes';
-import { checkJpegFrame } from './codecs/jpeg';
+import type { Pixels } from '../resample';
+import { readPixelAttributes } from './attributes';
 import { assertJudgeable } from './eligibility';
-import { isDisplayReadyByte, toDisplayGrey } from './grayscale';
+import { toDisplayGrey } from './grayscale';
 import { parseDicomBytes } from './parse';
-import { decodeFirstFrame, encapsulatedFirstFrame } from './pixel-data';
-import { codecFor, type Codec } from './transfer-syntax';
+import { decodeFirstFrame } from './pixel-data';
+import { codecFor } from './transfer-syntax';
 
 /**
- * Turns a DICOM file into an encoded image (JPEG or 8-bit grey PNG) that the JPEG/PNG path then
- * resizes and normalises, so DICOM input gets exactly the same treatment as any other upload.
- * Refuses, before decoding any pixel, what the model must not judge or what cannot be read.
+ * Turns a DICOM file into the 8-bit grey pixels a viewer would display, at the image's own size,
+ * for the resampler every other container goes through too. Refuses, before decoding any pixel,
+ * what the model must not judge or what cannot be read.
  */
-export async function dicomToImage(bytes: Uint8Array, maxPixels: number): Promise<Buffer> {
+export async function dicomToPixels(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
   try {
     return await decode(bytes, maxPixels);
   } catch (err) {
@@ -24,7 +23,7 @@ export async function dicomToImage(bytes: Uint8Array, maxPixels: number): Promis
   }
 }
 
-async function decode(bytes: Uint8Array, maxPixels: number): Promise<Buffer> {
+async function decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
   const { dataSet, transferSyntaxUid } = parseDicomBytes(bytes);
   assertJudgeable(dataSet);
   const codec = codecFor(transferSyntaxUid);
@@ -33,21 +32,6 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<Buffer> {
   if (pixels > maxPixels) {
     throw new ImageDecodeError('too-many-pixels', `image has ${pixels} pixels, more than the limit of ${maxPixels}`);
   }
-  if (isWrappedJpeg(codec, attrs)) {
-    // The grey pipeline would be the identity: hand over the JPEG itself, so a wrapped JPEG and
-    // the same JPEG uploaded bare give the model identical input (libvips decodes JPEGs at reduced
-    // scale when shrinking, which a raw buffer cannot reproduce).
-    const frame = encapsulatedFirstFrame(dataSet, codec, attrs);
-    checkJpegFrame(frame, attrs, false);
-    return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  }
   const grey = toDisplayGrey(await decodeFirstFrame(dataSet, codec, attrs), attrs);
-  // Level 0: the PNG only carries pixels to the next step in this process; deflating them is waste.
-  return sharp(grey, { raw: { width: attrs.columns, height: attrs.rows, channels: 1 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-}
-
-function isWrappedJpeg(codec: Codec, attrs: PixelAttributes): boolean {
-  return codec === 'jpeg-baseline' && attrs.photometric === 'MONOCHROME2' && !attrs.voiLut && !attrs.window && isDisplayReadyByte(attrs);
+  return { data: grey, width: attrs.columns, height: attrs.rows, channels: 1 };
 }

@@ -28,7 +28,7 @@ export function toDisplayGrey(samples: Samples, attrs: PixelAttributes): Uint8Ar
 }
 
 /** Plain unsigned bytes with no rescale: with no VOI in the file, shown as they are. */
-export function isDisplayReadyByte(attrs: PixelAttributes): boolean {
+function isDisplayReadyByte(attrs: PixelAttributes): boolean {
   return attrs.bitsStored === 8 && !attrs.signed && attrs.rescaleSlope === 1 && attrs.rescaleIntercept === 0;
 }
 

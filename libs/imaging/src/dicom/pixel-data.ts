@@ -39,7 +39,7 @@ function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes): Samples {
 }
 
 /** The first frame's compressed bytes, however the writer split frames into fragments. */
-export function encapsulatedFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes): Uint8Array {
+function encapsulatedFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes): Uint8Array {
   const el = pixelData(ds);
   const fragments = el.fragments ?? [];
   if (!el.encapsulatedPixelData || fragments.length === 0) {

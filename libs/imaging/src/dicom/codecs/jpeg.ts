@@ -18,7 +18,7 @@ interface JpegFrameHeader {
  * Checks the JPEG's own frame header against the DICOM header before anything is decoded, so a
  * frame that disagrees with Rows/Columns (or claims far more pixels) never reaches a decoder.
  */
-export function checkJpegFrame(frame: Uint8Array, attrs: PixelAttributes, lossless: boolean): JpegFrameHeader {
+function checkJpegFrame(frame: Uint8Array, attrs: PixelAttributes, lossless: boolean): JpegFrameHeader {
   const sof = readFrameHeader(frame);
   if (lossless !== (sof.marker === SOF_LOSSLESS_HUFFMAN)) {
     throw new ImageDecodeError('unsupported-format', `JPEG frame uses SOF marker 0x${sof.marker.toString(16)}, which its DICOM transfer syntax does not allow`);
@@ -61,9 +61,15 @@ export function decodeJpegLossless(frame: Uint8Array, attrs: PixelAttributes): S
   if (end < 2 || frame[end - 2] !== 0xff || frame[end - 1] !== 0xd9) {
     throw new ImageDecodeError('corrupt', 'corrupt JPEG lossless frame in DICOM: truncated (no end-of-image marker)');
   }
+  // When the last sample's code ends in the byte before the end-of-image marker, this decoder
+  // reads ahead into the marker and leaves that sample 0 (the last pixel of a DCMTK-made frame).
+  // Zero bytes after the last code are never decoded as samples, and give it the bits it looks for.
+  const padded = new Uint8Array(end + 2);
+  padded.set(frame.subarray(0, end - 2));
+  padded.set([0xff, 0xd9], end);
   let out: Samples;
   try {
-    out = new Decoder().decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength, attrs.bitsAllocated / 8);
+    out = new Decoder().decode(padded.buffer, 0, padded.byteLength, attrs.bitsAllocated / 8);
   } catch (err) {
     throw corrupt('JPEG lossless', err);
   }
