@@ -1,9 +1,12 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildContainerVariants, renderWithDcmtk, sharedDir, type VariantSet } from '@pneumoscreen/testing';
+import { ImageDecodeError } from './errors';
 import { decodePixels, decodeToRgb } from './preprocess';
 
 /** 1232x952: large enough that a 224-px resize shrinks it 4x, where libvips decodes JPEGs at reduced
@@ -45,5 +48,17 @@ describe('one radiograph in every container DCMTK and GDCM write', () => {
       const input = await decodeToRgb(await readFile(v.file), [224, 224]);
       assert.equal(differing(input, pngInput), 0, `${v.name}: model input differs from the PNG's`);
     }
+  });
+
+  test('a DCMTK file whose Columns say 10 less than its data holds is refused; one cut short is truncated', async () => {
+    const explicit = set.variants.find((v) => v.name === 'DICOM explicit VR little endian')!.file;
+    const narrower = `${explicit}.narrower.dcm`;
+    await copyFile(explicit, narrower);
+    await promisify(execFile)('dcmodify', ['-nb', '-m', `(0028,0011)=${set.reference.width - 10}`, narrower]);
+    const refused = (bytes: Buffer, message: RegExp) =>
+      assert.rejects(decodePixels(bytes), (err: unknown) => err instanceof ImageDecodeError && err.reason === 'corrupt' && message.test(err.message));
+    await refused(await readFile(narrower), /more than the \d+ that 1 frame of 1222x952 at 8 bits needs; the header does not describe these pixels/);
+    const whole = await readFile(explicit);
+    await refused(whole.subarray(0, whole.length - 1000), /truncated/);
   });
 });

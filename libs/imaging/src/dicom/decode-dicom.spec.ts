@@ -188,7 +188,7 @@ test('what cannot be read is reported as unsupported or corrupt', async () => {
   const jpegLs = file({ rows: ROWS, columns: COLS }, { transferSyntax: TS.jpegLs, encapsulated: { fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7])] } });
   await rejects(jpegLs, 'unsupported-format', /transfer syntax 1\.2\.840\.10008\.1\.2\.4\.80 \(JPEG-LS Lossless\)/);
   await rejects(file({ ...chest, extra: [[0x00280002, 'US', 3], [0x00280004, 'CS', 'RGB']] }), 'unsupported-format', /colour/);
-  await rejects(file({ ...chest, pixels: ramp().subarray(0, 100) }), 'corrupt', /pixel data holds 200 bytes/);
+  await rejects(file({ ...chest, pixels: ramp().subarray(0, 100) }), 'corrupt', /pixel data truncated: it holds 200 bytes, 1 frame of 24x16 at 16 bits needs 768/);
   await rejects(file({ ...chest, omit: [0x7fe00010] }), 'unsupported-format', /holds no image/);
   const tooSmall = { rows: ROWS, columns: COLS, extra: windowed };
   const wrongSize = await encodeJpeg2000(ramp().subarray(0, 8 * COLS), COLS, 8, 12);
@@ -197,6 +197,35 @@ test('what cannot be read is reported as unsupported or corrupt', async () => {
   await rejects(file(tooSmall, { transferSyntax: TS.jpegLossless, encapsulated: { fragments: [lossless.subarray(0, 60)] } }), 'corrupt', /JPEG lossless/);
   await rejects(file(tooSmall, { transferSyntax: TS.rle, encapsulated: { fragments: [encodeRle(ramp(), 16).subarray(0, 80)] } }), 'corrupt', /RLE/);
   await rejects(writeDicom(xray(chest)).subarray(0, 400), 'corrupt', /corrupt DICOM data/);
+});
+
+test('pixel data longer than the header\'s frames need is refused, not read sheared', async () => {
+  // Columns 10 less than the data holds: read as the header says, every row would start further
+  // into the image than the last, and the result would still look like a radiograph.
+  await rejects(file({ ...chest, columns: COLS - 10 }), 'corrupt', /pixel data holds 768 bytes, more than the 448 that 1 frame of 14x16 at 16 bits needs; the header does not describe these pixels/);
+  await rejects(file({ ...chest, frames: 2, pixels: ramp() }), 'corrupt', /truncated: it holds 768 bytes, 2 frames of 24x16 at 16 bits need 1536/);
+  // One byte pads an odd length to even: that is DICOM, not surplus.
+  const odd = Uint8Array.from({ length: 5 * 5 }, (_, i) => i * 10);
+  const padded = file({ rows: 5, columns: 5, bitsAllocated: 8, pixels: odd });
+  assert.deepEqual(await greyOf(padded, 5, 5), Array.from(odd));
+  const rle = encodeRle(ramp(), 16);
+  const longer = new Uint8Array(rle.length + 4);
+  longer.set(rle);
+  await rejects(file({ rows: ROWS, columns: COLS }, { transferSyntax: TS.rle, encapsulated: { fragments: [longer] } }), 'corrupt', /RLE frame in DICOM: a segment holds \d+ bytes more than the frame the header describes/);
+});
+
+test('a file cut anywhere is refused in the product\'s words, never the parser\'s', async () => {
+  for (const transferSyntax of [TS.explicit, TS.implicit]) {
+    const whole = file(chest, { transferSyntax });
+    for (let cut = 140; cut < whole.length; cut += 5) {
+      await assert.rejects(decodeToRgb(whole.subarray(0, cut), [8, 8]), (err: unknown) => {
+        assert.ok(err instanceof ImageDecodeError, String(err));
+        assert.doesNotMatch(err.message, /dicomParser|ByteArrayParser|ByteStream|byteArray|buffer overrun/i, `cut at ${cut}`);
+        return true;
+      });
+    }
+  }
+  await rejects(file(chest, { transferSyntax: TS.explicit }).subarray(0, 1000), 'corrupt', /truncated/);
 });
 
 test('the pixel limit applies before the pixel data is decoded', async () => {

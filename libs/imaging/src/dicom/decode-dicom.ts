@@ -4,6 +4,7 @@ import { readPixelAttributes } from './attributes';
 import { assertJudgeable } from './eligibility';
 import { toDisplayGrey } from './grayscale';
 import { parseDicomBytes } from './parse';
+import { describeParseFailure } from './parser-errors';
 import { decodeFirstFrame } from './pixel-data';
 import { codecFor } from './transfer-syntax';
 
@@ -19,7 +20,7 @@ export async function dicomToPixels(bytes: Uint8Array, maxPixels: number): Promi
     // Whatever else a hostile or broken file trips over is still a property of these bytes: the
     // caller must see a per-image failure, not an error worth retrying.
     if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err, 'its pixel data cannot be read')}`, { cause: err });
   }
 }
 

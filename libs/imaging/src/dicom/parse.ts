@@ -1,5 +1,6 @@
 import { parseDicom, type DataSet } from 'dicom-parser';
 import { ImageDecodeError } from '../errors';
+import { describeParseFailure } from './parser-errors';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
 
 export interface ParsedDicom {
@@ -36,14 +37,15 @@ export function parseDicomBytes(bytes: Uint8Array, opts: { headerOnly?: boolean 
       const part10 = hasPreamble(bytes) ? bytes : withPreamble(bytes);
       const dataSet = parseDicom(part10, untilTag ? { untilTag } : {});
       const transferSyntaxUid = dataSet.string('x00020010')?.trim();
-      if (!transferSyntaxUid) throw new Error('file meta group names no transfer syntax');
+      if (!transferSyntaxUid) throw new ImageDecodeError('corrupt', 'corrupt DICOM data: the file meta group names no transfer syntax');
       return { dataSet, transferSyntaxUid };
     }
     // A bare data set names no transfer syntax; its first element shows whether VRs are spelt out.
     const transferSyntaxUid = VRS.has(String.fromCharCode(bytes[4]!, bytes[5]!)) ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN;
     return { dataSet: parseDicom(bytes, { TransferSyntaxUID: transferSyntaxUid, ...(untilTag ? { untilTag } : {}) }), transferSyntaxUid };
   } catch (err) {
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${messageOf(err)}`, { cause: err });
+    if (err instanceof ImageDecodeError) throw err;
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err)}`, { cause: err });
   }
 }
 
@@ -61,11 +63,4 @@ function withPreamble(bytes: Uint8Array): Uint8Array {
   out.set(Buffer.from(MAGIC, 'latin1'), PREAMBLE_BYTES);
   out.set(bytes, PREAMBLE_BYTES + MAGIC.length);
   return out;
-}
-
-/** dicom-parser throws strings, Errors, or `{ exception, dataSet }` when it fails mid data set. */
-function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'exception' in err) return messageOf((err as { exception: unknown }).exception);
-  return String(err);
 }

@@ -1,6 +1,7 @@
 import { readEncapsulatedImageFrame, readEncapsulatedPixelDataFromFragments, type DataSet, type Element } from 'dicom-parser';
 import { ImageDecodeError } from '../errors';
 import type { PixelAttributes } from './attributes';
+import { describeParseFailure } from './parser-errors';
 import { decodeJpegBaseline, decodeJpegLossless } from './codecs/jpeg';
 import { decodeJpeg2000 } from './codecs/jpeg2000';
 import { decodeRle } from './codecs/rle';
@@ -29,8 +30,18 @@ function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes): Samples {
   if (el.encapsulatedPixelData) throw new ImageDecodeError('corrupt', 'corrupt DICOM data: uncompressed transfer syntax but encapsulated pixel data');
   const pixels = attrs.rows * attrs.columns;
   const bytes = pixels * (attrs.bitsAllocated / 8);
-  if (el.length < bytes || el.dataOffset + bytes > ds.byteArray.length) {
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data holds ${el.length} bytes, one ${attrs.columns}x${attrs.rows} frame needs ${bytes}`);
+  const needed = bytes * attrs.numberOfFrames;
+  const frames = `${attrs.numberOfFrames === 1 ? '1 frame' : `${attrs.numberOfFrames} frames`} of ${attrs.columns}x${attrs.rows} at ${attrs.bitsAllocated} bits`;
+  const need = attrs.numberOfFrames === 1 ? 'needs' : 'need';
+  const present = Math.min(el.length, ds.byteArray.length - el.dataOffset);
+  if (present < needed) {
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data truncated: it holds ${present} bytes, ${frames} ${need} ${needed}`);
+  }
+  // Data beyond what the header's frames need (past the one byte that pads an odd length) means
+  // Rows, Columns or Bits Allocated do not describe it: read as the header says, the image would
+  // be sheared or shifted, and still look like an X-ray.
+  if (el.length > needed + (needed % 2)) {
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data holds ${el.length} bytes, more than the ${needed} that ${frames} ${need}; the header does not describe these pixels`);
   }
   // A copy, so 16-bit samples are aligned for Uint16Array (little endian, as on every host Node runs on).
   const copy = new Uint8Array(bytes);
@@ -58,7 +69,7 @@ function encapsulatedFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttribute
     return readEncapsulatedPixelDataFromFragments(ds, el, 0, end);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err)}`, { cause: err });
   }
 }
 

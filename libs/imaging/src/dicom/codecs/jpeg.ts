@@ -104,6 +104,9 @@ function expectLength(samples: Samples, attrs: PixelAttributes): Samples {
   return samples.subarray(0, attrs.rows * attrs.columns);
 }
 
+/** The decoders' own messages name their internals (`index=-3 in getn()`, `VipsJpeg: ...`); the
+ * original stays on the error's `cause`. */
 function corrupt(what: string, err: unknown): ImageDecodeError {
-  return new ImageDecodeError('corrupt', `corrupt ${what} frame in DICOM: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  const truncated = /premature end|truncat|end of (file|data|input)/i.test(err instanceof Error ? err.message : String(err));
+  return new ImageDecodeError('corrupt', `corrupt ${what} frame in DICOM: ${truncated ? 'truncated' : 'the decoder gave up'}`, { cause: err });
 }

@@ -49,7 +49,10 @@ function unpackBits(src: Uint8Array, size: number): Uint8Array {
       o += count;
     }
   }
-  if (o < size) throw corrupt(`segment holds ${o} of ${size} bytes`);
+  if (o < size) throw corrupt(`truncated: a segment holds ${o} of the ${size} bytes of a frame`);
+  // PS3.5 G.3.1 pads a segment to even length; more left over means Rows or Columns do not
+  // describe the data, and the image read as the header says would be sheared.
+  if (src.length - i > 1) throw corrupt(`a segment holds ${src.length - i} bytes more than the frame the header describes`);
   return out;
 }
 
