@@ -1,10 +1,10 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { buildContainerVariants, repoRoot, sharedDir, type VariantSet } from '@pneumoscreen/testing';
 
 const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
@@ -16,17 +16,16 @@ interface Row {
 }
 
 /** Runs `pneumoscreen classify ... --json` offline (no Redis or S3), on the released model. */
-async function classify(args: string[], env: Record<string, string> = {}): Promise<{ code: number; rows: Row[]; err: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, 'classify', ...args, '--json'], {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, rows: JSON.parse(stdout) as Row[], err: stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, rows: e.stdout ? (JSON.parse(e.stdout) as Row[]) : [], err: e.stderr };
-  }
+async function classify(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; rows: Row[]; err: string; pid: number }> {
+  let pid = 0;
+  const done = new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [main, 'classify', ...args, '--json'], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? String((err as { signal?: string }).signal)) : 0, stdout, stderr }),
+    );
+    pid = child.pid ?? 0;
+  });
+  const { code, stdout, stderr } = await done;
+  return { code, rows: stdout ? (JSON.parse(stdout) as Row[]) : [], err: stderr, pid };
 }
 
 describe('pneumoscreen classify: one radiograph scores the same in every container', () => {
@@ -52,4 +51,32 @@ describe('pneumoscreen classify: one radiograph scores the same in every contain
     }
     assert.equal(rows.length, set.variants.length);
   });
+});
+
+describe('pneumoscreen classify with a long argument list, on every engine', () => {
+  let args: string[];
+
+  before(async () => {
+    // About 25 KB of arguments. ONNX Runtime's telemetry parsed the command line with a recursive
+    // regex: from 14.6 KB on, it overflowed the engine worker thread's 4 MB stack (SIGSEGV).
+    let dir = await mkdtemp(path.join(tmpdir(), 'classify-long-args-'));
+    for (const part of ['a', 'b', 'c']) dir = path.join(dir, part.repeat(200));
+    await mkdir(dir, { recursive: true });
+    const normals = path.join(sharedDir(), 'data/kermany224-train/NORMAL');
+    const file = path.join(dir, `${'x'.repeat(200)}.jpeg`);
+    await copyFile(path.join(normals, (await readdir(normals)).sort()[0]!), file);
+    args = Array.from({ length: 30 }, () => file);
+    assert.ok(args.join(' ').length > 24_000);
+  });
+
+  for (const engine of ['onnxruntime', 'onnxruntime-int8', 'tfjs-wasm']) {
+    test(`ENGINE=${engine} classifies every file`, async () => {
+      const { code, rows, err, pid } = await classify(args, { ENGINE: engine });
+      assert.equal(code, 0, err);
+      assert.equal(rows.length, args.length);
+      assert.ok(rows.every((r) => r.error === undefined && r.probability === rows[0]!.probability), 'the same file scores the same every time');
+      // With its telemetry on, ONNX Runtime writes this file for every process that loads it.
+      assert.equal(existsSync(`/tmp/mat-debug-${pid}.log`), false, 'ONNX Runtime telemetry is off');
+    });
+  }
 });

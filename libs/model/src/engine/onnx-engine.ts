@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { EngineScores, ModelEngine } from './engine';
 import { nvidiaGpuVisible } from './gpu';
+import { disableOrtTelemetry } from './ort-telemetry';
 import { pneumoniaProbabilities } from './output';
 import { ModelWorkerClient } from './worker-client';
 import type { OnnxWorkerInit } from './worker-protocol';
@@ -31,6 +32,7 @@ export class OnnxEngine implements ModelEngine {
     const wanted = opts.executionProvider ?? 'auto';
     const providers: Array<OnnxWorkerInit['executionProvider']> = wanted === 'auto' ? (nvidiaGpuVisible() ? ['cuda', 'cpu'] : ['cpu']) : [wanted];
     const errors: string[] = [];
+    disableOrtTelemetry();
     for (const executionProvider of providers) {
       const init: OnnxWorkerInit = { model, executionProvider, intraOpThreads: opts.intraOpThreads ?? 0 };
       let worker: ModelWorkerClient;

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { disableOrtTelemetry } from '../engine/ort-telemetry';
 import { encodeModel, type OnnxModel } from './onnx-proto';
 import type { ValueRange } from './quantize';
 
@@ -24,6 +25,7 @@ export async function calibrateRanges(
   const bad = images.findIndex((image) => image.length !== perImage);
   if (bad >= 0) throw new Error(`calibration image ${bad} has ${images[bad]!.length} values; the model takes ${h}x${w}x${c}`);
   const probe: OnnxModel = { ...model, outputs: [...model.outputs, ...values.map((name) => ({ name }))] };
+  disableOrtTelemetry();
   const session = await ort.InferenceSession.create(encodeModel(probe), { graphOptimizationLevel: 'basic' });
   const ranges = new Map<string, ValueRange>(values.map((name) => [name, { min: Infinity, max: -Infinity }]));
   const sums = new Map<string, ChannelSums>();
