@@ -66,11 +66,12 @@ export async function decodePixels(bytes: Buffer, opts: PreprocessOptions = {}):
     if (/corrupt header/i.test(message)) {
       throw new ImageDecodeError('corrupt', `corrupt image header: ${message}`, { cause: err });
     }
-    throw new ImageDecodeError('unsupported-format', `not a readable image: ${message}`, { cause: err });
+    // sharp's own words ("Input buffer contains unsupported image format") say less than this.
+    throw new ImageDecodeError('unsupported-format', 'not a readable image: not JPEG, PNG or DICOM', { cause: err });
   }
   const format = meta.format;
   if (!format || !ACCEPTED_FORMATS.has(format)) {
-    throw new ImageDecodeError('unsupported-format', `unsupported image format "${format ?? 'unknown'}" (expected JPEG or PNG)`);
+    throw new ImageDecodeError('unsupported-format', `unsupported image format "${format ?? 'unknown'}" (expected JPEG, PNG or DICOM)`);
   }
   const pixels = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixels > maxPixels) {

@@ -2,9 +2,10 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { buildContainerVariants, repoRoot, sharedDir, type VariantSet } from '@pneumoscreen/testing';
 
 const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
@@ -79,4 +80,28 @@ describe('pneumoscreen classify with a long argument list, on every engine', () 
       assert.equal(existsSync(`/tmp/mat-debug-${pid}.log`), false, 'ONNX Runtime telemetry is off');
     });
   }
+});
+
+test('a folder run gives every file a row: HEIC, TIFF and text say they are not supported, a DICOM file without extension is classified', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'classify-folder-'));
+  const normals = path.join(sharedDir(), 'data/kermany224-train/NORMAL');
+  const jpeg = path.join(normals, (await readdir(normals)).sort()[0]!);
+  await copyFile(jpeg, path.join(dir, 'a.jpeg'));
+  await mkdir(path.join(dir, 'series'));
+  await copyFile(path.join(repoRoot(), 'libs/imaging/fixtures/dicom/kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm'), path.join(dir, 'series', 'IM000001'));
+  const grey = sharp(jpeg).greyscale();
+  await writeFile(path.join(dir, 'b.heic'), await grey.clone().heif({ compression: 'av1' }).toBuffer());
+  await writeFile(path.join(dir, 'c.tif'), await grey.clone().tiff().toBuffer());
+  await writeFile(path.join(dir, 'notes.txt'), 'not an image');
+  await writeFile(path.join(dir, '.DS_Store'), 'hidden: left out');
+  const { code, rows } = await classify([dir]);
+  assert.equal(code, 1, 'a file that could not be classified fails the run');
+  const row = (name: string) => rows.find((r) => r.file === path.join(dir, name));
+  assert.deepEqual(rows.map((r) => path.relative(dir, r.file)).sort(), ['a.jpeg', 'b.heic', 'c.tif', 'notes.txt', path.join('series', 'IM000001')]);
+  assert.equal(typeof row('a.jpeg')!.probability, 'number');
+  assert.equal(row('series/IM000001')!.error, undefined);
+  assert.equal(typeof row('series/IM000001')!.probability, 'number');
+  assert.match(row('b.heic')!.error!, /unsupported image format "heif" \(expected JPEG, PNG or DICOM\)/);
+  assert.match(row('c.tif')!.error!, /unsupported image format "tiff"/);
+  assert.match(row('notes.txt')!.error!, /not a readable image: not JPEG, PNG or DICOM/);
 });

@@ -7,8 +7,6 @@ import { ImageDecodeError } from '@pneumoscreen/imaging';
 import { intendedUseOf, loadModelVersion, resolveModelDir, ScopeGuard } from '@pneumoscreen/model';
 import { plainView, scoreItems } from './scoring';
 
-const IMAGE = /\.(jpe?g|png|dcm)$/i;
-
 interface Row {
   file: string;
   probability?: number;
@@ -28,7 +26,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new Error('classify needs at least one file or folder');
   const files = (await Promise.all(positionals.map((p) => expand(resolve(p))))).flat();
-  if (files.length === 0) throw new Error('no .jpg, .jpeg, .png or .dcm files found');
+  if (files.length === 0) throw new Error('no files found');
   const config = loadConfig();
   const dir = await resolveModelDir(values.model ?? config.worker.modelDir);
   const { manifest, engine } = await loadModelVersion(dir, { engine: config.worker.engine, threads: config.worker.engineThreads });
@@ -38,7 +36,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     const errors = new Map<string, string>();
     const view = plainView(manifest);
     const probs = await scoreItems(engine, files, {
-      read: (f) => readFile(f).catch((e: Error) => (errors.set(f, `cannot read: ${e.message}`), null)),
+      read: (f) => readImage(f, config.worker.maxImageBytes).catch((e: Error) => (errors.set(f, `cannot read: ${e.message}`), null)),
       name: (f) => f,
       views: [(bytes) => view(bytes)],
       skipUndecodable: true,
@@ -69,14 +67,24 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   return rows.some((r) => r.error) ? 1 : 0;
 }
 
+/**
+ * A file named is taken as it is; a folder gives every file in it and its sub-folders but hidden
+ * ones (`.DS_Store`, `._*`), whatever their names: the reader goes by content, so a DICOM file
+ * without an extension (as PACS exports name them) is classified, and a HEIC, TIFF or anything
+ * else gets a row saying it is not supported, never silently left out.
+ */
 async function expand(path: string): Promise<string[]> {
   const s = await stat(path).catch(() => null);
   if (!s) throw new Error(`no such file or folder: ${path}`);
-  if (s.isFile()) return [path];
-  const entries = await readdir(path, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => (e.isDirectory() ? expand(join(path, e.name)) : Promise.resolve(IMAGE.test(e.name) ? [join(path, e.name)] : []))),
-  );
+  if (!s.isDirectory()) return [path];
+  const entries = (await readdir(path, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  const nested = await Promise.all(entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => expand(join(path, e.name))));
   return nested.flat();
 }
 
+/** The file's bytes, refused unread above the size workers refuse (MAX_IMAGE_BYTES). */
+async function readImage(file: string, maxBytes: number): Promise<Buffer> {
+  const { size } = await stat(file);
+  if (size > maxBytes) throw new Error(`file has ${size} bytes, more than MAX_IMAGE_BYTES (${maxBytes})`);
+  return readFile(file);
+}
