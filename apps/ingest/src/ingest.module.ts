@@ -1,4 +1,4 @@
-import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { BullModule, getFlowProducerToken, getQueueToken } from '@nestjs/bullmq';
 import type { FlowProducer, Queue } from 'bullmq';
@@ -6,7 +6,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
+import { S3ObjectStore, httpsSnsTransport, type ObjectStore, type SnsTransport } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import { HealthController } from './health/health.controller';
 import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { RedisUnavailableFilter } from './redis-unavailable.filter';
+import { SnsController } from './s3-events/sns.controller';
 import { S3EventsController } from './s3-events/s3-events.controller';
 import { GetStudyUseCase } from './studies/get-study.use-case';
 import { MODEL_PINNING, RegistryModelPinning } from './studies/model-pinning';
@@ -28,13 +29,24 @@ import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
 import { loadStudyIdKey } from './studies/study-id-key';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
 
+/** Ingest's own Redis connection goes with the app: left open, it keeps a closed app's process
+ * alive. */
+@Injectable()
+class RedisConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown() {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
 @Module({})
 export class IngestModule {
-  static register(config: AppConfig): DynamicModule {
+  /** `sns`: how SNS is reached; tests give a stand-in for the network, never a laxer rule. */
+  static register(config: AppConfig, sns: SnsTransport = httpsSnsTransport): DynamicModule {
     return {
       module: IngestModule,
       imports: [
@@ -42,9 +54,11 @@ export class IngestModule {
         BullModule.registerFlowProducer({ name: FLOWS }),
         BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }),
       ],
-      controllers: [S3EventsController, StudiesController, FeedbackController, HealthController],
+      controllers: [S3EventsController, SnsController, StudiesController, FeedbackController, HealthController],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: SNS_TRANSPORT, useValue: sns },
+        RedisConnectionCloser,
         { provide: APP_FILTER, useClass: RedisUnavailableFilter },
         { provide: CLOCK, useValue: systemClock },
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },

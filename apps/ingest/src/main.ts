@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@pneumoscreen/config';
+import { configureHttp } from './http-setup';
 import { IngestModule } from './ingest.module';
 
 async function bootstrap() {
@@ -10,10 +11,7 @@ async function bootstrap() {
   const app = await NestFactory.create<NestExpressApplication>(IngestModule.register(config), {
     logger: logLevels(config.logLevel),
   });
-  // S3 event batches can hold many records; the default 100 kB is too small for them.
-  app.useBodyParser('json', { limit: '5mb' });
-  // Nothing outside needs to know what serves this endpoint.
-  app.disable('x-powered-by');
+  configureHttp(app);
   app.enableShutdownHooks();
   await app.listen(config.ingest.port, config.ingest.host);
   const url = await app.getUrl();

@@ -14,3 +14,5 @@ export const METRICS_ENDPOINT = Symbol('METRICS_ENDPOINT');
 export const INGEST_METRICS = Symbol('INGEST_METRICS');
 /** The deployment's key for study ids made from StudyInstanceUIDs (STUDY_ID_KEY, or one kept in Redis). */
 export const STUDY_ID_KEY = Symbol('STUDY_ID_KEY');
+/** How ingest reaches SNS (signing certificates, subscription confirmations). */
+export const SNS_TRANSPORT = Symbol('SNS_TRANSPORT');

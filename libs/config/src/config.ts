@@ -22,6 +22,8 @@ export interface AppConfig {
     port: number;
     apiKey?: string;
     s3EventsToken?: string;
+    /** Topics whose signed messages `POST /v1/s3-events/sns` accepts; none: the route is off. */
+    snsTopicArns: string[];
     quietPeriodMs: number;
     reconcileIntervalMs: number;
     /** How long a queued study may be without its job before it is queued again; also how often
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port: e.INGEST_PORT,
       apiKey: e.INGEST_API_KEY,
       s3EventsToken: e.S3_EVENTS_TOKEN,
+      snsTopicArns: e.SNS_TOPIC_ARNS ?? [],
       quietPeriodMs: e.STUDY_QUIET_PERIOD_MS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       requeueAfterMs: e.STUDY_REQUEUE_AFTER_MS,

@@ -29,6 +29,7 @@ export const EnvSchema = z.object({
   INGEST_PORT: int(0, 65535).default(3000),
   INGEST_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   S3_EVENTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SNS_TOPIC_ARNS: list.pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs'))).optional(),
   STUDY_QUIET_PERIOD_MS: int(100, 86_400_000).default(30_000),
   RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   STUDY_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),

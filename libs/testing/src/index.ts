@@ -6,3 +6,4 @@ export * from './s3-server';
 export * from './model-release';
 export * from './thread-pool';
 export * from './dcmtk-variants';
+export * from './sns-signer';

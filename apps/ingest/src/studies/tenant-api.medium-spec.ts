@@ -48,6 +48,8 @@ describe('the studies API per tenant', () => {
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       RECONCILE_INTERVAL_MS: '0',
+      // Set, so start-up needs no Redis round trip before the connection is up.
+      STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
       S3_EVENTS_TOKEN: 'an-s3-events-token-000001',
       TENANTS: JSON.stringify(tenants),
     });
