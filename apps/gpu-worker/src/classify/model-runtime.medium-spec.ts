@@ -24,6 +24,8 @@ type Release = Awaited<ReturnType<typeof copyRelease>>;
 let a: Release;
 let b: Release;
 let c: Release;
+/** The worker scores only the object version a job names, so jobs carry each upload's ETag. */
+const etags: string[] = [];
 
 before(async () => {
   server = await startS3Server({ buckets: [bucket] });
@@ -36,7 +38,7 @@ before(async () => {
   c = await copyRelease({ version: `${a.version}-c` });
   for (const v of [a, b, c]) await registry.publish(v.dir);
   const normal = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
-  for (let i = 0; i < 3; i++) await store.putObject(bucket, `incoming/s/${i}.jpeg`, normal, 'image/jpeg');
+  for (let i = 0; i < 3; i++) etags.push((await store.putObject(bucket, `incoming/s/${i}.jpeg`, normal, 'image/jpeg')).etag);
 });
 after(async () => {
   store?.destroy();
@@ -65,7 +67,7 @@ test('with MODEL_REGISTRY the worker serves the version its channel points at, f
   await registry.setChannel('canary', a.version);
   const { runtime, cacheDir, classify, metrics } = await runtimeFor({ MODEL_CHANNEL: 'canary' });
   try {
-    const result = await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: 'e' });
+    const result = await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: etags[0]! });
     assert.equal(result.modelVersion, a.version);
     const scraped = await metrics.metrics();
     assert.match(scraped, new RegExp(`^pneumoscreen_images_classified_total\\{engine="${result.engine}",model_version="${a.version}",decision="${result.decision}"\\} 1$`, 'm'));
@@ -82,7 +84,7 @@ test('a worker holds two versions, classifies pinned images with each in batches
   await registry.setChannel('production', a.version);
   const { runtime, classify } = await runtimeFor({ WORKER_MAX_BATCH: '8', WORKER_MAX_WAIT_MS: '300', MODEL_CHANNEL_POLL_MS: '0' });
   try {
-    const job = (i: number, modelVersion?: string) => ({ studyId: 's', bucket, key: `incoming/s/${i}.jpeg`, etag: 'e', modelVersion });
+    const job = (i: number, modelVersion?: string) => ({ studyId: 's', bucket, key: `incoming/s/${i}.jpeg`, etag: etags[i]!, modelVersion });
     const results = await Promise.all([0, 1, 2].flatMap((i) => [classify.execute(job(i, b.version)), classify.execute(job(i))]));
     const [ofB, ofA] = [results.filter((_, i) => i % 2 === 0), results.filter((_, i) => i % 2 === 1)];
     for (const r of ofA) assert.deepEqual([r.modelVersion, r.decision, r.timing!.batchSize], [a.version, 'NORMAL', 3]);
@@ -105,14 +107,14 @@ test('a pub/sub notice makes the worker load the new production beside the old o
   const publisher = createRedisConnection(REDIS_URL, 'producer', { lazyConnect: true });
   await publisher.connect();
   try {
-    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: 'e' })).modelVersion, a.version);
+    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: etags[0]! })).modelVersion, a.version);
     await registry.setChannel('production', b.version);
     assert.equal(await publishChannelNotice(publisher, config.redis.prefix, { model: name, channel: 'production', version: b.version }), 1);
     const deadline = Date.now() + 60_000;
     while (runtime.servedVersion !== b.version && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(runtime.servedVersion, b.version);
     assert.deepEqual(new Set(runtime.loadedVersions), new Set([a.version, b.version]));
-    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/1.jpeg', etag: 'e' })).modelVersion, b.version);
+    assert.equal((await classify.execute({ studyId: 's', bucket, key: 'incoming/s/1.jpeg', etag: etags[1]! })).modelVersion, b.version);
   } finally {
     await publisher.quit();
     await runtime.beforeApplicationShutdown();

@@ -12,6 +12,9 @@ import type { AppConfig } from '@pneumoscreen/config';
 export async function loadStudyIdKey(config: AppConfig, redis: Redis): Promise<string> {
   if (config.ingest.studyIdKey) return config.ingest.studyIdKey;
   const key = `${config.redis.prefix}:study-id-key`;
+  // Ingest's connection has no offline queue (so requests get a 503 while Redis is gone): a
+  // command sent before it is connected fails instead of waiting, so wait for it here.
+  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   const stored = await redis.get(key);
   if (!stored) throw new Error('the study id key could not be kept in Redis');
