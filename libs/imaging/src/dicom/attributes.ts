@@ -95,11 +95,11 @@ function readVoiLut(ds: DataSet, signed: boolean): VoiLut | undefined {
   const rawFirst = item.uint16('x00283002', 1)!;
   const bits = item.uint16('x00283002', 2)!;
   if (bits < 1 || bits > 16) return undefined;
-  const view = new DataView(item.byteArray.buffer, item.byteArray.byteOffset + lut.dataOffset, lut.length);
   // 16-bit entries fill two bytes each; 8-bit ones are sometimes packed one per byte instead.
   const wide = lut.length >= entries * 2;
   if (!wide && lut.length < entries) return undefined;
   const data = new Uint16Array(entries);
-  for (let i = 0; i < entries; i++) data[i] = wide ? view.getUint16(i * 2, true) : view.getUint8(i);
+  // uint16 reads in the transfer syntax's byte order (big endian files too).
+  for (let i = 0; i < entries; i++) data[i] = wide ? item.uint16('x00283006', i)! : item.byteArray[lut.dataOffset + i]!;
   return { firstMapped: signed && rawFirst >= 0x8000 ? rawFirst - 0x10000 : rawFirst, bits, data };
 }

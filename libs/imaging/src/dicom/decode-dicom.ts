@@ -6,7 +6,7 @@ import { toDisplayGrey } from './grayscale';
 import { parseDicomBytes } from './parse';
 import { describeParseFailure } from './parser-errors';
 import { decodeFirstFrame } from './pixel-data';
-import { codecFor } from './transfer-syntax';
+import { codecFor, EXPLICIT_VR_BIG_ENDIAN } from './transfer-syntax';
 
 /**
  * Turns a DICOM file into the 8-bit grey pixels a viewer would display, at the image's own size,
@@ -25,7 +25,8 @@ export async function dicomToPixels(bytes: Uint8Array, maxPixels: number): Promi
 }
 
 async function decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
-  const { dataSet, transferSyntaxUid } = parseDicomBytes(bytes);
+  // A deflated file may hold one 16-bit frame of the largest allowed size, and a header beside it.
+  const { dataSet, transferSyntaxUid } = parseDicomBytes(bytes, { maxInflatedBytes: 2 * maxPixels + (16 << 20) });
   assertJudgeable(dataSet);
   const codec = codecFor(transferSyntaxUid);
   const attrs = readPixelAttributes(dataSet);
@@ -33,6 +34,6 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
   if (pixels > maxPixels) {
     throw new ImageDecodeError('too-many-pixels', `image has ${pixels} pixels, more than the limit of ${maxPixels}`);
   }
-  const grey = toDisplayGrey(await decodeFirstFrame(dataSet, codec, attrs), attrs);
+  const grey = toDisplayGrey(await decodeFirstFrame(dataSet, codec, attrs, transferSyntaxUid === EXPLICIT_VR_BIG_ENDIAN), attrs);
   return { data: grey, width: attrs.columns, height: attrs.rows, channels: 1 };
 }

@@ -1,3 +1,4 @@
+import { constants, inflateRawSync } from 'node:zlib';
 import { parseDicom, type DataSet } from 'dicom-parser';
 import { ImageDecodeError } from '../errors';
 import { describeParseFailure } from './parser-errors';
@@ -26,16 +27,24 @@ export function looksLikeDicom(bytes: Uint8Array): boolean {
   return group === META_GROUP || group === IDENTIFYING_GROUP;
 }
 
-/**
- * Parses a DICOM file into dicom-parser's data set, with or without preamble and file meta group.
- * `headerOnly` stops before Pixel Data, for callers that only want attributes.
- */
-export function parseDicomBytes(bytes: Uint8Array, opts: { headerOnly?: boolean } = {}): ParsedDicom {
+/** Largest data set a Deflated Explicit VR Little Endian file may inflate to, unless told. */
+const DEFAULT_MAX_INFLATED_BYTES = 256 << 20;
+
+export interface ParseOptions {
+  /** Stop before Pixel Data, for callers that only want attributes. */
+  headerOnly?: boolean;
+  /** Refuse a deflated data set that inflates to more than this. */
+  maxInflatedBytes?: number;
+}
+
+/** Parses a DICOM file into dicom-parser's data set, with or without preamble and file meta group. */
+export function parseDicomBytes(bytes: Uint8Array, opts: ParseOptions = {}): ParsedDicom {
   const untilTag = opts.headerOnly ? 'x7fe00010' : undefined;
   try {
     if (hasPreamble(bytes) || firstGroup(bytes) === META_GROUP) {
       const part10 = hasPreamble(bytes) ? bytes : withPreamble(bytes);
-      const dataSet = parseDicom(part10, untilTag ? { untilTag } : {});
+      const inflater = boundedInflater(opts.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+      const dataSet = parseDicom(part10, untilTag ? { untilTag, inflater } : { inflater });
       const transferSyntaxUid = dataSet.string('x00020010')?.trim();
       if (!transferSyntaxUid) throw new ImageDecodeError('corrupt', 'corrupt DICOM data: the file meta group names no transfer syntax');
       return { dataSet, transferSyntaxUid };
@@ -47,6 +56,29 @@ export function parseDicomBytes(bytes: Uint8Array, opts: { headerOnly?: boolean 
     if (err instanceof ImageDecodeError) throw err;
     throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err)}`, { cause: err });
   }
+}
+
+/**
+ * dicom-parser inflates a deflated data set with no bound of its own: a few kilobytes can claim
+ * gigabytes. A stream cut short inflates as far as it goes (the parser then finds the data
+ * truncated), so a header read from the start of a file still works.
+ */
+function boundedInflater(maxBytes: number): (byteArray: Uint8Array, position: number) => Uint8Array {
+  return (byteArray, position) => {
+    let inflated: Buffer;
+    try {
+      inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: maxBytes, finishFlush: constants.Z_SYNC_FLUSH });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new ImageDecodeError('too-many-pixels', `deflated DICOM data set inflates to more than ${maxBytes} bytes`, { cause: err });
+      }
+      throw new ImageDecodeError('corrupt', 'corrupt DICOM data: its deflated data set does not inflate', { cause: err });
+    }
+    const out = new Uint8Array(position + inflated.length);
+    out.set(byteArray.subarray(0, position));
+    out.set(inflated, position);
+    return out;
+  };
 }
 
 function hasPreamble(bytes: Uint8Array): boolean {

@@ -4,14 +4,15 @@ import type { PixelAttributes } from './attributes';
 import { describeParseFailure } from './parser-errors';
 import { decodeJpegBaseline, decodeJpegLossless } from './codecs/jpeg';
 import { decodeJpeg2000 } from './codecs/jpeg2000';
+import { decodeJpegLs } from './codecs/jpeg-ls';
 import { decodeRle } from './codecs/rle';
 import type { Samples } from './grayscale';
 import type { Codec } from './transfer-syntax';
 
 /** Decodes the first frame: a multi-frame radiograph is a series of the same view, and one frame
  * is what the model judges. */
-export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes): Promise<Samples> {
-  if (codec === 'native') return nativeFirstFrame(ds, attrs);
+export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes, bigEndian: boolean): Promise<Samples> {
+  if (codec === 'native') return nativeFirstFrame(ds, attrs, bigEndian);
   const frame = encapsulatedFirstFrame(ds, codec, attrs);
   switch (codec) {
     case 'jpeg-baseline':
@@ -20,12 +21,14 @@ export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAt
       return decodeJpegLossless(frame, attrs);
     case 'jpeg2000':
       return decodeJpeg2000(frame, attrs);
+    case 'jpeg-ls':
+      return decodeJpegLs(frame, attrs);
     case 'rle':
       return decodeRle(frame, attrs);
   }
 }
 
-function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes): Samples {
+function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes, bigEndian: boolean): Samples {
   const el = pixelData(ds);
   if (el.encapsulatedPixelData) throw new ImageDecodeError('corrupt', 'corrupt DICOM data: uncompressed transfer syntax but encapsulated pixel data');
   const pixels = attrs.rows * attrs.columns;
@@ -44,9 +47,12 @@ function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes): Samples {
     throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data holds ${el.length} bytes, more than the ${needed} that ${frames} ${need}; the header does not describe these pixels`);
   }
   // A copy, so 16-bit samples are aligned for Uint16Array (little endian, as on every host Node runs on).
-  const copy = new Uint8Array(bytes);
+  const copy = Buffer.alloc(bytes + (bytes % 2));
   copy.set(ds.byteArray.subarray(el.dataOffset, el.dataOffset + bytes));
-  return attrs.bitsAllocated === 16 ? new Uint16Array(copy.buffer, 0, pixels) : copy;
+  // Big endian OW data are 16-bit words however many bits a sample has: 8-bit samples too come
+  // in swapped pairs. OB (8-bit) data are bytes as they are.
+  if (bigEndian && el.vr !== 'OB') copy.swap16();
+  return attrs.bitsAllocated === 16 ? new Uint16Array(copy.buffer, copy.byteOffset, pixels) : new Uint8Array(copy.buffer, copy.byteOffset, pixels);
 }
 
 /** The first frame's compressed bytes, however the writer split frames into fragments. */

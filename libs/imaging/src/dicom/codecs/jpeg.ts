@@ -24,7 +24,9 @@ function checkJpegFrame(frame: Uint8Array, attrs: PixelAttributes, lossless: boo
     throw new ImageDecodeError('unsupported-format', `JPEG frame uses SOF marker 0x${sof.marker.toString(16)}, which its DICOM transfer syntax does not allow`);
   }
   if (!lossless && sof.precision !== 8) {
-    throw new ImageDecodeError('unsupported-format', `${sof.precision}-bit lossy JPEG is not supported (8-bit only)`);
+    // No maintained decoder of 12-bit lossy JPEG (process 4) exists for Node: libjpeg-turbo's
+    // WebAssembly builds and sharp are 8-bit only.
+    throw new ImageDecodeError('unsupported-format', `${sof.precision}-bit lossy JPEG (process 4) is not supported (8-bit only); JPEG lossless, JPEG-LS or JPEG 2000 carry 12 bits`);
   }
   if (sof.components !== 1 || sof.width !== attrs.columns || sof.height !== attrs.rows || sof.precision > attrs.bitsAllocated) {
     throw new ImageDecodeError(

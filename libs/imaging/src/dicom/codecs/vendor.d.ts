@@ -29,3 +29,25 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
   const factory: (overrides?: { print?: (s: string) => void; printErr?: (s: string) => void }) => Promise<OpenJpegModule>;
   export = factory;
 }
+
+declare module '@cornerstonejs/codec-charls/decodewasmjs' {
+  interface FrameInfo {
+    width: number;
+    height: number;
+    bitsPerSample: number;
+    componentCount: number;
+  }
+  interface JpegLSDecoder {
+    getEncodedBuffer(length: number): Uint8Array;
+    getDecodedBuffer(): Uint8Array;
+    decode(): void;
+    getFrameInfo(): FrameInfo;
+    delete(): void;
+  }
+  interface CharlsModule {
+    JpegLSDecoder: new () => JpegLSDecoder;
+  }
+  /** Emscripten module factory; `print`/`printErr` replace its console output. */
+  const factory: (overrides?: { print?: (s: string) => void; printErr?: (s: string) => void }) => Promise<CharlsModule>;
+  export = factory;
+}
