@@ -47,6 +47,9 @@ export interface AppConfig {
     finaliseConcurrency: number;
     maxImageBytes: number;
     maxImagePixels: number;
+    /** DICOM images get their own, lower cap: their codecs (JPEG 2000 above all) decode in full
+     * and in memory, where a JPEG or PNG streams through libvips. */
+    maxDicomPixels: number;
     /** Inference engine; `auto` takes the fastest that starts on this host. */
     engine: Env['ENGINE'];
     /** Threads a native engine (ONNX Runtime) may use inside one call; 0: its default. */
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       finaliseConcurrency: e.WORKER_FINALISE_CONCURRENCY,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       maxImagePixels: e.MAX_IMAGE_PIXELS,
+      maxDicomPixels: e.MAX_DICOM_PIXELS,
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
       engineTimeoutMs: e.ENGINE_TIMEOUT_MS,

@@ -53,7 +53,7 @@ export class ClassifyImageUseCase {
     if (header) return notAssessed(base, header);
     let rgb: Uint8Array;
     try {
-      rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels });
+      rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels, maxDicomPixels: this.config.worker.maxDicomPixels });
     } catch (e) {
       if (e instanceof ImageDecodeError) return { ...base, error: e.message };
       throw e;

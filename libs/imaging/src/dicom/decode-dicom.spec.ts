@@ -232,5 +232,13 @@ test('a file cut anywhere is refused in the product\'s words, never the parser\'
 
 test('the pixel limit applies before the pixel data is decoded', async () => {
   await rejects(file(chest), 'too-many-pixels', /384 pixels, more than the limit of 383/, 383);
+});
+
+test('DICOM images have their own pixel cap, below the one JPEG and PNG get', async () => {
+  const big = { rows: 16, columns: 24, pixels: ramp() };
+  await assert.rejects(decodeToRgb(file(big), [8, 8], { maxDicomPixels: 383 }), /DICOM image has 384 pixels, more than the limit of 383 for DICOM images/);
+  const png = await sharp(Buffer.alloc(384), { raw: { width: 24, height: 16, channels: 1 } }).png().toBuffer();
+  assert.equal((await decodeToRgb(png, [8, 8], { maxDicomPixels: 383 })).length, 8 * 8 * 3);
+  assert.equal((await decodeToRgb(file(big), [8, 8], { maxDicomPixels: 384 })).length, 8 * 8 * 3);
   assert.equal((await decodeToRgb(file(chest), [8, 8], { maxPixels: 384 })).length, 8 * 8 * 3);
 });

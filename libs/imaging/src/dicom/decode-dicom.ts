@@ -32,7 +32,7 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
   const attrs = readPixelAttributes(dataSet);
   const pixels = attrs.rows * attrs.columns;
   if (pixels > maxPixels) {
-    throw new ImageDecodeError('too-many-pixels', `image has ${pixels} pixels, more than the limit of ${maxPixels}`);
+    throw new ImageDecodeError('too-many-pixels', `DICOM image has ${pixels} pixels, more than the limit of ${maxPixels} for DICOM images`);
   }
   const grey = toDisplayGrey(await decodeFirstFrame(dataSet, codec, attrs, transferSyntaxUid === EXPLICIT_VR_BIG_ENDIAN), attrs);
   return { data: grey, width: attrs.columns, height: attrs.rows, channels: 1 };
