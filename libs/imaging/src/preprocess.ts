@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { Preprocessing } from '@pneumoscreen/contracts';
 import { ImageDecodeError } from './errors';
-import { dicomToPixels } from './dicom/decode-dicom';
+import { DicomDecodePool } from './dicom/decode-pool';
 import { resampleToRgb, type Pixels } from './resample';
 import { looksLikeDicom } from './dicom/parse';
 
@@ -18,6 +18,11 @@ export const DEFAULT_MAX_DICOM_PIXELS = 40_000_000;
 // its bookkeeping cost 13% of original-size decode throughput at 16 threads (383 against 340
 // images/s; neutral on 2 cores).
 sharp.cache(false);
+
+/** Bytes DICOM decodes in flight may hold together (see DicomDecodePool): several 18 MP 16-bit
+ * radiographs at once, not six 10000x10000 JPEG 2000 bombs. */
+const DICOM_DECODE_BUDGET_BYTES = 1 << 30;
+let dicomPool: DicomDecodePool | undefined;
 
 /** ImageNet channel means in BGR order, as Keras' `caffe` preprocessing subtracts them. */
 const CAFFE_MEANS_BGR = [103.939, 116.779, 123.68] as const;
@@ -63,7 +68,10 @@ export async function decodeToRgb(
 export async function decodePixels(bytes: Buffer, opts: PreprocessOptions = {}): Promise<Pixels> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (bytes.length === 0) throw new ImageDecodeError('empty', 'image is empty (0 bytes)');
-  if (looksLikeDicom(bytes)) return dicomToPixels(bytes, Math.min(maxPixels, opts.maxDicomPixels ?? DEFAULT_MAX_DICOM_PIXELS));
+  if (looksLikeDicom(bytes)) {
+    dicomPool ??= new DicomDecodePool(DICOM_DECODE_BUDGET_BYTES);
+    return dicomPool.decode(bytes, Math.min(maxPixels, opts.maxDicomPixels ?? DEFAULT_MAX_DICOM_PIXELS));
+  }
 
   let meta: sharp.Metadata;
   try {
