@@ -21,7 +21,7 @@ export class AdaptersModule {
       { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
       { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-      { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
+      { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
       { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
     ];
     return {

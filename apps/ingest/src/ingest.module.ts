@@ -28,7 +28,8 @@ import { BullStudyQueue } from './studies/study-queue';
 import { StudiesController } from './studies/studies.controller';
 import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
-import { loadStudyIdKey } from './studies/study-id-key';
+import { studyIdKeyLoader } from './studies/study-id-key';
+import { CapacityGuard, INGEST_CAPACITY, IngestCapacity } from './capacity/ingest-capacity';
 import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
 
 const FLOWS = 'studies';
@@ -52,7 +53,7 @@ export class IngestModule {
       imports: [
         BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix }),
         BullModule.registerFlowProducer({ name: FLOWS }),
-        BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }),
+        BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }, { name: QueueName.image }),
       ],
       controllers: [S3EventsController, SnsController, StudiesController, FeedbackController, HealthController],
       providers: [
@@ -64,13 +65,19 @@ export class IngestModule {
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
         { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix) },
+        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
         {
           provide: STUDY_QUEUE,
           inject: [getFlowProducerToken(FLOWS), getQueueToken(QueueName.study)],
           useFactory: (f: FlowProducer, q: Queue) => new BullStudyQueue(f, q),
         },
-        { provide: STUDY_ID_KEY, inject: [REDIS], useFactory: (r: Redis) => loadStudyIdKey(config, r) },
+        {
+          provide: INGEST_CAPACITY,
+          inject: [REDIS, getQueueToken(QueueName.image)],
+          useFactory: (r: Redis, q: Queue) => new IngestCapacity(r, q, config.ingest),
+        },
+        CapacityGuard,
+        { provide: STUDY_ID_KEY, inject: [REDIS], useFactory: (r: Redis) => studyIdKeyLoader(config, r) },
         RecordObjectUseCase,
         ReadyFolderUseCase,
         { provide: MODEL_PINNING, useClass: RegistryModelPinning },

@@ -106,7 +106,7 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
       const registry = new Registry();
       const metrics = new PrometheusIngestMetrics(registry);
       const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows, studyQueue), clock, metrics);
-      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics, studyIdKey);
+      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics, async () => studyIdKey);
       const reconciler = new ReconcilerService(config, replicaStore, studies, clock, record, submit, metrics);
       return { record, reconciler, submit, studies, store: replicaStore, metrics: () => registry.metrics() };
     },

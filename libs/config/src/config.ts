@@ -29,6 +29,11 @@ export interface AppConfig {
     /** How long a queued study may be without its job before it is queued again; also how often
      * each queued study's job is looked for. */
     requeueAfterMs: number;
+    /** Back-pressure: past either, ingest answers 503 with Retry-After to new work. */
+    maxQueuedImages: number;
+    maxRedisMemoryFraction: number;
+    /** How long a finished study's records (and an object's placement) stay in Redis. */
+    retentionMs: number;
     /** Keys the study ids made from StudyInstanceUIDs; unset: a random key ingest keeps in Redis. */
     studyIdKey?: string;
   };
@@ -190,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       requeueAfterMs: e.STUDY_REQUEUE_AFTER_MS,
       studyIdKey: e.STUDY_ID_KEY,
+      maxQueuedImages: e.INGEST_MAX_QUEUED_IMAGES,
+      maxRedisMemoryFraction: e.INGEST_MAX_REDIS_MEMORY_FRACTION,
+      retentionMs: e.STUDY_RETENTION_MS,
     },
     worker: {
       modelDir: resolve(e.MODEL_DIR ?? defaultModelDir()),

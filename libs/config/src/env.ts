@@ -32,6 +32,9 @@ export const EnvSchema = z.object({
   SNS_TOPIC_ARNS: list.pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs'))).optional(),
   STUDY_QUIET_PERIOD_MS: int(100, 86_400_000).default(30_000),
   RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+  INGEST_MAX_QUEUED_IMAGES: int(0, 2 ** 31 - 1).default(1_000_000),
+  INGEST_MAX_REDIS_MEMORY_FRACTION: z.coerce.number().gt(0).max(1).default(0.8),
+  STUDY_RETENTION_MS: int(60_000, 365 * 86_400_000).default(3 * 86_400_000),
   STUDY_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   STUDY_REQUEUE_AFTER_MS: int(100, 86_400_000).default(60_000),
 

@@ -10,5 +10,8 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as NodeJS.ErrnoException).code;
   if (code && UNREACHABLE_CODES.has(code)) return true;
+  // A Redis out of memory (noeviction, as BullMQ needs) or still loading its data refuses writes
+  // until it is not: for a caller that is the same as away.
+  if (err.name === 'ReplyError' && /^(OOM|LOADING|MASTERDOWN|READONLY) /.test(err.message)) return true;
   return err.name === 'MaxRetriesPerRequestError' || UNREACHABLE_MESSAGES.some((m) => m.test(err.message));
 }

@@ -39,14 +39,21 @@ end
 if added == 1 and status == 'collecting' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1]) end
 return {added, status}`;
 
+const DEFAULT_RETENTION_MS = 3 * 86_400_000;
+
 /**
  * Study state in Redis. One study's keys share a hash tag so they stay in one Cluster slot; the
  * index of collecting studies is a single sorted set scored by the time of the last object.
+ * Nothing grows without bound: a finished study's keys expire `retentionMs` after it finished, an
+ * object's placement twice that after it was placed, a folder's keys `retentionMs` after last use.
  */
 export class RedisStudyRepository implements StudyRepository {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** How long a finished study's keys stay; an object's placement stays twice as long, so it
+     * outlives the reconciler's window (objects older than this are not listed again). */
+    private readonly retentionMs = DEFAULT_RETENTION_MS,
   ) {}
 
   private studyKey(id: string) {
@@ -61,8 +68,9 @@ export class RedisStudyRepository implements StudyRepository {
   private get queuedKey() {
     return `${this.prefix}:studies:queued`;
   }
-  private placementsKey(bucket: string) {
-    return `${this.prefix}:placements:${bucket}`;
+  /** One key per object, not a hash per bucket, so each can expire (Redis 7.0 has no HEXPIRE). */
+  private placementKey(bucket: string, key: string) {
+    return `${this.prefix}:placement:${bucket}:${key}`;
   }
   /** A folder's manifest and its set of studies share a hash tag, so one MULTI covers both. */
   private folderKey(bucket: string, folder: string) {
@@ -135,24 +143,26 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date) {
-    await this.redis.hset(this.studyKey(studyId), {
-      status,
-      resultsKey,
-      completedAt: at.toISOString(),
-      summary: JSON.stringify(summary),
-    });
+    const study = this.studyKey(studyId);
+    await exec(
+      this.redis
+        .multi()
+        .hset(study, { status, resultsKey, completedAt: at.toISOString(), summary: JSON.stringify(summary) })
+        .pexpire(study, this.retentionMs)
+        .pexpire(this.objectsKey(studyId), this.retentionMs),
+    );
     await this.redis.zrem(this.queuedKey, studyId);
   }
 
   async studyOfObject(bucket: string, key: string) {
-    const placed = await this.redis.hget(this.placementsKey(bucket), key);
+    const placed = await this.redis.get(this.placementKey(bucket, key));
     if (!placed) return null;
     const [studyId, etag] = placed.split(' ');
     return etag ? { studyId: studyId!, etag } : { studyId: studyId! };
   }
 
   async placeObject(bucket: string, key: string, studyId: string, etag: string) {
-    await this.redis.hset(this.placementsKey(bucket), key, `${studyId} ${etag}`);
+    await this.redis.set(this.placementKey(bucket, key), `${studyId} ${etag}`, 'PX', 2 * this.retentionMs);
   }
 
   async noteLateObject(studyId: string) {
@@ -161,7 +171,12 @@ export class RedisStudyRepository implements StudyRepository {
 
   async joinFolder(bucket: string, folder: string, studyId: string) {
     const [, manifest] = await exec(
-      this.redis.multi().sadd(this.folderStudiesKey(bucket, folder), studyId).hget(this.folderKey(bucket, folder), 'manifest'),
+      this.redis
+        .multi()
+        .sadd(this.folderStudiesKey(bucket, folder), studyId)
+        .hget(this.folderKey(bucket, folder), 'manifest')
+        .pexpire(this.folderStudiesKey(bucket, folder), this.retentionMs)
+        .pexpire(this.folderKey(bucket, folder), this.retentionMs),
     );
     return manifest ? (JSON.parse(manifest as string) as StudyOptions) : null;
   }
@@ -169,7 +184,12 @@ export class RedisStudyRepository implements StudyRepository {
   async recordFolderManifest(bucket: string, folder: string, read: StudyOptions) {
     const key = this.folderKey(bucket, folder);
     const [, manifest, studies] = await exec(
-      this.redis.multi().hsetnx(key, 'manifest', JSON.stringify(read)).hget(key, 'manifest').smembers(this.folderStudiesKey(bucket, folder)),
+      this.redis
+        .multi()
+        .hsetnx(key, 'manifest', JSON.stringify(read))
+        .hget(key, 'manifest')
+        .smembers(this.folderStudiesKey(bucket, folder))
+        .pexpire(key, this.retentionMs),
     );
     return { options: JSON.parse(manifest as string) as StudyOptions, studies: (studies as string[]).sort() };
   }

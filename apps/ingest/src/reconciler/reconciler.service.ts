@@ -62,7 +62,11 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       }
     };
     const manifests: ObjectHint[] = [];
-    for await (const { key, etag, size } of this.store.listObjects(bucket, incomingPrefix)) {
+    // Objects older than the retention may have outlived their records: listing them again
+    // would classify them a second time. Events still record an old object that is written again.
+    const oldest = this.clock.now().getTime() - this.config.ingest.retentionMs;
+    for await (const { key, etag, size, lastModified } of this.store.listObjects(bucket, incomingPrefix)) {
+      if (lastModified.getTime() < oldest) continue;
       if (isManifestKey(key)) manifests.push({ key });
       else await record({ key, etag, size });
     }

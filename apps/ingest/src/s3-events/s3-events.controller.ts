@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { S3EventError, parseS3Notification } from '@pneumoscreen/storage';
+import { CapacityGuard } from '../capacity/ingest-capacity';
 import { S3EventsTokenGuard } from '../auth/guards';
 import { RecordObjectUseCase, type RecordOutcome } from '../studies/record-object.use-case';
 
@@ -11,6 +12,7 @@ export class S3EventsController {
 
   @Post()
   @HttpCode(200)
+  @UseGuards(CapacityGuard)
   async receive(@Body() body: unknown) {
     let parsed: ReturnType<typeof parseS3Notification>;
     try {

@@ -41,7 +41,7 @@ export class RecordObjectUseCase {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly readyFolder: ReadyFolderUseCase,
     @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
-    @Inject(STUDY_ID_KEY) private readonly studyIdKey: string,
+    @Inject(STUDY_ID_KEY) private readonly studyIdKey: () => Promise<string>,
   ) {}
 
   async execute(o: ObjectSeen): Promise<RecordOutcome> {
@@ -68,7 +68,7 @@ export class RecordObjectUseCase {
       if (e instanceof ObjectNotFoundError) return 'ignored';
       throw e;
     }
-    const studyId = seen.uidDigest ? uidStudyId(this.studyIdKey, tenantId, seen.uidDigest) : folder;
+    const studyId = seen.uidDigest ? uidStudyId(await this.studyIdKey(), tenantId, seen.uidDigest) : folder;
     const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size }, this.clock.now());
     // After recordObject: a manifest that finds the study in its folder must find the object in it.
     const manifest = await this.studies.joinFolder(o.bucket, folder, studyId);

@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { StudyId, SubmitStudyRequest } from '@pneumoscreen/contracts';
+import { CapacityGuard } from '../capacity/ingest-capacity';
 import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
 import { GetStudyUseCase } from './get-study.use-case';
 import { StudyRequestError, SubmitKeysUseCase } from './submit-keys.use-case';
@@ -14,6 +15,7 @@ export class StudiesController {
 
   @Post()
   @HttpCode(202)
+  @UseGuards(CapacityGuard)
   @RequireScope('submit')
   async submit(@Body() body: unknown, @CurrentCaller() caller: Caller) {
     const req = SubmitStudyRequest.safeParse(body);

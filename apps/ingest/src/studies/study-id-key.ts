@@ -20,3 +20,15 @@ export async function loadStudyIdKey(config: AppConfig, redis: Redis): Promise<s
   if (!stored) throw new Error('the study id key could not be kept in Redis');
   return stored;
 }
+
+/** The key, read on first use (ingest starts, and answers 503, while Redis is away) and kept. */
+export function studyIdKeyLoader(config: AppConfig, redis: Redis): () => Promise<string> {
+  let key: Promise<string> | undefined;
+  return () => {
+    key ??= loadStudyIdKey(config, redis).catch((e: unknown) => {
+      key = undefined;
+      throw e;
+    });
+    return key;
+  };
+}
