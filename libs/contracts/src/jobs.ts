@@ -44,6 +44,9 @@ export const ImageResult = z.object({
   decision: ResultDecision.optional(),
   /** Why the decision is NOT_ASSESSED. */
   outOfScope: OutOfScope.optional(),
+  /** Assessed, but the image lies nearer the edge of the training films than nearly all of them
+   * (reason `unlike-training-data`): read its decision with care. */
+  scopeFlag: OutOfScope.optional(),
   /** The threshold `decision` was made at: the version's own, or the site's once the study is
    * finalised with a site calibration. */
   threshold: z.number().min(0).max(1).optional(),

@@ -56,8 +56,8 @@ export { listDataset, CLASS_NAMES, type LabelledImage } from './training/dataset
 export { patientId, patientSplit, groupImages, mulberry32, shuffle } from './training/split';
 export { ChannelWatcher, type ChannelSnapshot, type ChannelWatcherOptions } from './registry/channel-watcher';
 export { canaryPosition, liveCanary, versionForStudy, type ServingChannels } from './registry/routing';
-export { ScopeGuard, GUARD_FILE, VIEW_CLASSES, encodeFloats, type GuardFile, type GuardScores } from './scope/guard';
+export { ScopeGuard, GUARD_FILE, VIEW_CLASSES, FLAG_FRACTION, encodeFloats, type GuardFile, type GuardScores } from './scope/guard';
 export { fitGuard, type FitGuardInput, type GuardSample } from './scope/fit-guard';
 export { fitGuardForVersion, fitGuardOn, featuresOf, type FitVersionOptions, type FitVersionResult } from './scope/fit-version';
 export { filmNegative, syntheticNegative, type NegativeKind } from './scope/negatives';
-export { intendedUseOf, headerVerdict, contentVerdict } from './scope/judge';
+export { intendedUseOf, headerVerdict, contentVerdict, contentFlag } from './scope/judge';

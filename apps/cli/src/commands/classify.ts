@@ -13,6 +13,8 @@ interface Row {
   /** NOT_ASSESSED: outside the version's intended use (see outOfScope), as workers decide it. */
   label?: 'NORMAL' | 'PNEUMONIA' | 'NOT_ASSESSED';
   outOfScope?: OutOfScope;
+  /** Assessed, but unlike most training films: read with care. */
+  scopeFlag?: OutOfScope;
   modelVersion: string;
   error?: string;
 }
@@ -32,7 +34,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   const { manifest, engine } = await loadModelVersion(dir, { engine: config.worker.engine, threads: config.worker.engineThreads });
   const rows: Row[] = [];
   try {
-    const scope = { use: intendedUseOf(manifest), guard: await ScopeGuard.load(dir), verdicts: new Array<OutOfScope | null>(files.length).fill(null) };
+    const scope = { use: intendedUseOf(manifest), guard: await ScopeGuard.load(dir), verdicts: new Array<OutOfScope | null>(files.length).fill(null), flags: new Array<OutOfScope | null>(files.length).fill(null) };
     const errors = new Map<string, string>();
     const view = plainView(manifest);
     const probs = await scoreItems(engine, files, {
@@ -48,7 +50,10 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       const probability = probs[j];
       const outOfScope = scope.verdicts[j];
       if (outOfScope) rows.push({ file, label: 'NOT_ASSESSED', outOfScope, modelVersion: manifest.version });
-      else if (probability !== null && probability !== undefined) rows.push({ file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', modelVersion: manifest.version });
+      else if (probability !== null && probability !== undefined) {
+        const flag = scope.flags[j];
+        rows.push({ file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', ...(flag ? { scopeFlag: flag } : {}), modelVersion: manifest.version });
+      }
       else rows.push({ file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' });
     });
   } finally {
@@ -59,7 +64,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   } else {
     process.stderr.write('\n');
     for (const r of rows) {
-      const what = r.error ? `error: ${r.error}` : r.outOfScope ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}`;
+      const what = r.error ? `error: ${r.error}` : r.outOfScope ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}${r.scopeFlag ? `  (flagged: ${r.scopeFlag.reason}, score ${r.scopeFlag.score})` : ''}`;
       process.stdout.write(`${r.file}  ${what}\n`);
     }
     process.stdout.write(`model ${manifest.name}@${manifest.version}, threshold ${manifest.threshold.toFixed(4)}\n`);

@@ -14,12 +14,15 @@ interface Share {
   images: number;
   refused: number;
   share: number;
+  /** Assessed but flagged unlike the training films (see FLAG_FRACTION). */
+  flagged: number;
+  refusedOrFlagged: number;
 }
 
 /** What `eval --json` adds: outOfScope counts of --data, and with --ood-data the guard measured. */
 export interface ScopeReport {
   guard: boolean;
-  outOfScope: { count: number; share: number; reasons: Record<string, number> };
+  outOfScope: { count: number; share: number; reasons: Record<string, number>; flagged: number; flaggedShare: number };
   ood?: { images: number; unreadable: number; refused: Share; reasons: Record<string, number>; groups: Record<string, Share> };
 }
 
@@ -40,24 +43,35 @@ export async function listOodImages(root: string): Promise<OodImage[]> {
   return out;
 }
 
-export function scopeReport(verdicts: Array<OutOfScope | null>, ood: { images: OodImage[]; verdicts: Array<OutOfScope | null>; scores: Array<number | null> } | undefined, guard: boolean): ScopeReport {
-  const report: ScopeReport = { guard, outOfScope: { ...count(verdicts), share: verdicts.filter(Boolean).length / Math.max(1, verdicts.length) } };
+export function scopeReport(
+  data: { verdicts: Array<OutOfScope | null>; flags: Array<OutOfScope | null> },
+  ood: { images: OodImage[]; verdicts: Array<OutOfScope | null>; flags: Array<OutOfScope | null>; scores: Array<number | null> } | undefined,
+  guard: boolean,
+): ScopeReport {
+  const n = Math.max(1, data.verdicts.length);
+  const flagged = data.flags.filter(Boolean).length;
+  const report: ScopeReport = { guard, outOfScope: { ...count(data.verdicts), share: data.verdicts.filter(Boolean).length / n, flagged, flaggedShare: flagged / n } };
   if (!ood) return report;
   const groups: Record<string, Share> = {};
   ood.images.forEach((img, i) => {
-    const g = (groups[img.group] ??= { images: 0, refused: 0, share: 0 });
+    const g = (groups[img.group] ??= { images: 0, refused: 0, share: 0, flagged: 0, refusedOrFlagged: 0 });
     g.images++;
     if (ood.verdicts[i]) g.refused++;
+    if (ood.flags[i]) g.flagged++;
   });
-  for (const g of Object.values(groups)) g.share = g.refused / g.images;
+  for (const g of Object.values(groups)) {
+    g.share = g.refused / g.images;
+    g.refusedOrFlagged = (g.refused + g.flagged) / g.images;
+  }
   const refused = ood.verdicts.filter(Boolean).length;
+  const oodFlagged = ood.flags.filter(Boolean).length;
   return {
     ...report,
     ood: {
       images: ood.images.length,
       // Files the decoder refused (no score, no verdict): refused too, but not by the guard.
       unreadable: ood.images.filter((_, i) => !ood.verdicts[i] && ood.scores[i] === null).length,
-      refused: { images: ood.images.length, refused, share: refused / ood.images.length },
+      refused: { images: ood.images.length, refused, share: refused / ood.images.length, flagged: oodFlagged, refusedOrFlagged: (refused + oodFlagged) / ood.images.length },
       reasons: count(ood.verdicts).reasons,
       groups,
     },

@@ -88,6 +88,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const use = intendedUseOf(manifest);
   const verdicts: Array<OutOfScope | null> = new Array(images.length).fill(null);
   const oodVerdicts: Array<OutOfScope | null> = new Array(ood.length).fill(null);
+  const flags: Array<OutOfScope | null> = new Array(images.length).fill(null);
+  const oodFlags: Array<OutOfScope | null> = new Array(ood.length).fill(null);
   let scores;
   let oodScores: Array<number | null> = [];
   let tta;
@@ -98,7 +100,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       name: (image) => path.relative(values.data!, image.path),
       views: tta?.views ?? [reshape ? reshapedInput(manifest.preprocessing, ASPECT_VIEWS[RESHAPES[reshape as keyof typeof RESHAPES]]!) : plainView(manifest)],
       onProgress: (done, total) => values.json || process.stderr.write(`\rscored ${done}/${total}`),
-      scope: { use, guard, verdicts },
+      scope: { use, guard, verdicts, flags },
     });
     if (ood.length) {
       oodScores = await scoreItems(engine, ood, {
@@ -107,13 +109,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
         views: [plainView(manifest)],
         skipUndecodable: true,
         onProgress: (done, total) => values.json || process.stderr.write(`\rout-of-scope images: ${done}/${total}`),
-        scope: { use, guard, verdicts: oodVerdicts },
+        scope: { use, guard, verdicts: oodVerdicts, flags: oodFlags },
       });
     }
   } finally {
     await engine.dispose();
   }
-  const scope: ScopeReport = scopeReport(verdicts, ood.length ? { images: ood, verdicts: oodVerdicts, scores: oodScores } : undefined, guard !== null);
+  const scope: ScopeReport = scopeReport({ verdicts, flags }, ood.length ? { images: ood, verdicts: oodVerdicts, flags: oodFlags, scores: oodScores } : undefined, guard !== null);
   const threshold = calibration?.threshold ?? tta?.threshold ?? manifest.threshold;
   const thresholdSource = calibration ? `site:${calibration.site}` : tta ? 'tta' : 'model';
   const assessed = images.flatMap((image, i) => (verdicts[i] ? [] : [{ label: image.label, score: scores[i] ?? NaN }]));
@@ -163,10 +165,10 @@ function table(m: BinaryMetrics, version: string, thresholdNote?: string): strin
 function scopeLines(s: ScopeReport): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const reasons = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-  const lines = [`out of scope ${s.outOfScope.count} of --data (${pct(s.outOfScope.share)} wrongly refused: ${reasons(s.outOfScope.reasons)})${s.guard ? '' : '; this version has no content guard'}`];
+  const lines = [`out of scope ${s.outOfScope.count} of --data (${pct(s.outOfScope.share)} wrongly refused: ${reasons(s.outOfScope.reasons)}); ${pct(s.outOfScope.flaggedShare)} flagged${s.guard ? '' : '; this version has no content guard'}`];
   if (s.ood) {
-    lines.push(`--ood-data   ${pct(s.ood.refused.share)} refused of ${s.ood.images} (${reasons(s.ood.reasons)}); unreadable ${s.ood.unreadable}`);
-    for (const [group, g] of Object.entries(s.ood.groups)) lines.push(`  ${group.padEnd(20)} ${pct(g.share)} of ${g.images} refused`);
+    lines.push(`--ood-data   ${pct(s.ood.refused.share)} refused of ${s.ood.images}, ${pct(s.ood.refused.refusedOrFlagged)} refused or flagged (${reasons(s.ood.reasons)}); unreadable ${s.ood.unreadable}`);
+    for (const [group, g] of Object.entries(s.ood.groups)) lines.push(`  ${group.padEnd(20)} ${pct(g.share)} of ${g.images} refused, ${pct(g.refusedOrFlagged)} refused or flagged`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 import type { IntendedUse, ModelManifest, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
-import { contentVerdict, headerVerdict, type ModelEngine, type ScopeGuard } from '@pneumoscreen/model';
+import { contentFlag, contentVerdict, headerVerdict, type ModelEngine, type ScopeGuard } from '@pneumoscreen/model';
 
 const BATCH = 16;
 
@@ -24,7 +24,7 @@ export interface ScoreOptions<T> {
   onProgress?: (done: number, total: number) => void;
   /** Checks every item against the intended use as workers do (header, then the guard on the
    * first view's features) and writes each verdict here; a header refusal leaves the item out. */
-  scope?: { use: IntendedUse; guard: ScopeGuard | null; verdicts: Array<OutOfScope | null> };
+  scope?: { use: IntendedUse; guard: ScopeGuard | null; verdicts: Array<OutOfScope | null>; flags?: Array<OutOfScope | null> };
 }
 
 /** P(PNEUMONIA) of each item, averaged over the views, in batches; null where an item was left out. */
@@ -66,7 +66,11 @@ export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o:
       const out = scored.probabilities;
       if (guard && scored.features && scored.featureDim === guard.featureDim) {
         const { features, featureDim } = scored;
-        ready.forEach((r, k) => (o.scope!.verdicts[i + r.j] = contentVerdict(guard, guard.score(features.subarray(k * featureDim, (k + 1) * featureDim)))));
+        ready.forEach((r, k) => {
+          const scores = guard.score(features.subarray(k * featureDim, (k + 1) * featureDim));
+          o.scope!.verdicts[i + r.j] = contentVerdict(guard, scores);
+          if (o.scope!.flags) o.scope!.flags[i + r.j] = contentFlag(guard, scores);
+        });
       }
       // Summed in single precision, as the engines' own outputs are: a threshold chosen on float32
       // scores must meet the same values here.

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
-import { contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
+import { contentFlag, contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
 import { SITE_SCOPES, type SiteScopes } from '../finalise/site-calibrations';
@@ -63,12 +63,14 @@ export class ClassifyImageUseCase {
     const timing = { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize };
     const content = contentVerdict(model.guard, p.guard, site);
     if (content) return { ...notAssessed(base, content), timing };
+    const flag = contentFlag(model.guard, p.guard, site);
     // Each version's own threshold: versions differ in calibration as much as in weights.
     return {
       ...base,
       probability: p.probability,
       decision: p.probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
       threshold: manifest.threshold,
+      ...(flag ? { scopeFlag: flag } : {}),
       timing,
     };
   }

@@ -21,7 +21,7 @@ function asRadiograph(bytes: Buffer): Buffer {
   return copy;
 }
 
-test('the released guard: adult and non-chest DICOMs refused by header and by their pixels alone; in-scope films pass', async () => {
+test('the released guard: adult and non-chest DICOMs refused by header, and refused or flagged by their pixels alone; in-scope films pass unflagged', async () => {
   const dir = await resolveModelDir(join(repoRoot(), 'models/releases'));
   const { manifest, engine } = await loadModelVersion(dir, { engine: 'onnxruntime' });
   const guard = await ScopeGuard.load(dir);
@@ -31,7 +31,8 @@ test('the released guard: adult and non-chest DICOMs refused by header and by th
   const content = async (bytes: Buffer) => {
     const x = normalise(await decodeToRgb(bytes, manifest.preprocessing.inputSize), manifest.preprocessing.mode);
     const { features, featureDim } = await engine.score!(x, 1);
-    return contentVerdict(guard, guard.score(features!.subarray(0, featureDim)))?.reason ?? null;
+    const scores = guard.score(features!.subarray(0, featureDim));
+    return contentVerdict(guard, scores)?.reason ?? (guard.flag(scores) ? 'flagged' : null);
   };
   try {
     const nih = shared('nih_cxr_nofinding_DX_nhsx.dcm');

@@ -26,3 +26,9 @@ export function contentVerdict(guard: ScopeGuard | null, scores: GuardScores | u
 
 const isPng = (b: Uint8Array) => b.length > 4 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+
+/** The flag of an image the content guard let through, unless the site accepted the reason. */
+export function contentFlag(guard: ScopeGuard | null, scores: GuardScores | undefined, site?: SiteScope | null): OutOfScope | null {
+  if (!guard || !scores || site?.accept.includes('unlike-training-data')) return null;
+  return guard.flag(scores);
+}
