@@ -242,3 +242,20 @@ test('DICOM images have their own pixel cap, below the one JPEG and PNG get', as
   assert.equal((await decodeToRgb(file(big), [8, 8], { maxDicomPixels: 384 })).length, 8 * 8 * 3);
   assert.equal((await decodeToRgb(file(chest), [8, 8], { maxPixels: 384 })).length, 8 * 8 * 3);
 });
+
+test('a JPEG 2000 frame over the DICOM pixel cap is read at its first reduced resolution that fits, or refused when it has none', async () => {
+  const [columns, rows] = [96, 64];
+  // Smooth, as a radiograph is: a reduced level then shows what a full decode and resize shows.
+  const pixels = Uint16Array.from({ length: rows * columns }, (_, i) => Math.round(((i % columns) / columns) * 2000 + (Math.floor(i / columns) / rows) * 2000));
+  const dcm = file({ rows, columns, bitsStored: 12, pixels, extra: windowed }, { transferSyntax: TS.jpeg2000Lossless, encapsulated: { fragments: [await encodeJpeg2000(pixels, columns, rows, 12)] } });
+  const full = await decodeToRgb(dcm, [8, 8], { maxDicomPixels: rows * columns });
+  // One level (48x32) fits a quarter of the pixels; the encoder made two levels.
+  const reduced = await decodeToRgb(dcm, [8, 8], { maxDicomPixels: (rows * columns) / 4 });
+  const worst = Math.max(...Array.from(full, (v, i) => Math.abs(v - reduced[i]!)));
+  assert.ok(worst <= 3, `reduced-resolution input differs from the full decode's by up to ${worst} grey levels`);
+  await assert.rejects(decodeToRgb(dcm, [8, 8], { maxDicomPixels: (rows * columns) / 64 - 1 }), (err: unknown) => {
+    assert.ok(err instanceof ImageDecodeError && err.reason === 'too-many-pixels', String(err));
+    assert.match(err.message, /JPEG 2000 frame has 2 resolution levels; it would need 4 to be read within the DICOM pixel limit/);
+    return true;
+  });
+});

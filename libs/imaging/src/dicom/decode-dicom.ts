@@ -1,6 +1,8 @@
 import { ImageDecodeError } from '../errors';
 import type { Pixels } from '../resample';
-import { readPixelAttributes } from './attributes';
+import type { DataSet } from 'dicom-parser';
+import { readPixelAttributes, type PixelAttributes } from './attributes';
+import { reducedSize, reductionLevelFor } from './codecs/jpeg2000';
 import { assertJudgeable } from './eligibility';
 import { toDisplayGrey } from './grayscale';
 import { parseDicomBytes } from './parse';
@@ -32,8 +34,19 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
   const attrs = readPixelAttributes(dataSet);
   const pixels = attrs.rows * attrs.columns;
   if (pixels > maxPixels) {
+    // A JPEG 2000 frame holds its own smaller resolutions: a huge one (a few KB can declare
+    // 10000x10000) is read at the first that fits, which costs a fraction of a full decode and
+    // is still far more than the model's input needs.
+    if (codec === 'jpeg2000') return reducedJpeg2000(dataSet, attrs, maxPixels);
     throw new ImageDecodeError('too-many-pixels', `DICOM image has ${pixels} pixels, more than the limit of ${maxPixels} for DICOM images`);
   }
   const grey = toDisplayGrey(await decodeFirstFrame(dataSet, codec, attrs, transferSyntaxUid === EXPLICIT_VR_BIG_ENDIAN), attrs);
+  return { data: grey, width: attrs.columns, height: attrs.rows, channels: 1 };
+}
+
+async function reducedJpeg2000(dataSet: DataSet, full: PixelAttributes, maxPixels: number): Promise<Pixels> {
+  const level = reductionLevelFor(full.columns, full.rows, maxPixels);
+  const attrs = { ...full, columns: reducedSize(full.columns, level), rows: reducedSize(full.rows, level) };
+  const grey = toDisplayGrey(await decodeFirstFrame(dataSet, 'jpeg2000', attrs, false, level), attrs);
   return { data: grey, width: attrs.columns, height: attrs.rows, channels: 1 };
 }

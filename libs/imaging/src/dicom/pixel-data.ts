@@ -11,7 +11,7 @@ import type { Codec } from './transfer-syntax';
 
 /** Decodes the first frame: a multi-frame radiograph is a series of the same view, and one frame
  * is what the model judges. */
-export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes, bigEndian: boolean): Promise<Samples> {
+export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes, bigEndian: boolean, jpeg2000Level = 0): Promise<Samples> {
   if (codec === 'native') return nativeFirstFrame(ds, attrs, bigEndian);
   const frame = encapsulatedFirstFrame(ds, codec, attrs);
   switch (codec) {
@@ -20,7 +20,7 @@ export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAt
     case 'jpeg-lossless':
       return decodeJpegLossless(frame, attrs);
     case 'jpeg2000':
-      return decodeJpeg2000(frame, attrs);
+      return decodeJpeg2000(frame, attrs, jpeg2000Level);
     case 'jpeg-ls':
       return decodeJpegLs(frame, attrs);
     case 'rle':

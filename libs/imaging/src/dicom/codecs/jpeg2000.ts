@@ -7,11 +7,13 @@ import type { Samples } from '../grayscale';
 let instance: ReturnType<typeof openJpeg> | undefined;
 const load = () => (instance ??= openJpeg({ print: () => {}, printErr: () => {} }));
 
-/** JPEG 2000 codestream (lossless or lossy), up to 16 bits, one component. */
-export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes): Promise<Samples> {
+/** JPEG 2000 codestream (lossless or lossy), up to 16 bits, one component. At `level` > 0 it is
+ * decoded at a resolution halved that many times (the wavelet's own sub-band), and `attrs` must
+ * then give that reduced size (`reducedSize`). */
+export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes, level = 0): Promise<Samples> {
   const siz = readSiz(frame);
   // Checked before decoding: OpenJPEG allocates whatever the codestream's own header asks for.
-  if (siz.components !== 1 || siz.width !== attrs.columns || siz.height !== attrs.rows || siz.precision > attrs.bitsAllocated) {
+  if (siz.components !== 1 || reducedSize(siz.width, level) !== attrs.columns || reducedSize(siz.height, level) !== attrs.rows || siz.precision > attrs.bitsAllocated) {
     throw new ImageDecodeError(
       'corrupt',
       `JPEG 2000 frame is ${siz.width}x${siz.height}x${siz.components} at ${siz.precision} bits but the DICOM header says ${attrs.columns}x${attrs.rows}x1 in ${attrs.bitsAllocated} bits`,
@@ -20,8 +22,17 @@ export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes):
   const decoder = new (await load()).J2KDecoder();
   try {
     decoder.getEncodedBuffer(frame.length).set(frame);
+    if (level > 0) {
+      // The codestream's own decomposition count bounds how far it can be reduced; past that
+      // OpenJPEG would fail with no reason given.
+      const levels = readDecompositionLevels(frame);
+      if (level > levels) {
+        throw new ImageDecodeError('too-many-pixels', `JPEG 2000 frame has ${levels} resolution levels; it would need ${level} to be read within the DICOM pixel limit`);
+      }
+    }
     try {
-      decoder.decode();
+      if (level > 0) decoder.decodeSubResolution(level, 0);
+      else decoder.decode();
     } catch (err) {
       // Emscripten surfaces C++ exceptions as bare pointers: there is no message worth passing on.
       throw new ImageDecodeError('corrupt', 'corrupt JPEG 2000 frame in DICOM: the decoder gave up', { cause: err });
@@ -38,6 +49,30 @@ export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes):
   } finally {
     decoder.delete();
   }
+}
+
+/** The size of one side at a reduced resolution level, as ITU-T T.800 B.5 rounds it. */
+export function reducedSize(side: number, level: number): number {
+  return Math.ceil(side / 2 ** level);
+}
+
+/** The smallest reduction that brings `columns` x `rows` within `maxPixels`. */
+export function reductionLevelFor(columns: number, rows: number, maxPixels: number): number {
+  let level = 0;
+  while (reducedSize(columns, level) * reducedSize(rows, level) > maxPixels) level++;
+  return level;
+}
+
+/** The number of wavelet levels the COD segment of the main header sets (T.800 A.6.1): segments
+ * follow SIZ, each a marker and a length, up to the first tile's SOT. */
+function readDecompositionLevels(b: Uint8Array): number {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let at = 2; at + 4 <= b.length; at += 2 + view.getUint16(at + 2)) {
+    const marker = view.getUint16(at);
+    if (marker === 0xff52 && at + 9 < b.length) return b[at + 9]!;
+    if (marker === 0xff90 || (marker & 0xff00) !== 0xff00) break;
+  }
+  throw new ImageDecodeError('corrupt', 'corrupt JPEG 2000 frame in DICOM: no coding style segment in its main header');
 }
 
 /** The SIZ segment, which ITU-T T.800 puts straight after the start-of-codestream marker. */

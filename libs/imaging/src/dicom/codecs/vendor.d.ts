@@ -19,6 +19,7 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
     getEncodedBuffer(length: number): Uint8Array;
     getDecodedBuffer(): Uint8Array;
     decode(): void;
+    decodeSubResolution(decompositionLevel: number, decodeLayer: number): void;
     getFrameInfo(): FrameInfo;
     delete(): void;
   }
@@ -41,6 +42,7 @@ declare module '@cornerstonejs/codec-charls/decodewasmjs' {
     getEncodedBuffer(length: number): Uint8Array;
     getDecodedBuffer(): Uint8Array;
     decode(): void;
+    decodeSubResolution(decompositionLevel: number, decodeLayer: number): void;
     getFrameInfo(): FrameInfo;
     delete(): void;
   }
