@@ -2,13 +2,9 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Redis } from 'ioredis';
 import { loadConfig } from '@pneumoscreen/config';
 import { S3RVER_CREDENTIALS, SNS_TEST_CERT_URL, SNS_TEST_TOPIC, createSnsSigner, startS3Server, type S3Server } from '@pneumoscreen/testing';
-import { configureHttp } from '../http-setup';
-import { IngestModule } from '../ingest.module';
+import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SUBSCRIBE_URL = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${SNS_TEST_TOPIC}&Token=tok`;
@@ -26,7 +22,7 @@ describe('SNS HTTPS subscription', () => {
   };
   const prefix = `pstest-sns-${randomUUID()}`;
   let s3: S3Server;
-  let app: NestExpressApplication;
+  let ingest: IngestHttp;
   let url: string;
   const post = (body: unknown) =>
     fetch(`${url}/v1/s3-events/sns`, {
@@ -51,19 +47,12 @@ describe('SNS HTTPS subscription', () => {
       INGEST_API_KEY: 'an-ingest-api-key-0000001',
       SNS_TOPIC_ARNS: SNS_TEST_TOPIC,
     });
-    app = await NestFactory.create<NestExpressApplication>(IngestModule.register(config, transport), { logger: false, abortOnError: false });
-    configureHttp(app);
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    while ((await fetch(`${url}/health`)).status !== 200) await new Promise((r) => setTimeout(r, 20));
+    ingest = await listenIngest(config, transport);
+    url = ingest.url;
   });
   after(async () => {
-    await app?.close();
+    await ingest?.close();
     await s3?.stop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
   });
 
   test('a signed SubscriptionConfirmation is confirmed by visiting its SubscribeURL', async () => {

@@ -2,13 +2,10 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { loadConfig, sha256Hex } from '@pneumoscreen/config';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
-import { IngestModule } from '../ingest.module';
+import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = { aSubmit: 'a-submit-and-status-key-0001', aFeedback: 'a-feedback-only-key-00001', bAll: 'b-every-scope-key-0000001' };
@@ -17,7 +14,7 @@ const KEYS = { aSubmit: 'a-submit-and-status-key-0001', aFeedback: 'a-feedback-o
  * reaches its own tenant's studies and objects only, for the scopes it was given. */
 describe('the studies API per tenant', () => {
   let s3: S3Server;
-  let app: INestApplication;
+  let ingest: IngestHttp;
   let url: string;
   const prefix = `pstest-tenant-api-${randomUUID()}`;
   const call = (key: string, method: string, path: string, body?: unknown) =>
@@ -55,19 +52,12 @@ describe('the studies API per tenant', () => {
     });
     const store = new S3ObjectStore(config.s3);
     for (const [bucket, key] of [['shared', 'a/x.jpeg'], ['shared', 'b/y.jpeg'], ['b-own', 'scans/z.jpeg']]) await store.putObject(bucket, key, 'not really a jpeg', 'image/jpeg');
-    app = await NestFactory.create(IngestModule.register(config), { logger: false, abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    // Producer connections fail fast rather than queue commands: wait until Redis is connected.
-    while ((await fetch(`${url}/health`)).status !== 200) await new Promise((r) => setTimeout(r, 20));
+    ingest = await listenIngest(config);
+    url = ingest.url;
   });
   after(async () => {
-    await app?.close();
+    await ingest?.close();
     await s3?.stop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
   });
 
   test("a tenant submits its own objects; another tenant's read as missing, and the study is 404 to others", async () => {
