@@ -11,3 +11,4 @@ export * from './training';
 export * from './calibration';
 export * from './tenants';
 export * from './intended-use';
+export * from './result-artefacts';

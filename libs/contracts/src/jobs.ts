@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StudyId } from './ids';
 import { OutOfScope } from './intended-use';
+import { HeatmapRef, ImageDicomOutputs } from './result-artefacts';
 import { ModelVersionId } from './registry';
 import { DEFAULT_TENANT_ID, TenantId } from './tenants';
 
@@ -51,6 +52,10 @@ export const ImageResult = z.object({
    * finalised with a site calibration. */
   threshold: z.number().min(0).max(1).optional(),
   error: z.string().optional(),
+  /** On every image with a decision (NOT_ASSESSED included); absent on results written before
+   * heatmaps and on images that could not be read. */
+  heatmap: HeatmapRef.optional(),
+  dicom: ImageDicomOutputs.optional(),
   modelVersion: z.string().optional(),
   engine: z.string().optional(),
   timing: z

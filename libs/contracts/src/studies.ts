@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ImageResult, ResultDecision } from './jobs';
 import { OutOfScopeReason } from './intended-use';
 import { StudyId } from './ids';
+import { StudyDicomOutputs } from './result-artefacts';
 
 /** `incoming/<studyId>/manifest.json`: marks a study complete and carries its options. */
 export const StudyManifest = z
@@ -44,6 +45,7 @@ export const StudyResult = z.object({
   submittedAt: z.string(),
   completedAt: z.string(),
   resultsKey: z.string(),
+  dicom: StudyDicomOutputs.optional(),
   /** Why the study's own `callbackUrl` received nothing (its host is not the tenant's); the
    * configured endpoints got the result all the same. */
   callbackRefused: z.string().optional(),

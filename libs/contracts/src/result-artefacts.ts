@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * Why an image decided by the model has no heatmap: `engine`, its engine cannot give one;
+ * `disabled`, HEATMAPS=off; `batch-cost`, its batch was larger than HEATMAP_MAX_BATCH; `not-assessed`,
+ * the image was outside the version's intended use and has no decision to explain.
+ */
+export const HeatmapUnavailable = z.enum(['engine', 'disabled', 'batch-cost', 'not-assessed']);
+export type HeatmapUnavailable = z.infer<typeof HeatmapUnavailable>;
+
+/**
+ * Where the model looked for an image: `key` names a PNG in the study's bucket
+ * (`results/<studyId>/<image>.heatmap.png`: the film as the model saw it, the class-activation map
+ * over it and a colour scale), or `unavailable` says why there is none.
+ */
+export const HeatmapRef = z.union([
+  z.object({ key: z.string().min(1) }).strict(),
+  z.object({ unavailable: HeatmapUnavailable }).strict(),
+]);
+export type HeatmapRef = z.infer<typeof HeatmapRef>;
+
+/** A DICOM object written beside the results, in the study's bucket. */
+export const DicomObjectRef = z.object({ key: z.string().min(1) }).strict();
+export type DicomObjectRef = z.infer<typeof DicomObjectRef>;
+
+/** Present on an image read from a DICOM file: the Secondary Capture holding its heatmap (absent
+ * when the image has none). */
+export const ImageDicomOutputs = z.object({ secondaryCapture: DicomObjectRef.optional() }).strict();
+export type ImageDicomOutputs = z.infer<typeof ImageDicomOutputs>;
+
+/** Present on a study with DICOM images: the Structured Report (TID 1500) of its decisions. */
+export const StudyDicomOutputs = z.object({ structuredReport: DicomObjectRef }).strict();
+export type StudyDicomOutputs = z.infer<typeof StudyDicomOutputs>;
