@@ -1,3 +1,3 @@
 export * from './study-record';
-export { RedisStudyRepository } from './redis-study-repository';
+export { RECENTLY_FINISHED_CAP, RedisStudyRepository } from './redis-study-repository';
 export { type Clock, systemClock } from './clock';

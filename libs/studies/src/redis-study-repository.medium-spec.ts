@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisStudyRepository } from './redis-study-repository';
+import { RECENTLY_FINISHED_CAP, RedisStudyRepository } from './redis-study-repository';
 
 describe('RedisStudyRepository (real Redis)', () => {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -127,5 +127,36 @@ describe('RedisStudyRepository (real Redis)', () => {
     }
     assert.ok(claimed.includes('waiting'), 'the quiet study was never reached');
     assert.ok(!stale.some((id) => claimed.includes(id)));
+  });
+
+  test("each tenant's finished studies are listed newest first, within the retention period and the cap, and nobody's not at all", async () => {
+    const short = new RedisStudyRepository(redis, prefix, 60_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const summary = { imageCount: 1, errorCount: 0 };
+    await short.complete('old', 'completed', 'results/old.json', summary, at(0), { tenantId: 'ta', bucket: 'ba' });
+    await short.complete('a1', 'completed', 'results/a1.json', summary, at(30), { tenantId: 'ta', bucket: 'ba' });
+    await short.complete('a2', 'failed', 'results/a2.json', summary, at(70), { tenantId: 'ta', bucket: 'ba2' });
+    await short.complete('b1', 'completed', 'results/b1.json', summary, at(71), { tenantId: 'tb', bucket: 'bb' });
+    await short.complete('none', 'completed', 'results/none.json', summary, at(72));
+    const ta = await short.recentlyFinished('ta', 10, at(75));
+    assert.deepEqual(ta, [
+      { studyId: 'a2', bucket: 'ba2', completedAt: at(70) },
+      { studyId: 'a1', bucket: 'ba', completedAt: at(30) },
+    ]);
+    assert.deepEqual((await short.recentlyFinished('ta', 1, at(75))).map((s) => s.studyId), ['a2']);
+    assert.deepEqual((await short.recentlyFinished('ta', 10, at(95))).map((s) => s.studyId), ['a2'], 'past the retention period a study leaves the list');
+    assert.deepEqual((await short.recentlyFinished('tb', 10, at(75))).map((s) => s.studyId), ['b1']);
+    const left = await redis.pttl(`${prefix}:tenant:{ta}:finished`);
+    assert.ok(left > 55_000 && left <= 60_000, `the index expires in ${left} ms`);
+
+    const many = Array.from({ length: RECENTLY_FINISHED_CAP + 5 }, (_, i) => i);
+    const pipeline = redis.pipeline();
+    for (const i of many) pipeline.zadd(`${prefix}:tenant:{tc}:finished`, at(1).getTime() - i, `bc/c${i}`);
+    await pipeline.exec();
+    await short.complete('c-last', 'completed', 'results/c-last.json', summary, at(2), { tenantId: 'tc', bucket: 'bc' });
+    assert.equal(await redis.zcard(`${prefix}:tenant:{tc}:finished`), RECENTLY_FINISHED_CAP);
+    const kept = async (i: number) => (await redis.zscore(`${prefix}:tenant:{tc}:finished`, `bc/c${i}`)) !== null;
+    assert.deepEqual([await kept(RECENTLY_FINISHED_CAP - 2), await kept(RECENTLY_FINISHED_CAP - 1)], [true, false], 'the oldest leave first');
+    assert.equal((await short.recentlyFinished('tc', 1, at(3)))[0]?.studyId, 'c-last');
   });
 });

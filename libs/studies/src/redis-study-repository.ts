@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { StudyStatus } from '@pneumoscreen/contracts';
-import type { StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
+import type { FinishedStudy, StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
 
 // Marks the study queued only if it is still collecting, and notes it in the queued index (KEYS[3],
 // scored by when its job should next be looked for); KEYS[1] study hash, KEYS[2] collecting set.
@@ -40,6 +40,10 @@ if added == 1 and status == 'collecting' then redis.call('ZADD', KEYS[3], ARGV[4
 return {added, status}`;
 
 const DEFAULT_RETENTION_MS = 3 * 86_400_000;
+/** The index of a tenant's finished studies serves a reader's worklist, which looks at the newest
+ * few dozen: past this many, the oldest leave it before their retention ends, so a busy tenant's
+ * index stays small. */
+export const RECENTLY_FINISHED_CAP = 1000;
 
 /**
  * Study state in Redis. One study's keys share a hash tag so they stay in one Cluster slot; the
@@ -67,6 +71,10 @@ export class RedisStudyRepository implements StudyRepository {
   }
   private get queuedKey() {
     return `${this.prefix}:studies:queued`;
+  }
+  /** Its own hash tag: in a Cluster it lives apart from the studies it names. */
+  private finishedKey(tenantId: string) {
+    return `${this.prefix}:tenant:{${tenantId}}:finished`;
   }
   /** One key per object, not a hash per bucket, so each can expire (Redis 7.0 has no HEXPIRE). */
   private placementKey(bucket: string, key: string) {
@@ -142,7 +150,7 @@ export class RedisStudyRepository implements StudyRepository {
     return this.redis.zrangebyscore(this.collectingKey, '-inf', before.getTime(), 'LIMIT', 0, limit);
   }
 
-  async complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date) {
+  async complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date, finishedFor?: { tenantId: string; bucket: string }) {
     const study = this.studyKey(studyId);
     await exec(
       this.redis
@@ -152,6 +160,32 @@ export class RedisStudyRepository implements StudyRepository {
         .pexpire(this.objectsKey(studyId), this.retentionMs),
     );
     await this.redis.zrem(this.queuedKey, studyId);
+    if (finishedFor) await this.indexFinished(finishedFor.tenantId, finishedFor.bucket, studyId, at);
+  }
+
+  /** Scored by completion time; trimmed here to the retention period and the cap, so the index
+   * needs no sweeper. The bucket travels in the member, as results live in the study's bucket. */
+  private async indexFinished(tenantId: string, bucket: string, studyId: string, at: Date) {
+    const key = this.finishedKey(tenantId);
+    await exec(
+      this.redis
+        .multi()
+        .zadd(key, at.getTime(), `${bucket}/${studyId}`)
+        .zremrangebyscore(key, '-inf', `(${at.getTime() - this.retentionMs}`)
+        .zremrangebyrank(key, 0, -RECENTLY_FINISHED_CAP - 1)
+        .pexpire(key, this.retentionMs),
+    );
+  }
+
+  async recentlyFinished(tenantId: string, limit: number, now: Date): Promise<FinishedStudy[]> {
+    const entries = await this.redis.zrevrangebyscore(this.finishedKey(tenantId), '+inf', now.getTime() - this.retentionMs, 'WITHSCORES', 'LIMIT', 0, limit);
+    const studies: FinishedStudy[] = [];
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      const member = entries[i]!;
+      const slash = member.indexOf('/');
+      studies.push({ bucket: member.slice(0, slash), studyId: member.slice(slash + 1), completedAt: new Date(Number(entries[i + 1])) });
+    }
+    return studies;
   }
 
   async studyOfObject(bucket: string, key: string) {

@@ -20,6 +20,13 @@ export interface StudySummary {
   errorCount: number;
 }
 
+/** A finished study in its tenant's index of recent ones. */
+export interface FinishedStudy {
+  studyId: string;
+  bucket: string;
+  completedAt: Date;
+}
+
 export interface StudyRecord extends StudyOptions {
   studyId: string;
   bucket: string;
@@ -55,7 +62,11 @@ export interface StudyRepository {
   markQueuedChecked(studyId: string, at: Date): Promise<void>;
   /** Collecting studies whose last object arrived before `before`. */
   quietSince(before: Date, limit: number): Promise<string[]>;
-  complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date): Promise<void>;
+  /** Records the outcome; with `finishedFor`, the study also enters that tenant's index of
+   * recently finished studies (a study of no single tenant is nobody's to review). */
+  complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date, finishedFor?: { tenantId: string; bucket: string }): Promise<void>;
+  /** The tenant's studies finished in the retention period before `now`, newest first. */
+  recentlyFinished(tenantId: string, limit: number, now: Date): Promise<FinishedStudy[]>;
   get(studyId: string): Promise<StudyRecord | null>;
   /** The study an object of the watched bucket was placed in, null while it has none: a listing
    * that sees the object again needs no second look at its bytes. */

@@ -104,6 +104,20 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
     assert.deepEqual(await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/a-1/x.jpeg' }, { ...image, key: 'incoming/b-1/y.jpeg' }]), []);
   });
 
+  test("a study enters its tenant's index of finished studies (for the review worklist); a study of no single tenant enters none", async () => {
+    const tenants = JSON.stringify([
+      { id: 'a', locations: [{ bucket: 'shared', prefix: 'incoming/a-' }] },
+      { id: 'b', locations: [{ bucket: 'shared', prefix: 'incoming/b-' }] },
+    ]);
+    const finishedFor = async (keys: string[]) => {
+      const { useCase, completed } = useCaseWith({ TENANTS: tenants });
+      await useCase.execute({ studyId: 's1', bucket: 'shared', imageCount: keys.length, submittedAt: '2025-06-01T11:59:00Z' }, keys.map((key) => ({ ...image, key })));
+      return (completed[0] as unknown[])[5];
+    };
+    assert.deepEqual(await finishedFor(['incoming/b-1/x.jpeg']), { tenantId: 'b', bucket: 'shared' });
+    assert.equal(await finishedFor(['incoming/a-1/x.jpeg', 'incoming/b-1/y.jpeg']), undefined);
+  });
+
   test('WEBHOOK_URL serves a bucket no endpoint covers', async () => {
     const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, WEBHOOK_URL: 'https://ops.example.org/' }, { bucket: 'hospital-b' });
     assert.deepEqual(sent.map((m) => m.url), ['https://ops.example.org/']);

@@ -51,7 +51,7 @@ export class FinaliseStudyUseCase {
       modelVersion: result.modelVersion,
       imageCount: images.length,
       errorCount: images.filter((i) => i.error).length,
-    }, this.clock.now());
+    }, this.clock.now(), tenant ? { tenantId: tenant.id, bucket: study.bucket } : undefined);
     if (!tenant) {
       this.log.error(`study ${study.studyId}: its objects belong to no single tenant (TENANTS); no webhook is sent`);
     } else if (urls.length) {
