@@ -1,12 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchCommand } from './bench';
+import type { AppConfig } from '@pneumoscreen/config';
+import { runCli } from '../program/program';
 
 test('bench refuses an unknown section or worker count before measuring anything', async () => {
-  await assert.rejects(benchCommand(['--only', 'decode,gpu']), /--only takes a comma-separated list of decode, engines, e2e, soak, not "decode,gpu"/);
-  await assert.rejects(benchCommand(['--only', '']), /--only takes/);
-  await assert.rejects(benchCommand(['--workers', '1,0']), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
-  await assert.rejects(benchCommand(['--ingests', '0']), /--ingests takes a process count from 1 to 64, not "0"/);
-  await assert.rejects(benchCommand(['--s3-servers', 'two']), /--s3-servers takes a process count from 1 to 64, not "two"/);
-  await assert.rejects(benchCommand(['--repeat', '0']), /--repeat takes a number of runs from 1 to 9, not "0"/);
+  const bench = async (...argv: string[]) => {
+    let err = '';
+    const code = await runCli(['bench', ...argv], { config: (): AppConfig => assert.fail('read no settings'), out: () => undefined, err: (t) => void (err += t) });
+    assert.equal(code, 2, argv.join(' '));
+    return err;
+  };
+  assert.match(await bench('--only', 'decode,gpu'), /--only takes a comma-separated list of decode, engines, e2e, soak, not "decode,gpu"/);
+  assert.match(await bench('--only', ''), /--only takes/);
+  assert.match(await bench('--workers', '1,0'), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
+  assert.match(await bench('--ingests', '0'), /--ingests must be a whole number from 1 to 64, not "0"/);
+  assert.match(await bench('--s3-servers', 'two'), /--s3-servers must be a whole number from 1 to 64, not "two"/);
+  assert.match(await bench('--repeat', '0'), /--repeat must be a whole number from 1 to 9, not "0"/);
 });

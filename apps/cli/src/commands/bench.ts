@@ -1,9 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '@pneumoscreen/config';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { readManifest, resolveModelDir } from '@pneumoscreen/model';
 import type { ModelManifest } from '@pneumoscreen/contracts';
+import { ExitCode, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { oneOf, wholeNumber } from '../program/options';
 import { benchDecode, listXrays } from '../bench/decode';
 import { endToEndSection } from '../bench/end-to-end-section';
 import { benchableEngines, benchEngines, randomVgg16Version, type EngineResult } from '../bench/engines';
@@ -19,46 +22,55 @@ const TRAIN_224 = resolve(REPO, '../shared/data/kermany224-train');
 const SECTIONS = ['decode', 'engines', 'e2e', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
-/**
- * `pneumoscreen bench [--json] [--quick] [--images N] [--only SECTIONS] [--workers LIST]
- * [--ingests N] [--s3-servers N] [--repeat N]`: decode
- * throughput on original-size X-rays, raw model throughput per engine, backbone and batch size,
- * the whole pipeline end to end (on the 224-px training images; with each worker count of
- * `--workers`, default 1,2; its pipeline rows spread over `--ingests` ingest and `--s3-servers`
- * S3 server processes, default 1 each) against the naive baseline, and a memory soak: RSS and tensor count
- * over 10,000 classified images. `--repeat N` runs every end-to-end case N times in turn and keeps
- * each case's median run. `--only` runs some of decode, engines, e2e and soak;
- * `--backbone mobilenet|vgg16` and `--engine NAME` narrow the engines section. Writes
- * bench/results/<date>[-quick][-<sections>][-N].json, the sections named when not all ran and N
- * counting up from 2 where that day's file exists.
- */
-export async function benchCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      quick: { type: 'boolean', default: false },
-      images: { type: 'string' },
-      originals: { type: 'string', default: ORIGINALS },
-      data: { type: 'string', default: TRAIN_224 },
-      only: { type: 'string', default: SECTIONS.join(',') },
-      workers: { type: 'string', default: '1,2' },
-      ingests: { type: 'string', default: '1' },
-      's3-servers': { type: 'string', default: '1' },
-      repeat: { type: 'string', default: '1' },
-      backbone: { type: 'string' },
-      engine: { type: 'string' },
-    },
-  });
-  const only = parseList(values.only, '--only', (s) => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', ')) as Section[];
-  const spread = { ingests: processCount(values.ingests, '--ingests'), s3Servers: processCount(values['s3-servers'], '--s3-servers') };
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat takes a number of runs from 1 to 9, not "${values.repeat}"`);
-  const workers = parseList(values.workers, '--workers', (s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').map(Number);
-  const images = Number(values.images ?? (values.quick ? 200 : 1000));
-  if (!Number.isInteger(images) || images < 4) throw new Error('--images must be an integer of at least 4');
-  const say = (l: string) => process.stderr.write(`${l}\n`);
-  const config = loadConfig();
+const Options = z.object({
+  json: z.boolean().default(false),
+  quick: z.boolean().default(false),
+  images: wholeNumber(4).optional(),
+  originals: z.string(),
+  data: z.string(),
+  only: commaList((s) => (SECTIONS as readonly string[]).includes(s), SECTIONS.join(', ')).transform((l) => l as Section[]),
+  workers: commaList((s) => /^[1-9]\d?$/.test(s), 'worker counts from 1 to 99').transform((l) => l.map(Number)),
+  ingests: wholeNumber(1, 64),
+  s3Servers: wholeNumber(1, 64),
+  repeat: wholeNumber(1, 9),
+  backbone: oneOf(['mobilenet', 'vgg16']).optional(),
+  engine: z.string().optional(),
+});
+
+export function configureBenchCommand(program: Command, io: CliIo): void {
+  program
+    .command('bench')
+    .description('measure decode, inference, end-to-end throughput and memory; writes bench/results/<date>[-quick][-<sections>][-N].json')
+    .option('--json', 'print the report as one JSON object')
+    .option('--quick', 'fewer images everywhere (default --images 200, a shorter soak)')
+    .option('--images <n>', 'images through the end-to-end pipeline (default 1000, 200 with --quick)')
+    .option('--originals <dir>', 'original-size X-rays for the decode section', ORIGINALS)
+    .option('--data <dir>', '224-px training images for the end-to-end and soak sections', TRAIN_224)
+    .option('--only <sections>', 'some of decode, engines, e2e and soak', SECTIONS.join(','))
+    .option('--workers <list>', 'worker counts of the end-to-end section', '1,2')
+    .option('--ingests <n>', 'ingest processes the end-to-end pipeline rows spread over', '1')
+    .option('--s3-servers <n>', 'S3 server processes the end-to-end pipeline rows spread over', '1')
+    .option('--repeat <n>', 'runs of every end-to-end case, in turn; the median run is kept', '1')
+    .option('--backbone <name>', 'narrow the engines section to mobilenet or vgg16')
+    .option('--engine <name>', 'narrow the engines section to one engine')
+    .addHelpText(
+      'after',
+      `
+Decode throughput on original-size X-rays, raw model throughput per engine, backbone and batch
+size, the whole pipeline end to end (with each worker count of --workers) against the naive
+baseline, and a memory soak: RSS and tensor count over 10,000 classified images. The file name
+names the sections when not all ran, and N counts up from 2 where that day's file exists.
+`,
+    )
+    .action(commandAction(io, Options, bench));
+}
+
+async function bench(values: z.output<typeof Options>, io: CliIo): Promise<number> {
+  const { only, workers, repeat } = values;
+  const spread = { ingests: values.ingests, s3Servers: values.s3Servers };
+  const images = values.images ?? (values.quick ? 200 : 1000);
+  const say = (l: string) => io.err(`${l}\n`);
+  const config = io.config();
   const versionDir = await resolveModelDir(config.worker.modelDir);
   const manifest = await readManifest(versionDir);
   const report: BenchReport = { date: new Date().toISOString(), machine: describeMachine(), model: manifest.version };
@@ -85,16 +97,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
   await mkdir(dir, { recursive: true });
   const sections = only.length === SECTIONS.length ? '' : `-${only.join('-')}`;
   const file = await writeNewResult(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}`, JSON.stringify(report, null, 2) + '\n');
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else process.stdout.write(formatReport(report) + `\nwritten to ${file}\n`);
-  return 0;
+  if (values.json) io.out(JSON.stringify(report) + '\n');
+  else io.out(formatReport(report) + `\nwritten to ${file}\n`);
+  return ExitCode.ok;
 }
 
-function parseList(raw: string, flag: string, ok: (s: string) => boolean, expected: string): string[] {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = items.filter((s) => !ok(s));
-  if (items.length === 0 || bad.length) throw new Error(`${flag} takes a comma-separated list of ${expected}, not "${raw}"`);
-  return [...new Set(items)];
+/** A comma-separated list whose items pass `ok`, without repeats. */
+function commaList(ok: (s: string) => boolean, expected: string) {
+  return z.string().transform((raw, ctx) => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0 || items.some((s) => !ok(s))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `takes a comma-separated list of ${expected}, not "${raw}"` });
+      return z.NEVER;
+    }
+    return [...new Set(items)];
+  });
 }
 
 async function engineSection(
@@ -104,7 +121,6 @@ async function engineSection(
   say: (l: string) => void,
 ): Promise<{ engines: EngineResult[]; skippedEngines: Record<string, string> }> {
   const backbones = values.backbone ? [values.backbone] : ['mobilenet', 'vgg16'];
-  if (backbones.some((b) => b !== 'mobilenet' && b !== 'vgg16')) throw new Error(`--backbone must be mobilenet or vgg16, not "${values.backbone}"`);
   const choices = benchableEngines(values.engine);
   say('inference (random inputs; VGG16 with random weights)');
   const vgg = backbones.includes('vgg16') ? await randomVgg16Version(manifest, choices.includes('onnxruntime-int8') ? await listXrays(values.data) : []) : undefined;
@@ -118,10 +134,4 @@ async function engineSection(
   } finally {
     await vgg?.remove();
   }
-}
-
-function processCount(raw: string | undefined, flag: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`${flag} takes a process count from 1 to 64, not "${raw}"`);
-  return n;
 }

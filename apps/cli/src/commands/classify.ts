@@ -1,10 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '@pneumoscreen/config';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import type { OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError } from '@pneumoscreen/imaging';
 import { intendedUseOf, loadModelVersion, resolveModelDir, ScopeGuard } from '@pneumoscreen/model';
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
 import { plainView, scoreItems } from './scoring';
 
 interface Row {
@@ -19,57 +21,77 @@ interface Row {
   error?: string;
 }
 
-/** `pneumoscreen classify <file|dir>... [--json] [--model DIR]`: local files, no Redis or S3. */
-export async function classifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, model: { type: 'string' } },
-  });
-  if (positionals.length === 0) throw new Error('classify needs at least one file or folder');
-  const files = (await Promise.all(positionals.map((p) => expand(resolve(p))))).flat();
+const Options = z.object({
+  paths: z.array(z.string()).min(1),
+  json: z.boolean().default(false),
+  jsonl: z.boolean().default(false),
+  model: z.string().optional(),
+});
+
+export function configureClassifyCommand(program: Command, io: CliIo): void {
+  program
+    .command('classify')
+    .description('classify local image files or folders (no Redis or S3)')
+    .argument('<paths...>', 'image files, or folders of them (any depth; hidden files left out)')
+    .option('--json', 'print one JSON array of every row once all are classified')
+    .option('--jsonl', 'print one JSON object a line, each as soon as its batch is classified (large folders)')
+    .option('--model <dir>', 'version folder, or registry folder with CURRENT (default MODEL_DIR)')
+    .addHelpText('after', '\nExits 1 when any file could not be classified (its row says why), 0 otherwise.\n')
+    .action(commandAction(io, Options, classify));
+}
+
+/** `pneumoscreen classify <file|dir>... [--json | --jsonl] [--model DIR]`. */
+async function classify(options: z.output<typeof Options>, io: CliIo): Promise<number> {
+  if (options.json && options.jsonl) throw new UsageError('--json and --jsonl exclude each other');
+  const files = (await Promise.all(options.paths.map((p) => expand(resolve(p))))).flat();
   if (files.length === 0) throw new Error('no files found');
-  const config = loadConfig();
-  const dir = await resolveModelDir(values.model ?? config.worker.modelDir);
+  const config = io.config();
+  const dir = await resolveModelDir(options.model ?? config.worker.modelDir);
   const { manifest, engine } = await loadModelVersion(dir, { engine: config.worker.engine, threads: config.worker.engineThreads });
   const rows: Row[] = [];
+  const plain = !options.json && !options.jsonl;
   try {
     const scope = { use: intendedUseOf(manifest), guard: await ScopeGuard.load(dir), verdicts: new Array<OutOfScope | null>(files.length).fill(null), flags: new Array<OutOfScope | null>(files.length).fill(null) };
     const errors = new Map<string, string>();
     const view = plainView(manifest);
-    const probs = await scoreItems(engine, files, {
+    const rowOf = (j: number, probability: number | null | undefined): Row => {
+      const file = files[j]!;
+      const outOfScope = scope.verdicts[j];
+      if (outOfScope) return { file, label: 'NOT_ASSESSED', outOfScope, modelVersion: manifest.version };
+      if (probability === null || probability === undefined) return { file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' };
+      const flag = scope.flags[j];
+      return { file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', ...(flag ? { scopeFlag: flag } : {}), modelVersion: manifest.version };
+    };
+    await scoreItems(engine, files, {
       read: (f) => readImage(f, config.worker.maxImageBytes).catch((e: Error) => (errors.set(f, `cannot read: ${e.message}`), null)),
       name: (f) => f,
       views: [(bytes) => view(bytes)],
       skipUndecodable: true,
       onSkip: (f, err: ImageDecodeError) => errors.set(f, err.message),
       scope,
-      onProgress: (done, total) => values.json || process.stderr.write(`\rclassified ${done}/${total}`),
-    });
-    files.forEach((file, j) => {
-      const probability = probs[j];
-      const outOfScope = scope.verdicts[j];
-      if (outOfScope) rows.push({ file, label: 'NOT_ASSESSED', outOfScope, modelVersion: manifest.version });
-      else if (probability !== null && probability !== undefined) {
-        const flag = scope.flags[j];
-        rows.push({ file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', ...(flag ? { scopeFlag: flag } : {}), modelVersion: manifest.version });
-      }
-      else rows.push({ file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' });
+      onBatch: (scores, done) => {
+        // Rows before `done` are final: --jsonl hands each batch on as it is ready.
+        for (let j = rows.length; j < done; j++) {
+          rows.push(rowOf(j, scores[j]));
+          if (options.jsonl) io.out(JSON.stringify(rows[j]) + '\n');
+        }
+      },
+      onProgress: (done, total) => plain && io.err(`\rclassified ${done}/${total}`),
     });
   } finally {
     await engine.dispose();
   }
-  if (values.json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-  } else {
-    process.stderr.write('\n');
+  if (options.json) {
+    io.out(JSON.stringify(rows, null, 2) + '\n');
+  } else if (plain) {
+    io.err('\n');
     for (const r of rows) {
       const what = r.error ? `error: ${r.error}` : r.outOfScope ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}${r.scopeFlag ? `  (flagged: ${r.scopeFlag.reason}, score ${r.scopeFlag.score})` : ''}`;
-      process.stdout.write(`${r.file}  ${what}\n`);
+      io.out(`${r.file}  ${what}\n`);
     }
-    process.stdout.write(`model ${manifest.name}@${manifest.version}, threshold ${manifest.threshold.toFixed(4)}\n`);
+    io.out(`model ${manifest.name}@${manifest.version}, threshold ${manifest.threshold.toFixed(4)}\n`);
   }
-  return rows.some((r) => r.error) ? 1 : 0;
+  return rows.some((r) => r.error) ? ExitCode.failed : ExitCode.ok;
 }
 
 /**

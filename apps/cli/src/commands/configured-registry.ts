@@ -17,3 +17,13 @@ export function openConfiguredRegistry(config: AppConfig): ConfiguredRegistry {
   const s3 = () => (store ??= new S3ObjectStore(config.models.registryS3));
   return { registry: openModelRegistry(location, config.models.name, s3), s3, close: () => store?.destroy() };
 }
+
+/** Runs `run` on the configured registry and closes it after. */
+export async function withConfiguredRegistry<T>(config: AppConfig, run: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+  const { registry, close } = openConfiguredRegistry(config);
+  try {
+    return await run(registry);
+  } finally {
+    close();
+  }
+}

@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { StudyResult } from '@pneumoscreen/contracts';
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { numberText } from '../program/options';
 import { startLocalStack, type LocalStack } from '../demo/local-stack';
 import { formatTable, type Finished } from '../demo/report';
 import { findStudies, uploadStudy } from '../demo/upload';
@@ -8,28 +12,34 @@ import { findStudies, uploadStudy } from '../demo/upload';
 const INCOMING = 'incoming/';
 const SAMPLES = resolve(__dirname, '../../../../samples/studies');
 
-/**
- * `pneumoscreen demo [--input DIR] [--callback-url URL] [--verbose]`: the whole pipeline on this
- * machine. Uploads each study folder to the bucket, waits for every result and prints a table.
- */
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      input: { type: 'string' },
-      'callback-url': { type: 'string' },
-      timeout: { type: 'string', default: '300' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-  const callbackUrl = values['callback-url'];
+const Options = z.object({
+  input: z.string().optional(),
+  callbackUrl: z.string().url({ message: 'must be a URL' }).optional(),
+  timeout: numberText((x) => x > 0, 'a number of seconds'),
+  verbose: z.boolean().default(false),
+});
+
+export function configureDemoCommand(program: Command, io: CliIo): void {
+  program
+    .command('demo')
+    .description('run the whole pipeline locally on the sample studies (or --input DIR)')
+    .option('--input <dir>', 'study folders to upload (default samples/studies)')
+    .option('--callback-url <url>', 'send signed webhooks there (needs WEBHOOK_SECRET, whsec_<base64>, in the environment)')
+    .option('--timeout <seconds>', 'how long to wait for every result', '300')
+    .option('--verbose', "show the apps' logs")
+    .action(commandAction(io, Options, demo));
+}
+
+/** The whole pipeline on this machine: uploads each study folder to the bucket, waits for every
+ * result and prints a table. */
+async function demo(values: z.output<typeof Options>, io: CliIo): Promise<number> {
+  const { callbackUrl } = values;
   if (callbackUrl && !process.env.WEBHOOK_SECRET) {
-    throw new Error('--callback-url needs WEBHOOK_SECRET (whsec_<base64>) in the environment to sign the webhooks');
+    throw new UsageError('--callback-url needs WEBHOOK_SECRET (whsec_<base64>) in the environment to sign the webhooks');
   }
-  const timeoutMs = Number(values.timeout) * 1000;
-  if (!(timeoutMs > 0)) throw new Error('--timeout must be a number of seconds');
+  const timeoutMs = values.timeout * 1000;
   const studies = await findStudies(resolve(values.input ?? SAMPLES));
-  const say = (l: string) => process.stderr.write(`${l}\n`);
+  const say = (l: string) => io.err(`${l}\n`);
   say(`pneumoscreen demo: ${studies.length} studies, ${studies.reduce((n, s) => n + s.files.length, 0)} images`);
 
   const stack = await startLocalStack({ env: process.env, callbackUrl, echo: values.verbose, say });
@@ -40,10 +50,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const done = await Promise.race([Promise.all(studies.map((s) => waitForStudy(stack, s.studyId, started, timeoutMs))), stack.crashed]);
     const wall = (Date.now() - started) / 1000;
     const images = done.reduce((n, d) => n + d.result.images.length, 0);
-    process.stdout.write(`${formatTable(done)}\n\n`);
-    process.stdout.write(`${images} images in ${wall.toFixed(1)} s from upload to last result: ${(images / wall).toFixed(2)} images/s\n`);
-    process.stdout.write(`results: s3://${stack.bucket}/results/<study>.json${callbackUrl ? `; signed webhooks sent to ${callbackUrl}` : ''}\n`);
-    return 0;
+    io.out(`${formatTable(done)}\n\n`);
+    io.out(`${images} images in ${wall.toFixed(1)} s from upload to last result: ${(images / wall).toFixed(2)} images/s\n`);
+    io.out(`results: s3://${stack.bucket}/results/<study>.json${callbackUrl ? `; signed webhooks sent to ${callbackUrl}` : ''}\n`);
+    return ExitCode.ok;
   } finally {
     await stack.stop();
   }

@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '@pneumoscreen/config';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { SiteName, type BinaryMetrics, type OutOfScope, type SiteCalibration } from '@pneumoscreen/contracts';
 import { ASPECT_VIEWS, binaryMetrics, intendedUseOf, listDataset, loadModelVersion, reshapedInput, resolveModelDir, ScopeGuard, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/model';
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { oneOf } from '../program/options';
 import { listOodImages, scopeReport, type ScopeReport } from './eval-scope';
 import { openConfiguredRegistry } from './configured-registry';
 import { plainView, scoreItems } from './scoring';
@@ -13,74 +16,52 @@ const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const RESHAPES = { narrower: 'aspectNarrower', wider: 'aspectWider' } as const;
 
-const USAGE = `usage: pneumoscreen eval --data DIR [VERSION | --model PATH] [--site S] [--tta | --reshape narrower|wider] [--ood-data DIR] [--json]
-  --data DIR     labelled images in NORMAL/ and PNEUMONIA/ folders (any depth); images outside the
-                 version's intended use are NOT_ASSESSED, as workers make them, and counted apart
-                 (outOfScope); the metrics are those of the assessed images
-  --ood-data DIR images the version must refuse (JPEG, PNG or DICOM, any depth; the first folder
-                 level names a group, e.g. lateral/, adult/, photos/): reports the share refused,
-                 per group and reason, beside the share of --data wrongly refused
-  VERSION        a published version of the registry (MODEL_REGISTRY), downloaded to MODEL_CACHE_DIR
-  --model PATH   version folder, or registry folder with CURRENT (default models/releases)
-  --site S       with VERSION: measure at the threshold fitted for site S (the bucket its studies
-                 arrive in; see models calibrate) when S has one, else at the version's own
-  --tta          average the model over the test-time augmentation views it was validated with,
-                 at the threshold chosen for them on validation (workers serve plain images only)
-  --reshape R    a stress test: score every image as if its original had been ${STRESS_ASPECT}x wider
-                 (narrower: bodies look narrower, as in the pneumonia films of the training data)
-                 or taller (wider), at the model's threshold; a model that reads the class from
-                 body proportions loses specificity (narrower) or sensitivity (wider)
-  --json         print one JSON object instead of a table
-`;
+const Options = z.object({
+  version: z.string().optional(),
+  data: z.string(),
+  model: z.string().optional(),
+  site: SiteName.optional(),
+  tta: z.boolean().default(false),
+  reshape: oneOf(['narrower', 'wider']).optional(),
+  oodData: z.string().optional(),
+  json: z.boolean().default(false),
+});
+
+export function configureEvalCommand(program: Command, io: CliIo): void {
+  program
+    .command('eval')
+    .description('evaluate a model on a labelled folder')
+    .argument('[version]', 'a published version of the registry (MODEL_REGISTRY), downloaded to MODEL_CACHE_DIR')
+    .requiredOption('--data <dir>', "labelled images in NORMAL/ and PNEUMONIA/ folders (any depth); images outside the version's intended use are NOT_ASSESSED, as workers make them, and counted apart (outOfScope); the metrics are those of the assessed images")
+    .option('--model <path>', 'version folder, or registry folder with CURRENT (default models/releases)')
+    .option('--site <s>', "with VERSION: measure at the threshold fitted for site S (the bucket its studies arrive in; see models calibrate) when S has one, else at the version's own")
+    .option('--tta', 'average the model over the test-time augmentation views it was validated with, at the threshold chosen for them on validation (workers serve plain images only)')
+    .option(
+      '--reshape <r>',
+      `a stress test: score every image as if its original had been ${STRESS_ASPECT}x wider (narrower: bodies look narrower, as in the pneumonia films of the training data) or taller (wider), at the model's threshold; a model that reads the class from body proportions loses specificity (narrower) or sensitivity (wider)`,
+    )
+    .option('--ood-data <dir>', 'images the version must refuse (JPEG, PNG or DICOM, any depth; the first folder level names a group, e.g. lateral/, adult/, photos/): reports the share refused, per group and reason, beside the share of --data wrongly refused')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(commandAction(io, Options, evaluate));
+}
 
 /** `pneumoscreen eval`: scores every labelled image and reports the metrics at the model's own
  * threshold, at a site's fitted one (--site), or, with --tta, at the one chosen on validation for
  * its averaged views. */
-export async function evalCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        model: { type: 'string' },
-        site: { type: 'string' },
-        tta: { type: 'boolean', default: false },
-        reshape: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'ood-data': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (!values.data) return usageError('--data is required');
-  if (positionals.length > 1) return usageError(`one VERSION at most, not ${positionals.length}`);
-  const version = positionals[0];
-  if (version && values.model) return usageError('give a registry VERSION or --model PATH, not both');
-  const reshape = values.reshape;
-  if (reshape !== undefined && !Object.hasOwn(RESHAPES, reshape)) return usageError(`--reshape must be narrower or wider, not "${reshape}"`);
-  if (reshape !== undefined && (values.tta || values.site !== undefined)) return usageError('--reshape measures the plain model at its own threshold: leave out --tta and --site');
+async function evaluate(values: z.output<typeof Options>, io: CliIo): Promise<number> {
+  const { version, reshape } = values;
+  if (version && values.model) throw new UsageError('give a registry VERSION or --model PATH, not both');
+  if (reshape !== undefined && (values.tta || values.site !== undefined)) throw new UsageError('--reshape measures the plain model at its own threshold: leave out --tta and --site');
   if (values.site !== undefined) {
-    if (!version) return usageError('--site needs a registry VERSION: site thresholds are kept beside published versions');
-    if (values.tta) return usageError('--site and --tta do not mix: a site threshold is fitted on plain images, not averaged views');
-    const site = SiteName.safeParse(values.site);
-    if (!site.success) return usageError(`--site "${values.site}" ${site.error.issues[0]!.message}`);
+    if (!version) throw new UsageError('--site needs a registry VERSION: site thresholds are kept beside published versions');
+    if (values.tta) throw new UsageError('--site and --tta do not mix: a site threshold is fitted on plain images, not averaged views');
   }
 
   const images = await listDataset(values.data);
-  const ood = values['ood-data'] ? await listOodImages(values['ood-data']) : [];
-  const { dir, calibration } = await modelToEvaluate(version, values.model, values.site);
-  if (values.site && !calibration) process.stderr.write(`site ${values.site} has no calibration for ${version}: measuring at the version's own threshold\n`);
-  const { worker } = loadConfig();
+  const ood = values.oodData ? await listOodImages(values.oodData) : [];
+  const { dir, calibration } = await modelToEvaluate(io, version, values.model, values.site);
+  if (values.site && !calibration) io.err(`site ${values.site} has no calibration for ${version}: measuring at the version's own threshold\n`);
+  const { worker } = io.config();
   const { manifest, engine } = await loadModelVersion(dir, { engine: worker.engine, threads: worker.engineThreads });
   const engineName = engine.name;
   const started = Date.now();
@@ -97,18 +78,18 @@ export async function evalCommand(argv: string[]): Promise<number> {
     tta = values.tta ? testTimeAugmentation(manifest) : undefined;
     scores = await scoreItems(engine, images, {
       read: (image) => readFile(image.path),
-      name: (image) => path.relative(values.data!, image.path),
-      views: tta?.views ?? [reshape ? reshapedInput(manifest.preprocessing, ASPECT_VIEWS[RESHAPES[reshape as keyof typeof RESHAPES]]!) : plainView(manifest)],
-      onProgress: (done, total) => values.json || process.stderr.write(`\rscored ${done}/${total}`),
+      name: (image) => path.relative(values.data, image.path),
+      views: tta?.views ?? [reshape ? reshapedInput(manifest.preprocessing, ASPECT_VIEWS[RESHAPES[reshape]]!) : plainView(manifest)],
+      onProgress: (done, total) => values.json || io.err(`\rscored ${done}/${total}`),
       scope: { use, guard, verdicts, flags },
     });
     if (ood.length) {
       oodScores = await scoreItems(engine, ood, {
         read: (image) => readFile(image.path),
-        name: (image) => path.relative(values['ood-data']!, image.path),
+        name: (image) => path.relative(values.oodData!, image.path),
         views: [plainView(manifest)],
         skipUndecodable: true,
-        onProgress: (done, total) => values.json || process.stderr.write(`\rout-of-scope images: ${done}/${total}`),
+        onProgress: (done, total) => values.json || io.err(`\rout-of-scope images: ${done}/${total}`),
         scope: { use, guard, verdicts: oodVerdicts, flags: oodFlags },
       });
     }
@@ -121,20 +102,20 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const assessed = images.flatMap((image, i) => (verdicts[i] ? [] : [{ label: image.label, score: scores[i] ?? NaN }]));
   const metrics = binaryMetrics(assessed.map((a) => a.score), assessed.map((a) => a.label), threshold);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, engine: engineName, ...scope, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
+    io.out(JSON.stringify({ ...metrics, thresholdSource, modelVersion: manifest.version, engine: engineName, ...scope, ...(tta ? { ttaViews: tta.views.length } : {}), ...(reshape ? { reshape } : {}) }) + '\n');
   } else {
-    process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    io.err(` in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     const described = `${manifest.version} on ${engineName}` + (tta ? ` (test-time augmentation, ${tta.views.length} views)` : '') + (reshape ? ` (images reshaped ${reshape})` : '');
-    process.stdout.write(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
-    process.stdout.write(scopeLines(scope));
+    io.out(table(metrics, described, calibration ? `fitted for site ${calibration.site} on ${calibration.fittedAt.slice(0, 10)} from ${calibration.n} images; the version's own is ${manifest.threshold.toFixed(4)}` : undefined));
+    io.out(scopeLines(scope));
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 /** A registry VERSION comes with its site's calibration, when asked for and there is one. */
-async function modelToEvaluate(version: string | undefined, modelPath: string | undefined, site: string | undefined): Promise<{ dir: string; calibration: SiteCalibration | null }> {
+async function modelToEvaluate(io: CliIo, version: string | undefined, modelPath: string | undefined, site: string | undefined): Promise<{ dir: string; calibration: SiteCalibration | null }> {
   if (!version) return { dir: await resolveModelDir(modelPath ?? path.join(REPO_ROOT, 'models/releases')), calibration: null };
-  const config = loadConfig();
+  const config = io.config();
   const { registry, close } = openConfiguredRegistry(config);
   try {
     const dir = await registry.download(version, config.models.cacheDir);
@@ -171,9 +152,4 @@ function scopeLines(s: ScopeReport): string {
     for (const [group, g] of Object.entries(s.ood.groups)) lines.push(`  ${group.padEnd(20)} ${pct(g.share)} of ${g.images} refused, ${pct(g.refusedOrFlagged)} refused or flagged`);
   }
   return lines.join('\n') + '\n';
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`eval: ${message}\n\n${USAGE}`);
-  return 2;
 }

@@ -14,7 +14,7 @@ import { preprocess } from '@pneumoscreen/imaging';
 import { ModelRegistry, fitThreshold, listDataset, loadModelVersion } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
-import { runModelsCommand } from './models';
+import { runCli } from '../program/program';
 
 const SITE = 'hospital-a';
 const OTHER_SITE = 'clinic-b';
@@ -59,12 +59,13 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
   /** The threshold fitted, by this test's own scoring, on the images of `data`. */
   let expected: number;
 
-  async function run(argv: string[], extra: Record<string, string> = {}) {
+  async function models(argv: string[], extra: Record<string, string> = {}) {
     let out = '';
     let err = '';
-    const code = await runModelsCommand(['calibrate', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
+    const code = await runCli(['models', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
     return { code, out, err };
   }
+  const run = (argv: string[], extra: Record<string, string> = {}) => models(['calibrate', ...argv], extra);
 
   before(async () => {
     server = await startS3Server({ buckets: ['registry', SITE, OTHER_SITE] });
@@ -125,12 +126,7 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
   });
 
   test('models calibrations lists every site\'s threshold of the production version, or says there is none', async () => {
-    const listing = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await runModelsCommand(['calibrations', ...argv], { config: () => loadConfig(env), out: (t) => void (out += t), err: (t) => void (err += t) });
-      return { code, out, err };
-    };
+    const listing = (...argv: string[]) => models(['calibrations', ...argv]);
     const json = await listing('--json');
     assert.equal(json.code, 0, json.err);
     const r = JSON.parse(json.out);
@@ -204,8 +200,10 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal((await run(['--data', data, '--from-feedback'])).code, 2);
     assert.equal((await run([])).code, 2);
     assert.equal((await run(['--data', data, '--target-sensitivity', '1.5'])).code, 2);
-    assert.match((await run(['--data', data, '--site', 'Hospital A'])).err, /--site "Hospital A" is not a site name/);
-    assert.match((await run(['--help'])).out, /^usage: pneumoscreen models calibrate \[VERSION\]/);
-    await assert.rejects(run(['no-such-version', '--data', data]), /no published version "no-such-version"/);
+    assert.match((await run(['--data', data, '--site', 'Hospital A'])).err, /error: --site must be 2-63 of a-z 0-9/);
+    assert.match((await run(['--help'])).out, /^Usage: pneumoscreen models calibrate \[options\] \[version\]/);
+    const unknown = await run(['no-such-version', '--data', data]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /no published version "no-such-version"/);
   });
 });

@@ -1,31 +1,49 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import type { AppConfig } from '@pneumoscreen/config';
 import { SiteName, normaliseEtag, type SiteCalibration } from '@pneumoscreen/contracts';
 import { FeedbackStore, currentLabels } from '@pneumoscreen/feedback';
 import { CalibrationDataError, calibrate, checkClassCounts, confusionAt, listDataset, loadModelVersion, proportion } from '@pneumoscreen/model';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { fraction } from '../program/options';
 import { openConfiguredRegistry } from './configured-registry';
-import type { ModelsCommandIo } from './models';
 import { plainView, scoreItems } from './scoring';
 import { textTable } from './text-table';
-import { UsageError, parseCommandLine } from './usage';
 
-export const CALIBRATE_USAGE = `usage: pneumoscreen models calibrate [VERSION] (--data DIR | --from-feedback) [--site S] [--target-sensitivity T] [--json]
-  VERSION                 a published version (default: the one MODEL_CHANNEL, production, points at)
-  --data DIR              labelled images from the site in NORMAL/ and PNEUMONIA/ folders (any depth)
-  --from-feedback         the site's images that readers labelled (FEEDBACK_PREFIX in S3_BUCKET), each
-                          fetched again and used only if unchanged since it was labelled
-  --site S                the site: the bucket its studies arrive in (default S3_BUCKET)
-  --target-sensitivity T  the sensitivity the threshold must keep (default TARGET_SENSITIVITY, 0.95)
-  --json                  print one JSON object instead of a table
+const Options = z.object({
+  version: z.string().optional(),
+  data: z.string().optional(),
+  fromFeedback: z.boolean().default(false),
+  site: SiteName.optional(),
+  targetSensitivity: fraction().optional(),
+  json: z.boolean().default(false),
+});
 
+export function configureModelsCalibrateCommand(models: Command, io: CliIo): void {
+  models
+    .command('calibrate')
+    .description("fit a version's threshold for a site")
+    .argument('[version]', 'a published version (default: the one MODEL_CHANNEL, production, points at)')
+    .option('--data <dir>', 'labelled images from the site in NORMAL/ and PNEUMONIA/ folders (any depth)')
+    .option('--from-feedback', "the site's images that readers labelled (FEEDBACK_PREFIX in S3_BUCKET), each fetched again and used only if unchanged since it was labelled")
+    .option('--site <s>', 'the site: the bucket its studies arrive in (default S3_BUCKET)')
+    .option('--target-sensitivity <t>', 'the sensitivity the threshold must keep (default TARGET_SENSITIVITY, 0.95)')
+    .option('--json', 'print one JSON object instead of a table')
+    .addHelpText(
+      'after',
+      `
 Fits VERSION's threshold for the site (the highest that keeps the target sensitivity on these
 images), records it in the registry beside the version, which itself never changes, and reports
 sensitivity and specificity with 95% Wilson intervals. The site's study results and
 'eval VERSION --site S' then decide at it. Needs at least 10 images of each class.
-`;
+`,
+    )
+    .action(commandAction(io, Options, calibrateCommand));
+}
 
 /** One labelled image to score; `read` gives null for one that must be left out. */
 interface Item {
@@ -42,19 +60,13 @@ interface Source {
 }
 
 /** `pneumoscreen models calibrate`. Exit codes: 0 recorded, 1 refused or failed, 2 a usage error. */
-export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): Promise<number> {
-  const line = parseCommandLine(argv, CALIBRATE_USAGE, () => parse(argv), io);
-  if ('exit' in line) return line.exit;
-  const { request } = line;
+async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): Promise<number> {
+  if ((request.data === undefined) === !request.fromFeedback) throw new UsageError('calibrate needs exactly one of --data DIR and --from-feedback');
   const config = io.config();
   const site = SiteName.safeParse(request.site ?? config.s3.bucket);
   if (!site.success) {
-    io.err(`${request.site === undefined ? `S3_BUCKET "${config.s3.bucket}"` : `--site "${request.site}"`} is not a site name: it ${site.error.issues[0]!.message}\n`);
-    return request.site === undefined ? 1 : 2;
-  }
-  if (!config.models.registry) {
-    io.err('MODEL_REGISTRY is not set: name the registry, e.g. MODEL_REGISTRY=s3://pneumoscreen/models\n');
-    return 1;
+    io.err(`S3_BUCKET "${config.s3.bucket}" is not a site name: it ${site.error.issues[0]!.message}\n`);
+    return ExitCode.failed;
   }
   const { registry, s3, close } = openConfiguredRegistry(config);
   let source: Source | undefined;
@@ -62,7 +74,7 @@ export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): 
     const version = request.version ?? (await registry.getChannel(config.models.channel))?.version;
     if (!version) {
       io.err(`no VERSION given and channel ${config.models.channel} points at no version: name the version to calibrate\n`);
-      return 1;
+      return ExitCode.failed;
     }
     source = request.data ? await fromFolder(request.data) : await fromFeedback(config, s3(), site.data);
     checkClassCounts(source.items.map((i) => i.label));
@@ -88,7 +100,7 @@ export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): 
     const calibration = calibrate({
       scores: kept.map((k) => k.score),
       labels,
-      targetSensitivity: request.target ?? config.trainer.targetSensitivity,
+      targetSensitivity: request.targetSensitivity ?? config.trainer.targetSensitivity,
       model: registry.name,
       version,
       site: site.data,
@@ -104,35 +116,15 @@ export async function runCalibrateCommand(argv: string[], io: ModelsCommandIo): 
       recordedAt: registry.calibrations.location(version, site.data),
     };
     io.out(request.json ? JSON.stringify(toJson(report), null, 2) + '\n' : table(report));
-    return 0;
+    return ExitCode.ok;
   } catch (e) {
     if (!(e instanceof CalibrationDataError)) throw e;
     const skipped = Object.entries(source?.skipped ?? {}).map(([why, n]) => `${n} ${why}`);
     io.err(`${e.message}${skipped.length ? ` (left out: ${skipped.join(', ')})` : ''}: a threshold fitted on so few is not a calibration\n`);
-    return 1;
+    return ExitCode.failed;
   } finally {
     close();
   }
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      'from-feedback': { type: 'boolean', default: false },
-      site: { type: 'string' },
-      'target-sensitivity': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 1) throw new UsageError('calibrate takes one VERSION at most');
-  if ((values.data === undefined) === !values['from-feedback']) throw new UsageError('calibrate needs exactly one of --data DIR and --from-feedback');
-  const rawTarget = values['target-sensitivity'];
-  const target = rawTarget === undefined ? undefined : Number(rawTarget);
-  if (target !== undefined && !(target > 0 && target <= 1)) throw new UsageError('--target-sensitivity must be a number in (0, 1]');
-  return { version: positionals[0], data: values.data, site: values.site, target, json: values.json };
 }
 
 async function fromFolder(dir: string): Promise<Source> {

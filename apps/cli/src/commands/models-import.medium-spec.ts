@@ -5,18 +5,18 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
-import { BACKBONES, buildBackbone, ModelRegistry, resolveBaseModel, WeightImportError } from '@pneumoscreen/model';
+import { BACKBONES, buildBackbone, ModelRegistry, resolveBaseModel } from '@pneumoscreen/model';
 import { kerasH5, kerasLayersOf } from '@pneumoscreen/model/dist/keras-import/keras-h5.test-harness';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { repoRoot, S3RVER_CREDENTIALS, S3Server, sharedDir, startS3Server } from '@pneumoscreen/testing';
-import { runModelsImportCommand } from './models-import';
+import { runCli } from '../program/program';
 
 const NO_CONFIG = (): AppConfig => assert.fail('--out must not read the configuration');
 
 async function run(argv: string[], config: () => AppConfig = NO_CONFIG) {
   let out = '';
   let err = '';
-  const code = await runModelsImportCommand(argv, { config, out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await runCli(['models', 'import', ...argv], { config, out: (t) => void (out += t), err: (t) => void (err += t) });
   return { code, out, err };
 }
 
@@ -140,10 +140,9 @@ describe('models import into the registry (s3rver)', () => {
     const before = await keys();
     const parent = await mkdtemp(path.join(work, 'out-'));
     for (const [argv, cfg] of [[['--out', path.join(parent, 'vgg16')], NO_CONFIG], [[], config]] as const) {
-      await assert.rejects(
-        run(['--arch', 'vgg16', TEACHABLE_H5(), ...argv], cfg),
-        (e: unknown) => e instanceof WeightImportError && /^keras_model\.h5 does not fit vgg16: layer "block1_conv1" \(kernel \[3,3,3,64\], bias \[64\]\) is not in it/.test(e.message),
-      );
+      const { code, err } = await run(['--arch', 'vgg16', TEACHABLE_H5(), ...argv], cfg);
+      assert.equal(code, 1);
+      assert.match(err, /^pneumoscreen: keras_model\.h5 does not fit vgg16: layer "block1_conv1" \(kernel \[3,3,3,64\], bias \[64\]\) is not in it/);
     }
     assert.deepEqual(await readdir(parent), []);
     assert.deepEqual(await keys(), before);
@@ -152,14 +151,14 @@ describe('models import into the registry (s3rver)', () => {
 
 test('usage errors exit 2 with the reason and the usage', async () => {
   for (const [argv, reason] of [
-    [[MOBILENET_BASE()], '--arch is required'],
-    [['--arch', 'resnet50', MOBILENET_BASE()], 'unknown --arch "resnet50" (expected vgg16 or mobilenet)'],
-    [['--arch', 'vgg16'], 'expected one SOURCE (.h5 file or TF.js folder), got 0'],
-    [['--arch', 'vgg16', 'a.h5', 'b.h5'], 'expected one SOURCE (.h5 file or TF.js folder), got 2'],
-    [['--arch', 'vgg16', 'a.h5', '--input-size', 'big'], 'invalid --input-size "big" (expected N or HxW, e.g. 224)'],
+    [[MOBILENET_BASE()], "error: required option '--arch <name>' not specified"],
+    [['--arch', 'resnet50', MOBILENET_BASE()], 'error: --arch must be vgg16 or mobilenet, not "resnet50"'],
+    [['--arch', 'vgg16'], "error: missing required argument 'source'"],
+    [['--arch', 'vgg16', 'a.h5', 'b.h5'], "error: too many arguments for 'import'. Expected 1 argument but got 2."],
+    [['--arch', 'vgg16', 'a.h5', '--input-size', 'big'], 'error: --input-size must be N or HxW, e.g. 224, not "big"'],
   ] as const) {
     const { code, err } = await run([...argv]);
     assert.equal(code, 2, reason);
-    assert.ok(err.startsWith(`${reason}\n\nusage: pneumoscreen models import --arch vgg16|mobilenet SOURCE`), err);
+    assert.ok(err.startsWith(`${reason}\n\nUsage: pneumoscreen models import [options] <source>`), err);
   }
 });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import {
   ARCHITECTURES,
   importBaseModel,
@@ -11,94 +11,67 @@ import {
   type BaseModelInfo,
 } from '@pneumoscreen/model';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { UsageError, parseOrExplain } from './usage';
+import { ExitCode, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { oneOf } from '../program/options';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-const USAGE = `usage: pneumoscreen models import --arch ${Object.keys(ARCHITECTURES).join('|')} SOURCE [options]
-  SOURCE              Keras .h5 weights (save_weights file, or a whole saved model) or a TF.js layers
-                      model folder (model.json + shards); weights are matched by layer name
-  --arch NAME         the architecture to build and fill
-  --out DIR           write a local folder there instead of storing it in the registry
-  --input-size N      input height and width in pixels, N or HxW (default 224)
-  --json              print the description of the imported model as JSON
+const Options = z.object({
+  source: z.string(),
+  arch: oneOf(Object.keys(ARCHITECTURES) as [ArchitectureName, ...ArchitectureName[]]),
+  out: z.string().optional(),
+  inputSize: z.string().transform((raw, ctx): [number, number] => {
+    const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
+    if (m) return [Number(m[1]), Number(m[2] ?? m[1])];
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be N or HxW, e.g. 224, not "${raw}"` });
+    return z.NEVER;
+  }),
+  json: z.boolean().default(false),
+});
 
+export function configureModelsImportCommand(models: Command, io: CliIo): void {
+  models
+    .command('import')
+    .description('import ImageNet weights as a base model into the registry (base-<architecture>), or a folder with --out')
+    .argument('<source>', 'Keras .h5 weights (save_weights file, or a whole saved model) or a TF.js layers model folder (model.json + shards); weights are matched by layer name')
+    .requiredOption('--arch <name>', `the architecture to build and fill: ${Object.keys(ARCHITECTURES).join(' or ')}`)
+    .option('--out <dir>', 'write a local folder there instead of storing it in the registry')
+    .option('--input-size <n>', 'input height and width in pixels, N or HxW', '224')
+    .option('--json', 'print the description of the imported model as JSON')
+    .addHelpText(
+      'after',
+      `
 With MODEL_REGISTRY set (and no --out) the base model is stored in the registry as a version of
 model base-<architecture>, the version id derived from the weights (<architecture>-<sha256
 prefix>[-HxW]): importing the same weights again finds it there and changes nothing. Training
 takes it with \`pneumoscreen train --base VERSION\`. Without MODEL_REGISTRY the folder goes to
 models/base/<version>.
-`;
-
-export interface ModelsImportIo {
-  /** Read only when no --out is given. */
-  config: () => AppConfig;
-  out: (text: string) => void;
-  err: (text: string) => void;
+`,
+    )
+    .action(commandAction(io, Options, importCommand));
 }
 
-/** `pneumoscreen models import`. Exit codes: 0 imported (or already in the registry), 2 a usage
- * error; failures throw. */
-export async function modelsImportCommand(argv: string[]): Promise<number> {
-  return runModelsImportCommand(argv, { config: () => loadConfig(), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
-}
-
-export async function runModelsImportCommand(argv: string[], io: ModelsImportIo): Promise<number> {
-  const opts = parseOrExplain(() => parse(argv), USAGE, io.err);
-  if (!opts) return 2;
-  if (opts === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
-  const config = opts.outDir === undefined ? io.config() : null;
+/** `pneumoscreen models import`: 0 imported (or already in the registry). */
+async function importCommand({ source, arch, out: outDir, inputSize, json }: z.output<typeof Options>, io: CliIo): Promise<number> {
+  const opts = { arch, source, outDir, inputSize };
+  const config = outDir === undefined ? io.config() : null;
   if (!config?.models.registry) {
     const { dir, info } = await importBaseModel({ ...opts, outParent: path.join(REPO_ROOT, 'models/base') });
-    io.out(opts.json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`));
-    return 0;
+    io.out(json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`));
+    return ExitCode.ok;
   }
   const location = config.models.registry;
   let s3: S3ObjectStore | undefined;
   try {
     const result = await importBaseModelToRegistry(opts, (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))));
     const { status, name, registry, info } = result;
-    io.out(opts.json ? JSON.stringify({ status, name, registry, ...info }, null, 2) + '\n' : describe(result));
-    return 0;
+    io.out(json ? JSON.stringify({ status, name, registry, ...info }, null, 2) + '\n' : describe(result));
+    return ExitCode.ok;
   } finally {
     s3?.destroy();
   }
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      arch: { type: 'string' },
-      out: { type: 'string' },
-      'input-size': { type: 'string', default: '224' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return 'help' as const;
-  if (!values.arch) throw new UsageError('--arch is required');
-  if (!Object.hasOwn(ARCHITECTURES, values.arch)) throw new UsageError(`unknown --arch "${values.arch}" (expected ${Object.keys(ARCHITECTURES).join(' or ')})`);
-  if (positionals.length !== 1) throw new UsageError(`expected one SOURCE (.h5 file or TF.js folder), got ${positionals.length}`);
-  return {
-    arch: values.arch as ArchitectureName,
-    source: positionals[0]!,
-    outDir: values.out,
-    inputSize: inputSize(values['input-size']),
-    json: values.json,
-  };
-}
-
-function inputSize(raw: string): [number, number] {
-  const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
-  if (!m) throw new UsageError(`invalid --input-size "${raw}" (expected N or HxW, e.g. 224)`);
-  return [Number(m[1]), Number(m[2] ?? m[1])];
 }
 
 function describe(result: BaseImportResult): string {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { patientId, type LabelledImage } from '@pneumoscreen/model';
-import { pickImages, runQuantizeCommand } from './models-quantize';
+import type { AppConfig } from '@pneumoscreen/config';
+import { runCli } from '../program/program';
+import { pickImages } from './models-quantize';
 
 /** 40 patients with 1 to 3 images each, of both classes. */
 const images: LabelledImage[] = Array.from({ length: 40 }, (_, p) =>
@@ -22,11 +24,11 @@ test('calibration and check images come from different patients, both classes in
 test('usage errors name the problem and exit 2', async () => {
   const run = async (argv: string[]) => {
     let err = '';
-    const code = await runQuantizeCommand(argv, { out: () => undefined, err: (t) => (err += t) });
+    const code = await runCli(['models', 'quantize', ...argv], { config: (): AppConfig => assert.fail('read no settings'), out: () => undefined, err: (t) => void (err += t) });
     return { code, err: err.split('\n')[0] };
   };
-  assert.deepEqual(await run(['dir']), { code: 2, err: '--data is required: the images to calibrate and check with' });
-  assert.deepEqual(await run(['dir', '--data', 'x', '--weight-bits', '4']), { code: 2, err: '--weight-bits must be 7 or 8, not "4"' });
-  assert.deepEqual(await run(['dir', '--data', 'x', '--calibration', '0']), { code: 2, err: '--calibration must be a positive integer, not "0"' });
-  assert.deepEqual(await run(['--data', 'x']), { code: 2, err: 'name one version folder' });
+  assert.deepEqual(await run(['dir']), { code: 2, err: "error: required option '--data <images>' not specified" });
+  assert.deepEqual(await run(['dir', '--data', 'x', '--weight-bits', '4']), { code: 2, err: 'error: --weight-bits must be 7 or 8, not "4"' });
+  assert.deepEqual(await run(['dir', '--data', 'x', '--calibration', '0']), { code: 2, err: 'error: --calibration must be a whole number of at least 1, not "0"' });
+  assert.deepEqual(await run(['--data', 'x']), { code: 2, err: "error: missing required argument 'dir'" });
 });

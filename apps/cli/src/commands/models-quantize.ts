@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import {
   INT8_ONNX_FILE,
   INT8_REPORT_FILE,
@@ -13,40 +14,48 @@ import {
   type LabelledImage,
 } from '@pneumoscreen/model';
 import { liveLine } from './live-line';
-import { UsageError, parseCommandLine } from './usage';
+import { ExitCode, commandAction } from '../program/action';
+import { errOutput, type CliIo } from '../program/io';
+import { numberText, oneOf, wholeNumber } from '../program/options';
 
-export const QUANTIZE_USAGE = `usage: pneumoscreen models quantize DIR --data IMAGES [--calibration N] [--check N] [--weight-bits 7|8]
-                                  [--min-agreement A] [--json]
-  DIR                 a version folder (manifest.json, model.json), before it is published
-  --data IMAGES       labelled X-rays in NORMAL/ and PNEUMONIA/ folders, e.g. the training data
-  --calibration N     images that set the int8 value ranges (default 256)
-  --check N           images of other patients on which the int8 and float models are compared
-                      (default 512)
-  --weight-bits 7|8   7 (default) cannot saturate on any x86 host; 8 is a little more
-                      exact where the CPU has VNNI or AMX, and may saturate on older ones
-  --min-agreement A   least share of check images both models must call alike at the version's
-                      threshold (default 0.98); below it nothing is written
-  --json              print the report as one JSON object
+const Options = z.object({
+  dir: z.string(),
+  data: z.string(),
+  calibration: wholeNumber(1),
+  check: wholeNumber(1),
+  weightBits: oneOf(['7', '8']).transform((b) => Number(b) as 7 | 8),
+  minAgreement: numberText((x) => x >= 0 && x <= 1, 'between 0 and 1'),
+  json: z.boolean().default(false),
+});
 
+export function configureModelsQuantizeCommand(models: Command, io: CliIo): void {
+  models
+    .command('quantize')
+    .description('add a checked int8 model to a version folder before publishing it')
+    .argument('<dir>', 'a version folder (manifest.json, model.json), before it is published')
+    .requiredOption('--data <images>', 'labelled X-rays in NORMAL/ and PNEUMONIA/ folders, e.g. the training data')
+    .option('--calibration <n>', 'images that set the int8 value ranges', '256')
+    .option('--check <n>', 'images of other patients on which the int8 and float models are compared', '512')
+    .option('--weight-bits <bits>', '7 cannot saturate on any x86 host; 8 is a little more exact where the CPU has VNNI or AMX, and may saturate on older ones', '7')
+    .option('--min-agreement <a>', "least share of check images both models must call alike at the version's threshold; below it nothing is written", '0.98')
+    .option('--json', 'print the report as one JSON object')
+    .addHelpText(
+      'after',
+      `
 Writes ${INT8_ONNX_FILE} (static int8: uint8 activations, int8 weights per output channel) and
 ${INT8_REPORT_FILE} (how it was made and how far it strays from the float model) into DIR. Publish
 DIR afterwards: the files travel with the version, and workers with ENGINE=onnxruntime-int8 use it.
-`;
-
-export interface QuantizeIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
+`,
+    )
+    .action(commandAction(io, Options, quantizeCommand));
 }
 
 /** `pneumoscreen models quantize`. Exit codes: 0 written, 1 refused or failed, 2 a usage error. */
-export async function runQuantizeCommand(argv: string[], io: QuantizeIo): Promise<number> {
-  const line = parseCommandLine(argv, QUANTIZE_USAGE, () => parse(argv), io);
-  if ('exit' in line) return line.exit;
-  const { request } = line;
+async function quantizeCommand(request: z.output<typeof Options>, io: CliIo): Promise<number> {
   const manifest = await readManifest(request.dir);
   const images = await listDataset(request.data);
   const { calibration, check } = pickImages(images, request.calibration, request.check);
-  const progress = liveLine(process.stderr);
+  const progress = liveLine(errOutput(io));
   progress.keep(`quantising ${manifest.version}: ${calibration.length} calibration images, ${check.length} check images of other patients, ${request.weightBits}-bit weights`);
   let report: Int8Report;
   try {
@@ -61,12 +70,12 @@ export async function runQuantizeCommand(argv: string[], io: QuantizeIo): Promis
     if (!(e instanceof QuantizationRejectedError)) throw e;
     progress.keep(describe(e.report));
     io.err(`refused: ${e.message}\n`);
-    return 1;
+    return ExitCode.failed;
   }
   progress.keep(describe(report));
   if (request.json) io.out(JSON.stringify(report) + '\n');
   else io.out(`wrote ${INT8_ONNX_FILE} and ${INT8_REPORT_FILE} into ${request.dir}\n`);
-  return 0;
+  return ExitCode.ok;
 }
 
 /**
@@ -92,38 +101,3 @@ function describe(r: Int8Report): string {
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      calibration: { type: 'string', default: '256' },
-      check: { type: 'string', default: '512' },
-      'weight-bits': { type: 'string', default: '7' },
-      'min-agreement': { type: 'string', default: '0.98' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length !== 1) throw new UsageError('name one version folder');
-  if (!values.data) throw new UsageError('--data is required: the images to calibrate and check with');
-  const count = (v: string, flag: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, not "${v}"`);
-    return n;
-  };
-  const bits = values['weight-bits'];
-  if (bits !== '7' && bits !== '8') throw new UsageError(`--weight-bits must be 7 or 8, not "${bits}"`);
-  const minAgreement = Number(values['min-agreement']);
-  if (!(minAgreement >= 0 && minAgreement <= 1)) throw new UsageError(`--min-agreement must be between 0 and 1, not "${values['min-agreement']}"`);
-  return {
-    dir: positionals[0]!,
-    data: values.data,
-    calibration: count(values.calibration!, '--calibration'),
-    check: count(values.check!, '--check'),
-    weightBits: Number(bits) as 7 | 8,
-    minAgreement,
-    json: values.json!,
-  };
-}

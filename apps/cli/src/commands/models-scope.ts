@@ -1,53 +1,71 @@
-import { parseArgs } from 'node:util';
-import { loadConfig } from '@pneumoscreen/config';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { SiteName, SiteScope } from '@pneumoscreen/contracts';
 import { openConfiguredRegistry } from './configured-registry';
-import { UsageError, parseCommandLine } from './usage';
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
+import { ageRange } from '../program/options';
 
-export const SCOPE_USAGE = `usage: pneumoscreen models scope VERSION --site S [--ages MIN-MAX] [--accept unlike-training-data] [--note TEXT] [--json]
-       pneumoscreen models scope VERSION --site S --show [--json]
-  VERSION         a published version of the registry (MODEL_REGISTRY)
-  --site S        the site (the bucket its studies arrive in) that validated VERSION on its own
-                  population
-  --ages MIN-MAX  the population this site's DICOM headers are checked against, instead of the
-                  version's (e.g. 0-120 once the site has validated the version on adults)
-  --accept R      content reasons the site takes responsibility for: its images are assessed
-                  anyway (unlike-training-data); lateral, not-chest and not-radiograph cannot be
-                  widened, the model was never made for them
-  --note TEXT     how the site validated it, kept with the record (no patient data)
-  --show          print the site's record instead of writing one
+const Options = z.object({
+  version: z.string(),
+  site: SiteName,
+  ages: ageRange('0-120').optional(),
+  accept: z.array(
+    z.literal('unlike-training-data', { errorMap: (_issue, ctx) => ({ message: `takes unlike-training-data only, not "${String(ctx.data)}": lateral views, other body parts and non-radiographs stay refused` }) }),
+  ),
+  note: z.string().optional(),
+  show: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
 
+export function configureModelsScopeCommand(models: Command, io: CliIo): void {
+  models
+    .command('scope')
+    .description("widen a version's intended use for a site that validated it (or --show the site's record)")
+    .argument('<version>', 'a published version of the registry (MODEL_REGISTRY)')
+    .requiredOption('--site <s>', 'the site (the bucket its studies arrive in) that validated VERSION on its own population')
+    .option('--ages <min-max>', "the population this site's DICOM headers are checked against, instead of the version's (e.g. 0-120 once the site has validated the version on adults)")
+    .option('--accept <reason>', 'content reasons the site takes responsibility for: its images are assessed anyway (unlike-training-data); lateral, not-chest and not-radiograph cannot be widened, the model was never made for them', (r: string, all: string[]) => [...all, r], [] as string[])
+    .option('--note <text>', 'how the site validated it, kept with the record (no patient data)')
+    .option('--show', "print the site's record instead of writing one")
+    .option('--json', 'print the record as JSON')
+    .addHelpText(
+      'after',
+      `
 Writes <model>/scopes/<VERSION>/<S>.json beside the version (the newest record replaces the last);
 workers read it within MODEL_CHANNEL_POLL_MS (30 s when polling is off), as they do calibrations.
-`;
+`,
+    )
+    .action(commandAction(io, Options, scopeCommand));
+}
 
-/** \`pneumoscreen models scope\`. Exit codes: 0 done, 1 failed, 2 a usage error. */
-export async function runScopeCommand(argv: string[], io: { out: (t: string) => void; err: (t: string) => void }): Promise<number> {
-  const line = parseCommandLine(argv, SCOPE_USAGE, () => parse(argv), io);
-  if ('exit' in line) return line.exit;
-  const { request } = line;
-  const { registry, close } = openConfiguredRegistry(loadConfig());
+/** `pneumoscreen models scope`: 0 done, 1 no record to show. */
+async function scopeCommand(request: z.output<typeof Options>, io: CliIo): Promise<number> {
+  if (!request.show && !request.ages && request.accept.length === 0) throw new UsageError('give --ages or --accept (or --show)');
+  const population = request.ages;
+  const accept = request.accept;
+  const { registry, close } = openConfiguredRegistry(io.config());
   try {
     if (request.show) {
       const found = await registry.scopes.get(request.version, request.site);
       if (!found) {
         io.err(`site ${request.site} has not widened the intended use of ${request.version}\n`);
-        return 1;
+        return ExitCode.failed;
       }
       io.out(request.json ? JSON.stringify(found) + '\n' : describe(found));
-      return 0;
+      return ExitCode.ok;
     }
     const record = SiteScope.parse({
       version: request.version,
       site: request.site,
-      ...(request.population ? { population: request.population } : {}),
-      accept: request.accept,
+      ...(population ? { population } : {}),
+      accept,
       ...(request.note ? { note: request.note } : {}),
       updatedAt: new Date().toISOString(),
     });
     await registry.scopes.put(record);
     io.out(request.json ? JSON.stringify(record) + '\n' : `recorded for ${request.site}: ${describe(record)}`);
-    return 0;
+    return ExitCode.ok;
   } finally {
     close();
   }
@@ -56,25 +74,4 @@ export async function runScopeCommand(argv: string[], io: { out: (t: string) => 
 function describe(s: SiteScope): string {
   const ages = s.population ? `ages ${s.population.minAgeYears}-${s.population.maxAgeYears}` : "the version's ages";
   return `${s.version} at ${s.site}: ${ages}; accepts ${s.accept.join(', ') || 'no content reason'}${s.note ? ` (${s.note})` : ''}, ${s.updatedAt}\n`;
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { site: { type: 'string' }, ages: { type: 'string' }, accept: { type: 'string', multiple: true, default: [] }, note: { type: 'string' }, show: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-  });
-  if (positionals.length !== 1) throw new UsageError('name one published VERSION');
-  const site = SiteName.safeParse(values.site ?? '');
-  if (!values.site || !site.success) throw new UsageError(`--site is required and ${site.success ? '' : site.error.issues[0]!.message}`);
-  let population: { minAgeYears: number; maxAgeYears: number } | undefined;
-  if (values.ages !== undefined) {
-    const m = /^(\d{1,3})-(\d{1,3})$/.exec(values.ages);
-    if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--ages must be MIN-MAX in years, e.g. 0-120, not "${values.ages}"`);
-    population = { minAgeYears: Number(m[1]), maxAgeYears: Number(m[2]) };
-  }
-  const accept = values.accept!;
-  for (const r of accept) if (r !== 'unlike-training-data') throw new UsageError(`--accept takes unlike-training-data only, not "${r}": lateral views, other body parts and non-radiographs stay refused`);
-  if (!values.show && !population && accept.length === 0) throw new UsageError('give --ages or --accept (or --show)');
-  return { version: positionals[0]!, site: values.site, population, accept: accept as Array<'unlike-training-data'>, note: values.note, show: values.show!, json: values.json! };
 }

@@ -9,7 +9,7 @@ import { ModelRegistryListing, ModelRolledOutEvent, QueueName, WebhookJobData, w
 import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model';
 import { redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
-import { runModelsCommand } from './models';
+import { runCli } from '../program/program';
 
 const bucket = 'cli-models';
 const releases = path.join(repoRoot(), 'models/releases');
@@ -22,7 +22,7 @@ describe('pneumoscreen models (s3rver)', () => {
   async function run(argv: string[], extra: Record<string, string> = {}) {
     let out = '';
     let err = '';
-    const code = await runModelsCommand(argv, { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
+    const code = await runCli(['models', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
     return { code, out, err };
   }
 
@@ -97,7 +97,9 @@ describe('pneumoscreen models (s3rver)', () => {
     assert.equal((await run(['rollout'])).code, 2);
     assert.equal((await run(['canary', 'v1'])).code, 2, 'a canary needs its fraction');
     assert.equal((await run(['rollback', 'v1'])).code, 2);
-    await assert.rejects(run(['promote', 'no-such-version']), /no published version "no-such-version"/);
+    const unknown = await run(['promote', 'no-such-version']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /^pneumoscreen: .*no published version "no-such-version"/);
   });
 
   test('promote, canary and rollback each notify subscribers and queue one model.rolled_out webhook per endpoint', async () => {

@@ -5,7 +5,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@pneumoscreen/config';
 import { QueueName, RetrainJobData, type RetrainProgress, type RetrainResult } from '@pneumoscreen/contracts';
-import { runRetrain } from './retrain';
+import { runCli } from '../program/program';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -38,10 +38,10 @@ describe('pneumoscreen retrain (real Redis)', () => {
   async function run(argv: string[]) {
     let out = '';
     let err = '';
-    const code = await runRetrain(argv, {
+    const code = await runCli(['retrain', ...argv], {
       config: () => loadConfig(env),
-      out: { write: (t: string) => void (out += t) },
-      err: { write: (t: string) => void (err += t) },
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
     });
     return { code, out, err };
   }
@@ -122,6 +122,6 @@ describe('pneumoscreen retrain (real Redis)', () => {
   test('bad flags are usage errors', async () => {
     const r = await run(['--epochs', 'two']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /invalid --epochs "two"/);
+    assert.match(r.err, /^error: --epochs must be a whole number of at least 1, not "two"/);
   });
 });

@@ -22,6 +22,8 @@ export interface ScoreOptions<T> {
   /** Hears why an item was left out under skipUndecodable. */
   onSkip?: (item: T, err: ImageDecodeError) => void;
   onProgress?: (done: number, total: number) => void;
+  /** After each batch: the scores so far, final for the items before `done`. */
+  onBatch?: (scores: ReadonlyArray<number | null>, done: number) => void;
   /** Checks every item against the intended use as workers do (header, then the guard on the
    * first view's features) and writes each verdict here; a header refusal leaves the item out. */
   scope?: { use: IntendedUse; guard: ScopeGuard | null; verdicts: Array<OutOfScope | null>; flags?: Array<OutOfScope | null> };
@@ -78,6 +80,7 @@ export async function scoreItems<T>(engine: ModelEngine, items: readonly T[], o:
     }
     // An item left out of any view is left out altogether, never scored on fewer views.
     chunk.forEach((_, j) => bytes[j] === null && (scores[i + j] = null));
+    o.onBatch?.(scores, i + chunk.length);
     o.onProgress?.(i + chunk.length, items.length);
   }
   return scores;

@@ -1,38 +1,42 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { Queue } from 'bullmq';
-import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import { z } from 'zod';
 import { QueueName } from '@pneumoscreen/contracts';
 import { RedisEndpointStatus, listDeadLetters, parseSince, replayDeadLetters, type DeadLetter, type ReplaySelection } from '@pneumoscreen/webhooks';
 import { connectRedis } from './redis-connection';
-import { UsageError, parseOrExplain } from './usage';
-
-const USAGE = `usage:
-  pneumoscreen webhooks failed [--json]       the dead-letter list, with every attempt of every message
-  pneumoscreen webhooks replay ID...          send again under the same webhook-id (ID: a job id or a webhook-id)
-  pneumoscreen webhooks replay --since TIME   every message dead-lettered since TIME (2025-06-01T12:00:00Z, 30m, 2h, 7d)
-  pneumoscreen webhooks enable URL            lift the disabled state a 410 put on an endpoint
-`;
-
-export interface WebhooksCommandIo {
-  config: () => AppConfig;
-  out: (text: string) => void;
-  err: (text: string) => void;
-  now?: () => Date;
-}
+import { ExitCode, UsageError, commandAction } from '../program/action';
+import type { CliIo } from '../program/io';
 
 /** `pneumoscreen webhooks failed|replay|enable`: the operator's view of webhook delivery. Exit
  * codes: 0 done, 1 something asked for was not there or was skipped, 2 a usage error. */
-export async function webhooksCommand(argv: string[]): Promise<number> {
-  return runWebhooksCommand(argv, {
-    config: () => loadConfig(),
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-  });
+export function configureWebhooksCommand(program: Command, io: CliIo): void {
+  const webhooks = program.command('webhooks').description('webhook dead letters: list, replay, re-enable endpoints');
+  webhooks
+    .command('failed')
+    .description('the dead-letter list, with every attempt of every message')
+    .option('--json', 'print the list as JSON')
+    .action(commandAction(io, z.object({ json: z.boolean().default(false) }), (o, io) => withQueue(io, (ctx) => failed(ctx, o.json))));
+  webhooks
+    .command('replay')
+    .description('send again under the same webhook-id: the messages named, or every one dead-lettered since TIME')
+    .argument('[ids...]', 'job ids or webhook-ids')
+    .option('--since <time>', 'every message dead-lettered since TIME (2025-06-01T12:00:00Z, 30m, 2h, 7d)')
+    .action(
+      commandAction(io, z.object({ ids: z.array(z.string()), since: z.string().optional() }), (o, io) => {
+        if ((o.since === undefined) === (o.ids.length === 0)) throw new UsageError('replay takes message ids or --since TIME, not both');
+        const now = io.now?.() ?? new Date();
+        const selection: ReplaySelection = o.since === undefined ? { ids: o.ids } : { since: since(o.since, now) };
+        return withQueue(io, (ctx) => replay(ctx, selection, now));
+      }),
+    );
+  webhooks
+    .command('enable')
+    .description('lift the disabled state a 410 put on an endpoint')
+    .argument('<url>', 'the endpoint URL')
+    .action(commandAction(io, z.object({ url: z.string().url({ message: 'must be an endpoint URL' }) }), (o, io) => withQueue(io, (ctx) => enable(ctx, o.url))));
 }
 
-export async function runWebhooksCommand(argv: string[], io: WebhooksCommandIo): Promise<number> {
-  const run = parseOrExplain(() => parse(argv, io.now?.() ?? new Date()), USAGE, io.err);
-  if (!run) return 2;
+async function withQueue(io: CliIo, run: (ctx: Context) => Promise<number>): Promise<number> {
   const { url, prefix } = io.config().redis;
   const connection = await connectRedis(url);
   const queue = new Queue(QueueName.webhook, { connection, prefix });
@@ -47,27 +51,7 @@ export async function runWebhooksCommand(argv: string[], io: WebhooksCommandIo):
 interface Context {
   queue: Queue;
   endpoints: RedisEndpointStatus;
-  io: WebhooksCommandIo;
-}
-
-function parse(argv: string[], now: Date): (ctx: Context) => Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'failed') {
-    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-    return (ctx) => failed(ctx, values.json);
-  }
-  if (sub === 'replay') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string' } } });
-    if ((values.since === undefined) === (positionals.length === 0)) throw new UsageError('replay takes message ids or --since TIME, not both');
-    const selection: ReplaySelection = values.since === undefined ? { ids: positionals } : { since: since(values.since, now) };
-    return (ctx) => replay(ctx, selection, now);
-  }
-  if (sub === 'enable') {
-    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-    if (positionals.length !== 1 || !URL.canParse(positionals[0])) throw new UsageError('enable takes one endpoint URL');
-    return (ctx) => enable(ctx, positionals[0]);
-  }
-  throw new UsageError(sub ? `unknown webhooks command "${sub}"` : 'which webhooks command?');
+  io: CliIo;
 }
 
 function since(text: string, now: Date): Date {
@@ -88,7 +72,7 @@ async function failed({ queue, endpoints, io }: Context, json: boolean): Promise
     io.out(`${letters.length} dead-lettered webhook(s), oldest first\n`);
     for (const d of letters) io.out('\n' + describe(d));
   }
-  return 0;
+  return ExitCode.ok;
 }
 
 function describe(d: DeadLetter): string {
@@ -119,16 +103,16 @@ async function replay({ queue, endpoints, io }: Context, selection: ReplaySelect
   if ('since' in selection && report.replayed.length + report.skipped.length === 0) {
     io.out(`nothing was dead-lettered since ${selection.since.toISOString()}\n`);
   }
-  return report.skipped.length || report.unknown.length ? 1 : 0;
+  return report.skipped.length || report.unknown.length ? ExitCode.failed : ExitCode.ok;
 }
 
 async function enable({ endpoints, io }: Context, url: string): Promise<number> {
   const was = await endpoints.enable(url);
   if (was) {
     io.out(`enabled ${was.url}: it was disabled since ${was.since} (${was.reason}); replay its messages with "webhooks replay"\n`);
-    return 0;
+    return ExitCode.ok;
   }
   const disabled = await endpoints.listDisabled();
   io.err(`${url} is not disabled${disabled.length ? `; disabled endpoints:\n${disabled.map((d) => `  ${d.url}\n`).join('')}` : '\n'}`);
-  return 1;
+  return ExitCode.failed;
 }
