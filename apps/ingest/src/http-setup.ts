@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { reviewHeaders } from './review/review-page';
 
 /** Body parsing and headers every ingest server has, tests' included. */
 export function configureHttp(app: NestExpressApplication): void {
@@ -8,4 +9,5 @@ export function configureHttp(app: NestExpressApplication): void {
   app.useBodyParser('text', { type: 'text/plain', limit: '5mb' });
   // Nothing outside needs to know what serves this endpoint.
   app.disable('x-powered-by');
+  app.use('/review', reviewHeaders);
 }

@@ -15,6 +15,14 @@ import { BullFeedbackQueue } from './feedback/feedback-queue';
 import { FeedbackController } from './feedback/feedback.controller';
 import { SubmitFeedbackUseCase } from './feedback/submit-feedback.use-case';
 import { HealthController } from './health/health.controller';
+import { ApiKeys } from './auth/api-keys';
+import { BuildWorklistUseCase } from './review/build-worklist.use-case';
+import { GetHeatmapUseCase } from './review/get-heatmap.use-case';
+import { ReviewAuth } from './review/review-auth';
+import { ReviewController } from './review/review.controller';
+import { ReviewPage } from './review/review-page';
+import { RedisReviewSessions } from './review/review-sessions';
+import { S3StudyResults } from './review/study-results';
 import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { RedisUnavailableFilter } from './redis-unavailable.filter';
@@ -30,7 +38,7 @@ import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
 import { studyIdKeyLoader } from './studies/study-id-key';
 import { CapacityGuard, INGEST_CAPACITY, IngestCapacity } from './capacity/ingest-capacity';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY } from './tokens';
+import { API_KEYS, CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, REVIEW_SESSIONS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY, STUDY_RESULTS } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -55,7 +63,7 @@ export class IngestModule {
         BullModule.registerFlowProducer({ name: FLOWS }),
         BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }, { name: QueueName.image }),
       ],
-      controllers: [S3EventsController, SnsController, StudiesController, FeedbackController, HealthController],
+      controllers: [S3EventsController, SnsController, StudiesController, FeedbackController, ReviewController, HealthController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: SNS_TRANSPORT, useValue: sns },
@@ -88,6 +96,13 @@ export class IngestModule {
         { provide: FEEDBACK_STORE, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix) },
         { provide: FEEDBACK_QUEUE, inject: [getQueueToken(QueueName.feedback)], useFactory: (q: Queue) => new BullFeedbackQueue(q) },
         SubmitFeedbackUseCase,
+        { provide: API_KEYS, useFactory: () => new ApiKeys(config.tenants) },
+        { provide: REVIEW_SESSIONS, inject: [REDIS], useFactory: (r: Redis) => new RedisReviewSessions(r, config.redis.prefix) },
+        { provide: STUDY_RESULTS, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new S3StudyResults(s) },
+        { provide: ReviewPage, useFactory: () => new ReviewPage() },
+        ReviewAuth,
+        BuildWorklistUseCase,
+        GetHeatmapUseCase,
         { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
         { provide: INGEST_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusIngestMetrics(r) },
         {

@@ -16,3 +16,9 @@ export const INGEST_METRICS = Symbol('INGEST_METRICS');
 export const STUDY_ID_KEY = Symbol('STUDY_ID_KEY');
 /** How ingest reaches SNS (signing certificates, subscription confirmations). */
 export const SNS_TRANSPORT = Symbol('SNS_TRANSPORT');
+/** Every tenant's API keys, as digests. */
+export const API_KEYS = Symbol('API_KEYS');
+/** Where review page sessions are kept. */
+export const REVIEW_SESSIONS = Symbol('REVIEW_SESSIONS');
+/** Reads study results for the review page. */
+export const STUDY_RESULTS = Symbol('STUDY_RESULTS');

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   ForbiddenException,
   Inject,
@@ -11,14 +10,13 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { ApiScopeName, AppConfig, TenantConfig } from '@pneumoscreen/config';
-import { CONFIG } from '../tokens';
+import type { ApiScopeName } from '@pneumoscreen/config';
+import { ReviewAuth } from '../review/review-auth';
+import { fromSameOrigin, sessionToken } from '../review/session-cookie';
+import { API_KEYS } from '../tokens';
+import type { ApiKeys, Caller } from './api-keys';
 
-/** Who is calling: the tenant whose key it is, and what that key may do. */
-export interface Caller {
-  tenant: TenantConfig;
-  keyId: string;
-}
+export type { Caller } from './api-keys';
 
 const SCOPE = 'pneumoscreen:api-scope';
 /** The scope a route needs (`submit`, `status`, `feedback`). */
@@ -32,42 +30,43 @@ export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionCon
   return caller;
 });
 
-interface KnownKey {
-  tenant: TenantConfig;
-  id: string;
-  scopes: readonly ApiScopeName[];
-  hash: Buffer;
-}
-
 /**
- * The studies and feedback API: `Authorization: Bearer <key>`, where the key is one of a tenant's
- * (`INGEST_API_KEY` is the default tenant's). Only SHA-256 digests of keys are configured; the
- * digest of the given token is compared with every one of them in constant time, whichever
- * matches, so timing tells nothing of which key or tenant came close.
+ * The studies and feedback API: `Authorization: Bearer <key>`, where the key is one of a tenant's.
+ * A request without that header may instead carry the review page's session cookie, which is
+ * good for the `feedback` scope only and only from a page of this origin.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: KnownKey[];
-
   constructor(
-    @Inject(CONFIG) config: AppConfig,
+    @Inject(API_KEYS) private readonly keys: ApiKeys,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(ReviewAuth) private readonly review: ReviewAuth,
   ) {
-    this.keys = config.tenants.flatMap((tenant) => tenant.apiKeys.map((k) => ({ tenant, id: k.id, scopes: k.scopes, hash: Buffer.from(k.sha256, 'hex') })));
-    if (!this.keys.length) throw new Error('INGEST_API_KEY (or an apiKeys entry of a tenant in TENANTS) must be set for ingest to accept authenticated requests');
+    if (!keys.count) throw new Error('INGEST_API_KEY (or an apiKeys entry of a tenant in TENANTS) must be set for ingest to accept authenticated requests');
   }
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<WithCaller>();
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    const given = createHash('sha256').update(m?.[1] ?? '', 'utf8').digest();
-    let found: KnownKey | undefined;
-    for (const key of this.keys) if (timingSafeEqual(given, key.hash) && !found) found = key;
-    if (!m || !found) throw new UnauthorizedException('missing or wrong bearer token');
     const scope = this.reflector.getAllAndOverride<ApiScopeName | undefined>(SCOPE, [ctx.getHandler(), ctx.getClass()]);
     if (!scope) throw new Error('a route behind ApiKeyGuard names no scope');
-    if (!found.scopes.includes(scope)) throw new ForbiddenException(`API key ${found.id} of tenant ${found.tenant.id} does not have the ${scope} scope`);
-    req.caller = { tenant: found.tenant, keyId: found.id };
+    const token = req.headers.authorization === undefined ? sessionToken(req) : undefined;
+    req.caller = token === undefined ? this.bearer(req, scope) : await this.session(req, token, scope);
     return true;
+  }
+
+  private bearer(req: Request, scope: ApiScopeName): Caller {
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const found = this.keys.identify(m?.[1] ?? '');
+    if (!m || !found) throw new UnauthorizedException('missing or wrong bearer token');
+    if (!found.scopes.includes(scope)) throw new ForbiddenException(`API key ${found.id} of tenant ${found.tenant.id} does not have the ${scope} scope`);
+    return { tenant: found.tenant, keyId: found.id };
+  }
+
+  private async session(req: Request, token: string, scope: ApiScopeName): Promise<Caller> {
+    if (scope !== 'feedback') throw new ForbiddenException('a review session may only post feedback; other routes take a bearer token');
+    if (!fromSameOrigin(req)) throw new ForbiddenException('a review session is good only from the review page');
+    const caller = await this.review.caller(token);
+    if (!caller) throw new UnauthorizedException('the review session has ended: sign in again at /review');
+    return caller;
   }
 }

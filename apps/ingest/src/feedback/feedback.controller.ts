@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpException, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, HttpException, Post, UseGuards } from '@nestjs/common';
 import { FeedbackRequest, type FeedbackAccepted } from '@pneumoscreen/contracts';
 import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
 import { FeedbackRequestError, SubmitFeedbackUseCase } from './submit-feedback.use-case';
@@ -14,6 +14,7 @@ export class FeedbackController {
   async submit(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<FeedbackAccepted> {
     const req = FeedbackRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    if (caller.readerId !== undefined && req.data.readerId !== caller.readerId) throw new ForbiddenException(`signed in to the review page as reader ${caller.readerId}: labels name that reader`);
     try {
       return await this.submitFeedback.execute(req.data, caller.tenant);
     } catch (e) {
