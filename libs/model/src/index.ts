@@ -61,3 +61,5 @@ export { fitGuard, type FitGuardInput, type GuardSample } from './scope/fit-guar
 export { fitGuardForVersion, fitGuardOn, featuresOf, type FitVersionOptions, type FitVersionResult } from './scope/fit-version';
 export { filmNegative, syntheticNegative, type NegativeKind } from './scope/negatives';
 export { intendedUseOf, headerVerdict, contentVerdict, contentFlag } from './scope/judge';
+export { checkCuda, cudaProblem, onnxRuntimeNode, CUDA_LIBRARIES, CUDA_PROVIDER_FILES, CUDA_PROVIDER_PACKAGE, CUDA_PROVIDER_RECORD, CUDA_PROVIDER_RELEASES, type CudaCheck, type CudaProviderRecord } from './engine/cuda-provider';
+export { findLibraries, librarySearchDirs, nvidiaWheelDirs, type LibrarySearch } from './engine/native-libraries';

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { EngineScores, ModelEngine } from './engine';
+import type { ExecutionProvider } from './execution-providers';
 import { nvidiaGpuVisible } from './gpu';
 import { disableOrtTelemetry } from './ort-telemetry';
 import { pneumoniaProbabilities } from './output';
@@ -8,18 +9,16 @@ import type { OnnxWorkerInit } from './worker-protocol';
 
 export interface OnnxEngineOptions {
   /** `auto` (default): CUDA when an NVIDIA GPU is visible and ONNX Runtime's CUDA provider
-   * loads, else CPU. */
-  executionProvider?: 'auto' | 'cpu' | 'cuda';
+   * loads, else CPU. A named provider is the only one tried. */
+  executionProvider?: 'auto' | ExecutionProvider;
   /** Intra-op threads; 0 (default) lets ONNX Runtime use one per physical core. */
   intraOpThreads?: number;
   /** Appended to the engine's name: `int8` for a quantised model. */
   variant?: string;
 }
 
-const CUDA_PROVIDER_INSTALL = "the CUDA provider is not installed: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` fetches it, and it needs CUDA 12 and cuDNN 9 (the Dockerfile's gpu target has all three)";
-
 /** Runs an ONNX classifier (NHWC float input, as `exportOnnx` writes) with onnxruntime-node in a
- * worker thread. Named `onnxruntime-cpu` or `onnxruntime-cuda` after the provider it got, plus the
+ * worker thread. Named `onnxruntime-cpu`, `-cuda` or `-webgpu` after the provider it got, plus the
  * variant (`onnxruntime-cpu-int8`). */
 export class OnnxEngine implements ModelEngine {
   private constructor(
@@ -30,7 +29,7 @@ export class OnnxEngine implements ModelEngine {
   /** `model`: ONNX bytes or a .onnx file. Rejects models whose input is not `[inputSize..., 3]`. */
   static async load(model: Uint8Array | string, inputSize: readonly [number, number], opts: OnnxEngineOptions = {}): Promise<OnnxEngine> {
     const wanted = opts.executionProvider ?? 'auto';
-    const providers: Array<OnnxWorkerInit['executionProvider']> = wanted === 'auto' ? (nvidiaGpuVisible() ? ['cuda', 'cpu'] : ['cpu']) : [wanted];
+    const providers: ExecutionProvider[] = wanted === 'auto' ? (nvidiaGpuVisible() ? ['cuda', 'cpu'] : ['cpu']) : [wanted];
     const errors: string[] = [];
     disableOrtTelemetry();
     for (const executionProvider of providers) {
@@ -39,9 +38,7 @@ export class OnnxEngine implements ModelEngine {
       try {
         worker = await ModelWorkerClient.start(path.join(__dirname, 'onnx-worker.js'), 'ONNX Runtime', init);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        // The CUDA provider is a separate download onnxruntime-node's installer may have skipped.
-        errors.push(executionProvider === 'cuda' && /load shared library/i.test(message) ? `${message} (${CUDA_PROVIDER_INSTALL})` : message);
+        errors.push(err instanceof Error ? err.message : String(err));
         continue;
       }
       await worker.expectInputSize(inputSize);

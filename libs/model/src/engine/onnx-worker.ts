@@ -1,12 +1,13 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { explainProviderError, prepareExecutionProvider } from './execution-providers';
 import { FEATURES_OUTPUT, type OnnxWorkerInit, type WorkerReady, type WorkerRequest, type WorkerResponse } from './worker-protocol';
 
 /**
  * Most images one session run gets on the CPU; a larger batch runs as consecutive chunks. On 2
  * cores, runs of 1 to 8 VGG16 images (224 px) classify as fast per image as one run of 32, which
  * needs a process of ~1.3 GB rather than ~0.5 GB; MobileNet ran ~5% faster in runs of 8 than of
- * 32. On CUDA a batch runs whole: a GPU's throughput grows with the batch, which WORKER_MAX_BATCH
+ * 32. On a GPU a batch runs whole: a GPU's throughput grows with the batch, which WORKER_MAX_BATCH
  * already bounds.
  */
 export const MAX_RUN_BATCH = 8;
@@ -18,6 +19,11 @@ export const MAX_RUN_BATCH = 8;
  */
 async function start(init: OnnxWorkerInit): Promise<void> {
   const port = parentPort!;
+  const problem = prepareExecutionProvider(init.executionProvider);
+  if (problem !== undefined) {
+    port.postMessage({ kind: 'failed', error: `ONNX Runtime (${init.executionProvider}): ${problem}` } satisfies WorkerReady);
+    return;
+  }
   let session: ort.InferenceSession;
   try {
     const options: ort.InferenceSession.SessionOptions = {
@@ -38,7 +44,7 @@ async function start(init: OnnxWorkerInit): Promise<void> {
     };
     session = typeof init.model === 'string' ? await ort.InferenceSession.create(init.model, options) : await ort.InferenceSession.create(init.model, options);
   } catch (err) {
-    port.postMessage({ kind: 'failed', error: `ONNX Runtime (${init.executionProvider}): ${messageOf(err)}` } satisfies WorkerReady);
+    port.postMessage({ kind: 'failed', error: `ONNX Runtime (${init.executionProvider}): ${explainProviderError(init.executionProvider, messageOf(err))}` } satisfies WorkerReady);
     return;
   }
   const input = session.inputMetadata[0]!;

@@ -1,5 +1,7 @@
 /** Messages between the main thread and a model worker (tfjs-worker.ts, onnx-worker.ts). */
 
+import type { ExecutionProvider } from './execution-providers';
+
 /** The pooled backbone features a classifier's head reads: the layer (TF.js) and graph output (ONNX)
  * that give them, for the image-content guard to score in the same run as the classifier. */
 export const FEATURES_LAYER = 'features_gap';
@@ -21,7 +23,7 @@ export interface TfjsWorkerInit {
 export interface OnnxWorkerInit {
   /** ONNX model bytes or the path of a .onnx file. */
   model: Uint8Array | string;
-  executionProvider: 'cpu' | 'cuda';
+  executionProvider: ExecutionProvider;
   /** ONNX Runtime's intra-op thread count; 0 lets it use one per physical core. */
   intraOpThreads: number;
 }
