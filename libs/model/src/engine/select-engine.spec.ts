@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -100,5 +101,30 @@ test('ENGINE=onnxruntime-cuda computes on a GPU or does not start: it never fall
     assert.ok(Math.abs((await engine.predict(new Float32Array(48), 1))[0]! - 1 / (1 + Math.exp(-1))) < 1e-5);
   } finally {
     await engine.dispose();
+  }
+});
+
+test('ENGINE=onnxruntime-webgpu scores as the CPU engine does on a GPU adapter, and elsewhere refuses to start, naming what is missing', async () => {
+  const dir = await versionDir(1);
+  const started = await loadEngine(dir, manifest, { engine: 'onnxruntime-webgpu' }).catch((e: Error) => e);
+  // Asked of the loader's own cache, not of the code under test.
+  const vulkanLoader = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout.includes('libvulkan.so.1');
+  if (!vulkanLoader) {
+    assert.ok(started instanceof Error, 'no Vulkan loader, yet it started');
+    return assert.match(started.message, /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU needs the Vulkan loader, libvulkan\.so\.1, which is in no folder the loader searches \(Debian and Ubuntu: apt-get install libvulkan1\)/);
+  }
+  if (started instanceof Error) return assert.match(started.message, /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU found no GPU adapter: the Vulkan loader is here, but no Vulkan driver offers a GPU/);
+  try {
+    assert.equal(started.name, 'onnxruntime-webgpu');
+    const input = Float32Array.from({ length: 2 * 48 }, (_, i) => ((i * 37) % 255) / 127.5 - 1);
+    const cpu = await loadEngine(dir, manifest, { engine: 'onnxruntime' });
+    try {
+      const [gpu, ref] = [await started.predict(input, 2), await cpu.predict(input, 2)];
+      gpu.forEach((p, i) => assert.ok(Math.abs(p - ref[i]!) < 1e-4, `image ${i}: webgpu ${p}, cpu ${ref[i]}`));
+    } finally {
+      await cpu.dispose();
+    }
+  } finally {
+    await started.dispose();
   }
 });

@@ -14,8 +14,9 @@ import { TfjsWasmEngine } from './tfjs-wasm-engine';
 const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime'] as const;
 
 /** What `ENGINE` may say. `onnxruntime-cuda` is `onnxruntime` that refuses to start without a GPU,
- * for a GPU worker that must never quietly classify on its CPU. */
-export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-cuda', 'onnxruntime-int8', 'tfjs-wasm'] as const;
+ * for a GPU worker that must never quietly classify on its CPU; `onnxruntime-webgpu` likewise
+ * runs on WebGPU (any Vulkan GPU: NVIDIA, AMD, Intel) or not at all. */
+export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-cuda', 'onnxruntime-webgpu', 'onnxruntime-int8', 'tfjs-wasm'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
@@ -55,6 +56,8 @@ function startEngine(choice: Exclude<EngineChoice, 'auto'>, versionDir: string, 
         return Promise.reject(new Error('onnxruntime-cuda needs a GPU, and no NVIDIA GPU is visible to this process (none in /proc/driver/nvidia/gpus, no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides them all)'));
       }
       return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cuda' }));
+    case 'onnxruntime-webgpu':
+      return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'webgpu' }));
     case 'onnxruntime-int8':
       return int8Model(versionDir, manifest).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cpu', variant: 'int8' }));
     case 'tfjs-wasm':
