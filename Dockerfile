@@ -8,13 +8,13 @@ WORKDIR /app
 COPY . .
 RUN npm ci && npm prune --omit=dev
 
-# .npmrc skips ONNX Runtime's CUDA provider (a download from NuGet, which CI cannot reach); the GPU
-# image fetches it here. It needs CUDA 12 and cuDNN 9, which the runtime image below provides.
+# ONNX Runtime's CUDA provider comes from the npm registry (a mirror will do), as on any host:
+# `gpu install` refuses a release built for another ONNX Runtime and checks the pinned integrity.
+# It needs CUDA 13 and cuDNN 9, which the runtime image below provides.
 FROM build AS build-gpu
-RUN ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node \
- && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
+RUN node apps/cli/bin/pneumoscreen.js gpu install
 
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS gpu
+FROM nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 AS gpu
 COPY --from=build-gpu /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 ENV NODE_ENV=production

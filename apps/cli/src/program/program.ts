@@ -3,6 +3,7 @@ import { configureBenchCommand } from '../commands/bench';
 import { configureClassifyCommand } from '../commands/classify';
 import { configureDemoCommand } from '../commands/demo';
 import { configureEvalCommand } from '../commands/eval';
+import { configureGpuCommand } from '../commands/gpu';
 import { configureModelsCommand } from '../commands/models';
 import { configureRetrainCommand } from '../commands/retrain';
 import { configureTrainCommand } from '../commands/train';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   configureEvalCommand(program, io);
   configureModelsCommand(program, io);
   configureWebhooksCommand(program, io);
+  configureGpuCommand(program, io);
   configureBenchCommand(program, io);
   return program;
 }
