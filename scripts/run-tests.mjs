@@ -4,7 +4,7 @@
 //   medium *.medium-spec.js   one lib or app against real Redis / S3 server / a real model
 //   e2e    *.e2e-spec.js      every app as its own process
 // `node scripts/run-tests.mjs [unit|medium|e2e]...` runs only the tiers named.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -17,7 +17,10 @@ function findDist(dir, out = []) {
     if (name === 'node_modules') continue;
     const path = join(dir, name);
     if (!statSync(path).isDirectory()) continue;
-    if (name === 'dist') collect(path, out);
+    // A dist folder left behind by a package that no longer exists (moved or deleted) is skipped.
+    if (name === 'dist') {
+      if (existsSync(join(dir, 'package.json'))) collect(path, out);
+    }
     else findDist(path, out);
   }
   return out;
