@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeToRgb, augmentRgb, randomAugmentation } from '@pneumoscreen/imaging';
-import { filmNegative, syntheticNegative, listDataset, patientSplit, mulberry32 } from '@pneumoscreen/model';
+import { filmNegative, syntheticNegative } from '@pneumoscreen/training';
+import { listDataset, patientSplit, mulberry32 } from '@pneumoscreen/evaluation';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'string', default: '../shared/data/kermany224-train' }, dicom: { type: 'string', default: '../shared/data/dicom' }, per: { type: 'string', default: '100' } } });
 const out = positionals[0];

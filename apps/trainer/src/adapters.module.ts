@@ -2,7 +2,7 @@ import { type DynamicModule, type Provider, Global, Module } from '@nestjs/commo
 import { BullModule } from '@nestjs/bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { FeedbackStore } from '@pneumoscreen/feedback';
-import { openModelRegistry } from '@pneumoscreen/model';
+import { openModelRegistry } from '@pneumoscreen/registry';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { systemClock } from '@pneumoscreen/studies';

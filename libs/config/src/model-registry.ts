@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-/** Mirrors RegistryLocation in @pneumoscreen/model: config depends on no other lib. */
+/** Mirrors RegistryLocation in @pneumoscreen/registry: config depends on no other lib. */
 export type ModelRegistryLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'directory'; dir: string };
 
 /** `MODEL_REGISTRY`: `s3://bucket/prefix` (the S3_* settings reach the bucket), or a local folder

@@ -3,19 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from '@pneumoscreen/contracts';
-import {
-  ENGINE_CHOICES,
-  type EngineChoice,
-  benchmarkEngine,
-  buildClassifier,
-  buildVgg16,
-  directorySaver,
-  initWasmBackend,
-  loadEngine,
-  preprocessingFor,
-  quantizeVersion,
-  readManifest,
-} from '@pneumoscreen/model';
+import { ENGINE_CHOICES, type EngineChoice, benchmarkEngine, loadEngine, quantizeVersion } from '@pneumoscreen/inference';
+import { buildClassifier, buildVgg16, preprocessingFor } from '@pneumoscreen/training';
+import { directorySaver, initWasmBackend } from '@pneumoscreen/tfjs';
+import { readManifest } from '@pneumoscreen/model-format';
 import { preprocess } from '@pneumoscreen/imaging';
 
 export interface EngineResult {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readManifest, resolveModelDir } from '@pneumoscreen/model';
+import { readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { ExitCode, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';

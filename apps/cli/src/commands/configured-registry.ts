@@ -1,5 +1,5 @@
 import type { AppConfig } from '@pneumoscreen/config';
-import { openModelRegistry, type ModelRegistry } from '@pneumoscreen/model';
+import { openModelRegistry, type ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 
 export interface ConfiguredRegistry {

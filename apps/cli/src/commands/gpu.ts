@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { checkCuda, cudaProblem, nvidiaWheelDirs, onnxRuntimeNode } from '@pneumoscreen/model';
+import { checkCuda, cudaProblem, nvidiaWheelDirs, onnxRuntimeNode } from '@pneumoscreen/inference';
 import { GpuInstallRefused, installCudaProvider, pythonSitePackages } from '../gpu/install-provider';
 import { formatGpuReport } from '../gpu/report';
 import { ExitCode, commandAction } from '../program/action';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PAEDIATRIC_CHEST, type IntendedUse } from '@pneumoscreen/contracts';
-import { fitGuardForVersion, GUARD_FILE, resolveModelDir } from '@pneumoscreen/model';
+import { fitGuardForVersion } from '@pneumoscreen/training';
+import { GUARD_FILE, resolveModelDir } from '@pneumoscreen/model-format';
 import { liveLine } from './live-line';
 import { ExitCode, commandAction } from '../program/action';
 import { errOutput, type CliIo } from '../program/io';

@@ -1,15 +1,8 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  ARCHITECTURES,
-  importBaseModel,
-  importBaseModelToRegistry,
-  openModelRegistry,
-  type ArchitectureName,
-  type BaseImportResult,
-  type BaseModelInfo,
-} from '@pneumoscreen/model';
+import { ARCHITECTURES, importBaseModel, importBaseModelToRegistry, type ArchitectureName, type BaseImportResult, type BaseModelInfo } from '@pneumoscreen/training';
+import { openModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { ExitCode, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patientId, type LabelledImage } from '@pneumoscreen/model';
+import { patientId, type LabelledImage } from '@pneumoscreen/evaluation';
 import type { AppConfig } from '@pneumoscreen/config';
 import { runCli } from '../program/program';
 import { pickImages } from './models-quantize';

@@ -1,18 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  INT8_ONNX_FILE,
-  INT8_REPORT_FILE,
-  QuantizationRejectedError,
-  listDataset,
-  mulberry32,
-  patientSplit,
-  shuffle,
-  quantizeVersionFromFiles,
-  readManifest,
-  type Int8Report,
-  type LabelledImage,
-} from '@pneumoscreen/model';
+import { INT8_ONNX_FILE, INT8_REPORT_FILE, readManifest } from '@pneumoscreen/model-format';
+import { QuantizationRejectedError, quantizeVersionFromFiles, type Int8Report } from '@pneumoscreen/inference';
+import { listDataset, mulberry32, patientSplit, shuffle, type LabelledImage } from '@pneumoscreen/evaluation';
 import { liveLine } from './live-line';
 import { ExitCode, commandAction } from '../program/action';
 import { errOutput, type CliIo } from '../program/io';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@pneumoscreen/config';
 import { ModelRegistryListing, ModelRolledOutEvent, QueueName, WebhookJobData, webhookJobId, type ChannelChangeNotice } from '@pneumoscreen/contracts';
-import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model';
+import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import { redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';

@@ -1,6 +1,6 @@
 import type { IntendedUse, ModelManifest, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, preprocess } from '@pneumoscreen/imaging';
-import { contentFlag, contentVerdict, headerVerdict, type ModelEngine, type ScopeGuard } from '@pneumoscreen/model';
+import { contentFlag, contentVerdict, headerVerdict, type ModelEngine, type ScopeGuard } from '@pneumoscreen/inference';
 
 const BATCH = 16;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TrainProgress } from '@pneumoscreen/model';
+import type { TrainProgress } from '@pneumoscreen/training';
 import { trainReporter } from './train-progress';
 
 function run(isTTY: boolean, events: Array<[number, TrainProgress]>): string {

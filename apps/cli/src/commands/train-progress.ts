@@ -1,4 +1,4 @@
-import type { TrainProgress } from '@pneumoscreen/model';
+import type { TrainProgress } from '@pneumoscreen/training';
 import { bar, liveLine, type Output } from './live-line';
 
 /**

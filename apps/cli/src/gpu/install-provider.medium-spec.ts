@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { checkCuda, cudaProblem, CUDA_PROVIDER_FILES, CUDA_PROVIDER_RECORD } from '@pneumoscreen/model';
+import { checkCuda, cudaProblem, CUDA_PROVIDER_FILES, CUDA_PROVIDER_RECORD } from '@pneumoscreen/inference';
 import { repoRoot } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 import { installCudaProvider } from './install-provider';
@@ -12,7 +12,7 @@ import { installCudaProvider } from './install-provider';
 /** A private onnxruntime-node (this platform's binaries only) beside its onnxruntime-common, so the
  * install writes nowhere the other tests load from. */
 async function privateOnnxRuntime(): Promise<string> {
-  const ort = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [path.join(repoRoot(), 'libs/model')] }));
+  const ort = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [path.join(repoRoot(), 'libs/inference')] }));
   const common = path.join(path.dirname(ort), 'onnxruntime-common');
   const modules = path.join(await mkdtemp(path.join(tmpdir(), 'gpu-install-')), 'node_modules');
   const dir = path.join(modules, 'onnxruntime-node');

@@ -2,17 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  checkCuda,
-  CUDA_PROVIDER_FILES,
-  CUDA_PROVIDER_PACKAGE,
-  CUDA_PROVIDER_RECORD,
-  CUDA_PROVIDER_RELEASES,
-  nvidiaWheelDirs,
-  onnxRuntimeNode,
-  type CudaCheck,
-  type CudaProviderRecord,
-} from '@pneumoscreen/model';
+import { checkCuda, CUDA_PROVIDER_FILES, CUDA_PROVIDER_PACKAGE, CUDA_PROVIDER_RECORD, CUDA_PROVIDER_RELEASES, nvidiaWheelDirs, onnxRuntimeNode, type CudaCheck, type CudaProviderRecord } from '@pneumoscreen/inference';
 
 export interface InstallProviderOptions {
   /** onnxruntime-node's package folder; the one the project loads when absent. */

@@ -1,4 +1,4 @@
-import { cudaProblem, findLibraries, librarySearchDirs, type CudaCheck } from '@pneumoscreen/model';
+import { cudaProblem, findLibraries, librarySearchDirs, type CudaCheck } from '@pneumoscreen/inference';
 
 /** What `gpu check` and `gpu install` print: the provider, each CUDA library and where it was
  * found, whether onnxruntime-cuda can start, and whether WebGPU has its Vulkan loader. */

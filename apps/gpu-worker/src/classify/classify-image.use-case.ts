@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
-import { contentFlag, contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/model';
+import { contentFlag, contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/inference';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
 import { SITE_SCOPES, type SiteScopes } from '../finalise/site-calibrations';

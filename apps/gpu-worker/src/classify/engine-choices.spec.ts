@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvSchema } from '@pneumoscreen/config';
-import { ENGINE_CHOICES } from '@pneumoscreen/model';
+import { ENGINE_CHOICES } from '@pneumoscreen/inference';
 
 // The config lib depends on no other lib of the project, so its schema restates the model
 // library's list of engines; this keeps the two the same.

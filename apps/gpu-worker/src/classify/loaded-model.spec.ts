@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
-import { encodeFloats, ScopeGuard, type ModelEngine } from '@pneumoscreen/model';
+import { encodeFloats, ScopeGuard, type ModelEngine } from '@pneumoscreen/inference';
 import { BROKEN_AFTER, EngineTimeoutError, LoadedModel } from './loaded-model';
 
 const manifest = ModelManifest.parse({

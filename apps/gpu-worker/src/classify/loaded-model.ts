@@ -1,6 +1,6 @@
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { normaliseInto } from '@pneumoscreen/imaging';
-import { loadModelVersion, ScopeGuard, type EngineOptions, type GuardScores, type ModelEngine } from '@pneumoscreen/model';
+import { loadModelVersion, ScopeGuard, type EngineOptions, type GuardScores, type ModelEngine } from '@pneumoscreen/inference';
 import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
 
 export interface Prediction {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@pneumoscreen/config';
-import { ModelRegistry } from '@pneumoscreen/model';
+import { ModelRegistry } from '@pneumoscreen/registry';
 import { createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';

@@ -1,7 +1,8 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import type { ChannelPointer } from '@pneumoscreen/contracts';
-import { ChannelWatcher, openModelRegistry, readManifest, resolveModelDir, type ModelRegistry } from '@pneumoscreen/model';
+import { ChannelWatcher, openModelRegistry, type ModelRegistry } from '@pneumoscreen/registry';
+import { readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, REGISTRY_STORE } from '../tokens';

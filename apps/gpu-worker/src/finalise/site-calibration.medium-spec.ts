@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { StudyResult, type ImageResult, type SiteCalibration } from '@pneumoscreen/contracts';
-import { ModelRegistry } from '@pneumoscreen/model';
+import { ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, sharedDir, startS3Server } from '@pneumoscreen/testing';

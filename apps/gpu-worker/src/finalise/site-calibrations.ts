@@ -1,6 +1,6 @@
 import type { AppConfig } from '@pneumoscreen/config';
 import { ModelVersionId, SiteName, type SiteCalibration, type SiteScope } from '@pneumoscreen/contracts';
-import { openModelRegistry } from '@pneumoscreen/model';
+import { openModelRegistry } from '@pneumoscreen/registry';
 import type { ObjectStore } from '@pneumoscreen/storage';
 
 export const SITE_CALIBRATIONS = Symbol('SITE_CALIBRATIONS');

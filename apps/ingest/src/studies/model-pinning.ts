@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import { ChannelWatcher, liveCanary, openModelRegistry, versionForStudy, type ChannelSnapshot, type ServingChannels } from '@pneumoscreen/model';
+import { ChannelWatcher, liveCanary, openModelRegistry, versionForStudy, type ChannelSnapshot, type ServingChannels } from '@pneumoscreen/registry';
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, REGISTRY_STORE } from '../tokens';

@@ -1,5 +1,6 @@
 import { ComparedMetrics } from '@pneumoscreen/contracts';
-import { binaryMetrics, scoreImages, type LabelledImage } from '@pneumoscreen/model';
+import { binaryMetrics, type LabelledImage } from '@pneumoscreen/evaluation';
+import { scoreImages } from '@pneumoscreen/inference';
 
 export interface ModelUnderComparison {
   model: ComparedMetrics['model'];

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { normaliseEtag } from '@pneumoscreen/contracts';
 import type { ImageLabel } from '@pneumoscreen/feedback';
 import { ImageDecodeError, decodeToRgb, looksLikeDicom } from '@pneumoscreen/imaging';
-import type { LabelledImage } from '@pneumoscreen/model';
+import type { LabelledImage } from '@pneumoscreen/evaluation';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 
 /** Downloads in flight: S3 latency, not bandwidth, bounds a folder of small images. */

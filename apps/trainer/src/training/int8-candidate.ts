@@ -1,4 +1,5 @@
-import { QuantizationRejectedError, listDataset, mulberry32, quantizeVersionFromFiles, shuffle, type LabelledImage } from '@pneumoscreen/model';
+import { QuantizationRejectedError, quantizeVersionFromFiles } from '@pneumoscreen/inference';
+import { listDataset, mulberry32, shuffle, type LabelledImage } from '@pneumoscreen/evaluation';
 import type { RetrainProgressReporter } from './retrain-progress';
 
 const CALIBRATION_IMAGES = 256;

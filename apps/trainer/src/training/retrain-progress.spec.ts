@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RetrainProgress } from '@pneumoscreen/contracts';
-import type { TrainProgress } from '@pneumoscreen/model';
+import type { TrainProgress } from '@pneumoscreen/training';
 import { PROGRESS_INTERVAL_MS, RetrainProgressReporter } from './retrain-progress';
 
 function reporter() {

@@ -1,5 +1,5 @@
 import { RetrainProgress } from '@pneumoscreen/contracts';
-import type { TrainProgress } from '@pneumoscreen/model';
+import type { TrainProgress } from '@pneumoscreen/training';
 
 /** Updates within one phase and stage are sent at most this often: each is a Redis write and an
  * event to every follower, while training reports every batch. */

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { FeedbackRecord, type Decision } from '@pneumoscreen/contracts';
 import { FeedbackStore, isHeldBack } from '@pneumoscreen/feedback';
-import { ModelRegistry } from '@pneumoscreen/model';
+import { ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, copyRelease, repoRoot, sharedDir, startS3Server, type S3Server } from '@pneumoscreen/testing';
 

@@ -1,0 +1,2 @@
+export { directoryLoader, directorySaver } from './directory-io';
+export { initWasmBackend } from './backend';

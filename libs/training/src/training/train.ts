@@ -1,0 +1,283 @@
+import { promises as fs } from 'node:fs';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { PAEDIATRIC_CHEST, type IntendedUse, type ModelManifest } from '@pneumoscreen/contracts';
+import { loadEngine } from '@pneumoscreen/inference';
+import { fitGuardOn } from '../scope/fit-version';
+import { GUARD_FILE } from '@pneumoscreen/model-format';
+import { patientSplit, listDataset, type LabelledImage } from '@pneumoscreen/evaluation';
+import { initWasmTrainingBackend } from '../tfjs/wasm-training-kernels';
+import { activationBatch, mapActivations } from './activations';
+import { scoreAspectViews } from './aspect-stress';
+import { backboneKey, BACKBONES } from './backbones';
+import { buildFullModel, scoreAsServed, stageModel, writeVersion } from './full-model';
+import { fitWithEarlyStopping, type EpochResult, type FitOptions, type FitResult } from './fit';
+import { buildHead, headForward, headPenalty, headVariables } from './head';
+import { buildManifest, buildReport, HEAD_LEARNING_RATE } from './report';
+import { readInitFrom } from './init-from';
+import { TopBlock } from './top-block';
+import { buildTrainingSet } from './training-set';
+import { extractTrainingViews } from './training-views';
+
+export interface TrainOptions {
+  dataDir: string;
+  /** Key of BACKBONES, e.g. `mobilenet`. */
+  backbone: string;
+  /** Folder holding the backbone's TF.js files. */
+  backboneDir: string;
+  /** A trained version folder to start from instead: its layers up to the feature layer are the
+   * backbone (`backboneDir` is then not read) and its head's weights start the head. It becomes
+   * the new version's parent. */
+  initFrom?: string;
+  /** Labelled images (e.g. readers' feedback) added to the training side only, so validation
+   * stays the base data's fixed split; recorded as the manifest's `data.feedback`. */
+  extraTrainImages?: LabelledImage[];
+  /** The latest label time of the feedback this run read, recorded as `data.feedback.until`. */
+  feedbackUntil?: string | null;
+  /** Registry folder: the version is written to `<outDir>/<version>/` and made CURRENT. */
+  outDir: string;
+  /** Recorded in the manifest; PAEDIATRIC_CHEST when absent (the Kermany films: ages 1-5). */
+  intendedUse?: IntendedUse;
+  /** Fit the image-content guard (guard.json) on the training films; default true. Needs at least
+   * 60 training films (a smaller set trains a version without one). */
+  guard?: boolean;
+  cacheDir: string;
+  targetSensitivity: number;
+  seed: number;
+  /** Head phase (frozen backbone). */
+  maxEpochs: number;
+  patience: number;
+  /** Top blocks of the backbone trained in the second phase; 0 skips it. */
+  fineTuneBlocks: number;
+  fineTuneEpochs: number;
+  fineTunePatience: number;
+  /** Adam's step size in phase 2. */
+  fineTuneLearningRate: number;
+  valFraction: number;
+  workers: number;
+  /** Augmented copies of each image added to the plain one (0 = none); validation's copies are
+   * the test-time augmentation views. */
+  augmentCopies: number;
+  /** Copies of each training image with the other class's film shape (see shapeSwappedInput); 0 = none. */
+  shapeSwapCopies: number;
+  codeVersion: string;
+  onProgress?: (event: TrainProgress) => void;
+}
+
+export type TrainStage = 'head' | 'fine-tune';
+
+export type TrainProgress =
+  | { phase: 'list'; images: number }
+  | { phase: 'split'; train: number; val: number; trainPatients: number; valPatients: number }
+  | { phase: 'extract'; pass: string; done: number; total: number; fromCache: number; elapsedMs: number }
+  | { phase: 'pool'; done: number; total: number; elapsedMs: number }
+  | {
+      phase: 'train';
+      stage: TrainStage;
+      epoch: number;
+      maxEpochs: number;
+      patience: number;
+      bestEpoch: number;
+      batch: number;
+      batches: number;
+      elapsedMs: number;
+      /** Set once the epoch is over. */
+      result?: EpochResult;
+    }
+  | { phase: 'score'; view: string; done: number; total: number; elapsedMs: number }
+  | { phase: 'export'; dir: string };
+
+export interface TrainResult {
+  versionDir: string;
+  manifest: ModelManifest;
+  baseImages: number;
+  /** Extra training images used: those given, less any with a validation image's bytes. */
+  extraImages: number;
+  /** The validation images, in the order they were scored. */
+  validation: LabelledImage[];
+}
+
+const BATCH_SIZE = 32;
+
+/** Transfer learning in two phases, from a labelled folder to a released version folder. */
+export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
+  const backbone = BACKBONES[opts.backbone];
+  if (!backbone) throw new Error(`unknown backbone "${opts.backbone}" (known: ${Object.keys(BACKBONES).join(', ')})`);
+  if (opts.fineTuneBlocks > backbone.topBlocks.length) throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
+  const progress = opts.onProgress ?? (() => undefined);
+
+  const parent = opts.initFrom === undefined ? undefined : await readInitFrom(opts.initFrom, backbone);
+  const backboneDir = opts.initFrom ?? opts.backboneDir;
+  const base = await listDataset(opts.dataDir);
+  progress({ phase: 'list', images: base.length });
+  const set = buildTrainingSet(base, opts.extraTrainImages ?? [], opts.valFraction, opts.seed);
+  const { images, train, val } = set;
+  const { split } = set.base;
+  progress({ phase: 'split', train: train.length, val: val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
+
+  const key = await backboneKey(backboneDir, backbone);
+  const { variants, swapped, seconds: extractSeconds } = await extractTrainingViews(images, train, backbone, { dir: backboneDir, key }, opts, progress);
+
+  const tf = await initWasmTrainingBackend();
+  const head = buildHead(backbone.featureDim, opts.seed);
+  const full = await buildFullModel(backboneDir, backbone, head, parent?.version);
+  const trainableFrom = backbone.topBlocks[backbone.topBlocks.length - opts.fineTuneBlocks];
+  const top = TopBlock.fromModel(full, { cutLayer: backbone.cutLayer, featureLayer: backbone.featureLayer, trainableFrom });
+  const pick = (rows: Uint16Array[], indexes: number[]) => indexes.map((i) => rows[i]!);
+  const trainActs = [...variants.map((v) => pick(v, train)), ...swapped];
+  const valViews = variants.map((v) => pick(v, val));
+  const nTrain = train.length;
+  const trainLabels = Uint8Array.from(train, (i) => images[i]!.label);
+  const valLabels = Uint8Array.from(val, (i) => images[i]!.label);
+  const stageProgress = (stage: TrainStage, maxEpochs: number, patience: number): Pick<FitOptions, 'onBatch' | 'onEpoch'> => {
+    const stageStart = Date.now();
+    let bestEpoch = 0;
+    const emit = (epoch: number, batch: number, batches: number, result?: EpochResult) =>
+      progress({ phase: 'train', stage, epoch, maxEpochs, patience, bestEpoch, batch, batches, elapsedMs: Date.now() - stageStart, result });
+    return {
+      onBatch: (b) => emit(b.epoch, b.batch, b.batches),
+      onEpoch: (r) => {
+        if (r.best) bestEpoch = r.epoch;
+        emit(r.epoch, 1, 1, r);
+      },
+    };
+  };
+
+  // Phase 1: the head on pooled features of the frozen backbone, every variant a training row.
+  const poolStart = Date.now();
+  const poolTotal = trainActs.length * nTrain + val.length;
+  let pooledBefore = 0;
+  const pooled = async (rows: Uint16Array[]) => {
+    const out = await mapActivations(rows, backbone.cutShape, backbone.featureDim, (x) => top.pooled(x), (done) =>
+      progress({ phase: 'pool', done: pooledBefore + done, total: poolTotal, elapsedMs: Date.now() - poolStart }),
+    );
+    pooledBefore += rows.length;
+    return out;
+  };
+  const trainFeatures: Float32Array[] = [];
+  for (const rows of trainActs) trainFeatures.push(await pooled(rows));
+  const valFeatures = await pooled(valViews[0]!);
+  const fd = backbone.featureDim;
+  const headStart = Date.now();
+  const headFit = await fitWithEarlyStopping(
+    {
+      size: nTrain * trainActs.length,
+      labels: Uint8Array.from({ length: nTrain * trainActs.length }, (_, r) => trainLabels[r % nTrain]!),
+      batch: (rows) => {
+        const x = new Float32Array(rows.length * fd);
+        rows.forEach((r, i) => x.set(trainFeatures[Math.floor(r / nTrain)]!.subarray((r % nTrain) * fd, (r % nTrain + 1) * fd), i * fd));
+        return tf.tensor2d(x, [rows.length, fd]);
+      },
+    },
+    {
+      variables: headVariables(head),
+      forward: (x, nextSeed) => headForward(head, x, nextSeed),
+      penalty: () => headPenalty(head),
+      validate: async () => tf.tidy(() => headForward(head, tf.tensor2d(valFeatures, [val.length, fd])).dataSync() as Float32Array).slice(),
+      valLabels,
+      learningRate: HEAD_LEARNING_RATE,
+      batchSize: BATCH_SIZE,
+      seed: opts.seed,
+      maxEpochs: opts.maxEpochs,
+      patience: opts.patience,
+      ...stageProgress('head', opts.maxEpochs, opts.patience),
+    },
+  );
+  const headSeconds = (Date.now() - headStart) / 1000;
+
+  // Phase 2: the top blocks and the head, on cached activations; each epoch shows every training
+  // image once, as one of its variants drawn at random.
+  const score = (rows: Uint16Array[]) => mapActivations(rows, backbone.cutShape, 1, (x) => headForward(head, top.pooled(x)));
+  let fineTune: FitResult | undefined;
+  const fineTuneStart = Date.now();
+  if (opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0) {
+    fineTune = await fitWithEarlyStopping(
+      { size: nTrain, labels: trainLabels, batch: (rows, random) => activationBatch(rows.map((r) => trainActs[Math.floor(random() * trainActs.length)]![r]!), backbone.cutShape) },
+      {
+        variables: [...top.trainableVariables, ...headVariables(head)],
+        forward: (x, nextSeed) => headForward(head, top.pooled(x as tfTypes.Tensor4D), nextSeed),
+        penalty: () => headPenalty(head),
+        validate: () => score(valViews[0]!),
+        valLabels,
+        learningRate: opts.fineTuneLearningRate,
+        batchSize: BATCH_SIZE,
+        seed: opts.seed + 1,
+        maxEpochs: opts.fineTuneEpochs,
+        patience: opts.fineTunePatience,
+        ...stageProgress('fine-tune', opts.fineTuneEpochs, opts.fineTunePatience),
+      },
+    );
+  }
+  const fineTuneSeconds = (Date.now() - fineTuneStart) / 1000;
+  const valScores = (fineTune ?? headFit).valScores;
+  const ttaViews = [valScores];
+  for (const view of valViews.slice(1)) ttaViews.push(await score(view));
+  const ttaScores = ttaViews.length > 1 ? averageScores(ttaViews) : undefined;
+
+  // The served model is measured as workers run it, on the exported files.
+  const validation = val.map((i) => images[i]!);
+  const staged = await stageModel(opts.outDir, full);
+  try {
+    const servedScores = await scoreAsServed(staged, backbone.preprocessing, validation, valScores);
+    const scoreStart = Date.now();
+    const aspectScores = await scoreAspectViews(staged, backbone.preprocessing, validation, (view, done) =>
+      progress({ phase: 'score', view, done, total: validation.length, elapsedMs: Date.now() - scoreStart }),
+    );
+    const report = buildReport({
+      valLabels,
+      targetSensitivity: opts.targetSensitivity,
+      headFit,
+      fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
+      valScores: servedScores,
+      ttaScores,
+      aspectScores,
+    });
+    const manifest = buildManifest({
+      opts,
+      backbone,
+      backboneKey: key,
+      images: base,
+      split,
+      report,
+      parentVersion: parent?.version ?? null,
+      extra: opts.extraTrainImages && set.extra,
+      trainableLayers: top.trainableLayerNames,
+      seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
+    });
+    manifest.intendedUse = opts.intendedUse ?? PAEDIATRIC_CHEST;
+    const extra = await report.plots();
+    const baseTrain = train.filter((i) => i < base.length).map((i) => images[i]!);
+    if (opts.guard !== false && baseTrain.length >= MIN_GUARD_FILMS) {
+      extra[GUARD_FILE] = Buffer.from(JSON.stringify(await fitStagedGuard(staged, manifest, baseTrain, opts.seed, progress)) + '\n');
+    }
+    const versionDir = await writeVersion(opts.outDir, staged, { manifest, metrics: report.metricsJson, extra });
+    progress({ phase: 'export', dir: versionDir });
+    return { versionDir, manifest, baseImages: base.length, extraImages: set.extra.images.length, validation };
+  } catch (err) {
+    await fs.rm(staged, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const MIN_GUARD_FILMS = 60;
+
+/** The guard of a staged model, fitted on its base training films (patients split once more into
+ * fit and threshold-setting), scored with the fastest engine this host has. */
+async function fitStagedGuard(staged: string, manifest: ModelManifest, films: LabelledImage[], seed: number, progress: (e: TrainProgress) => void) {
+  const inner = patientSplit(films, 0.15, seed + 1);
+  const engine = await loadEngine(staged, manifest);
+  const started = Date.now();
+  try {
+    return await fitGuardOn(engine, manifest, { fit: inner.train.map((i) => films[i]!), calibration: inner.val.map((i) => films[i]!) }, (stage, done, total) =>
+      progress({ phase: 'score', view: `guard: ${stage}`, done, total, elapsedMs: Date.now() - started }),
+    );
+  } finally {
+    await engine.dispose();
+  }
+}
+
+function averageScores(views: Float32Array[]): Float32Array {
+  const out = new Float32Array(views[0]!.length);
+  for (const v of views) v.forEach((s, i) => (out[i]! += s / views.length));
+  return out;
+}
