@@ -89,13 +89,3 @@ export const WebhookJobData = z.object({
 });
 export type WebhookJobData = z.infer<typeof WebhookJobData>;
 export type NewWebhookJobData = z.input<typeof WebhookJobData>;
-
-/** Parses a job payload, naming the job and the field at fault. */
-export function parseJobData<S extends z.ZodTypeAny>(schema: S, jobName: string, data: unknown): z.infer<S> {
-  const r = schema.safeParse(data);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new Error(`invalid ${jobName} payload: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return r.data;
-}

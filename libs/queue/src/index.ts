@@ -1,6 +1,8 @@
 export { createRedisConnection, checkEvictionPolicy, logOutages, type ConnectionRole } from './connection';
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
-export { feedbackJobOptions, imageJobOptions, imageWorkerOptions, retrainJobOptions, studyJobOptions, studyWorkerOptions, webhookJobOptions, webhookWorkerOptions } from './job-options';
+export { imageWorkerOptions, studyWorkerOptions, webhookWorkerOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';
 export { publishChannelNotice, subscribeChannelNotices } from './channel-notices';
 export { isRedisUnavailable } from './redis-unavailable';
+export { JOBS, assertHandlersCoverJobs, jobsOn, parseJob, type JobData, type JobsOn } from './job-catalog';
+export { QueueProcessor, type JobHandlers } from './queue-processor';

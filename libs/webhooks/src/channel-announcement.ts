@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, webhookJobId, webhookMessageId, type ChannelPointer, type ModelRolledOutEvent } from '@pneumoscreen/contracts';
-import { publishChannelNotice, webhookJobOptions } from '@pneumoscreen/queue';
+import { JOBS, publishChannelNotice } from '@pneumoscreen/queue';
 import { endpointKey, resolveEndpoints, type WebhookEndpoint } from './endpoints';
 
 export interface ChannelChange {
@@ -52,7 +52,7 @@ export async function announceChannelChange(targets: AnnouncementTargets, change
     const messageId = webhookMessageId(event.type, `${tenant.id}/${model}/${channel}/${pointer.updatedAt}`);
     for (const url of signed) {
       const data = { messageId, tenantId: tenant.id, url, body };
-      await targets.webhookQueue.add(JobName.deliverWebhook, data, { ...webhookJobOptions(targets.maxAttempts), jobId: webhookJobId(messageId, url) });
+      await targets.webhookQueue.add(JobName.deliverWebhook, data, { ...JOBS[JobName.deliverWebhook].options(targets.maxAttempts), jobId: webhookJobId(messageId, url) });
       queued++;
     }
   }

@@ -11,7 +11,7 @@ import {
   RetrainResult,
   type NewRetrainJobData,
 } from '@pneumoscreen/contracts';
-import { redisOptionsFromUrl, retrainJobOptions } from '@pneumoscreen/queue';
+import { JOBS, redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { ExitCode, commandAction } from '../program/action';
 import { errOutput, type CliIo } from '../program/io';
 import { wholeNumber } from '../program/options';
@@ -81,7 +81,7 @@ async function retrain(values: z.output<typeof Options>, io: CliIo): Promise<num
       }
     } else {
       const jobId = `retrain-${randomUUID()}`;
-      job = await queue.add(JobName.retrain, data, { ...retrainJobOptions, jobId, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
+      job = await queue.add(JobName.retrain, data, { ...JOBS[JobName.retrain].options, jobId, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
       if (job.id !== jobId) {
         const state = await queue.getJobState(job.id!);
         io.err(`retrain: another retrain is already ${state === 'active' ? 'running' : 'queued'} (job ${job.id}); follow it with: pneumoscreen retrain --follow ${job.id}\n`);

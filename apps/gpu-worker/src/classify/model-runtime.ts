@@ -82,7 +82,7 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
     return this.servedNow;
   }
 
-  /** After the pools have drained (DrainingWorkerHost, in the phase before this one): the batches
+  /** After the pools have drained (QueueProcessor, in the phase before this one): the batches
    * they held have run. */
   async beforeApplicationShutdown() {
     await this.watcher?.stop();

@@ -1,39 +1,30 @@
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, InjectQueue } from '@nestjs/bullmq';
 import { Job, type Queue } from 'bullmq';
-import { ImageResult, JobName, QueueName, StudyJobData, assertHandlersCoverJobs, parseJobData, type StudyResult } from '@pneumoscreen/contracts';
+import { ImageResult, JobName, QueueName, type StudyJobData, type StudyResult } from '@pneumoscreen/contracts';
 import type { AppConfig } from '@pneumoscreen/config';
-import { studyWorkerOptions } from '@pneumoscreen/queue';
-import { DrainingWorkerHost } from '../draining-worker-host';
+import { QueueProcessor, studyWorkerOptions, type JobHandlers } from '@pneumoscreen/queue';
 import { CONFIG } from '../tokens';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
 
 /** The parent job of a study flow: BullMQ runs it once every image job has finished. */
 @Processor(QueueName.study, studyWorkerOptions)
-export class FinaliseStudyProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
-  private readonly handlers = { [JobName.finaliseStudy]: (job: Job) => this.finalise(job) };
+export class FinaliseStudyProcessor extends QueueProcessor<typeof QueueName.study> implements OnApplicationBootstrap {
+  protected readonly handlers: JobHandlers<typeof QueueName.study> = { [JobName.finaliseStudy]: (study, job) => this.finalise(study, job) };
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly useCase: FinaliseStudyUseCase,
     @InjectQueue(QueueName.image) private readonly images: Queue,
   ) {
-    super();
-    assertHandlersCoverJobs(QueueName.study, Object.keys(this.handlers));
+    super(QueueName.study);
   }
 
   onApplicationBootstrap() {
     this.worker.concurrency = this.config.worker.finaliseConcurrency;
   }
 
-  async process(job: Job): Promise<StudyResult> {
-    const handler = this.handlers[job.name as keyof typeof this.handlers];
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job);
-  }
-
-  private async finalise(job: Job): Promise<StudyResult> {
-    const study = parseJobData(StudyJobData, JobName.finaliseStudy, job.data);
+  private async finalise(study: StudyJobData, job: Job): Promise<StudyResult> {
     const done = Object.values(await job.getChildrenValues()).map((v) => ImageResult.parse(v));
     // Children that failed every retry are reported on the study rather than blocking it.
     const failed = await Promise.all(

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { JobName, webhookJobId, type NewWebhookJobData } from '@pneumoscreen/contracts';
-import { webhookJobOptions } from '@pneumoscreen/queue';
+import { JOBS } from '@pneumoscreen/queue';
 
 /** Where finished events wait for delivery. */
 export interface WebhookOutbox {
@@ -15,6 +15,6 @@ export class BullWebhookOutbox implements WebhookOutbox {
 
   async enqueue(message: NewWebhookJobData): Promise<void> {
     const jobId = webhookJobId(message.messageId, message.url);
-    await this.queue.add(JobName.deliverWebhook, message, { ...webhookJobOptions(this.maxAttempts), jobId });
+    await this.queue.add(JobName.deliverWebhook, message, { ...JOBS[JobName.deliverWebhook].options(this.maxAttempts), jobId });
   }
 }

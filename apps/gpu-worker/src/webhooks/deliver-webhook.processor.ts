@@ -1,11 +1,10 @@
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { JobName, QueueName, WebhookJobData, assertHandlersCoverJobs, parseJobData, type DeliveryAttemptRecord } from '@pneumoscreen/contracts';
+import { JobName, QueueName, type DeliveryAttemptRecord, type WebhookJobData } from '@pneumoscreen/contracts';
 import { nextDelayMs } from '@pneumoscreen/webhooks';
 import type { AppConfig } from '@pneumoscreen/config';
-import { webhookWorkerOptions } from '@pneumoscreen/queue';
-import { DrainingWorkerHost } from '../draining-worker-host';
+import { QueueProcessor, webhookWorkerOptions, type JobHandlers } from '@pneumoscreen/queue';
 import { CONFIG } from '../tokens';
 import { DeliverWebhookUseCase } from './deliver-webhook.use-case';
 
@@ -30,35 +29,22 @@ function origin(url: string): string {
   // backs off from errors of our own, such as Redis being briefly unreachable.
   settings: { backoffStrategy: (attemptsMade: number) => nextDelayMs(attemptsMade) ?? -1 },
 })
-export class DeliverWebhookProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
+export class DeliverWebhookProcessor extends QueueProcessor<typeof QueueName.webhook> implements OnApplicationBootstrap {
   private readonly log = new Logger(DeliverWebhookProcessor.name);
-  private readonly handlers = { [JobName.deliverWebhook]: (job: Job, token?: string) => this.deliver(job, token) };
+  protected readonly handlers: JobHandlers<typeof QueueName.webhook> = { [JobName.deliverWebhook]: (message, job, token) => this.deliver(message, job, token) };
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     private readonly useCase: DeliverWebhookUseCase,
   ) {
-    super();
-    assertHandlersCoverJobs(QueueName.webhook, Object.keys(this.handlers));
+    super(QueueName.webhook);
   }
 
   onApplicationBootstrap() {
     this.worker.concurrency = this.config.webhooks.concurrency;
   }
 
-  async process(job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
-    const handler = this.handlers[job.name as keyof typeof this.handlers];
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job, token);
-  }
-
-  private async deliver(job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
-    let message: WebhookJobData;
-    try {
-      message = parseJobData(WebhookJobData, JobName.deliverWebhook, job.data);
-    } catch (e) {
-      throw new UnrecoverableError((e as Error).message);
-    }
+  private async deliver(message: WebhookJobData, job: Job, token?: string): Promise<DeliveryAttemptRecord | undefined> {
     const { attempt, next } = await this.useCase.execute(message);
     const attempts = attempt ? [...message.attempts, attempt] : message.attempts;
     if (attempt) await job.updateData({ ...message, attempts });

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { JobName, type FeedbackJobData } from '@pneumoscreen/contracts';
-import { feedbackJobOptions } from '@pneumoscreen/queue';
+import { JOBS } from '@pneumoscreen/queue';
 
 /** Hands a validated label to the trainer, which stores it. */
 export interface FeedbackQueue {
@@ -12,6 +12,6 @@ export class BullFeedbackQueue implements FeedbackQueue {
 
   async enqueue(job: FeedbackJobData): Promise<void> {
     // The feedback id is the job id: a resubmitted job can never become a second record.
-    await this.queue.add(JobName.recordFeedback, job, { ...feedbackJobOptions, jobId: job.feedbackId });
+    await this.queue.add(JobName.recordFeedback, job, { ...JOBS[JobName.recordFeedback].options, jobId: job.feedbackId });
   }
 }

@@ -7,7 +7,7 @@ import {
   type ImageJobData,
   type StudyJobData,
 } from '@pneumoscreen/contracts';
-import { imageJobOptions, studyJobOptions } from '@pneumoscreen/queue';
+import { JOBS } from '@pneumoscreen/queue';
 
 /** Puts a study on the queues: one parent job that runs when its last image is done. */
 export interface StudyQueue {
@@ -31,12 +31,12 @@ export class BullStudyQueue implements StudyQueue {
       name: JobName.finaliseStudy,
       queueName: QueueName.study,
       data: study,
-      opts: { ...studyJobOptions, jobId: studyJobId(study.bucket, study.studyId) },
+      opts: { ...JOBS[JobName.finaliseStudy].options, jobId: studyJobId(study.bucket, study.studyId) },
       children: images.map((image) => ({
         name: JobName.classifyImage,
         queueName: QueueName.image,
         data: image,
-        opts: { ...imageJobOptions, jobId: imageJobId(study.studyId, image) },
+        opts: { ...JOBS[JobName.classifyImage].options, jobId: imageJobId(study.studyId, image) },
       })),
     });
   }

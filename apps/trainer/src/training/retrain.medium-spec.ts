@@ -7,7 +7,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { JobName, QueueName, RETRAIN_DEDUPLICATION_ID, RetrainJobData, RetrainProgress, RetrainResult, type ChannelChangeNotice, type ComparedMetrics, type NewRetrainJobData } from '@pneumoscreen/contracts';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { readManifest } from '@pneumoscreen/model-format';
-import { createRedisConnection, redisOptionsFromUrl, retrainJobOptions, subscribeChannelNotices } from '@pneumoscreen/queue';
+import { JOBS, createRedisConnection, redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
 import { systemClock } from '@pneumoscreen/studies';
 import type { ChannelChange } from '@pneumoscreen/webhooks';
 import { AdaptersModule } from '../adapters.module';
@@ -59,7 +59,7 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
       await events.waitUntilReady();
       assert.equal(await queue.getGlobalConcurrency(), 1, 'one retrain at a time across trainer processes');
       const before = await world.registry.getChannel('production');
-      const job = await queue.add(JobName.retrain, { ...QUICK, minNewLabels: world.labelledImages }, { ...retrainJobOptions, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
+      const job = await queue.add(JobName.retrain, { ...QUICK, minNewLabels: world.labelledImages }, { ...JOBS[JobName.retrain].options, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
       const result = RetrainResult.parse(await job.waitUntilFinished(events, 240_000));
 
       assert.equal(result.productionVersion, world.production);

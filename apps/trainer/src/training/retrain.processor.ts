@@ -1,7 +1,8 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { OnModuleInit } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
-import { JobName, QueueName, RetrainJobData, assertHandlersCoverJobs, parseJobData, type RetrainResult } from '@pneumoscreen/contracts';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { JobName, QueueName } from '@pneumoscreen/contracts';
+import { QueueProcessor, type JobHandlers } from '@pneumoscreen/queue';
 import { RetrainUseCase } from './retrain.use-case';
 
 /** Training runs TF.js on this thread between awaits, so lock renewals can wait on a long batch;
@@ -11,30 +12,20 @@ const LOCK_MS = 10 * 60_000;
 /** `retrain` jobs, one at a time in the whole deployment: a training run takes every core it is
  * given, and two would race to publish and promote. */
 @Processor(QueueName.training, { concurrency: 1, lockDuration: LOCK_MS })
-export class RetrainProcessor extends WorkerHost implements OnModuleInit {
-  private readonly handlers = { [JobName.retrain]: (job: Job) => this.retrain(job) };
+export class RetrainProcessor extends QueueProcessor<typeof QueueName.training> implements OnApplicationBootstrap {
+  protected readonly handlers: JobHandlers<typeof QueueName.training> = {
+    [JobName.retrain]: (request, job) => this.useCase.execute(request, (progress) => job.updateProgress(progress)),
+  };
 
   constructor(
     private readonly useCase: RetrainUseCase,
     @InjectQueue(QueueName.training) private readonly queue: Queue,
   ) {
-    super();
-    assertHandlersCoverJobs(QueueName.training, Object.keys(this.handlers));
+    super(QueueName.training);
   }
 
   /** Concurrency 1 holds per process; this holds across trainer processes. */
-  async onModuleInit(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     await this.queue.setGlobalConcurrency(1);
-  }
-
-  async process(job: Job): Promise<RetrainResult> {
-    const handler = this.handlers[job.name as keyof typeof this.handlers];
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job);
-  }
-
-  private retrain(job: Job): Promise<RetrainResult> {
-    const data = parseJobData(RetrainJobData, JobName.retrain, job.data);
-    return this.useCase.execute(data, (progress) => job.updateProgress(progress));
   }
 }
