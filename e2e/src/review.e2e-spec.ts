@@ -95,6 +95,13 @@ describe('review page: worklist to the training data, in Chromium', () => {
     await cards.nth(1).locator('.outcome', { hasText: 'Labelled normal' }).waitFor({ timeout: 10_000 });
     await mkdir(join(repoRoot(), 'artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // Opened again, the worklist puts what was labelled behind what still waits.
+    await page.reload();
+    await cards.nth(3).waitFor();
+    const order = await cards.evaluateAll((els) => els.map((el) => [el.getAttribute('data-key'), el.getAttribute('class')]));
+    assert.deepEqual(order.filter(([, c]) => /labelled/.test(c ?? '')).map(([k]) => k).sort(), [first, second].sort());
+    assert.ok(!/labelled/.test(order[0]![1] ?? ''), 'an unlabelled image leads');
+    assert.match((await page.locator('article.image.labelled .outcome').first().textContent()) ?? '', /^Labelled (pneumonia|normal) before\.$/);
 
     // The trainer's feedback pool writes one record per label to the data set in S3.
     const store = new FeedbackStore(stack.store, BUCKET, 'feedback/');

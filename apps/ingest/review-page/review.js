@@ -67,6 +67,10 @@ function renderImage(study, image) {
       button.addEventListener('click', () => label(node, button.dataset.label));
     }
   }
+  if (image.labelled) {
+    node.classList.add('labelled');
+    text(node.querySelector('.outcome'), `Labelled ${LABEL_NAMES[image.labelled]} before.`);
+  }
   node.addEventListener('focus', () => (current = cards.indexOf(node)));
   return node;
 }

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import { BullFeedbackQueue } from './feedback/feedback-queue';
+import { RedisLabelledImages } from './feedback/labelled-images';
 import { FeedbackController } from './feedback/feedback.controller';
 import { SubmitFeedbackUseCase } from './feedback/submit-feedback.use-case';
 import { HealthController } from './health/health.controller';
@@ -38,7 +39,7 @@ import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
 import { studyIdKeyLoader } from './studies/study-id-key';
 import { CapacityGuard, INGEST_CAPACITY, IngestCapacity } from './capacity/ingest-capacity';
-import { API_KEYS, CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, REVIEW_SESSIONS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY, STUDY_RESULTS } from './tokens';
+import { API_KEYS, CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, LABELLED_IMAGES, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, REVIEW_SESSIONS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY, STUDY_RESULTS } from './tokens';
 
 const FLOWS = 'studies';
 
@@ -95,6 +96,7 @@ export class IngestModule {
         ReconcilerService,
         { provide: FEEDBACK_STORE, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix) },
         { provide: FEEDBACK_QUEUE, inject: [getQueueToken(QueueName.feedback)], useFactory: (q: Queue) => new BullFeedbackQueue(q) },
+        { provide: LABELLED_IMAGES, inject: [REDIS], useFactory: (r: Redis) => new RedisLabelledImages(r, config.redis.prefix, config.ingest.retentionMs) },
         SubmitFeedbackUseCase,
         { provide: API_KEYS, useFactory: () => new ApiKeys(config.tenants) },
         { provide: REVIEW_SESSIONS, inject: [REDIS], useFactory: (r: Redis) => new RedisReviewSessions(r, config.redis.prefix) },

@@ -22,3 +22,5 @@ export const API_KEYS = Symbol('API_KEYS');
 export const REVIEW_SESSIONS = Symbol('REVIEW_SESSIONS');
 /** Reads study results for the review page. */
 export const STUDY_RESULTS = Symbol('STUDY_RESULTS');
+/** Which images readers have labelled, for the review worklist. */
+export const LABELLED_IMAGES = Symbol('LABELLED_IMAGES');

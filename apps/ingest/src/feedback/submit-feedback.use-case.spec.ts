@@ -23,7 +23,7 @@ const RESULT: StudyResult = {
   resultsKey: resultsKey('s1'),
 };
 
-function setup(studies: Record<string, Partial<StudyRecord>> = {}, env: Record<string, string> = {}) {
+function setup(studies: Record<string, Partial<StudyRecord>> = {}, env: Record<string, string> = {}, markFails = false) {
   const config = loadConfig({ S3_BUCKET: 'data', FEEDBACK_PREFIX: 'fb/', ...env });
   const store = new MemoryObjectStore();
   store.objects.set(`scans/${resultsKey('s1')}`, JSON.stringify(RESULT));
@@ -34,9 +34,17 @@ function setup(studies: Record<string, Partial<StudyRecord>> = {}, env: Record<s
     objects: async (id: string) => [{ key: `incoming/${id}/a.jpeg`, etag: 'e' }],
   };
   const clock = { now: () => new Date('2026-03-02T10:00:00.000Z') };
-  const feedback = new SubmitFeedbackUseCase(config, store, repo, new FeedbackStore(store, 'data', 'fb/'), queue, clock);
+  const noted: Array<Pick<FeedbackJobData, 'studyId' | 'images' | 'label'>> = [];
+  const labelled = {
+    note: async (job: FeedbackJobData) => {
+      if (markFails) throw new Error('Redis went away');
+      noted.push(job);
+    },
+    of: async () => new Map(),
+  };
+  const feedback = new SubmitFeedbackUseCase(config, store, repo, new FeedbackStore(store, 'data', 'fb/'), queue, clock, labelled);
   const useCase = { execute: (req: FeedbackRequest, tenant = config.tenants[0]!) => feedback.execute(req, tenant) };
-  return { useCase, store, queued, config };
+  return { useCase, store, queued, config, noted };
 }
 
 const base = { studyId: 's1', bucket: 'scans', label: 'NORMAL', readerId: 'dr-7' } as const;
@@ -147,4 +155,15 @@ test("another tenant's study is answered as missing, whether its bucket is the c
   assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), { status: 404, message: 'no completed study s1 in bucket b-own' });
   assert.equal(queued.length, 0);
   assert.equal((await useCase.execute(base, a)).images, 2);
+});
+
+test('a queued label is noted for the review worklist, and a label whose note fails is still accepted', async () => {
+  const { useCase, queued, noted } = setup();
+  await useCase.execute({ ...base, key: 'incoming/s1/a.jpeg', label: 'PNEUMONIA' });
+  assert.deepEqual(noted.map((j) => [j.studyId, j.label, j.images.map((i) => [i.key, i.etag])]), [['s1', 'PNEUMONIA', [['incoming/s1/a.jpeg', 'ea']]]]);
+  assert.equal(queued.length, 1);
+  const failing = setup({}, {}, true);
+  const accepted = await failing.useCase.execute({ ...base, key: 'incoming/s1/a.jpeg' });
+  assert.equal(accepted.images, 1);
+  assert.equal(failing.queued.length, 1);
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { defaultBucket, inTenantBucket, ownsStudy, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import {
   StudyResult,
@@ -11,8 +11,9 @@ import {
 } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, LABELLED_IMAGES, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import type { FeedbackQueue } from './feedback-queue';
+import type { LabelledImages } from './labelled-images';
 
 const RESULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -37,6 +38,8 @@ export class FeedbackRequestError extends Error {
  */
 @Injectable()
 export class SubmitFeedbackUseCase {
+  private readonly log = new Logger(SubmitFeedbackUseCase.name);
+
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
@@ -44,6 +47,7 @@ export class SubmitFeedbackUseCase {
     @Inject(FEEDBACK_STORE) private readonly comments: CommentStore,
     @Inject(FEEDBACK_QUEUE) private readonly queue: FeedbackQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LABELLED_IMAGES) private readonly labelled: LabelledImages,
   ) {}
 
   async execute(req: FeedbackRequest, tenant: TenantConfig): Promise<FeedbackAccepted> {
@@ -69,6 +73,8 @@ export class SubmitFeedbackUseCase {
       ...(commentKey ? { commentKey } : {}),
     };
     await this.queue.enqueue(job);
+    // The label is queued, which is what counts; the review page's hint can be missing.
+    await this.labelled.note(job).catch((e: Error) => this.log.warn(`study ${req.studyId}: label queued, not marked for the review worklist: ${e.message}`));
     return { feedbackId, studyId: req.studyId, images: images.length };
   }
 

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ownsStudy, type TenantConfig } from '@pneumoscreen/config';
 import type { StudyResult } from '@pneumoscreen/contracts';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
-import { CLOCK, STUDY_REPOSITORY, STUDY_RESULTS } from '../tokens';
+import type { LabelledImages } from '../feedback/labelled-images';
+import { CLOCK, LABELLED_IMAGES, STUDY_REPOSITORY, STUDY_RESULTS } from '../tokens';
 import type { StudyResults } from './study-results';
 import { rankWorklist, type WorklistStudy } from './worklist';
 
@@ -15,7 +16,7 @@ export function heatmapPath(result: Pick<StudyResult, 'bucket' | 'studyId'>, ind
 
 /**
  * The review worklist: the tenant's most recently finished studies, read from their results and
- * ordered most uncertain first. A result that is gone, or whose images are not (or no longer) all
+ * ordered most uncertain first, images readers have labelled last. A result that is gone, or whose images are not (or no longer) all
  * the tenant's, is left out.
  */
 @Injectable()
@@ -24,6 +25,7 @@ export class BuildWorklistUseCase {
     @Inject(STUDY_REPOSITORY) private readonly studies: Pick<StudyRepository, 'recentlyFinished'>,
     @Inject(STUDY_RESULTS) private readonly results: StudyResults,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LABELLED_IMAGES) private readonly labelled: Pick<LabelledImages, 'of'>,
   ) {}
 
   async execute(tenant: TenantConfig, limit: number): Promise<WorklistStudy[]> {
@@ -35,6 +37,7 @@ export class BuildWorklistUseCase {
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, recent.length) }, reader));
     const theirs = read.filter((r, i): r is StudyResult => r !== null && r.bucket === recent[i]!.bucket && ownsStudy(tenant, r.bucket, r.images.map((img) => img.key)));
-    return rankWorklist(theirs, heatmapPath);
+    const labels = await this.labelled.of(theirs.map((r) => r.studyId));
+    return rankWorklist(theirs, { heatmapUrl: heatmapPath, labels });
   }
 }

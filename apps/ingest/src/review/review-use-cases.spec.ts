@@ -43,7 +43,7 @@ describe('BuildWorklistUseCase', () => {
       result('straddles', ['incoming/a-2/x.jpeg', 'incoming/b-2/y.jpeg']),
       result('moved', ['incoming/a-3/x.jpeg'], 'elsewhere'),
     ]);
-    const useCase = new BuildWorklistUseCase(studies, results, { now: () => now });
+    const useCase = new BuildWorklistUseCase(studies, results, { now: () => now }, { of: async () => new Map() });
     const list = await useCase.execute(a, 20);
     assert.deepEqual(asked, [['a', 20]]);
     assert.deepEqual(list.map((s) => s.studyId), ['mine']);

@@ -149,6 +149,8 @@ describe('the review page per tenant (HTTP, real Redis and s3rver)', () => {
     const body = { studyId: 'a-close', key: 'a/close/y.jpeg', label: 'PNEUMONIA', readerId: 'dr-1' };
     const ok = await label(a, body);
     assert.equal(ok.status, 202, await ok.clone().text());
+    const after = (await (await withCookie(a, '/review/worklist')).json()) as { studies: Array<{ studyId: string; images: Array<{ key: string; labelled?: string }> }> };
+    assert.deepEqual(after.studies[0]!.images.map((i) => [i.key, i.labelled]), [['a/close/x.jpeg', undefined], ['a/close/y.jpeg', 'PNEUMONIA']], 'the labelled image goes last');
     assert.equal((await label(a, { ...body, readerId: 'dr-2' })).status, 403);
     assert.equal((await label(a, body, { 'sec-fetch-site': 'cross-site' })).status, 403);
     assert.equal((await label(a, body, { origin: 'https://evil.example.org' })).status, 403);

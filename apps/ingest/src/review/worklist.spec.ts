@@ -25,7 +25,7 @@ const study = (studyId: string, images: ImageResult[], completedAt = '2026-12-07
   resultsKey: resultsKey(studyId),
 });
 
-const url = (r: StudyResult, i: number) => `/h/${r.studyId}/${i}`;
+const url = { heatmapUrl: (r: StudyResult, i: number) => `/h/${r.studyId}/${i}`, labels: new Map() };
 
 describe('review worklist order', () => {
   test('not assessed and flagged images come first, then judged ones by their distance from the threshold, unreadable ones last', () => {
@@ -77,5 +77,16 @@ describe('review worklist order', () => {
     assert.equal(view!.images.length, IMAGES_PER_STUDY);
     assert.equal(view!.moreImages, 3);
     assert.equal(view!.images[0]!.key, `big/${IMAGES_PER_STUDY + 2}`, 'the closest to 0.6 first');
+  });
+
+  test('labelled images go behind every unlabelled one, for the bytes they were labelled for only', () => {
+    const close = study('close', [judged('close/a', 0.59), judged('close/b', 0.9)]);
+    const far = study('far', [judged('far/a', 0.1)]);
+    const labels = new Map([['close', new Map([['close/a', { label: 'PNEUMONIA' as const, etag: 'e-close/a' }], ['close/b', { label: 'NORMAL' as const, etag: 'an older version' }]])]]);
+    const list = rankWorklist([close, far], { ...url, labels });
+    assert.deepEqual(list.map((s) => s.studyId), ['close', 'far'], "close/b is unlabelled (its label was for other bytes) and nearer the threshold than far's");
+    assert.deepEqual(list[0]!.images.map((i) => [i.key, i.labelled]), [['close/b', undefined], ['close/a', 'PNEUMONIA']]);
+    const allDone = new Map([['close', new Map([['close/a', { label: 'PNEUMONIA' as const, etag: 'e-close/a' }], ['close/b', { label: 'NORMAL' as const, etag: 'e-close/b' }]])]]);
+    assert.deepEqual(rankWorklist([close, far], { ...url, labels: allDone }).map((s) => s.studyId), ['far', 'close']);
   });
 });
