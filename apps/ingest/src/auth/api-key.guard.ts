@@ -26,7 +26,7 @@ type WithCaller = Request & { caller?: Caller };
 /** The caller the guard identified. */
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
   const caller = ctx.switchToHttp().getRequest<WithCaller>().caller;
-  if (!caller) throw new Error('CurrentCaller used on a route without ApiKeyGuard');
+  if (!caller) throw new Error('CurrentCaller used on a route without ApiKeyGuard or ReviewSessionGuard');
   return caller;
 });
 
