@@ -30,6 +30,8 @@ export interface WebhookReceiverOptions {
   secret?: string;
   secrets?: readonly string[];
   respond?: (req: ReceivedWebhook, n: number) => ReceiverResponse;
+  /** Listen on this port (0 or absent: a free one), so a receiver can come back where it was. */
+  port?: number;
 }
 
 export interface WebhookReceiver {
@@ -101,7 +103,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
 
