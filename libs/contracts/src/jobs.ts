@@ -23,6 +23,9 @@ export const StudyJobData = z.object({
   imageCount: z.number().int().positive(),
   callbackUrl: z.string().url().optional(),
   externalRef: z.string().max(128).optional(),
+  /** Why the folder's manifest.json was not used (not JSON, wrong types, too big); the study ran
+   * with default options. Names the rule broken, never the manifest's text. */
+  manifestIgnored: z.string().max(1000).optional(),
   submittedAt: z.string().datetime(),
   /** The version every image of the study is pinned to (see ImageJobData.modelVersion). */
   modelVersion: ModelVersionId.optional(),

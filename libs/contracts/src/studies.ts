@@ -49,6 +49,9 @@ export const StudyResult = z.object({
   /** Why the study's own `callbackUrl` received nothing (its host is not the tenant's); the
    * configured endpoints got the result all the same. */
   callbackRefused: z.string().optional(),
+  /** Why the folder's manifest.json was not used (not JSON, wrong types, too big): the study ran
+   * on its images with default options, and this says so rather than only a log line. */
+  manifestIgnored: z.string().optional(),
 });
 export type StudyResult = z.infer<typeof StudyResult>;
 

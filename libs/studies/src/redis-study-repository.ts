@@ -246,6 +246,7 @@ export class RedisStudyRepository implements StudyRepository {
       resultsKey: h.resultsKey,
       callbackUrl: h.callbackUrl,
       externalRef: h.externalRef,
+      manifestIgnored: h.manifestIgnored,
       lateObjects: h.lateObjects ? Number(h.lateObjects) : undefined,
       summary: h.summary ? (JSON.parse(h.summary) as StudySummary) : undefined,
     };

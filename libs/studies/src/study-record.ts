@@ -10,6 +10,8 @@ export interface StudyObject {
 export interface StudyOptions {
   callbackUrl?: string;
   externalRef?: string;
+  /** Why the folder's manifest was not used; its study runs with default options. */
+  manifestIgnored?: string;
 }
 
 export interface StudySummary {

@@ -19,6 +19,12 @@ describe('summariseStudy', () => {
     assert.equal(r.resultsKey, 'results/s1.json');
   });
 
+  test("says why the folder's manifest was not used, and nothing when it was", () => {
+    const images = [{ key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL' as const }];
+    assert.equal(summariseStudy({ ...study, manifestIgnored: 'not valid JSON' }, images, at).manifestIgnored, 'not valid JSON');
+    assert.equal('manifestIgnored' in summariseStudy(study, images, at), false);
+  });
+
   test('negative when every judged image is', () => {
     const r = summariseStudy(study, [{ key: 'a', etag: 'e', probability: 0.3, decision: 'NORMAL' }], at);
     assert.equal(r.decision, 'NORMAL');

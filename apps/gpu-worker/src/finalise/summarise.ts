@@ -23,6 +23,7 @@ export function summariseStudy(study: StudyJobData, images: ImageResult[], compl
     bucket: study.bucket,
     status: judged.length || outside.length ? 'completed' : 'failed',
     externalRef: study.externalRef,
+    ...(study.manifestIgnored ? { manifestIgnored: study.manifestIgnored } : {}),
     decision: judged.length ? assessedDecision : outside.length ? 'NOT_ASSESSED' : undefined,
     ...(outside.length ? { outOfScope: { count: outside.length, reasons } } : {}),
     maxProbability,

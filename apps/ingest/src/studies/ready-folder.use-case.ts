@@ -47,7 +47,7 @@ export class ReadyFolderUseCase {
       // Anything else (the store unreachable) must fail this call, to be retried, rather than
       // settle the folder's options for good.
       if (!(e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError)) throw e;
-      return this.ignored(folder, e.message);
+      return this.ignored(folder, e instanceof ObjectTooLargeError ? `larger than ${MAX_MANIFEST_BYTES / 1024} KiB` : 'no longer in the bucket');
     }
     let json: unknown;
     try {
@@ -62,9 +62,10 @@ export class ReadyFolderUseCase {
     return { callbackUrl: parsed.data.callbackUrl, externalRef: parsed.data.externalRef };
   }
 
-  /** A broken manifest must not hold the images hostage: the studies run with default options. */
+  /** A broken manifest must not hold the images hostage: the studies run with default options,
+   * and their results say why the manifest was not used. */
   private ignored(folder: string, why: string): StudyOptions {
     this.log.warn(`folder ${folder}: manifest.json ignored (${why})`);
-    return {};
+    return { manifestIgnored: why };
   }
 }

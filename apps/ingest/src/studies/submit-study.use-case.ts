@@ -72,6 +72,7 @@ export class SubmitStudyUseCase {
         imageCount: objects.length,
         callbackUrl: study.callbackUrl,
         externalRef: study.externalRef,
+        manifestIgnored: study.manifestIgnored,
         submittedAt: at.toISOString(),
         modelVersion,
       },
