@@ -17,6 +17,8 @@ export interface ObjectSeen extends ObjectHint {
 export type RecordOutcome = 'recorded' | 'duplicate' | 'ignored' | 'late' | 'manifest';
 
 const MANIFEST = 'manifest.json';
+/** S3's limit on a key, in UTF-8 bytes. */
+const MAX_S3_KEY_BYTES = 1024;
 
 /** Manifests ready studies that the other objects of their folder joined, so a listing handles
  * them after those objects. */
@@ -90,6 +92,11 @@ export class RecordObjectUseCase {
   private locate(o: ObjectSeen): { folder: string; name: string; tenantId: string } | null {
     const prefix = this.config.s3.incomingPrefix;
     if (o.bucket !== this.config.s3.bucket || !o.key.startsWith(prefix) || o.key.endsWith('/')) return null;
+    // No object has such a key, and stores answer it unpredictably (a 500, or an empty object).
+    if (Buffer.byteLength(o.key, 'utf8') > MAX_S3_KEY_BYTES) {
+      this.log.warn(`ignoring an event for a key longer than S3's ${MAX_S3_KEY_BYTES} bytes`);
+      return null;
+    }
     const rest = o.key.slice(prefix.length);
     const slash = rest.indexOf('/');
     if (slash <= 0) return null;
