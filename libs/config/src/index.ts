@@ -10,6 +10,7 @@ export {
   deliverySecrets,
   inTenantBucket,
   ownsStudy,
+  studyIdIn,
   studyTenant,
   sha256Hex,
   tenantFor,

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from './config';
-import { callbackHostAllowed, sha256Hex, tenantFor, tenantOwns } from './tenants';
+import { callbackHostAllowed, sha256Hex, studyIdIn, tenantFor, tenantOwns } from './tenants';
 
 const SECRET_A = 'whsec_c2VjcmV0LWE=';
 const SECRET_B = 'whsec_c2VjcmV0LWI=';
@@ -29,6 +29,14 @@ describe('tenants', () => {
     assert.deepEqual(a.endpoints[0].secrets, [SECRET_A, SECRET_B]);
     assert.deepEqual(b.apiKeys[0].scopes, ['feedback']);
     assert.deepEqual(b.callbackHosts, []);
+  });
+
+  test("a tenant's study ids are its own: `<tenant>.<name>`, kept once scoped; the default tenant's are bare", () => {
+    const [a, b] = load([hospitalA, hospitalB]).tenants;
+    assert.equal(studyIdIn(a!, 'x-1'), 'hospital-a.x-1');
+    assert.equal(studyIdIn(a!, 'hospital-a.x-1'), 'hospital-a.x-1');
+    assert.equal(studyIdIn(b!, 'hospital-a.x-1'), 'hospital-b.hospital-a.x-1');
+    assert.equal(studyIdIn(loadConfig({}).tenants[0]!, 'x-1'), 'x-1');
   });
 
   test('the resolver names the tenant of an object by bucket and prefix, and no tenant outside them', () => {

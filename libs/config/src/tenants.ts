@@ -218,6 +218,18 @@ export function ownsStudy(tenant: TenantConfig, bucket: string, keys: readonly s
   return keys.length ? tenantOwns(tenant, bucket, keys) : tenant.locations.some((l) => l.bucket === ANY_BUCKET);
 }
 
+/**
+ * A study's id within its tenant: `<tenant>.<name>` for a tenant of `TENANTS`, so two tenants
+ * naming a folder or a submitted study alike get two studies, and neither can learn (by a 409, or
+ * a late object) that the other has one of that name. Tenant ids hold no `.`, so the part before
+ * the first `.` always names the tenant; a name already so scoped is kept. The catch-all default
+ * tenant (no `TENANTS`) keeps bare names, as before tenants existed.
+ */
+export function studyIdIn(tenant: TenantConfig, name: string): string {
+  if (tenant.locations.some((l) => l.bucket === ANY_BUCKET) || name.startsWith(`${tenant.id}.`)) return name;
+  return `${tenant.id}.${name}`;
+}
+
 /** The bucket an API request means when it names none: the tenant's first, else `S3_BUCKET`. */
 export function defaultBucket(tenant: TenantConfig, s3Bucket: string): string {
   return tenant.locations.find((l) => l.bucket !== ANY_BUCKET)?.bucket ?? s3Bucket;

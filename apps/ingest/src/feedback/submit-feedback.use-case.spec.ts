@@ -148,11 +148,14 @@ test("another tenant's study is answered as missing, whether its bucket is the c
     { id: 'a', locations: [{ bucket: 'scans', prefix: 'incoming/s1' }] },
     { id: 'b', locations: [{ bucket: 'b-own' }, { bucket: 'scans', prefix: 'incoming/b-' }] },
   ]);
-  const { useCase, queued, config } = setup({}, { TENANTS: tenants });
+  const { useCase, queued, config, store } = setup({}, { TENANTS: tenants });
+  // Under TENANTS, tenant a's study s1 is a.s1 (its own id space).
+  store.objects.set(`scans/${resultsKey('a.s1')}`, JSON.stringify({ ...RESULT, studyId: 'a.s1', resultsKey: resultsKey('a.s1') }));
   const [a, b] = config.tenants;
-  assert.deepEqual(await refusal(useCase.execute(base, b)), { status: 404, message: 'no completed study s1 in bucket scans' });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: undefined }, b)), { status: 404, message: 'no completed study s1 in bucket b-own' });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), { status: 404, message: 'no completed study s1 in bucket b-own' });
+  assert.deepEqual(await refusal(useCase.execute(base, b)), { status: 404, message: 'no completed study b.s1 in bucket scans' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 'a.s1' }, b)), { status: 404, message: 'no completed study b.a.s1 in bucket scans' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: undefined }, b)), { status: 404, message: 'no completed study b.s1 in bucket b-own' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), { status: 404, message: 'no completed study a.s1 in bucket b-own' });
   assert.equal(queued.length, 0);
   assert.equal((await useCase.execute(base, a)).images, 2);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { defaultBucket, inTenantBucket, ownsStudy, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
+import { defaultBucket, inTenantBucket, ownsStudy, studyIdIn, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import {
   StudyResult,
   resultsKey,
@@ -50,7 +50,9 @@ export class SubmitFeedbackUseCase {
     @Inject(LABELLED_IMAGES) private readonly labelled: LabelledImages,
   ) {}
 
-  async execute(req: FeedbackRequest, tenant: TenantConfig): Promise<FeedbackAccepted> {
+  async execute(request: FeedbackRequest, tenant: TenantConfig): Promise<FeedbackAccepted> {
+    // Studies are named in the tenant's own id space, as the studies API names them.
+    const req = { ...request, studyId: studyIdIn(tenant, request.studyId) };
     const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
     // Another tenant's study is answered as one that does not exist, before anything is read.
     const notTheirs = () => new FeedbackRequestError(`no completed study ${req.studyId} in bucket ${bucket}`, 404);

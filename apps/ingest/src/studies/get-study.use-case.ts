@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ownsStudy, type TenantConfig } from '@pneumoscreen/config';
+import { ownsStudy, studyIdIn, type TenantConfig } from '@pneumoscreen/config';
 import { StudyResult } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { StudyRecord, StudyRepository } from '@pneumoscreen/studies';
@@ -27,7 +27,9 @@ export class GetStudyUseCase {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {}
 
-  async execute(studyId: string, tenant: TenantConfig): Promise<StudyView | null> {
+  /** `id` as the tenant names it, bare or already in its id space (`<tenant>.<name>`). */
+  async execute(id: string, tenant: TenantConfig): Promise<StudyView | null> {
+    const studyId = studyIdIn(tenant, id);
     const s = await this.studies.get(studyId);
     if (!s) return null;
     const keys = (await this.studies.objects(studyId)).map((o) => o.key);

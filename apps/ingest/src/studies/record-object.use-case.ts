@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { tenantFor, type AppConfig } from '@pneumoscreen/config';
+import { studyIdIn, tenantFor, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import { StudyId, normaliseEtag, uidStudyId } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
@@ -55,7 +55,7 @@ export class RecordObjectUseCase {
   private async record(o: ObjectSeen): Promise<RecordOutcome> {
     const where = this.locate(o);
     if (!where) return 'ignored';
-    const { folder, name, tenantId } = where;
+    const { folder, name, tenant } = where;
     if (name === MANIFEST) return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
     // Placed once per ETag, whatever the number of events and listings: only the first costs a
     // read. The same key with a new ETag was overwritten: a new image, placed again.
@@ -70,7 +70,11 @@ export class RecordObjectUseCase {
       if (e instanceof ObjectNotFoundError) return 'ignored';
       throw e;
     }
-    const studyId = seen.uidDigest ? uidStudyId(await this.studyIdKey(), tenantId, seen.uidDigest) : folder;
+    const studyId = studyIdIn(tenant, seen.uidDigest ? uidStudyId(await this.studyIdKey(), tenant.id, seen.uidDigest) : folder);
+    if (!StudyId.safeParse(studyId).success) {
+      this.log.warn(`ignoring an object of folder ${folder}: with its tenant's name in front, the folder is too long for a study id`);
+      return 'ignored';
+    }
     const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size }, this.clock.now());
     // After recordObject: a manifest that finds the study in its folder must find the object in it.
     const manifest = await this.studies.joinFolder(o.bucket, folder, studyId);
@@ -89,7 +93,7 @@ export class RecordObjectUseCase {
     return 'recorded';
   }
 
-  private locate(o: ObjectSeen): { folder: string; name: string; tenantId: string } | null {
+  private locate(o: ObjectSeen): { folder: string; name: string; tenant: TenantConfig } | null {
     const prefix = this.config.s3.incomingPrefix;
     if (o.bucket !== this.config.s3.bucket || !o.key.startsWith(prefix) || o.key.endsWith('/')) return null;
     // No object has such a key, and stores answer it unpredictably (a 500, or an empty object).
@@ -112,6 +116,6 @@ export class RecordObjectUseCase {
       this.log.warn(`ignoring an object of folder ${folder}: no tenant's location holds it`);
       return null;
     }
-    return { folder, name: rest.slice(slash + 1), tenantId: tenant.id };
+    return { folder, name: rest.slice(slash + 1), tenant };
   }
 }

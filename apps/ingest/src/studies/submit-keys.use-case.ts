@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { defaultBucket, tenantOwns, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
-import type { SubmitStudyRequest } from '@pneumoscreen/contracts';
+import { defaultBucket, studyIdIn, tenantOwns, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
+import { StudyId, type SubmitStudyRequest } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
@@ -10,7 +10,7 @@ import { SubmitStudyUseCase } from './submit-study.use-case';
 export class StudyRequestError extends Error {
   constructor(
     message: string,
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
   ) {
     super(message);
   }
@@ -29,7 +29,9 @@ export class SubmitKeysUseCase {
   ) {}
 
   async execute(req: SubmitStudyRequest, tenant: TenantConfig): Promise<{ studyId: string; images: number }> {
-    const studyId = req.studyId ?? randomUUID();
+    // In the tenant's own id space: an id another tenant uses is simply free here.
+    const studyId = studyIdIn(tenant, req.studyId ?? randomUUID());
+    if (!StudyId.safeParse(studyId).success) throw new StudyRequestError(`studyId: with the tenant's name in front (${tenant.id}.), it is longer than 128 characters`, 400);
     const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
     if (await this.studies.get(studyId)) throw new StudyRequestError(`study ${studyId} already exists`, 409);
     const keys = [...new Set(req.keys)];

@@ -75,6 +75,24 @@ describe('the studies API per tenant', () => {
     assert.equal((await call(KEYS.bAll, 'POST', '/v1/studies', { studyId: 'b-study-1', bucket: 'b-own', keys: ['scans/z.jpeg'] })).status, 202);
   });
 
+  test("study ids are the tenant's own: another tenant's id is free, and nothing says it is taken", async () => {
+    const mine = await call(KEYS.aSubmit, 'POST', '/v1/studies', { studyId: 'same-name', keys: ['a/x.jpeg'] });
+    assert.equal(mine.status, 202, await mine.clone().text());
+    assert.equal(((await mine.json()) as { studyId: string }).studyId, 'hospital-a.same-name');
+    const theirs = await call(KEYS.bAll, 'POST', '/v1/studies', { studyId: 'same-name', keys: ['b/y.jpeg'] });
+    assert.equal(theirs.status, 202, 'not 409: that tenant a has a study of this name is none of b\'s business');
+    assert.equal(((await theirs.json()) as { studyId: string }).studyId, 'hospital-b.same-name');
+    const aimed = await call(KEYS.bAll, 'POST', '/v1/studies', { studyId: 'hospital-a.same-name', keys: ['b/y.jpeg'] });
+    assert.equal(((await aimed.json()) as { studyId: string }).studyId, 'hospital-b.hospital-a.same-name', "b's own study, whatever it names");
+    for (const id of ['same-name', 'hospital-a.same-name']) {
+      const view = (await (await call(KEYS.aSubmit, 'GET', `/v1/studies/${id}`)).json()) as { studyId: string };
+      assert.equal(view.studyId, 'hospital-a.same-name', `a reads its study as ${id}`);
+    }
+    const peek = (await (await call(KEYS.bAll, 'GET', '/v1/studies/hospital-a.same-name')).json()) as { studyId: string };
+    assert.equal(peek.studyId, 'hospital-b.hospital-a.same-name', "b naming a's full id reads its own study, never a's");
+    assert.equal((await call(KEYS.aSubmit, 'POST', '/v1/studies', { studyId: 'same-name', keys: ['a/x.jpeg'] })).status, 409, 'its own id, taken, is a conflict');
+  });
+
   test('each key works for its scopes only, and a wrong key for nothing', async () => {
     const noScope = await call(KEYS.aFeedback, 'POST', '/v1/studies', { keys: ['a/x.jpeg'] });
     assert.equal(noScope.status, 403);
@@ -90,6 +108,6 @@ describe('the studies API per tenant', () => {
     assert.equal(mine.status, 409, 'its own tenant hears that it is not completed yet');
     const res = await call(KEYS.bAll, 'POST', '/v1/feedback', { studyId: 'a-study-1', bucket: 'shared', label: 'NORMAL', readerId: 'dr-1' });
     assert.equal(res.status, 404);
-    assert.match(await res.text(), /no completed study a-study-1 in bucket shared/);
+    assert.match(await res.text(), /no completed study hospital-b\.a-study-1 in bucket shared/);
   });
 });
