@@ -129,6 +129,16 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-6/a.dcm', 'incoming/ward-6/z.dcm']);
   });
 
+  test("a manifest's first sighting records its folder's unrecorded objects before it queues them", async () => {
+    // Their events lost, or answered just before Redis lost its last second of writes: only the
+    // store still knows of them. Found by `npm run reliability` (a Redis crash, appendfsync everysec).
+    const uid = '1.2.826.0.1.3680043.9.7009.1';
+    for (const [name, body] of Object.entries({ 'a.jpeg': JPEG, 'b.dcm': dicom(uid) })) await stack.put(`incoming/ward-20/${name}`, body);
+    assert.deepEqual(await drop('ward-20', { 'manifest.json': '{}' }), ['manifest']);
+    assert.deepEqual((await queuedStudy('ward-20')).keys, ['incoming/ward-20/a.jpeg']);
+    assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-20/b.dcm']);
+  });
+
   test('a JPEG announced with its ETag and size joins its folder unread; a DICOM named .dcm is still read', async () => {
     const uid = '1.2.826.0.1.3680043.9.7006.1';
     const announced = async (name: string, body: Buffer) => {

@@ -56,7 +56,14 @@ export class RecordObjectUseCase {
     const where = this.locate(o);
     if (!where) return 'ignored';
     const { folder, name, tenant } = where;
-    if (name === MANIFEST) return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
+    if (name === MANIFEST) {
+      // The first sighting of a manifest records what its folder holds before readying it: an
+      // event that was lost, arrived after the manifest's, or was answered just before Redis lost
+      // its last second of writes (appendfsync everysec) would otherwise leave its image out of
+      // the study the manifest queues. Later sightings (each listing) find the folder recorded.
+      if (!(await this.studies.folderManifest(o.bucket, folder))) await this.recordFolder(o.bucket, o.key.slice(0, -MANIFEST.length));
+      return (await this.readyFolder.execute(o.bucket, folder, o.key)) ? 'manifest' : 'duplicate';
+    }
     // Placed once per ETag, whatever the number of events and listings: only the first costs a
     // read. The same key with a new ETag was overwritten: a new image, placed again.
     const placed = await this.studies.studyOfObject(o.bucket, o.key);
@@ -91,6 +98,18 @@ export class RecordObjectUseCase {
     if (manifest) this.log.warn(`study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`);
     if (seen.uidDigest) this.log.debug(`an object of folder ${folder} joined study ${studyId} by its StudyInstanceUID`);
     return 'recorded';
+  }
+
+  /** Records every object under a folder's prefix but its manifest; placed ones cost a Redis
+   * read each. Older objects are left alone, as the reconciler leaves them. */
+  private async recordFolder(bucket: string, folderPrefix: string): Promise<void> {
+    const oldest = this.clock.now().getTime() - this.config.ingest.retentionMs;
+    for await (const { key, etag, size, lastModified } of this.store.listObjects(bucket, folderPrefix)) {
+      if (isManifestKey(key) || lastModified.getTime() < oldest) continue;
+      // Only what this finds counts: the objects already recorded were counted when they were.
+      const outcome = await this.record({ bucket, key, etag, size });
+      if (outcome !== 'duplicate') this.metrics.objectSeen(outcome);
+    }
   }
 
   private locate(o: ObjectSeen): { folder: string; name: string; tenant: TenantConfig } | null {
