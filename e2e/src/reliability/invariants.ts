@@ -67,7 +67,8 @@ export async function tallyStudies(stack: ReliabilityStack, expected: readonly E
     const stored = await storedResult(stack, e.studyId);
     const complete = (r: StudyResult | undefined) => r !== undefined && e.keys.every((k) => r.images.some((i) => i.key === k));
     if (!mine || !complete(mine.result) || !complete(stored)) {
-      t.lost.push(e.studyId);
+      const missing = mine ? e.keys.filter((k) => !mine.result.images.some((i) => i.key === k)).length : e.keys.length;
+      t.lost.push(`${e.studyId} (${!mine ? 'no result at its endpoint' : !stored ? 'no result in the store' : `${missing} of ${e.keys.length} images missing from its result`})`);
       continue;
     }
     t.completed++;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -79,7 +80,7 @@ export class ReliabilityStack {
       // The listing finds what a lost event or a Redis crash's lost second dropped; the quiet
       // period readies a study whose manifest record was lost.
       RECONCILE_INTERVAL_MS: '3000',
-      STUDY_QUIET_PERIOD_MS: '6000',
+      STUDY_QUIET_PERIOD_MS: '15000',
       STUDY_REQUEUE_AFTER_MS: '2000',
       // A retry window short enough for a receiver to stay down through all of it.
       WEBHOOK_RETRY_SCHEDULE: '0,500ms,1s,2s',
@@ -121,6 +122,21 @@ export class ReliabilityStack {
     const token = o.token === undefined ? this.eventsToken : o.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     return fetch(`${this.ingestUrl}/v1/s3-events`, { method: 'POST', headers, body });
+  }
+
+  /** POSTs a body the server may refuse before reading it (413) on a connection of its own, so
+   * the refusal's reset cannot fall on a pooled connection another request is about to reuse. */
+  postEventAlone(body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.ingestUrl}/v1/s3-events`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${this.eventsToken}` } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      // The server may answer and close before the whole body is sent: that is its answer.
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   /** What AWS S3 sends for one created object (key URL-encoded, spaces as `+`). */
