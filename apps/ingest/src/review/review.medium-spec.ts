@@ -74,17 +74,18 @@ describe('the review page per tenant (HTTP, real Redis and s3rver)', () => {
     const store = new S3ObjectStore(config.s3);
     redis = new Redis(REDIS_URL);
     const studies = new RedisStudyRepository(redis, prefix);
+    // Under TENANTS a study's id is <tenant>.<name>, as ingest names it.
     const held = [
-      ['hospital-a', result('a-sure', [image('a/sure/x.jpeg', 0.02, { heatmap: { key: 'results/a-sure/x.heatmap.png' } })])],
-      ['hospital-a', result('a-close', [image('a/close/x.jpeg', 0.93), image('a/close/y.jpeg', 0.51, { heatmap: { unavailable: 'batch-cost' } })])],
-      ['hospital-b', result('b-close', [image('b/close/x.jpeg', 0.5, { heatmap: { key: 'results/b-close/x.heatmap.png' } })])],
+      ['hospital-a', result('hospital-a.a-sure', [image('a/sure/x.jpeg', 0.02, { heatmap: { key: 'results/hospital-a.a-sure/x.heatmap.png' } })])],
+      ['hospital-a', result('hospital-a.a-close', [image('a/close/x.jpeg', 0.93), image('a/close/y.jpeg', 0.51, { heatmap: { unavailable: 'batch-cost' } })])],
+      ['hospital-b', result('hospital-b.b-close', [image('b/close/x.jpeg', 0.5, { heatmap: { key: 'results/hospital-b.b-close/x.heatmap.png' } })])],
     ] as const;
     for (const [tenantId, r] of held) {
       await store.putObject('shared', r.resultsKey, JSON.stringify(r), 'application/json');
       await studies.complete(r.studyId, 'completed', r.resultsKey, { imageCount: r.images.length, errorCount: 0 }, new Date(), { tenantId, bucket: 'shared' });
     }
-    await store.putObject('shared', 'results/a-sure/x.heatmap.png', PNG, 'image/png');
-    await store.putObject('shared', 'results/b-close/x.heatmap.png', PNG, 'image/png');
+    await store.putObject('shared', 'results/hospital-a.a-sure/x.heatmap.png', PNG, 'image/png');
+    await store.putObject('shared', 'results/hospital-b.b-close/x.heatmap.png', PNG, 'image/png');
     ingest = await listenIngest(config);
     url = ingest.url;
   });
@@ -127,20 +128,20 @@ describe('the review page per tenant (HTTP, real Redis and s3rver)', () => {
     assert.equal(res.status, 200);
     const worklist = (await res.json()) as { tenantId: string; readerId: string; studies: Array<{ studyId: string; images: Array<{ key: string; heatmap: { url?: string; unavailable?: string } }> }> };
     assert.deepEqual([worklist.tenantId, worklist.readerId], ['hospital-a', 'dr-1']);
-    assert.deepEqual(worklist.studies.map((s) => s.studyId), ['a-close', 'a-sure']);
+    assert.deepEqual(worklist.studies.map((s) => s.studyId), ['hospital-a.a-close', 'hospital-a.a-sure']);
     assert.deepEqual(worklist.studies[0]!.images.map((i) => [i.key, i.heatmap.unavailable]), [['a/close/y.jpeg', 'batch-cost'], ['a/close/x.jpeg', 'none']]);
     const heatmapUrl = worklist.studies[1]!.images[0]!.heatmap.url!;
-    assert.equal(heatmapUrl, '/review/heatmaps/shared/a-sure/0');
+    assert.equal(heatmapUrl, '/review/heatmaps/shared/hospital-a.a-sure/0');
     const png = await withCookie(a, heatmapUrl);
     assert.equal(png.status, 200);
     assert.equal(png.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await png.arrayBuffer()), PNG);
-    assert.equal((await withCookie(a, '/review/heatmaps/shared/b-close/0')).status, 404, "another tenant's heatmap is not there for this one");
+    assert.equal((await withCookie(a, '/review/heatmaps/shared/hospital-b.b-close/0')).status, 404, "another tenant's heatmap is not there for this one");
     assert.equal((await fetch(`${url}${heatmapUrl}`)).status, 401);
 
     const b = cookieOf(await signIn(KEYS.bViewer, 'reader-b'));
     const theirs = (await (await withCookie(b, '/review/worklist')).json()) as { studies: Array<{ studyId: string }> };
-    assert.deepEqual(theirs.studies.map((s) => s.studyId), ['b-close']);
+    assert.deepEqual(theirs.studies.map((s) => s.studyId), ['hospital-b.b-close']);
     assert.equal((await withCookie(b, heatmapUrl)).status, 404);
   });
 
