@@ -11,6 +11,7 @@ export {
   inTenantBucket,
   ownsStudy,
   studyIdIn,
+  watchedLocations,
   studyTenant,
   sha256Hex,
   tenantFor,

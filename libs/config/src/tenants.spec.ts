@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from './config';
-import { callbackHostAllowed, sha256Hex, studyIdIn, tenantFor, tenantOwns } from './tenants';
+import { callbackHostAllowed, sha256Hex, studyIdIn, tenantFor, tenantOwns, watchedLocations } from './tenants';
 
 const SECRET_A = 'whsec_c2VjcmV0LWE=';
 const SECRET_B = 'whsec_c2VjcmV0LWI=';
@@ -29,6 +29,16 @@ describe('tenants', () => {
     assert.deepEqual(a.endpoints[0].secrets, [SECRET_A, SECRET_B]);
     assert.deepEqual(b.apiKeys[0].scopes, ['feedback']);
     assert.deepEqual(b.callbackHosts, []);
+  });
+
+  test("ingest watches the incoming prefix of every tenant location's bucket, narrowed to the location's prefix", () => {
+    const [a, b] = load([hospitalA, hospitalB]).tenants;
+    assert.deepEqual(watchedLocations([a!, b!], 'pneumoscreen', 'incoming/'), [
+      { bucket: 'shared-xray', prefix: 'incoming/a-' },
+      { bucket: 'hospital-a', prefix: 'incoming/' },
+      { bucket: 'shared-xray', prefix: 'incoming/b-' },
+    ]);
+    assert.deepEqual(watchedLocations(loadConfig({}).tenants, 'pneumoscreen', 'incoming/'), [{ bucket: 'pneumoscreen', prefix: 'incoming/' }]);
   });
 
   test("a tenant's study ids are its own: `<tenant>.<name>`, kept once scoped; the default tenant's are bare", () => {

@@ -230,6 +230,23 @@ export function studyIdIn(tenant: TenantConfig, name: string): string {
   return `${tenant.id}.${name}`;
 }
 
+/**
+ * Where ingest looks for studies: the incoming prefix of every tenant location's bucket, narrowed
+ * to the location's own prefix where that lies inside it. The catch-all default tenant (no
+ * `TENANTS`) watches `S3_BUCKET`. A location nested in another of the same bucket is listed with
+ * it; one outside the incoming prefix holds no study folders and is not watched.
+ */
+export function watchedLocations(tenants: readonly TenantConfig[], s3Bucket: string, incomingPrefix: string): TenantLocation[] {
+  const found = new Map<string, TenantLocation>();
+  for (const l of tenants.flatMap((t) => t.locations)) {
+    const bucket = l.bucket === ANY_BUCKET ? s3Bucket : l.bucket;
+    const prefix = l.prefix.startsWith(incomingPrefix) ? l.prefix : incomingPrefix.startsWith(l.prefix) ? incomingPrefix : undefined;
+    if (prefix !== undefined) found.set(`${bucket}\u0000${prefix}`, { bucket, prefix });
+  }
+  const all = [...found.values()];
+  return all.filter((l) => !all.some((o) => o !== l && o.bucket === l.bucket && l.prefix.startsWith(o.prefix)));
+}
+
 /** The bucket an API request means when it names none: the tenant's first, else `S3_BUCKET`. */
 export function defaultBucket(tenant: TenantConfig, s3Bucket: string): string {
   return tenant.locations.find((l) => l.bucket !== ANY_BUCKET)?.bucket ?? s3Bucket;

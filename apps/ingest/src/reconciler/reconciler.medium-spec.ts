@@ -91,3 +91,26 @@ describe('the reconciler goes on past failures and repairs lost enqueues (s3rver
     assert.match(await ingest.metrics(), /pneumoscreen_studies_requeued_total 1/);
   });
 });
+
+describe('the reconciler lists every tenant location (s3rver, real Redis)', () => {
+  let stack: IngestStack;
+  const tenants = [
+    { id: 'hospital-a', locations: [{ bucket: 'scans', prefix: 'incoming/a-' }] },
+    { id: 'hospital-b', locations: [{ bucket: 'b-own' }, { bucket: 'no-such-bucket' }] },
+  ];
+  before(async () => {
+    stack = await startIngestStack({ TENANTS: JSON.stringify(tenants), STUDY_ID_KEY: 'k'.repeat(32) });
+    await stack.store.ensureBucket('b-own');
+  });
+  after(async () => stack?.close());
+
+  test("an unannounced object in a tenant's own bucket is recorded, past a bucket that cannot be listed", async () => {
+    const ingest = stack.replica();
+    await stack.put('incoming/a-1/x.jpeg', 'not a jpeg');
+    await stack.store.putObject('b-own', 'incoming/b-1/y.jpeg', 'not a jpeg', 'image/jpeg');
+    assert.equal(await ingest.reconciler.reconcile(), 2);
+    assert.deepEqual((await ingest.studies.objects('hospital-b.b-1')).map((o) => o.key), ['incoming/b-1/y.jpeg']);
+    assert.equal((await ingest.studies.get('hospital-b.b-1'))?.bucket, 'b-own');
+    assert.ok(stack.logs.some((l) => l.includes('bucket no-such-bucket could not be listed')), stack.logs.join('\n'));
+  });
+});

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
+import { watchedLocations, type AppConfig, type TenantLocation } from '@pneumoscreen/config';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
@@ -45,11 +45,28 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     this.timers.forEach(clearInterval);
   }
 
-  /** Records every object under the incoming prefix; returns how many were new. Manifests go
-   * last: listed in key order, `manifest.json` would otherwise ready a study before the objects
-   * whose names sort after it were recorded. */
+  /** Records every object under the incoming prefix of every tenant location (each tenant's own
+   * buckets and prefixes); returns how many were new. One location that cannot be listed (a
+   * bucket refusing the listing) is logged and counted, and the others are still listed. */
   async reconcile(): Promise<number> {
     const { bucket, incomingPrefix } = this.config.s3;
+    let fresh = 0;
+    for (const location of watchedLocations(this.config.tenants, bucket, incomingPrefix)) {
+      try {
+        fresh += await this.reconcileLocation(location);
+      } catch (e) {
+        this.failed(`bucket ${location.bucket} could not be listed`, e);
+      }
+    }
+    if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
+    this.metrics.foundByListing(fresh);
+    return fresh;
+  }
+
+  /** Manifests go last: listed in key order, `manifest.json` would otherwise ready a study before
+   * the objects whose names sort after it were recorded. */
+  private async reconcileLocation({ bucket, prefix }: TenantLocation): Promise<number> {
+    const { incomingPrefix } = this.config.s3;
     let fresh = 0;
     const record = async (o: ObjectHint) => {
       try {
@@ -65,14 +82,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     // Objects older than the retention may have outlived their records: listing them again
     // would classify them a second time. Events still record an old object that is written again.
     const oldest = this.clock.now().getTime() - this.config.ingest.retentionMs;
-    for await (const { key, etag, size, lastModified } of this.store.listObjects(bucket, incomingPrefix)) {
+    for await (const { key, etag, size, lastModified } of this.store.listObjects(bucket, prefix)) {
       if (lastModified.getTime() < oldest) continue;
       if (isManifestKey(key)) manifests.push({ key });
       else await record({ key, etag, size });
     }
     for (const m of manifests) await record(m);
-    if (fresh) this.log.log(`reconciler found ${fresh} object(s) that no event announced`);
-    this.metrics.foundByListing(fresh);
     return fresh;
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { studyIdIn, tenantFor, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
+import { studyIdIn, tenantFor, watchedLocations, type AppConfig, type TenantConfig, type TenantLocation } from '@pneumoscreen/config';
 import { StudyId, normaliseEtag, uidStudyId } from '@pneumoscreen/contracts';
 import { ObjectNotFoundError, type RangedObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
@@ -35,6 +35,7 @@ export function isManifestKey(key: string): boolean {
 @Injectable()
 export class RecordObjectUseCase {
   private readonly log = new Logger(RecordObjectUseCase.name);
+  private readonly watched: TenantLocation[];
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -44,7 +45,9 @@ export class RecordObjectUseCase {
     private readonly readyFolder: ReadyFolderUseCase,
     @Inject(INGEST_METRICS) private readonly metrics: IngestMetrics,
     @Inject(STUDY_ID_KEY) private readonly studyIdKey: () => Promise<string>,
-  ) {}
+  ) {
+    this.watched = watchedLocations(config.tenants, config.s3.bucket, config.s3.incomingPrefix);
+  }
 
   async execute(o: ObjectSeen): Promise<RecordOutcome> {
     const outcome = await this.record(o);
@@ -114,7 +117,7 @@ export class RecordObjectUseCase {
 
   private locate(o: ObjectSeen): { folder: string; name: string; tenant: TenantConfig } | null {
     const prefix = this.config.s3.incomingPrefix;
-    if (o.bucket !== this.config.s3.bucket || !o.key.startsWith(prefix) || o.key.endsWith('/')) return null;
+    if (!this.watched.some((l) => l.bucket === o.bucket && o.key.startsWith(l.prefix)) || o.key.endsWith('/')) return null;
     // No object has such a key, and stores answer it unpredictably (a 500, or an empty object).
     if (Buffer.byteLength(o.key, 'utf8') > MAX_S3_KEY_BYTES) {
       this.log.warn(`ignoring an event for a key longer than S3's ${MAX_S3_KEY_BYTES} bytes`);
