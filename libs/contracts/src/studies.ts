@@ -52,6 +52,10 @@ export const StudyResult = z.object({
   /** Why the folder's manifest.json was not used (not JSON, wrong types, too big): the study ran
    * on its images with default options, and this says so rather than only a log line. */
   manifestIgnored: z.string().optional(),
+  /** Objects of the study recorded after it was queued (uploaded late, or overwritten) up to
+   * when it was finalised: not classified here; send them as a new study. Later ones are counted
+   * in `GET /v1/studies/:id` only. */
+  lateObjects: z.number().int().positive().optional(),
 });
 export type StudyResult = z.infer<typeof StudyResult>;
 

@@ -28,12 +28,15 @@ const messageIds: MessageIds = {
   },
 };
 
-function useCaseWith(env: Record<string, string>, calibrations: SiteCalibrations = NO_SITE_CALIBRATIONS) {
+function useCaseWith(env: Record<string, string>, calibrations: SiteCalibrations = NO_SITE_CALIBRATIONS, lateObjects?: number) {
   const sent: NewWebhookJobData[] = [];
   const written: Array<{ bucket: string; key: string; body: string }> = [];
   const store = { putObject: async (bucket: string, key: string, body: string) => (written.push({ bucket, key, body }), { etag: 'r' }) } as unknown as ObjectStore;
   const completed: unknown[] = [];
-  const studies = { complete: async (...args: unknown[]) => void completed.push(args) } as unknown as StudyRepository;
+  const studies = {
+    complete: async (...args: unknown[]) => void completed.push(args),
+    get: async (studyId: string) => ({ studyId, bucket: 'hospital-a', status: 'queued', createdAt: '', lateObjects }),
+  } as unknown as StudyRepository;
   const useCase = new FinaliseStudyUseCase(
     loadConfig(env),
     store,
@@ -51,6 +54,16 @@ function finalise(env: Record<string, string>, study: Partial<StudyJobData> = {}
   const job: StudyJobData = { studyId: 's1', bucket: 'hospital-a', imageCount: images.length, submittedAt: '2025-06-01T11:59:00Z', ...study };
   return useCase.execute(job, images).then(() => sent);
 }
+
+describe('FinaliseStudyUseCase: late objects', () => {
+  test('objects recorded after the study was queued are counted in its result, and none is no field', async () => {
+    const job: StudyJobData = { studyId: 's1', bucket: 'hospital-a', imageCount: 1, submittedAt: '2025-06-01T11:59:00Z' };
+    const late = await useCaseWith({ WEBHOOK_SECRET: secret }, NO_SITE_CALIBRATIONS, 2).useCase.execute(job, [image]);
+    assert.equal(late.lateObjects, 2);
+    const none = await useCaseWith({ WEBHOOK_SECRET: secret }).useCase.execute(job, [image]);
+    assert.equal('lateObjects' in none, false);
+  });
+});
 
 describe('FinaliseStudyUseCase: where the study event goes', () => {
   test('to each endpoint configured for the bucket and the event, under one webhook-id', async () => {

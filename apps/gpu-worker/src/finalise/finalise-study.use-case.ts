@@ -43,7 +43,9 @@ export class FinaliseStudyUseCase {
     const { urls, callbackRefused } = tenant
       ? resolveEndpoints({ type, study: { bucket: study.bucket, keys, callbackUrl: study.callbackUrl } }, routingOf(tenant))
       : { urls: [], callbackRefused: undefined };
-    const result = callbackRefused ? { ...summary, callbackRefused } : summary;
+    // Counted by ingest as they come; the result says how many came before it was written.
+    const lateObjects = (await this.studies.get(study.studyId))?.lateObjects;
+    const result = { ...summary, ...(callbackRefused ? { callbackRefused } : {}), ...(lateObjects ? { lateObjects } : {}) };
     await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
     await this.studies.complete(study.studyId, result.status, result.resultsKey, {
       decision: result.decision,
