@@ -23,6 +23,8 @@ export interface E2eStackOptions {
   beforeApps?: (stack: Pick<E2eStack, 'store' | 'env'>) => Promise<void>;
   /** A line ingest prints once it is ready beyond listening (e.g. its model pinning). */
   ingestReadyLine?: RegExp;
+  /** Starts the worker instead of the checkout's built one (a bundle's, say). */
+  startWorker?: (env: NodeJS.ProcessEnv) => SpawnedApp;
   /** Also start the trainer (feedback and training pools). */
   trainer?: boolean;
   /** The S3 server's folder, which then outlives it (the stack makes and removes its own
@@ -85,7 +87,7 @@ export async function startE2eStack(o: E2eStackOptions): Promise<E2eStack> {
     await o.beforeApps?.({ store, env });
     const ingest = spawnApp('ingest', require.resolve('@pneumoscreen/ingest'), env);
     stops.push(() => ingest.stop());
-    const worker = spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
+    const worker = o.startWorker ? o.startWorker(env) : spawnApp('gpu-worker', require.resolve('@pneumoscreen/gpu-worker'), env);
     stops.push(() => worker.stop());
     let trainer: SpawnedApp | undefined;
     if (o.trainer) {

@@ -10,10 +10,10 @@ export interface SpawnedApp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a built app (`node <entry>`) as its own OS process with the given environment. */
-export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { echo?: boolean } = {}): SpawnedApp {
+/** Runs a built app (`node <entry>`, or `<opts.command> <entry>`) as its own OS process with the given environment. */
+export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { echo?: boolean; command?: string } = {}): SpawnedApp {
   // Plain lines: readers match them with regular expressions.
-  const child = spawn(process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.command ?? process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
   const onLine = (line: string) => {
