@@ -57,7 +57,7 @@ describe('the offline worker bundle', () => {
   });
 
   test('holds only linux-x64 binaries and production packages, and classifies a study from its own files', async () => {
-    const ortBin = join(bundle, 'libs/model/node_modules/onnxruntime-node/bin/napi-v6');
+    const ortBin = join(bundle, 'node_modules/onnxruntime-node/bin/napi-v6');
     assert.deepEqual(spawnSync('ls', [ortBin, join(ortBin, 'linux')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean), [`${ortBin}:`, 'linux', `${join(ortBin, 'linux')}:`, 'x64']);
     for (const devOnly of ['typescript', 'nx', '@pneumoscreen/testing', '@pneumoscreen/cli', '@pneumoscreen/ingest', 's3rver']) {
       assert.equal(existsSync(join(bundle, 'node_modules', devOnly)), false, `${devOnly} is not in the bundle`);
