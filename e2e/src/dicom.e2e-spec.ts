@@ -43,7 +43,7 @@ const studyIdOf = (uid: string) => uidStudyId(STUDY_ID_KEY, 'default', createHas
  */
 describe('pipeline: DICOM studies', () => {
   let stack: E2eStack;
-  const prefix = `pse2e-dcm-${randomBytes(4).toString('hex')}`;
+  const prefix = `{pse2e-dcm-${randomBytes(4).toString('hex')}}`;
 
   before(async () => {
     // Every line either app can print is searched for patient data.

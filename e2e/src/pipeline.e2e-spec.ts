@@ -19,7 +19,7 @@ const samples = join(repoRoot(), 'samples/studies');
  */
 describe('pipeline: S3 upload to signed webhook', () => {
   let stack: E2eStack;
-  const prefix = `pse2e-${randomBytes(4).toString('hex')}`;
+  const prefix = `{pse2e-${randomBytes(4).toString('hex')}}`;
 
   before(async () => {
     stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8' } });

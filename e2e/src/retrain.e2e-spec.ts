@@ -39,7 +39,7 @@ describe('feedback, retrain and promotion while studies stream in', () => {
   let stack: E2eStack;
   let env: NodeJS.ProcessEnv;
   let a: string;
-  const prefix = `psretrain-${randomBytes(4).toString('hex')}`;
+  const prefix = `{psretrain-${randomBytes(4).toString('hex')}}`;
   const exec = promisify(execFile);
   const cli = (...args: string[]) => exec(process.execPath, [cliMain, ...args], { env, maxBuffer: 16 * 1024 * 1024 });
 

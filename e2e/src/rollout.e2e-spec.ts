@@ -28,7 +28,7 @@ describe('roll-out: promoting a version while studies stream in', () => {
   let env: NodeJS.ProcessEnv;
   let a: string;
   let b: string;
-  const prefix = `psrollout-${randomBytes(4).toString('hex')}`;
+  const prefix = `{psrollout-${randomBytes(4).toString('hex')}}`;
 
   const cli = async (...args: string[]) => (await promisify(execFile)(process.execPath, [cliMain, 'models', ...args], { env })).stdout;
 

@@ -25,7 +25,7 @@ describe('an S3 outage mid-run fails no image', () => {
   let stack: E2eStack;
   let dir: string;
   let revived: S3Server | undefined;
-  const prefix = `s3-e2e-${randomBytes(4).toString('hex')}`;
+  const prefix = `{s3-e2e-${randomBytes(4).toString('hex')}}`;
   const images = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
 
   before(async () => {

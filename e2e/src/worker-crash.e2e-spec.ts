@@ -22,7 +22,7 @@ const IMAGES_PER_STUDY = 4;
 describe('a worker stopped mid-batch loses no image', () => {
   let stack: E2eStack;
   let replacement: SpawnedApp | undefined;
-  const prefix = `crash-e2e-${randomBytes(4).toString('hex')}`;
+  const prefix = `{crash-e2e-${randomBytes(4).toString('hex')}}`;
   const images = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
 
   before(async () => {

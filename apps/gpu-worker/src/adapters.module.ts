@@ -1,10 +1,10 @@
 import { type DynamicModule, type Provider, Global, Logger, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import type { AppConfig } from '@pneumoscreen/config';
-import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { createRedisConnection, logOutages, bullConnection } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, STUDY_REPOSITORY } from './tokens';
@@ -21,12 +21,12 @@ export class AdaptersModule {
       { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
       { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-      { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
+      { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
       { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
     ];
     return {
       module: AdaptersModule,
-      imports: [BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix })],
+      imports: [BullModule.forRoot({ connection: bullConnection(config.redis.url, 'worker'), prefix: config.redis.prefix })],
       providers: [
         ...providers,
         {

@@ -1,7 +1,7 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
@@ -50,7 +50,7 @@ class ClassifyPoolModule {}
       inject: [getQueueToken(QueueName.webhook), CONFIG],
       useFactory: (q: Queue, c: AppConfig) => new BullWebhookOutbox(q, c.webhooks.maxAttempts),
     },
-    { provide: MESSAGE_IDS, inject: [REDIS, CONFIG], useFactory: (r: Redis, c: AppConfig) => new RedisMessageIds(r, c.redis.prefix) },
+    { provide: MESSAGE_IDS, inject: [REDIS, CONFIG], useFactory: (r: RedisClient, c: AppConfig) => new RedisMessageIds(r, c.redis.prefix) },
     {
       provide: SITE_CALIBRATIONS,
       inject: [CONFIG, REGISTRY_STORE],

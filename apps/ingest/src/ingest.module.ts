@@ -5,10 +5,10 @@ import type { FlowProducer, Queue } from 'bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
-import { createRedisConnection, logOutages, redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { createRedisConnection, logOutages, bullConnection } from '@pneumoscreen/queue';
 import { S3ObjectStore, httpsSnsTransport, type ObjectStore, type SnsTransport } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import { BullFeedbackQueue } from './feedback/feedback-queue';
@@ -47,7 +47,7 @@ const FLOWS = 'studies';
  * alive. */
 @Injectable()
 class RedisConnectionCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown() {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -60,7 +60,7 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [
-        BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix }),
+        BullModule.forRoot({ connection: bullConnection(config.redis.url, 'producer'), prefix: config.redis.prefix }),
         BullModule.registerFlowProducer({ name: FLOWS }),
         BullModule.registerQueue({ name: QueueName.feedback }, { name: QueueName.study }, { name: QueueName.image }),
       ],
@@ -74,7 +74,7 @@ export class IngestModule {
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
         { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: Redis) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
+        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
         {
           provide: STUDY_QUEUE,
           inject: [getFlowProducerToken(FLOWS), getQueueToken(QueueName.study)],
@@ -83,10 +83,10 @@ export class IngestModule {
         {
           provide: INGEST_CAPACITY,
           inject: [REDIS, getQueueToken(QueueName.image)],
-          useFactory: (r: Redis, q: Queue) => new IngestCapacity(r, q, config.ingest),
+          useFactory: (r: RedisClient, q: Queue) => new IngestCapacity(r, q, config.ingest),
         },
         CapacityGuard,
-        { provide: STUDY_ID_KEY, inject: [REDIS], useFactory: (r: Redis) => studyIdKeyLoader(config, r) },
+        { provide: STUDY_ID_KEY, inject: [REDIS], useFactory: (r: RedisClient) => studyIdKeyLoader(config, r) },
         RecordObjectUseCase,
         ReadyFolderUseCase,
         { provide: MODEL_PINNING, useClass: RegistryModelPinning },

@@ -65,7 +65,7 @@ export interface IngestStack {
  */
 export async function startIngestStack(env: Record<string, string> = {}): Promise<IngestStack> {
   const s3 = await startS3Server({ buckets: ['scans'] });
-  const prefix = `psingest-${randomUUID()}`;
+  const prefix = `{psingest-${randomUUID()}}`;
   const config = loadConfig({
     REDIS_URL,
     REDIS_PREFIX: prefix,

@@ -3,7 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import type { AppConfig } from '@pneumoscreen/config';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { openModelRegistry } from '@pneumoscreen/registry';
-import { redisOptionsFromUrl } from '@pneumoscreen/queue';
+import { bullConnection } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectStore } from '@pneumoscreen/storage';
 import { systemClock } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, FEEDBACK_STORE, MODEL_REGISTRY, OBJECT_STORE, REGISTRY_STORE } from './tokens';
@@ -34,7 +34,7 @@ export class AdaptersModule {
     ];
     return {
       module: AdaptersModule,
-      imports: [BullModule.forRoot({ connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix })],
+      imports: [BullModule.forRoot({ connection: bullConnection(config.redis.url, 'worker'), prefix: config.redis.prefix })],
       providers,
       exports: providers,
     };

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { EnvSchema, type Env } from './env';
 import type { ModelRegistryLocation } from './model-registry';
+import { clusterUrl, hashTaggedPrefix, parseRedisUrl } from './redis-target';
 import { legacyTenant, type TenantConfig } from './tenants';
 
 export class ConfigError extends Error {
@@ -8,6 +9,8 @@ export class ConfigError extends Error {
 }
 
 export interface AppConfig {
+  /** `url` may name a Redis Cluster (redis-cluster://…); `prefix` is REDIS_PREFIX as a hash tag,
+   * `{pneumoscreen}`, so that all of a deployment's keys share one cluster slot. */
   redis: { url: string; prefix: string };
   s3: {
     endpoint?: string;
@@ -155,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const missing = e.MODEL_REGISTRY_ACCESS_KEY_ID ? 'MODEL_REGISTRY_SECRET_ACCESS_KEY' : 'MODEL_REGISTRY_ACCESS_KEY_ID';
     throw new ConfigError(`invalid configuration:\n  ${missing}: the registry's access key and secret go together`);
   }
+  if (e.REDIS_CLUSTER_NODES && parseRedisUrl(e.REDIS_URL).cluster) {
+    throw new ConfigError('invalid configuration:\n  REDIS_CLUSTER_NODES: REDIS_URL already names a cluster; set one or the other');
+  }
   const tooLarge = (e.WORKER_PREFERRED_BATCH ?? []).filter((n) => n > e.WORKER_MAX_BATCH);
   if (tooLarge.length) {
     throw new ConfigError(`invalid configuration:\n  WORKER_PREFERRED_BATCH: ${tooLarge.join(', ')} exceeds WORKER_MAX_BATCH (${e.WORKER_MAX_BATCH})`);
@@ -183,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? { accessKeyId: e.MODEL_REGISTRY_ACCESS_KEY_ID, secretAccessKey: e.MODEL_REGISTRY_SECRET_ACCESS_KEY }
       : s3.credentials;
   return {
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: { url: e.REDIS_CLUSTER_NODES ? clusterUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES) : e.REDIS_URL, prefix: hashTaggedPrefix(e.REDIS_PREFIX) },
     s3,
     ingest: {
       host: e.INGEST_HOST,

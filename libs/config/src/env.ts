@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseModelRegistry } from './model-registry';
+import { parseRedisUrl } from './redis-target';
 import { parseTenants } from './tenants';
 import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
@@ -12,8 +13,18 @@ const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filte
 /** Every environment variable the system reads, with its default. The README's configuration
  * table mirrors this schema. */
 export const EnvSchema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('pneumoscreen'),
+  REDIS_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseRedisUrl(v);
+      } catch (e) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      }
+    })
+    .default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, separated by commas')).min(1)).optional(),
+  REDIS_PREFIX: z.string().regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'must be letters, digits, "_" or "-" (optionally in braces)').default('pneumoscreen'),
 
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().default('us-east-1'),

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
 import { ChannelChangeNotice, channelNoticeTopic } from '@pneumoscreen/contracts';
 import { createRedisConnection } from './connection';
 
 /** Tells every subscriber of this deployment that a model channel changed; resolves to how many
  * received it (0 is fine: nobody listening, or they poll). */
-export function publishChannelNotice(redis: Redis, redisPrefix: string, notice: ChannelChangeNotice): Promise<number> {
+export function publishChannelNotice(redis: RedisClient, redisPrefix: string, notice: ChannelChangeNotice): Promise<number> {
   return redis.publish(channelNoticeTopic(redisPrefix), JSON.stringify(ChannelChangeNotice.parse(notice)));
 }
 

@@ -1,4 +1,4 @@
-export { createRedisConnection, checkEvictionPolicy, logOutages, type ConnectionRole } from './connection';
+export { bullConnection, createRedisConnection, checkEvictionPolicy, logOutages, type ConnectionRole, type RedisClient } from './connection';
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
 export { imageWorkerOptions, studyWorkerOptions, webhookWorkerOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';

@@ -70,10 +70,10 @@ describe('RedisStudyRepository (real Redis)', () => {
     await short.recordObject('ret', 'b', { key: 'incoming/ret/a.jpg', etag: 'e' }, t0);
     await short.placeObject('b', 'incoming/ret/a.jpg', 'ret', 'e');
     await short.joinFolder('b', 'ret', 'ret');
-    assert.deepEqual([await ttl('study:{ret}'), await ttl('study:{ret}:objects')], [-1, -1]);
+    assert.deepEqual([await ttl('study:ret'), await ttl('study:ret:objects')], [-1, -1]);
     await short.claimSubmission('ret', t0);
     await short.complete('ret', 'completed', 'results/ret.json', { imageCount: 1, errorCount: 0 }, t0);
-    for (const [key, ms] of [['study:{ret}', 60_000], ['study:{ret}:objects', 60_000], ['placement:b:incoming/ret/a.jpg', 120_000], ['folder:{b/ret}:studies', 60_000]] as const) {
+    for (const [key, ms] of [['study:ret', 60_000], ['study:ret:objects', 60_000], ['placement:b:incoming/ret/a.jpg', 120_000], ['folder:b/ret:studies', 60_000]] as const) {
       const left = await ttl(key);
       assert.ok(left > ms - 5_000 && left <= ms, `${key} expires in ${left} ms`);
     }

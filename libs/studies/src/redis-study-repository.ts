@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { StudyStatus } from '@pneumoscreen/contracts';
 import type { FinishedStudy, StudyObject, StudyOptions, StudyRecord, StudyRepository, StudySummary } from './study-record';
 
@@ -46,14 +46,17 @@ const DEFAULT_RETENTION_MS = 3 * 86_400_000;
 export const RECENTLY_FINISHED_CAP = 1000;
 
 /**
- * Study state in Redis. One study's keys share a hash tag so they stay in one Cluster slot; the
- * index of collecting studies is a single sorted set scored by the time of the last object.
+ * Study state in Redis. The scripts and transactions below touch a study's keys together with the
+ * deployment's indexes (the collecting and queued sets), so on a Redis Cluster every key must hash
+ * to one slot: `prefix` is expected to be a hash tag (`{pneumoscreen}`, as the config makes it),
+ * and the keys carry no tag of their own. The index of collecting studies is a single sorted set
+ * scored by the time of the last object.
  * Nothing grows without bound: a finished study's keys expire `retentionMs` after it finished, an
  * object's placement twice that after it was placed, a folder's keys `retentionMs` after last use.
  */
 export class RedisStudyRepository implements StudyRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     /** How long a finished study's keys stay; an object's placement stays twice as long, so it
      * outlives the reconciler's window (objects older than this are not listed again). */
@@ -61,10 +64,10 @@ export class RedisStudyRepository implements StudyRepository {
   ) {}
 
   private studyKey(id: string) {
-    return `${this.prefix}:study:{${id}}`;
+    return `${this.prefix}:study:${id}`;
   }
   private objectsKey(id: string) {
-    return `${this.prefix}:study:{${id}}:objects`;
+    return `${this.prefix}:study:${id}:objects`;
   }
   private get collectingKey() {
     return `${this.prefix}:studies:collecting`;
@@ -80,9 +83,8 @@ export class RedisStudyRepository implements StudyRepository {
   private placementKey(bucket: string, key: string) {
     return `${this.prefix}:placement:${bucket}:${key}`;
   }
-  /** A folder's manifest and its set of studies share a hash tag, so one MULTI covers both. */
   private folderKey(bucket: string, folder: string) {
-    return `${this.prefix}:folder:{${bucket}/${folder}}`;
+    return `${this.prefix}:folder:${bucket}/${folder}`;
   }
   private folderStudiesKey(bucket: string, folder: string) {
     return `${this.folderKey(bucket, folder)}:studies`;

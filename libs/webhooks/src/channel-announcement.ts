@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import { JobName, webhookJobId, webhookMessageId, type ChannelPointer, type ModelRolledOutEvent } from '@pneumoscreen/contracts';
 import { JOBS, publishChannelNotice } from '@pneumoscreen/queue';
 import { endpointKey, resolveEndpoints, type WebhookEndpoint } from './endpoints';
@@ -21,7 +21,7 @@ export interface AnnouncementTenant {
 /** Where a channel change is announced: the deployment's Redis (REDIS_PREFIX) and its webhook
  * queue, with the tenants whose endpoints may take it. */
 export interface AnnouncementTargets {
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   webhookQueue: Queue;
   tenants: readonly AnnouncementTenant[];

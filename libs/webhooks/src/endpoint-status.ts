@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import { DisabledEndpoint } from '@pneumoscreen/contracts';
 import { endpointKey } from './endpoints';
 
@@ -17,7 +17,7 @@ export class RedisEndpointStatus implements EndpointStatus {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = `${prefix}:webhook-endpoints:disabled`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import { newMessageId } from '@pneumoscreen/contracts';
 
 /** A study event's webhook id: drawn at random the first time, the same every later time, so a
@@ -12,7 +12,7 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 
 export class RedisMessageIds implements MessageIds {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

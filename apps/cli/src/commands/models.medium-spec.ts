@@ -34,7 +34,7 @@ describe('pneumoscreen models (s3rver)', () => {
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       MODEL_REGISTRY: `s3://${bucket}/models`,
       REDIS_URL,
-      REDIS_PREFIX: `psmodels-${randomBytes(4).toString('hex')}`,
+      REDIS_PREFIX: `{psmodels-${randomBytes(4).toString('hex')}}`,
     };
   });
   after(async () => server?.stop());

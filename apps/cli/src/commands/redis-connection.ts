@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import { createRedisConnection } from '@pneumoscreen/queue';
 
 /** A producer connection for a one-shot command: it fails at once, naming the host, when Redis is
  * not there, instead of retrying forever. */
-export async function connectRedis(url: string): Promise<Redis> {
+export async function connectRedis(url: string): Promise<RedisClient> {
   const connection = createRedisConnection(url, 'producer', { lazyConnect: true, retryStrategy: () => null });
   // ioredis rejects connect() with a bare "Connection is closed"; the cause arrives as an event.
   let cause: Error | undefined;

@@ -29,7 +29,7 @@ function result(passed: boolean): RetrainResult {
  * command's queueing, following and reporting, not training.
  */
 describe('pneumoscreen retrain (real Redis)', () => {
-  const prefix = `pstest-cli-retrain-${randomUUID()}`;
+  const prefix = `{pstest-cli-retrain-${randomUUID()}}`;
   const env = { REDIS_URL, REDIS_PREFIX: prefix };
   const redis = new Redis(REDIS_URL);
   const workerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

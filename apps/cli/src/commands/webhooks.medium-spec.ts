@@ -10,7 +10,7 @@ import { RedisEndpointStatus, type DeadLetter } from '@pneumoscreen/webhooks';
 import { runCli } from '../program/program';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `pstest-cli-webhooks-${randomUUID()}`;
+const prefix = `{pstest-cli-webhooks-${randomUUID()}}`;
 const receiver = 'https://hooks.example.org/pneumo';
 const attempt = (status: number) => ({ at: '2025-06-01T11:00:00.000Z', outcome: 'retry' as const, status, latencyMs: 12, error: `HTTP ${status}` });
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
@@ -20,7 +20,7 @@ import { DeliverWebhookUseCase, ENDPOINT_STATUS } from './deliver-webhook.use-ca
     {
       provide: ENDPOINT_STATUS,
       inject: [REDIS, CONFIG],
-      useFactory: (r: Redis, c: AppConfig) => new RedisEndpointStatus(r, c.redis.prefix),
+      useFactory: (r: RedisClient, c: AppConfig) => new RedisEndpointStatus(r, c.redis.prefix),
     },
     { provide: DELIVERY_METRICS, inject: [METRICS_REGISTRY], useFactory: (r: Registry) => new PrometheusDeliveryMetrics(r) },
   ],

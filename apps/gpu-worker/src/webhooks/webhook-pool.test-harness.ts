@@ -45,7 +45,7 @@ export interface WebhookPool {
 /** The worker's real `webhook` pool (Nest, BullMQ, Redis) under a key prefix of its own, wired
  * as WorkerModule wires it but without the classify pool's model. */
 export async function startWebhookPool(env: Record<string, string>): Promise<WebhookPool> {
-  const prefix = `pstest-webhooks-${randomUUID()}`;
+  const prefix = `{pstest-webhooks-${randomUUID()}}`;
   // Loopback receivers stand for study callbacks, signed with WEBHOOK_SECRET, unless the test
   // configures tenants of its own.
   const callbacks = env.TENANTS ? {} : { CALLBACK_HOSTS: '127.0.0.1,localhost' };

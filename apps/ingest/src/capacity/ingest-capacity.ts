@@ -1,6 +1,7 @@
 import { type CanActivate, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 
 export interface CapacityLimits {
   /** Image jobs waiting (or delayed for a retry) past which new work is refused; 0: no limit. */
@@ -34,7 +35,7 @@ export class IngestCapacity {
   private last: OverCapacityError | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly imageQueue: Pick<Queue, 'getJobCounts'>,
     private readonly limits: CapacityLimits,
     private readonly now: () => number = Date.now,
@@ -56,11 +57,15 @@ export class IngestCapacity {
       const queued = Object.values(counts).reduce((a, b) => a + b, 0);
       if (queued >= maxQueuedImages) return new OverCapacityError(`${queued} images are waiting to be classified (INGEST_MAX_QUEUED_IMAGES=${maxQueuedImages}); send this again later`, RETRY_AFTER_S);
     }
-    const info = await this.redis.info('memory');
-    const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
-    const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
-    if (max > 0 && used >= max * maxRedisMemoryFraction) {
-      return new OverCapacityError(`the job store (Redis) is ${Math.round((100 * used) / max)}% full (INGEST_MAX_REDIS_MEMORY_FRACTION=${maxRedisMemoryFraction}); send this again later`, RETRY_AFTER_S);
+    // On a cluster the deployment's slot may be on any master: the fullest one counts.
+    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (const server of servers) {
+      const info = await server.info('memory');
+      const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+      const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
+      if (max > 0 && used >= max * maxRedisMemoryFraction) {
+        return new OverCapacityError(`the job store (Redis) is ${Math.round((100 * used) / max)}% full (INGEST_MAX_REDIS_MEMORY_FRACTION=${maxRedisMemoryFraction}); send this again later`, RETRY_AFTER_S);
+      }
     }
     return null;
   }

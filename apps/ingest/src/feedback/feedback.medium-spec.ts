@@ -50,7 +50,7 @@ describe('feedback: POST /v1/feedback to records in the data set (s3rver, real R
   let store: S3ObjectStore;
   let queue: Queue;
   let redis: Redis;
-  const prefix = `psfeedback-${randomUUID()}`;
+  const prefix = `{psfeedback-${randomUUID()}}`;
 
   before(async () => {
     s3 = await startS3Server({ buckets: ['scans', 'data'] });

@@ -49,7 +49,7 @@ describe('the reconciler goes on past failures and repairs lost enqueues (s3rver
     await stack.put('incoming/sweep-b/a.jpeg', 'x');
     await ingest.record.execute({ bucket: 'scans', key: 'incoming/sweep-a/a.jpeg' });
     await ingest.record.execute({ bucket: 'scans', key: 'incoming/sweep-b/a.jpeg' });
-    await redis.hset(`${stack.config.redis.prefix}:study:{sweep-a}:objects`, 'broken', 'not json');
+    await redis.hset(`${stack.config.redis.prefix}:study:sweep-a:objects`, 'broken', 'not json');
     stack.clock.advance(31_000);
     await ingest.reconciler.sweep();
     const queued = await queuedIds();

@@ -20,7 +20,7 @@ describe('SNS HTTPS subscription', () => {
     fetchCertificate: async (url: string) => (fetchedCerts.push(url), signer.certPem),
     confirmSubscription: async (url: string) => void confirmed.push(url),
   };
-  const prefix = `pstest-sns-${randomUUID()}`;
+  const prefix = `{pstest-sns-${randomUUID()}}`;
   let s3: S3Server;
   let ingest: IngestHttp;
   let url: string;

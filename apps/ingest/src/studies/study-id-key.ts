@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { AppConfig } from '@pneumoscreen/config';
 
 /**
@@ -9,7 +9,7 @@ import type { AppConfig } from '@pneumoscreen/config';
  * key is as safe as Redis, which holds the studies anyway; a new one (a wiped Redis) only means
  * that files of a study sent before and after it land in two studies.
  */
-export async function loadStudyIdKey(config: AppConfig, redis: Redis): Promise<string> {
+export async function loadStudyIdKey(config: AppConfig, redis: RedisClient): Promise<string> {
   if (config.ingest.studyIdKey) return config.ingest.studyIdKey;
   const key = `${config.redis.prefix}:study-id-key`;
   // Ingest's connection has no offline queue (so requests get a 503 while Redis is gone): a
@@ -22,7 +22,7 @@ export async function loadStudyIdKey(config: AppConfig, redis: Redis): Promise<s
 }
 
 /** The key, read on first use (ingest starts, and answers 503, while Redis is away) and kept. */
-export function studyIdKeyLoader(config: AppConfig, redis: Redis): () => Promise<string> {
+export function studyIdKeyLoader(config: AppConfig, redis: RedisClient): () => Promise<string> {
   let key: Promise<string> | undefined;
   return () => {
     key ??= loadStudyIdKey(config, redis).catch((e: unknown) => {

@@ -16,7 +16,7 @@ describe('the studies API per tenant', () => {
   let s3: S3Server;
   let ingest: IngestHttp;
   let url: string;
-  const prefix = `pstest-tenant-api-${randomUUID()}`;
+  const prefix = `{pstest-tenant-api-${randomUUID()}}`;
   const call = (key: string, method: string, path: string, body?: unknown) =>
     fetch(`${url}${path}`, {
       method,

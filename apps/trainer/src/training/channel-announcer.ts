@@ -1,6 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { AppConfig } from '@pneumoscreen/config';
 import { announceChannelChange, type ChannelChange } from '@pneumoscreen/webhooks';
 import type { ChannelAnnouncer } from './retrain.use-case';
@@ -12,7 +12,7 @@ export class RedisChannelAnnouncer implements ChannelAnnouncer, OnModuleDestroy 
 
   constructor(
     private readonly config: AppConfig,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly webhookQueue: Queue,
   ) {}
 
