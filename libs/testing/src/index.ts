@@ -7,3 +7,4 @@ export * from './model-release';
 export * from './thread-pool';
 export * from './dcmtk-variants';
 export * from './sns-signer';
+export * from './redis-cluster';
