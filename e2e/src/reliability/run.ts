@@ -50,7 +50,7 @@ const INPUTS = [badImages, hostileDicom, badEvents, badManifests, pathTricks, ho
 export async function runReliability(o: ReliabilityOptions): Promise<ReliabilityReport> {
   const startedAt = new Date();
   const random = seeded(o.seed);
-  const stack = await ReliabilityStack.start({ prefix: `rel-${o.seed}-${randomBytes(3).toString('hex')}`, env: o.env, echo: o.echo });
+  const stack = await ReliabilityStack.start({ prefix: `{rel-${o.seed}-${randomBytes(3).toString('hex')}}`, env: o.env, echo: o.echo });
   try {
     const workload = new Workload(stack, random, await sampleXrays(), o.seed);
     const resultOf = async (studyId: string): Promise<StudyResult> => {

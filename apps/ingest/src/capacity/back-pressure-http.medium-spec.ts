@@ -12,7 +12,7 @@ import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'an-s3-events-token-000001';
 const API_KEY = 'an-ingest-api-key-0000001';
-const prefix = `psbackpressure-${randomUUID()}`;
+const prefix = `{psbackpressure-${randomUUID()}}`;
 
 let s3: S3Server;
 let ingest: IngestHttp;

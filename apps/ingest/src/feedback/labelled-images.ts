@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import type { Decision, FeedbackJobData } from '@pneumoscreen/contracts';
 
 /** An image's latest label, for the exact bytes (ETag) it was given for. */
@@ -20,7 +20,7 @@ export interface LabelledImages {
 /** One hash per study beside its record (same hash tag), kept as long as finished studies are. */
 export class RedisLabelledImages implements LabelledImages {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionMs: number,
   ) {}

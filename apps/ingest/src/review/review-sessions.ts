@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@pneumoscreen/queue';
 import { z } from 'zod';
 import { ReaderId } from '@pneumoscreen/contracts';
 
@@ -20,7 +20,7 @@ export interface ReviewSessions {
 /** Sessions in Redis under the SHA-256 of their token, so a copy of Redis signs nobody in. */
 export class RedisReviewSessions implements ReviewSessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlMs = REVIEW_SESSION_TTL_MS,
   ) {}

@@ -37,7 +37,7 @@ describe('the review page per tenant (HTTP, real Redis and s3rver)', () => {
   let ingest: IngestHttp;
   let url: string;
   let redis: Redis;
-  const prefix = `pstest-review-${randomUUID()}`;
+  const prefix = `{pstest-review-${randomUUID()}}`;
 
   const signIn = (apiKey: string, readerId: string) =>
     fetch(`${url}/review/session`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...SAME_ORIGIN }, body: new URLSearchParams({ apiKey, readerId }) });
