@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDicom } from 'dicom-parser';
 import { Redis } from 'ioredis';
-import { PATIENT, writeDicom, xray } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { PATIENT, writeDicom, xray } from '@pneumoscreen/imaging/testing';
 import { StudyWebhookEvent, uidStudyId, type StudyResult } from '@pneumoscreen/contracts';
 import { repoRoot } from '@pneumoscreen/testing';
 import { REDIS_URL, startE2eStack, type E2eStack } from './support/stack';

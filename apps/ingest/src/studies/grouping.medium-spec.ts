@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { PATIENT, TS, writeDicom, xray, type Item, type WriteOptions } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { PATIENT, TS, writeDicom, xray, type Item, type WriteOptions } from '@pneumoscreen/imaging/testing';
 import { uidStudyId } from '@pneumoscreen/contracts';
 import { startIngestStack, type IngestReplica, type IngestStack } from '../ingest.test-harness';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { RangedObjectStore } from '@pneumoscreen/storage';
-import { TS, writeDicom, xray, type Item } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { TS, writeDicom, xray, type Item } from '@pneumoscreen/imaging/testing';
 import { inspectObject, namedImage } from './study-of-object';
 
 const UID = '1.2.826.0.1.3680043.9.7100.1';
