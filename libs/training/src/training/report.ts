@@ -8,7 +8,7 @@ import type { LabelledImage, PatientSplit } from '@pneumoscreen/evaluation';
 import type { FitResult } from './fit';
 import { HEAD_DESCRIPTION } from './head';
 import { rocSvg, svgToPng, trainingSvg } from './plots';
-import type { TrainOptions } from './train';
+import type { TrainOptions } from './train-options';
 
 export const HEAD_LEARNING_RATE = 1e-3;
 

@@ -9,7 +9,8 @@ import { preprocess } from '@pneumoscreen/imaging';
 import { repoRoot, sharedDir } from '@pneumoscreen/testing';
 import { loadModelVersion } from '@pneumoscreen/inference';
 import { resolveModelDir } from '@pneumoscreen/model-format';
-import { trainModel, type TrainProgress } from './train';
+import { trainModel } from './train';
+import type { TrainProgress } from './train-options';
 import { testTimeAugmentation } from './tta';
 
 const REPO_ROOT = repoRoot();

@@ -4,7 +4,7 @@ import type { Backbone } from './backbones';
 import type { LabelledImage } from '@pneumoscreen/evaluation';
 import { FeatureCache } from './feature-cache';
 import { extractActivations } from './features';
-import type { TrainOptions, TrainProgress } from './train';
+import type { TrainOptions, TrainProgress } from './train-options';
 
 export interface TrainingViews {
   /** The plain view, then each augmented copy: one row per image, validation included (its
