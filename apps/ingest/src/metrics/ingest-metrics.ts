@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { RecordOutcome } from '../studies/record-object.use-case';
+import type { RecordOutcome } from '../studies/record-outcome';
 
 /** What ingest reports: each object it was told of or found, and each study it queued. */
 export interface IngestMetrics {

@@ -2,7 +2,8 @@ import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from
 import { S3EventError, parseS3Notification } from '@pneumoscreen/storage';
 import { CapacityGuard } from '../capacity/ingest-capacity';
 import { S3EventsTokenGuard } from '../auth/guards';
-import { RecordObjectUseCase, type RecordOutcome } from '../studies/record-object.use-case';
+import { RecordObjectUseCase } from '../studies/record-object.use-case';
+import type { RecordOutcome } from '../studies/record-outcome';
 
 /** Event notifications from AWS S3 (direct, SNS, SQS, EventBridge), MinIO and Ceph RGW. */
 @Controller('v1/s3-events')

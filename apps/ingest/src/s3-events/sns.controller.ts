@@ -1,7 +1,8 @@
 import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Logger, NotFoundException, Post } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import { S3EventError, SnsMessageError, SnsVerifier, assertSnsUrl, parseS3Notification, type SnsTransport } from '@pneumoscreen/storage';
-import { RecordObjectUseCase, type RecordOutcome } from '../studies/record-object.use-case';
+import { RecordObjectUseCase } from '../studies/record-object.use-case';
+import type { RecordOutcome } from '../studies/record-outcome';
 import { CONFIG, SNS_TRANSPORT } from '../tokens';
 
 /**

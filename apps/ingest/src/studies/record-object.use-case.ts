@@ -6,6 +6,7 @@ import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import type { IngestMetrics } from '../metrics/ingest-metrics';
 import { CLOCK, CONFIG, INGEST_METRICS, OBJECT_STORE, STUDY_ID_KEY, STUDY_REPOSITORY } from '../tokens';
 import { ReadyFolderUseCase } from './ready-folder.use-case';
+import type { RecordOutcome } from './record-outcome';
 import { inspectObject, namedImage, type InspectedObject, type ObjectHint } from './study-of-object';
 
 /** An object as an event or listing names it; where a header read is made, what it finds wins
@@ -13,8 +14,6 @@ import { inspectObject, namedImage, type InspectedObject, type ObjectHint } from
 export interface ObjectSeen extends ObjectHint {
   bucket: string;
 }
-
-export type RecordOutcome = 'recorded' | 'duplicate' | 'ignored' | 'late' | 'manifest';
 
 const MANIFEST = 'manifest.json';
 /** S3's limit on a key, in UTF-8 bytes. */
