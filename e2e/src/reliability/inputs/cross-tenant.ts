@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeDicom, xray } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { writeDicom, xray } from '@pneumoscreen/imaging/testing';
 import { uidStudyId } from '@pneumoscreen/contracts';
 import { httpAnswer, mustTake, type BadInputRecord, type InputContext } from './bad-input';
 

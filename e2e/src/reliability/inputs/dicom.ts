@@ -1,4 +1,4 @@
-import { TS, writeDicom, xray, type Item } from '@pneumoscreen/imaging/dist/dicom/test-support/dicom-writer';
+import { TS, writeDicom, xray, type Item } from '@pneumoscreen/imaging/testing';
 import { imagesInOneStudy, type BadInputRecord, type InputContext } from './bad-input';
 
 const UID = 0x0020000d;
