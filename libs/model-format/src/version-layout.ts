@@ -16,3 +16,6 @@ export const BASE_MODEL_FILE = 'base.json';
  * that give them, for the image-content guard to score in the same run as the classifier. */
 export const FEATURES_LAYER = 'features_gap';
 export const FEATURES_OUTPUT = 'features';
+/** The graph output (ONNX) giving the activations `FEATURES_LAYER` pools, NHWC: what a
+ * class-activation map weighs. */
+export const FEATURE_MAP_OUTPUT = 'feature_map';

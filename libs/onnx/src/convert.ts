@@ -5,7 +5,7 @@ import type { ConvertContext, Value } from './convert-conv';
 import { GraphBuilder } from './graph-builder';
 import { encodeModel, type OnnxModel } from './onnx-proto';
 import { readTopology, readWeights, type TfjsLayer, type WeightSpec } from './tfjs-model';
-import { FEATURES_LAYER, FEATURES_OUTPUT, ONNX_FILE } from '@pneumoscreen/model-format';
+import { FEATURE_MAP_OUTPUT, FEATURES_LAYER, FEATURES_OUTPUT, ONNX_FILE } from '@pneumoscreen/model-format';
 
 /** ONNX Runtime 1.8+ (2021) and every current converter read opset 13. */
 export const OPSET = 13;
@@ -74,6 +74,16 @@ export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffe
     g.reserve(FEATURES_OUTPUT);
     g.nodes.push({ opType: 'Identity', name: FEATURES_OUTPUT, inputs: [materialize(g, pooled).name], outputs: [FEATURES_OUTPUT] });
     outputs.push({ name: FEATURES_OUTPUT, shape: ['batch', ...pooled.shape] });
+    // The activations pooled, back in NHWC: what a class-activation map weighs. ONNX Runtime
+    // copies an output out only when a run asks for it.
+    const gap = graph.layers.find((l) => l.name === FEATURES_LAYER)!;
+    const map = values.get(gap.inbound[0]!);
+    if (map && map.shape.length === 3) {
+      const [mc, mh, mw] = map.shape as [number, number, number];
+      g.reserve(FEATURE_MAP_OUTPUT);
+      g.nodes.push({ opType: 'Transpose', name: FEATURE_MAP_OUTPUT, inputs: [materialize(g, map).name], outputs: [FEATURE_MAP_OUTPUT], attributes: { perm: { ints: [0, 2, 3, 1] } } });
+      outputs.push({ name: FEATURE_MAP_OUTPUT, shape: ['batch', mh, mw, mc] });
+    }
   }
   return {
     graphName: 'pneumoscreen',
@@ -94,6 +104,12 @@ export async function convertModelDir(versionDir: string, modelFile = 'model.jso
 
 /** Reads a version folder's TF.js model and returns its ONNX graph. */
 export async function modelDirGraph(versionDir: string, modelFile = 'model.json'): Promise<OnnxModel> {
+  const { modelJson, weightData } = await readTfjsModelDir(versionDir, modelFile);
+  return tfjsToOnnxGraph(modelJson, weightData);
+}
+
+/** A version folder's model.json and its weight shards, concatenated in the manifest's order. */
+export async function readTfjsModelDir(versionDir: string, modelFile = 'model.json'): Promise<{ modelJson: TfjsModelJson; weightData: ArrayBuffer }> {
   const modelJson = JSON.parse(await fs.readFile(path.join(versionDir, modelFile), 'utf8')) as TfjsModelJson;
   const shards: Buffer[] = [];
   for (const group of modelJson.weightsManifest) {
@@ -104,7 +120,7 @@ export async function modelDirGraph(versionDir: string, modelFile = 'model.json'
     }
   }
   const data = Buffer.concat(shards);
-  return tfjsToOnnxGraph(modelJson, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  return { modelJson, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) };
 }
 
 /** Writes `<versionDir>/model.onnx` from the folder's TF.js model and returns its path. The file

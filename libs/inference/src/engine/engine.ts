@@ -12,7 +12,7 @@ export interface ModelEngine {
    * concatenated) when the model exposes them: the image-content guard scores those, at no second
    * decode or backbone run.
    */
-  score?(input: Float32Array, batchSize: number): Promise<EngineScores>;
+  score?(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores>;
   /**
    * What the runtime's own tensor registry holds, for leak checks. Absent where there is none
    * (ONNX Runtime): the process's RSS is then the only measure.
@@ -27,9 +27,18 @@ export interface EngineMemory {
   numBytes?: number;
 }
 
+export interface ScoreOptions {
+  /** Also return the activations the head's pooling reads, for class-activation maps. */
+  featureMap?: boolean;
+}
+
 export interface EngineScores {
   probabilities: Float32Array;
   features?: Float32Array;
   /** Values per image in `features`; 0 when there are none. */
   featureDim: number;
+  /** When asked for and the model exposes them: each image's [height, width, channels] activations
+   * (NHWC, `featureMapShape`), concatenated. */
+  featureMap?: Float32Array;
+  featureMapShape?: [number, number, number];
 }

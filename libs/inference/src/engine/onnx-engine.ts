@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import type { EngineScores, ModelEngine } from './engine';
+import type { EngineScores, ModelEngine, ScoreOptions } from './engine';
 import type { ExecutionProvider } from './execution-providers';
 import { nvidiaGpuVisible } from './gpu';
 import { disableOrtTelemetry } from './ort-telemetry';
-import { pneumoniaProbabilities } from './output';
 import { ModelWorkerClient } from './worker-client';
 import type { OnnxWorkerInit } from './worker-protocol';
 
@@ -51,9 +50,8 @@ export class OnnxEngine implements ModelEngine {
     return (await this.score(input, batchSize)).probabilities;
   }
 
-  async score(input: Float32Array, batchSize: number): Promise<EngineScores> {
-    const { output, features } = await this.worker.runWithFeatures(input, batchSize);
-    return { probabilities: pneumoniaProbabilities(output, this.worker.outputWidth, batchSize), features, featureDim: features ? this.worker.featureWidth : 0 };
+  score(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores> {
+    return this.worker.score(input, batchSize, opts);
   }
 
   dispose(): Promise<void> {

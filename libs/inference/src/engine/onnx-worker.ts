@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { FEATURES_OUTPUT } from '@pneumoscreen/model-format';
+import { FEATURE_MAP_OUTPUT, FEATURES_OUTPUT } from '@pneumoscreen/model-format';
 import { explainProviderError, prepareExecutionProvider } from './execution-providers';
 import { type OnnxWorkerInit, type WorkerReady, type WorkerRequest, type WorkerResponse } from './worker-protocol';
 
@@ -52,6 +52,10 @@ async function start(init: OnnxWorkerInit): Promise<void> {
   const output = session.outputMetadata[0]!;
   const featureMeta = session.outputMetadata.find((o) => o.name === FEATURES_OUTPUT);
   const featureWidth = featureMeta?.isTensor && typeof featureMeta.shape[1] === 'number' ? featureMeta.shape[1] : undefined;
+  const mapMeta = session.outputMetadata.find((o) => o.name === FEATURE_MAP_OUTPUT);
+  const mapDims = mapMeta?.isTensor ? mapMeta.shape.slice(1) : [];
+  const featureMapShape = mapDims.length === 3 && mapDims.every((d) => typeof d === 'number') ? (mapDims as [number, number, number]) : undefined;
+  const mapWidth = featureMapShape ? featureMapShape[0] * featureMapShape[1] * featureMapShape[2] : 0;
   const [, h, w, c] = input.isTensor ? input.shape : [];
   const widths = output.isTensor ? output.shape.slice(1) : ['?'];
   if (typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number' || widths.some((d) => typeof d !== 'number')) {
@@ -60,7 +64,7 @@ async function start(init: OnnxWorkerInit): Promise<void> {
     return;
   }
   const outputWidth = (widths as number[]).reduce((a, b) => a * b, 1);
-  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device: init.executionProvider, featureWidth } satisfies WorkerReady);
+  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device: init.executionProvider, featureWidth, featureMapShape } satisfies WorkerReady);
 
   port.on('message', async (msg: WorkerRequest) => {
     let response: WorkerResponse;
@@ -72,20 +76,24 @@ async function start(init: OnnxWorkerInit): Promise<void> {
       // Owns its whole buffer, so transferring it cannot detach memory ORT still uses.
       const out = new Float32Array(msg.batchSize * outputWidth);
       const features = featureWidth ? new Float32Array(msg.batchSize * featureWidth) : undefined;
+      const featureMap = msg.featureMap && featureMapShape ? new Float32Array(msg.batchSize * mapWidth) : undefined;
+      // Only the outputs wanted are copied out of the session.
+      const fetches = [output.name, ...(features ? [FEATURES_OUTPUT] : []), ...(featureMap ? [FEATURE_MAP_OUTPUT] : [])];
       const perImage = h * w * c;
       const runBatch = init.executionProvider === 'cpu' ? MAX_RUN_BATCH : msg.batchSize;
       for (let first = 0; first < msg.batchSize; first += runBatch) {
         const n = Math.min(runBatch, msg.batchSize - first);
         const images = msg.input.subarray(first * perImage, (first + n) * perImage);
-        const result = await session.run({ [input.name]: new ort.Tensor('float32', images, [n, h, w, c]) });
+        const result = await session.run({ [input.name]: new ort.Tensor('float32', images, [n, h, w, c]) }, fetches);
         out.set(result[output.name]!.data as Float32Array, first * outputWidth);
         if (features) features.set(result[FEATURES_OUTPUT]!.data as Float32Array, first * featureWidth!);
+        if (featureMap) featureMap.set(result[FEATURE_MAP_OUTPUT]!.data as Float32Array, first * mapWidth);
       }
-      response = { kind: 'result', id: msg.id, output: out, ...(features ? { features } : {}) };
+      response = { kind: 'result', id: msg.id, output: out, ...(features ? { features } : {}), ...(featureMap ? { featureMap } : {}) };
     } catch (err) {
       response = { kind: 'error', id: msg.id, error: messageOf(err) };
     }
-    const transfer = response.kind === 'result' ? [response.output.buffer as ArrayBuffer, ...(response.features ? [response.features.buffer as ArrayBuffer] : [])] : [];
+    const transfer = response.kind === 'result' ? [response.output, response.features, response.featureMap].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])) : [];
     port.postMessage(response, transfer);
   });
 }

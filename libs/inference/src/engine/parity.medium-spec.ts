@@ -58,3 +58,30 @@ test('the released model gives the same probabilities on TF.js WASM and on ONNX 
     await Promise.all([tfjs.dispose(), onnx.dispose()]);
   }
 });
+
+test('both engines give the same NHWC feature map, only when asked, and its average is the pooled features the head reads', async () => {
+  const dir = await resolveModelDir(path.join(repoRoot(), 'models/releases'));
+  const manifest = await readManifest(dir);
+  const { batch, size } = await xrayBatch(manifest.preprocessing);
+  const two = batch.slice(0, 2 * size);
+  const tfjs = await TfjsWasmEngine.load(dir, manifest.modelFile, manifest.preprocessing.inputSize);
+  const onnx = await OnnxEngine.load(await convertModelDir(dir, manifest.modelFile), manifest.preprocessing.inputSize);
+  try {
+    assert.equal((await onnx.score(two.slice(), 2)).featureMap, undefined);
+    const [a, b] = [await tfjs.score(two.slice(), 2, { featureMap: true }), await onnx.score(two.slice(), 2, { featureMap: true })];
+    assert.deepEqual(a.featureMapShape, [7, 7, 768]);
+    assert.deepEqual(b.featureMapShape, [7, 7, 768]);
+    const diff = Math.max(...Array.from(a.featureMap!, (v, i) => Math.abs(v - b.featureMap![i]!)));
+    assert.ok(diff < 1e-3, `largest feature-map difference ${diff}`);
+    const [h, w, c] = b.featureMapShape!;
+    for (let image = 0; image < 2; image++) {
+      for (const k of [0, 100, c - 1]) {
+        let sum = 0;
+        for (let p = 0; p < h * w; p++) sum += b.featureMap![(image * h * w + p) * c + k]!;
+        assert.ok(Math.abs(sum / (h * w) - b.features![image * c + k]!) < 1e-4, `image ${image} channel ${k}`);
+      }
+    }
+  } finally {
+    await Promise.all([tfjs.dispose(), onnx.dispose()]);
+  }
+});

@@ -1,5 +1,4 @@
-import type { EngineMemory, EngineScores, ModelEngine } from './engine';
-import { pneumoniaProbabilities } from './output';
+import type { EngineMemory, EngineScores, ModelEngine, ScoreOptions } from './engine';
 import { TFJS_NODE_PACKAGES, tfjsNodeInstalled } from './tfjs-backends';
 import { TfjsWorkerClient } from './tfjs-worker-client';
 
@@ -34,9 +33,8 @@ export class TfjsNodeEngine implements ModelEngine {
     return (await this.score(input, batchSize)).probabilities;
   }
 
-  async score(input: Float32Array, batchSize: number): Promise<EngineScores> {
-    const { output, features } = await this.worker.runWithFeatures(input, batchSize);
-    return { probabilities: pneumoniaProbabilities(output, this.worker.outputWidth, batchSize), features, featureDim: features ? this.worker.featureWidth : 0 };
+  score(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores> {
+    return this.worker.score(input, batchSize, opts);
   }
 
   memory(): Promise<EngineMemory> {

@@ -1,5 +1,4 @@
-import type { EngineMemory, EngineScores, ModelEngine } from './engine';
-import { pneumoniaProbabilities } from './output';
+import type { EngineMemory, EngineScores, ModelEngine, ScoreOptions } from './engine';
 import { TfjsWorkerClient } from './tfjs-worker-client';
 
 /** Runs a TF.js layers classifier on the WASM backend in a worker thread. */
@@ -19,9 +18,8 @@ export class TfjsWasmEngine implements ModelEngine {
     return (await this.score(input, batchSize)).probabilities;
   }
 
-  async score(input: Float32Array, batchSize: number): Promise<EngineScores> {
-    const { output, features } = await this.worker.runWithFeatures(input, batchSize);
-    return { probabilities: pneumoniaProbabilities(output, this.worker.outputWidth, batchSize), features, featureDim: features ? this.worker.featureWidth : 0 };
+  score(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores> {
+    return this.worker.score(input, batchSize, opts);
   }
 
   memory(): Promise<EngineMemory> {

@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import type { EngineScores, ScoreOptions } from './engine';
+import { pneumoniaProbabilities } from './output';
 import type { MemoryRequest, WorkerReady, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 type Answer = Exclude<WorkerResponse, { kind: 'error' }>;
@@ -26,6 +28,9 @@ export class ModelWorkerClient {
     private readonly label: string,
     /** Pooled features per image the model returns beside its output; 0 when it returns none. */
     readonly featureWidth = 0,
+    /** [height, width, channels] of the activations the model can return for class-activation
+     * maps; absent when it returns none. */
+    readonly featureMapShape?: [number, number, number],
   ) {
     worker.on('message', (msg: WorkerResponse) => this.settle(msg));
     worker.on('error', (err) => this.failAll(err));
@@ -47,7 +52,7 @@ export class ModelWorkerClient {
       if (ready.kind === 'failed') throw new Error(ready.error);
       // Only our own listeners: Worker keeps internal ones that (un)ref its message port.
       worker.off('error', listeners.error!).off('exit', listeners.exit!);
-      return new ModelWorkerClient(worker, ready.inputShape, ready.outputWidth, ready.device ?? 'cpu', label, ready.featureWidth ?? 0);
+      return new ModelWorkerClient(worker, ready.inputShape, ready.outputWidth, ready.device ?? 'cpu', label, ready.featureWidth ?? 0, ready.featureMapShape);
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -60,12 +65,25 @@ export class ModelWorkerClient {
     return (await this.runWithFeatures(input, batchSize)).output;
   }
 
-  /** `run`, also giving the pooled features when the model returns them. */
-  async runWithFeatures(input: Float32Array, batchSize: number): Promise<{ output: Float32Array; features?: Float32Array }> {
+  /** `run`, also giving the pooled features when the model returns them, and its feature map
+   * when asked for and it has one. */
+  async runWithFeatures(input: Float32Array, batchSize: number, opts: ScoreOptions = {}): Promise<{ output: Float32Array; features?: Float32Array; featureMap?: Float32Array }> {
     const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-    const answer = await this.request((id) => ({ kind: 'run', id, input: owned, batchSize }), [owned.buffer as ArrayBuffer]);
+    const featureMap = !!opts.featureMap && !!this.featureMapShape;
+    const answer = await this.request((id) => ({ kind: 'run', id, input: owned, batchSize, featureMap }), [owned.buffer as ArrayBuffer]);
     if (answer.kind !== 'result') throw new Error(`${this.label} worker answered "${answer.kind}" to a run`);
-    return { output: answer.output, ...(answer.features ? { features: answer.features } : {}) };
+    return { output: answer.output, ...(answer.features ? { features: answer.features } : {}), ...(answer.featureMap ? { featureMap: answer.featureMap } : {}) };
+  }
+
+  /** An engine's `score`: probabilities, pooled features and (when asked for) the feature map. */
+  async score(input: Float32Array, batchSize: number, opts: ScoreOptions = {}): Promise<EngineScores> {
+    const { output, features, featureMap } = await this.runWithFeatures(input, batchSize, opts);
+    return {
+      probabilities: pneumoniaProbabilities(output, this.outputWidth, batchSize),
+      features,
+      featureDim: features ? this.featureWidth : 0,
+      ...(featureMap && this.featureMapShape ? { featureMap, featureMapShape: this.featureMapShape } : {}),
+    };
   }
 
   /** tf.memory()'s counts in the worker's thread; only TF.js workers answer it. */

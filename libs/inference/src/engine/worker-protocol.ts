@@ -24,11 +24,11 @@ export interface OnnxWorkerInit {
 }
 
 export type WorkerReady =
-  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string; featureWidth?: number }
+  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string; featureWidth?: number; featureMapShape?: [number, number, number] }
   | { kind: 'failed'; error: string };
 
 export type WorkerRequest =
-  | { kind: 'run'; id: number; input: Float32Array; batchSize: number };
+  | { kind: 'run'; id: number; input: Float32Array; batchSize: number; featureMap?: boolean };
 
 /** Only TF.js workers (tfjs-worker.ts) take this: they answer with tf.memory()'s counts. */
 export interface MemoryRequest {
@@ -37,6 +37,6 @@ export interface MemoryRequest {
 }
 
 export type WorkerResponse =
-  | { kind: 'result'; id: number; output: Float32Array; features?: Float32Array }
+  | { kind: 'result'; id: number; output: Float32Array; features?: Float32Array; featureMap?: Float32Array }
   | { kind: 'memory'; id: number; numTensors: number; numBytes: number }
   | { kind: 'error'; id: number; error: string };
