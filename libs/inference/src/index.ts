@@ -1,4 +1,6 @@
-export { type ModelEngine, type EngineScores } from './engine/engine';
+export { type ModelEngine, type EngineScores, type ScoreOptions } from './engine/engine';
+export { gradCam, logitGradient, type ActivationMap, type ClassifierHead, type DenseLayer } from './heatmap/class-activation';
+export { classifierHead, loadClassifierHead } from './heatmap/classifier-head';
 export { TfjsWasmEngine } from './engine/tfjs-wasm-engine';
 export { pneumoniaProbabilities } from './engine/output';
 export { OnnxEngine, type OnnxEngineOptions } from './engine/onnx-engine';
