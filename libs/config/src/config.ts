@@ -64,6 +64,10 @@ export interface AppConfig {
     engineThreads: number;
     /** The longest one engine run may take before the engine counts as broken; 0: no limit. */
     engineTimeoutMs: number;
+    /** Grad-CAM heatmaps beside the results, for batches of at most `maxBatch` images. */
+    heatmaps: { enabled: boolean; maxBatch: number };
+    /** A DICOM SR per DICOM study, and a Secondary Capture per heatmap of a DICOM image. */
+    dicomOutputs: boolean;
   };
   models: {
     /** Unset: workers load `worker.modelDir` as it is. */
@@ -220,6 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       engine: e.ENGINE,
       engineThreads: e.ENGINE_THREADS,
       engineTimeoutMs: e.ENGINE_TIMEOUT_MS,
+      heatmaps: { enabled: e.HEATMAPS, maxBatch: e.HEATMAP_MAX_BATCH },
+      dicomOutputs: e.DICOM_OUTPUTS,
     },
     models: {
       registry: e.MODEL_REGISTRY,

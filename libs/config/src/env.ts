@@ -68,6 +68,9 @@ export const EnvSchema = z.object({
   ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-cuda', 'onnxruntime-webgpu', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),
   ENGINE_THREADS: int(0, 1024).default(0),
   ENGINE_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
+  HEATMAPS: bool.default('true'),
+  HEATMAP_MAX_BATCH: int(1, 1024).default(1024),
+  DICOM_OUTPUTS: bool.default('true'),
 
   TENANTS: z.string().transform(parseTenants).optional(),
   CALLBACK_HOSTS: list.optional(),
