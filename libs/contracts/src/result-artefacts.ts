@@ -31,3 +31,24 @@ export type ImageDicomOutputs = z.infer<typeof ImageDicomOutputs>;
 /** Present on a study with DICOM images: the Structured Report (TID 1500) of its decisions. */
 export const StudyDicomOutputs = z.object({ structuredReport: DicomObjectRef }).strict();
 export type StudyDicomOutputs = z.infer<typeof StudyDicomOutputs>;
+
+/**
+ * `results/<studyId>/<image>.<suffix>`, e.g. `.heatmap.png`. `<image>` is the image key's file name
+ * (characters outside [A-Za-z0-9._-] replaced) and 8 hex digits of the whole key's FNV-1a hash:
+ * readable, and distinct for two images of one study with the same file name in different folders.
+ */
+export function imageArtefactKey(studyId: string, imageKey: string, suffix: string): string {
+  const name = (imageKey.split('/').pop() || 'image').replace(/[^A-Za-z0-9._-]/g, '_').slice(-96);
+  return `results/${studyId}/${name}-${fnv1a(imageKey)}.${suffix}`;
+}
+
+/** `results/<studyId>.sr.dcm`, beside `results/<studyId>.json`. */
+export function structuredReportKey(studyId: string): string {
+  return `results/${studyId}.sr.dcm`;
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
