@@ -5,7 +5,7 @@ import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
-import type { ObjectStore } from '@pneumoscreen/storage';
+import type { ObjectStore, RangedObjectStore } from '@pneumoscreen/storage';
 import { RedisMessageIds } from '@pneumoscreen/webhooks';
 import { AdaptersModule } from './adapters.module';
 import { ClassifyImageProcessor } from './classify/classify-image.processor';
@@ -14,10 +14,11 @@ import { ModelRuntime } from './classify/model-runtime';
 import { FinaliseStudyProcessor } from './finalise/finalise-study.processor';
 import { FinaliseStudyUseCase, MESSAGE_IDS, WEBHOOK_OUTBOX } from './finalise/finalise-study.use-case';
 import { SITE_CALIBRATIONS, SITE_SCOPES, siteCalibrationsFor, siteScopesFor } from './finalise/site-calibrations';
+import { S3StructuredReports, STRUCTURED_REPORTS } from './finalise/structured-reports';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
 import { PrometheusImageMetrics } from './metrics/image-metrics';
-import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, REDIS, REGISTRY_STORE } from './tokens';
+import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE } from './tokens';
 
 // Each pool registers the queue it consumes: that is what starts @nestjs/bullmq's processor
 // discovery, so a process running one pool alone (WORKER_POOLS=classify) still consumes.
@@ -51,6 +52,11 @@ class ClassifyPoolModule {}
       useFactory: (q: Queue, c: AppConfig) => new BullWebhookOutbox(q, c.webhooks.maxAttempts),
     },
     { provide: MESSAGE_IDS, inject: [REDIS, CONFIG], useFactory: (r: RedisClient, c: AppConfig) => new RedisMessageIds(r, c.redis.prefix) },
+    {
+      provide: STRUCTURED_REPORTS,
+      inject: [OBJECT_STORE, CONFIG],
+      useFactory: (s: RangedObjectStore, c: AppConfig) => new S3StructuredReports(s, c.models.name, c.worker.maxImageBytes),
+    },
     {
       provide: SITE_CALIBRATIONS,
       inject: [CONFIG, REGISTRY_STORE],

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import type { ImageJobData, ImageResult, OutOfScope } from '@pneumoscreen/contracts';
-import { ImageDecodeError, decodeToRgb } from '@pneumoscreen/imaging';
+import { imageArtefactKey, type HeatmapRef, type ImageDicomOutputs, type ImageJobData, type ImageResult, type ModelManifest, type OutOfScope } from '@pneumoscreen/contracts';
+import { ImageDecodeError, decodeToRgb, encodePng, heatmapOverlay, looksLikeDicom, readDicomSource, secondaryCapture, type RgbImage } from '@pneumoscreen/imaging';
 import { contentFlag, contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/inference';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
 import { SITE_SCOPES, type SiteScopes } from '../finalise/site-calibrations';
 import { CONFIG, IMAGE_METRICS, OBJECT_STORE } from '../tokens';
-import type { LoadedModel } from './loaded-model';
+import type { LoadedModel, Prediction } from './loaded-model';
 import { ModelRuntime } from './model-runtime';
 
 /**
@@ -50,7 +50,7 @@ export class ClassifyImageUseCase {
     // An image the version was not made for gets no score: its header says so before any decoding.
     const site = await this.scopes.find(manifest.version, job.bucket);
     const header = headerVerdict(bytes, intendedUseOf(manifest, site));
-    if (header) return notAssessed(base, header);
+    if (header) return { ...notAssessed(base, header), ...NOT_ASSESSED_HEATMAP, ...(await this.dicomOutputs(job, bytes, manifest)) };
     let rgb: Uint8Array;
     try {
       rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels, maxDicomPixels: this.config.worker.maxDicomPixels });
@@ -62,7 +62,11 @@ export class ClassifyImageUseCase {
     const p = await model.predict(rgb);
     const timing = { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize };
     const content = contentVerdict(model.guard, p.guard, site);
-    if (content) return { ...notAssessed(base, content), timing };
+    if (content) return { ...notAssessed(base, content), ...NOT_ASSESSED_HEATMAP, ...(await this.dicomOutputs(job, bytes, manifest)), timing };
+    const t3 = performance.now();
+    const { ref: heatmap, overlay } = await this.heatmap(job, rgb, manifest.preprocessing.inputSize, p);
+    const dicom = await this.dicomOutputs(job, bytes, manifest, overlay);
+    if (overlay) Object.assign(timing, { heatmapMs: round(performance.now() - t3) });
     const flag = contentFlag(model.guard, p.guard, site);
     // Each version's own threshold: versions differ in calibration as much as in weights.
     return {
@@ -71,10 +75,37 @@ export class ClassifyImageUseCase {
       decision: p.probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
       threshold: manifest.threshold,
       ...(flag ? { scopeFlag: flag } : {}),
+      heatmap,
+      ...dicom,
       timing,
     };
   }
+
+  /** The film as the model saw it with its class-activation map, beside the results. */
+  private async heatmap(job: ImageJobData, rgb: Uint8Array, [height, width]: readonly [number, number], p: Prediction): Promise<{ ref: HeatmapRef; overlay?: RgbImage }> {
+    if (!p.heatmap) return { ref: { unavailable: 'disabled' } };
+    if (typeof p.heatmap === 'string') return { ref: { unavailable: p.heatmap } };
+    const key = imageArtefactKey(job.studyId, job.key, 'heatmap.png');
+    const overlay = heatmapOverlay({ data: rgb, width, height }, p.heatmap);
+    await this.store.putObject(job.bucket, key, await encodePng(overlay), 'image/png');
+    return { ref: { key }, overlay };
+  }
+
+  /** Marks an image read from DICOM, for the study's SR, and writes its heatmap as a Secondary
+   * Capture in the source's study. A file without the UIDs to reference gets neither. */
+  private async dicomOutputs(job: ImageJobData, bytes: Buffer, manifest: ModelManifest, overlay?: RgbImage): Promise<{ dicom?: ImageDicomOutputs }> {
+    if (!this.config.worker.dicomOutputs || !looksLikeDicom(bytes)) return {};
+    const source = readDicomSource(bytes);
+    if (!source) return {};
+    if (!overlay) return { dicom: {} };
+    const key = imageArtefactKey(job.studyId, job.key, 'heatmap.dcm');
+    const sc = secondaryCapture(overlay, source, { model: manifest.name, version: manifest.version }, new Date());
+    await this.store.putObject(job.bucket, key, sc.file, 'application/dicom');
+    return { dicom: { secondaryCapture: { key } } };
+  }
 }
+
+const NOT_ASSESSED_HEATMAP = { heatmap: { unavailable: 'not-assessed' } } as const;
 
 /** No probability either: a number beside NOT_ASSESSED would be read as a result. */
 function notAssessed<T extends object>(base: T, outOfScope: OutOfScope): T & Pick<ImageResult, 'decision' | 'outOfScope'> {

@@ -1,6 +1,6 @@
-import type { ModelManifest } from '@pneumoscreen/contracts';
+import type { HeatmapUnavailable, ModelManifest } from '@pneumoscreen/contracts';
 import { normaliseInto } from '@pneumoscreen/imaging';
-import { loadModelVersion, ScopeGuard, type EngineOptions, type GuardScores, type ModelEngine } from '@pneumoscreen/inference';
+import { gradCam, loadClassifierHead, loadModelVersion, ScopeGuard, type ActivationMap, type ClassifierHead, type EngineOptions, type EngineScores, type GuardScores, type ModelEngine } from '@pneumoscreen/inference';
 import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
 
 export interface Prediction {
@@ -9,6 +9,13 @@ export interface Prediction {
   guard?: GuardScores;
   batchSize: number;
   inferenceMs: number;
+  /** The image's class-activation map, or why it has none; absent when heatmaps are off. */
+  heatmap?: ActivationMap | Exclude<HeatmapUnavailable, 'disabled' | 'not-assessed'>;
+}
+
+export interface HeatmapOptions {
+  /** Batches of more images than this get no maps (`batch-cost`). */
+  maxBatch: number;
 }
 
 export interface LoadOptions {
@@ -19,6 +26,8 @@ export interface LoadOptions {
   onBroken?: (err: Error) => void;
   /** The longest one engine run may take; 0: no limit. */
   runTimeoutMs?: number;
+  /** Absent: no heatmaps. */
+  heatmaps?: HeatmapOptions;
 }
 
 /**
@@ -45,13 +54,19 @@ export class LoadedModel {
     /** The version's image-content guard (guard.json); null for a version made without one. */
     readonly guard: ScopeGuard | null = null,
     private readonly runTimeoutMs = 0,
+    private readonly heatmaps: { options: HeatmapOptions; head: ClassifierHead | null } | null = null,
+    /** Why this version on this engine gives no heatmaps, for the start-up log; null when it does
+     * or they are off. */
+    readonly heatmapsUnavailable: string | null = null,
   ) {
     this.batcher = new MicroBatcher((inputs) => this.runBatch(inputs), batching);
   }
 
   static async load(versionDir: string, options: LoadOptions): Promise<LoadedModel> {
     const guard = await ScopeGuard.load(versionDir);
-    return LoadedModel.warmUp({ ...(await loadModelVersion(versionDir, options.engine ?? {})), guard }, options);
+    const version = await loadModelVersion(versionDir, options.engine ?? {});
+    const head = options.heatmaps ? await loadClassifierHead(versionDir, version.manifest.modelFile).catch((e: Error) => e) : undefined;
+    return LoadedModel.warmUp({ ...version, guard, head }, options);
   }
 
   /**
@@ -63,9 +78,10 @@ export class LoadedModel {
    * full batch fails here, before it serves, and is disposed.
    */
   static async warmUp(
-    { manifest, engine, guard = null }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null },
-    { batching, onBroken = () => undefined, runTimeoutMs = 0 }: LoadOptions,
+    { manifest, engine, guard = null, head }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null; head?: ClassifierHead | Error },
+    { batching, onBroken = () => undefined, runTimeoutMs = 0, heatmaps }: LoadOptions,
   ): Promise<LoadedModel> {
+    let unavailable: string | null = null;
     const { inputSize: [height, width], channels } = manifest.preprocessing;
     try {
       const blank = new Float32Array(batching.maxBatch * height * width * channels);
@@ -78,11 +94,13 @@ export class LoadedModel {
       } else {
         await engine.predict(blank, batching.maxBatch);
       }
+      if (heatmaps) unavailable = head instanceof Error ? `its head: ${head.message}` : await featureMapMissing(engine, manifest);
     } catch (err) {
       await engine.dispose().catch(() => undefined);
       throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return new LoadedModel(manifest, engine, batching, onBroken, guard, runTimeoutMs);
+    const usable = heatmaps && !unavailable && head && !(head instanceof Error) ? head : null;
+    return new LoadedModel(manifest, engine, batching, onBroken, guard, runTimeoutMs, heatmaps ? { options: heatmaps, head: usable } : null, unavailable);
   }
 
   /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
@@ -100,9 +118,10 @@ export class LoadedModel {
     const batch = new Float32Array(size * inputs.length);
     inputs.forEach((x, i) => normaliseInto(x, this.manifest.preprocessing.mode, batch, i * size));
     const started = performance.now();
-    let out: { probabilities: Float32Array; features?: Float32Array; featureDim: number };
+    let out: EngineScores;
+    const mapped = !!this.heatmaps?.head && inputs.length <= this.heatmaps.options.maxBatch;
     try {
-      const run = this.guard && this.engine.score ? this.engine.score(batch, inputs.length) : this.engine.predict(batch, inputs.length).then((probabilities) => ({ probabilities, featureDim: 0 }));
+      const run = (this.guard || mapped) && this.engine.score ? this.engine.score(batch, inputs.length, { featureMap: mapped }) : this.engine.predict(batch, inputs.length).then((probabilities) => ({ probabilities, featureDim: 0 }));
       out = await this.withinTimeout(run, inputs.length);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -118,7 +137,16 @@ export class LoadedModel {
       batchSize: inputs.length,
       inferenceMs,
       ...(guard ? { guard: guard.score(features!.subarray(i * featureDim, (i + 1) * featureDim)) } : {}),
+      ...(this.heatmaps ? { heatmap: this.heatmapOf(out, i, inputs.length) } : {}),
     }));
+  }
+
+  private heatmapOf({ featureMap, featureMapShape }: EngineScores, i: number, batchSize: number): NonNullable<Prediction['heatmap']> {
+    if (!this.heatmaps?.head) return 'engine';
+    if (batchSize > this.heatmaps.options.maxBatch) return 'batch-cost';
+    if (!featureMap || !featureMapShape) return 'engine';
+    const [h, w, c] = featureMapShape;
+    return gradCam(featureMap.subarray(i * h * w * c, (i + 1) * h * w * c), featureMapShape, this.heatmaps.head);
   }
 
   /** A run that never returns (a hung GPU, a deadlocked native call) would hold its images' jobs,
@@ -144,4 +172,14 @@ export class EngineTimeoutError extends Error {
   constructor(engine: string, batchSize: number, ms: number) {
     super(`${engine} did not finish a batch of ${batchSize} within ${ms} ms (ENGINE_TIMEOUT_MS)`);
   }
+}
+
+/** Why the engine gives no feature map for a version's heatmaps (an int8 model quantised before
+ * heatmaps, a published model.onnx exported before them), or null when it does. */
+async function featureMapMissing(engine: ModelEngine, manifest: ModelManifest): Promise<string | null> {
+  if (!engine.score) return `${engine.name} returns no feature map`;
+  const { inputSize: [height, width], channels } = manifest.preprocessing;
+  const probe = await engine.score(new Float32Array(height * width * channels), 1, { featureMap: true });
+  if (probe.featureMap) return null;
+  return `${engine.name} returns no feature map for version ${manifest.version} (a model file made before heatmaps: export or quantize it again)`;
 }

@@ -159,16 +159,18 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
 
   private async load(version: string): Promise<LoadedModel> {
     const started = Date.now();
-    const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads, engineTimeoutMs } = this.config.worker;
+    const { maxBatch, maxWaitMs, preferredBatchSizes, engine, engineThreads, engineTimeoutMs, heatmaps } = this.config.worker;
     const dir = this.registry ? await this.registry.download(version, this.config.models.cacheDir) : this.localDir!;
     const model = await LoadedModel.load(dir, {
       batching: { maxBatch, maxWaitMs, preferredSizes: preferredBatchSizes },
       engine: { engine, threads: engineThreads, onSkip: (name, reason) => this.log.log(`engine ${name} not used: ${reason}`) },
       onBroken: (err) => this.engineBroken(version, err),
       runTimeoutMs: engineTimeoutMs,
+      ...(heatmaps.enabled ? { heatmaps: { maxBatch: heatmaps.maxBatch } } : {}),
     });
     const { name } = model.manifest;
     this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`);
+    if (model.heatmapsUnavailable) this.log.warn(`model version ${version} gives no heatmaps: ${model.heatmapsUnavailable}`);
     return model;
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { callbackHostAllowed, deliverySecrets as signingSecrets, studyTenant, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import { type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
@@ -6,6 +6,7 @@ import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { resolveEndpoints, type MessageIds } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
 import { SITE_CALIBRATIONS, type SiteCalibrations } from './site-calibrations';
+import { STRUCTURED_REPORTS, type StructuredReports } from './structured-reports';
 import { summariseStudy } from './summarise';
 import type { WebhookOutbox } from './webhook-outbox';
 
@@ -14,7 +15,8 @@ export const MESSAGE_IDS = Symbol('MESSAGE_IDS');
 
 /**
  * Runs when the last image of a study is done: decides its images at the threshold fitted for the
- * study's site (its bucket) when the version has one, writes `results/<studyId>.json`, records the
+ * study's site (its bucket) when the version has one, writes `results/<studyId>.json` (and the DICOM
+ * SR of a DICOM study beside it), records the
  * outcome and queues a signed webhook for each endpoint of the study's tenant that wants it.
  * Safe to run twice: the result key and the study record derive from the study, its webhook id
  * is drawn once and stored, and each delivery's job id derives from that id.
@@ -31,6 +33,7 @@ export class FinaliseStudyUseCase {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SITE_CALIBRATIONS) private readonly calibrations: SiteCalibrations,
     @Inject(MESSAGE_IDS) private readonly messageIds: MessageIds,
+    @Optional() @Inject(STRUCTURED_REPORTS) private readonly reports: StructuredReports | null = null,
   ) {}
 
   async execute(study: StudyJobData, images: ImageResult[]) {
@@ -45,7 +48,9 @@ export class FinaliseStudyUseCase {
       : { urls: [], callbackRefused: undefined };
     // Counted by ingest as they come; the result says how many came before it was written.
     const lateObjects = (await this.studies.get(study.studyId))?.lateObjects;
-    const result = { ...summary, ...(callbackRefused ? { callbackRefused } : {}), ...(lateObjects ? { lateObjects } : {}) };
+    const base = { ...summary, ...(callbackRefused ? { callbackRefused } : {}), ...(lateObjects ? { lateObjects } : {}) };
+    const dicom = this.config.worker.dicomOutputs && this.reports ? await this.reports.write(base) : undefined;
+    const result = dicom ? { ...base, dicom } : base;
     await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
     await this.studies.complete(study.studyId, result.status, result.resultsKey, {
       decision: result.decision,
