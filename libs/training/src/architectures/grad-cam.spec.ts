@@ -6,6 +6,8 @@ import { readTopology } from '@pneumoscreen/onnx';
 import { buildClassifier } from './classifier';
 
 test("on a TF.js classifier, the head read from its model.json gives TF.js autodiff's Grad-CAM weights", async () => {
+  // Pure-JS kernels: this compares gradients, not backends.
+  await tf.setBackend('cpu');
   const input = tf.input({ shape: [8, 8, 3] });
   const conv = tf.layers.conv2d({ name: 'conv', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) });
   const backbone = tf.model({ inputs: input, outputs: conv.apply(input) as tf.SymbolicTensor });
