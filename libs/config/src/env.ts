@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseModelRegistry } from './model-registry';
 import { parseRedisUrl } from './redis-target';
-import { parseTenants } from './tenants';
+import { parseTenants } from './tenant-schema';
 import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
 const bool = z

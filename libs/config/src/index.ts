@@ -6,6 +6,14 @@ export {
   API_SCOPES,
   ANY_BUCKET,
   DEFAULT_TENANT,
+  sha256Hex,
+  type ApiScopeName,
+  type TenantApiKey,
+  type TenantConfig,
+  type TenantEndpoint,
+  type TenantLocation,
+} from './tenants';
+export {
   callbackHostAllowed,
   defaultBucket,
   deliverySecrets,
@@ -14,14 +22,8 @@ export {
   studyIdIn,
   watchedLocations,
   studyTenant,
-  sha256Hex,
   tenantFor,
   tenantOwns,
-  type ApiScopeName,
-  type TenantApiKey,
-  type TenantConfig,
-  type TenantEndpoint,
-  type TenantLocation,
   type TenantMatch,
-} from './tenants';
+} from './tenant-lookup';
 export { sizeDecodePool, sizeDecodePoolFromConfig } from './decode-pool';

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from './config';
-import { callbackHostAllowed, sha256Hex, studyIdIn, tenantFor, tenantOwns, watchedLocations } from './tenants';
+import { callbackHostAllowed, studyIdIn, tenantFor, tenantOwns, watchedLocations } from './tenant-lookup';
+import { sha256Hex } from './tenants';
 
 const SECRET_A = 'whsec_c2VjcmV0LWE=';
 const SECRET_B = 'whsec_c2VjcmV0LWI=';
