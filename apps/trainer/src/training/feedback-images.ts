@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { normaliseEtag } from '@pneumoscreen/contracts';
-import type { ImageLabel } from '@pneumoscreen/feedback';
+import { isHeldBack, type ImageLabel } from '@pneumoscreen/feedback';
 import { ImageDecodeError, decodeToRgb, looksLikeDicom } from '@pneumoscreen/imaging';
 import type { LabelledImage } from '@pneumoscreen/evaluation';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
@@ -79,4 +79,15 @@ async function fetchOne(store: ObjectStore, label: ImageLabel, dir: string, opts
     await fs.rename(tmp, file);
   }
   return { path: file, label: label.label === 'PNEUMONIA' ? 1 : 0, sha256 };
+}
+
+/** Feedback images split by the study's held-back draw (`isHeldBack`): held-back ones measure
+ * candidates, the rest train them. Held back wins when the same bytes were labelled in a
+ * training study too. */
+export function splitHeldBack(images: readonly FeedbackImage[], holdoutFraction: number): { heldBack: LabelledImage[]; train: LabelledImage[] } {
+  const held = (f: FeedbackImage) => isHeldBack(f.label.bucket, f.label.studyId, holdoutFraction);
+  const heldBack = images.filter(held).map((f) => f.image);
+  const heldContent = new Set(heldBack.map((i) => i.sha256));
+  const train = images.filter((f) => !held(f) && !heldContent.has(f.image.sha256)).map((f) => f.image);
+  return { heldBack, train };
 }

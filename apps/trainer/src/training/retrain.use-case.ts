@@ -3,10 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import { RetrainResult, type ModelManifest, type RetrainJobData } from '@pneumoscreen/contracts';
-import { currentLabels, isHeldBack, type FeedbackStore } from '@pneumoscreen/feedback';
+import { RetrainResult, type RetrainJobData } from '@pneumoscreen/contracts';
+import { currentLabels, type FeedbackStore } from '@pneumoscreen/feedback';
 import { BACKBONES, codeVersion, trainModel } from '@pneumoscreen/training';
-import { readManifest } from '@pneumoscreen/model-format';
 import { type LabelledImage } from '@pneumoscreen/evaluation';
 import { type ModelRegistry } from '@pneumoscreen/registry';
 import type { ObjectStore } from '@pneumoscreen/storage';
@@ -14,8 +13,9 @@ import type { Clock } from '@pneumoscreen/studies';
 import type { ChannelChange } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, FEEDBACK_STORE, MODEL_REGISTRY, OBJECT_STORE } from '../tokens';
 import { compareModels } from './compare-models';
-import { downloadFeedbackImages } from './feedback-images';
+import { downloadFeedbackImages, splitHeldBack } from './feedback-images';
 import { addInt8Model } from './int8-candidate';
+import { backboneFor, feedbackUntil, fetchProduction } from './production-model';
 import { promotionGate } from './promotion-gate';
 import { RetrainProgressReporter, type ProgressSink } from './retrain-progress';
 
@@ -33,12 +33,6 @@ export type LabelSource = Pick<FeedbackStore, 'readAll'>;
 const DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3, shapeSwapCopies: 4 };
 /** apps/trainer/dist/training -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
-
-interface Production {
-  version: string;
-  dir: string;
-  manifest: ModelManifest;
-}
 
 /**
  * One retrain: the base data set plus readers' labels (less the held-back studies), trained from
@@ -74,7 +68,7 @@ export class RetrainUseCase {
     if (!trainer.dataDir) throw new Error('TRAINING_DATA_DIR is not set: retraining needs the base labelled data set');
     progress.report({ phase: 'dataset', message: 'reading feedback labels' }, true);
     const labelSet = currentLabels(await this.labels.readAll());
-    const production = await this.production(progress);
+    const production = await fetchProduction(this.registry, trainer, progress, (m) => this.log.warn(m));
 
     const since = feedbackUntil(production?.manifest);
     const newLabels = labelSet.images.filter((l) => since === null || Date.parse(l.labelledAt) > Date.parse(since)).length;
@@ -94,11 +88,7 @@ export class RetrainUseCase {
     if (changed + vanished + unreadable > 0) {
       this.log.warn(`feedback images left out: ${changed} changed since labelled, ${vanished} gone, ${unreadable} unreadable or too large`);
     }
-    const held = (f: (typeof downloaded.images)[number]) => isHeldBack(f.label.bucket, f.label.studyId, this.config.feedback.holdoutFraction);
-    const heldBack = downloaded.images.filter(held).map((f) => f.image);
-    // Held back wins when the same bytes were labelled in a training study too.
-    const heldContent = new Set(heldBack.map((i) => i.sha256));
-    const trainFeedback = downloaded.images.filter((f) => !held(f) && !heldContent.has(f.image.sha256)).map((f) => f.image);
+    const { heldBack, train: trainFeedback } = splitHeldBack(downloaded.images, this.config.feedback.holdoutFraction);
     const latestLabel = labelSet.images.reduce<string | null>((a, l) => (a === null || Date.parse(l.labelledAt) > Date.parse(a) ? l.labelledAt : a), null);
 
     const cacheDir = path.join(trainer.workDir, 'activations', production?.version ?? 'base');
@@ -159,20 +149,6 @@ export class RetrainUseCase {
     });
   }
 
-  private async production(progress: RetrainProgressReporter): Promise<Production | null> {
-    const pointer = await this.registry.getChannel('production');
-    if (!pointer) return null;
-    progress.report({ phase: 'dataset', message: `downloading production ${pointer.version}` }, true);
-    const dir = await this.registry.download(pointer.version, path.join(this.config.trainer.workDir, 'models'));
-    const manifest = await readManifest(dir);
-    const split = manifest.data['split'] as { seed?: unknown; valFraction?: unknown } | undefined;
-    const { seed, valFraction } = this.config.trainer;
-    if (split && (split.seed !== seed || split.valFraction !== valFraction)) {
-      this.log.warn(`production ${pointer.version} was validated on another split (seed ${String(split.seed)}, fraction ${String(split.valFraction)}; now ${seed}, ${valFraction}): its validation metrics may include images it trained on`);
-    }
-    return { version: pointer.version, dir, manifest };
-  }
-
   private async applyPolicy(version: string): Promise<RetrainResult['action']> {
     const { promotionPolicy, canaryFraction } = this.config.trainer;
     if (promotionPolicy === 'manual') return 'none';
@@ -187,25 +163,6 @@ export class RetrainUseCase {
     }
     return canary ? 'canary' : 'promoted';
   }
-}
-
-/** When the newest label a version was trained with was received; null when none was recorded. */
-function feedbackUntil(manifest: ModelManifest | undefined): string | null {
-  const until = (manifest?.data['feedback'] as { until?: unknown } | undefined)?.until;
-  return typeof until === 'string' && !Number.isNaN(Date.parse(until)) ? until : null;
-}
-
-/** The trainable backbone of production's architecture, or, for a first model, the one whose
- * folder TRAINING_BASE_MODEL_DIR is. */
-function backboneFor(production: ModelManifest | undefined, baseModelDir: string): string {
-  const entries = Object.entries(BACKBONES);
-  const found = production ? entries.find(([, b]) => b.architecture === production.architecture) : entries.find(([, b]) => b.folder === path.basename(baseModelDir));
-  if (found) return found[0];
-  throw new Error(
-    production
-      ? `production ${production.version} is ${production.architecture}, which the trainer cannot train (it trains ${entries.map(([, b]) => b.architecture).join(', ')})`
-      : `TRAINING_BASE_MODEL_DIR ${baseModelDir} is not a known backbone folder (${entries.map(([, b]) => b.folder).join(', ')})`,
-  );
 }
 
 function classCounts(images: readonly LabelledImage[]): { NORMAL: number; PNEUMONIA: number } {
