@@ -1,26 +1,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { PATIENT, TS, writeDicom, xray, type Item, type WriteOptions } from '@pneumoscreen/imaging/testing';
+import { PATIENT, TS, type Item, type WriteOptions } from '@pneumoscreen/imaging/testing';
 import { uidStudyId } from '@pneumoscreen/contracts';
 import { startIngestStack, type IngestReplica, type IngestStack } from '../ingest.test-harness';
+import { chestDicom, uidDigest } from './dicom-objects.test-harness';
 
-const sha256 = (uid: string) => createHash('sha256').update(uid).digest('hex').slice(0, 32);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), Buffer.alloc(100)]);
+/** Every UID written, so the last test can look for each in Redis and the logs. */
 const UIDS: string[] = [];
 
-/** A small chest CR with the test writer's patient attributes; `uid` undefined: none at all. */
 function dicom(uid: string | undefined, extra: Item = [], opts: WriteOptions = {}): Buffer {
   if (uid) UIDS.push(uid);
-  const pixels = new Uint16Array(4);
-  return writeDicom(xray({ rows: 2, columns: 2, pixels, extra: uid ? [[0x0020000d, 'UI', uid], ...extra] : extra, omit: uid ? [] : [0x0020000d] }), opts);
+  return chestDicom(uid, extra, opts);
 }
 
 describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)', () => {
   let stack: IngestStack;
   let ingest: IngestReplica;
 
-  const uidHash = (uid: string) => uidStudyId(stack.studyIdKey, 'default', sha256(uid));
+  const uidHash = (uid: string) => uidStudyId(stack.studyIdKey, 'default', uidDigest(uid));
 
   before(async () => {
     stack = await startIngestStack({ LOG_LEVEL: 'debug' });
@@ -194,40 +192,7 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
   test('no patient attribute and no raw StudyInstanceUID reaches Redis, the queued jobs or the logs', async () => {
     const everything = [await stack.redisText(), ...stack.logs].join('\n');
     assert.ok(stack.logs.some((l) => /joined study [0-9a-f]{32} by its StudyInstanceUID/.test(l)), 'the debug log was captured');
-    for (const secret of [...Object.values(PATIENT), ...UIDS, ...UIDS.map(sha256)]) assert.ok(!everything.includes(secret), `${secret} was stored or logged`);
-  });
-});
-
-describe('UID grouping stays inside a tenant (s3rver, real Redis)', () => {
-  let stack: IngestStack;
-  const tenants = [
-    { id: 'hospital-a', locations: [{ bucket: 'scans', prefix: 'incoming/a-' }] },
-    { id: 'hospital-b', locations: [{ bucket: 'scans', prefix: 'incoming/b-' }] },
-  ];
-  before(async () => void (stack = await startIngestStack({ TENANTS: JSON.stringify(tenants), STUDY_ID_KEY: 'k'.repeat(32) })));
-  after(async () => stack?.close());
-
-  test("a file naming another tenant's StudyInstanceUID starts a study of its own tenant; one outside every tenant is ignored", async () => {
-    const ingest = stack.replica();
-    const uid = '1.2.826.0.1.3680043.9.7101.1';
-    const record = async (key: string) => (await stack.put(key, dicom(uid)), ingest.record.execute({ bucket: 'scans', key }));
-    assert.deepEqual([await record('incoming/a-ward/1.dcm'), await record('incoming/a-other/2.dcm'), await record('incoming/b-ward/3.dcm'), await record('incoming/c-ward/4.dcm')], ['recorded', 'recorded', 'recorded', 'ignored']);
-    const [a, b] = ['hospital-a', 'hospital-b'].map((t) => `${t}.${uidStudyId('k'.repeat(32), t, sha256(uid))}`);
-    assert.notEqual(a, b);
-    assert.deepEqual((await ingest.studies.objects(a!)).map((o) => o.key), ['incoming/a-other/2.dcm', 'incoming/a-ward/1.dcm']);
-    assert.deepEqual((await ingest.studies.objects(b!)).map((o) => o.key), ['incoming/b-ward/3.dcm']);
-  });
-
-  test("folder studies are in their tenant's id space: the same folder name in two tenants is two studies", async () => {
-    const ingest = stack.replica();
-    const record = async (key: string) => {
-      const { etag } = await stack.put(key, 'image bytes');
-      return ingest.record.execute({ bucket: 'scans', key, etag, size: 11 });
-    };
-    assert.deepEqual([await record('incoming/a-same/0.jpeg'), await record('incoming/b-same/0.jpeg')], ['recorded', 'recorded']);
-    assert.deepEqual((await ingest.studies.objects('hospital-a.a-same')).map((o) => o.key), ['incoming/a-same/0.jpeg']);
-    assert.deepEqual((await ingest.studies.objects('hospital-b.b-same')).map((o) => o.key), ['incoming/b-same/0.jpeg']);
-    assert.equal(await ingest.studies.get('a-same'), null, 'no study under the bare folder name');
+    for (const secret of [...Object.values(PATIENT), ...UIDS, ...UIDS.map(uidDigest)]) assert.ok(!everything.includes(secret), `${secret} was stored or logged`);
   });
 });
 
