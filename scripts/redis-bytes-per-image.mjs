@@ -1,6 +1,7 @@
 // Redis bytes ingest keeps per image: records STUDIES studies of IMAGES images each under a
 // private prefix of REDIS_URL (as ingest does: object, placement, folder, claim), sums MEMORY
-// USAGE over every key, and removes them. BullMQ's jobs are not counted (see the README). Then the
+// USAGE over every key, and removes them. BullMQ's jobs are not counted here (redis-bytes-with-jobs.mjs
+// counts them, with the real apps). Then the
 // studies finish, and the bytes of their tenant's index of finished studies (the review worklist's)
 // are counted apart.
 import { randomUUID } from 'node:crypto';
