@@ -40,3 +40,17 @@ test('GET /metrics serves the registry in Prometheus text format where asked; no
   await off.onApplicationBootstrap();
   assert.equal(off.url, undefined);
 });
+
+test('GET /ready answers 503 until the readiness check holds, then 200', async () => {
+  let ready = false;
+  const server = new MetricsEndpoint({ host: '127.0.0.1', port: 0 }, metricsRegistry(), () => undefined, () => ready);
+  await server.onApplicationBootstrap();
+  try {
+    const url = server.url!.replace('/metrics', '/ready');
+    assert.deepEqual(await get(url), { status: 503, type: 'text/plain', body: 'not ready\n' });
+    ready = true;
+    assert.deepEqual(await get(url), { status: 200, type: 'text/plain', body: 'ready\n' });
+  } finally {
+    await server.onApplicationShutdown();
+  }
+});

@@ -17,8 +17,9 @@ export function metricsRegistry(): Registry {
 }
 
 /**
- * Serves `GET /metrics` in Prometheus' text format at `where`, or nothing when `where` is absent.
- * Its two methods carry Nest's lifecycle names, so an app provides it as it is and Nest starts and
+ * Serves `GET /metrics` in Prometheus' text format at `where`, or nothing when `where` is absent,
+ * and `GET /ready`: 200 while `ready()` holds (always, without one), 503 otherwise, for a
+ * readiness probe. Its two methods carry Nest's lifecycle names, so an app provides it as it is and Nest starts and
  * stops it with the app.
  */
 export class MetricsEndpoint {
@@ -30,12 +31,19 @@ export class MetricsEndpoint {
     private readonly where: MetricsAddress | undefined,
     private readonly registry: Registry,
     private readonly log: (line: string) => void,
+    private readonly ready: () => boolean = () => true,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.where) return;
     const server = createServer((req, res) => {
-      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      const path = req.url?.split('?')[0];
+      if (req.method === 'GET' && path === '/ready') {
+        const ready = this.ready();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+        return;
+      }
+      if (req.method !== 'GET' || path !== '/metrics') {
         res.writeHead(404).end();
         return;
       }

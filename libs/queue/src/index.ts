@@ -6,3 +6,4 @@ export { publishChannelNotice, subscribeChannelNotices } from './channel-notices
 export { isRedisUnavailable } from './redis-unavailable';
 export { JOBS, assertHandlersCoverJobs, jobsOn, parseJob, type JobData, type JobsOn } from './job-catalog';
 export { QueueProcessor, type JobHandlers } from './queue-processor';
+export { FatalSignal, Readiness, closeOnFatal, FATAL_CLOSE_MS, type Closable } from './lifecycle';

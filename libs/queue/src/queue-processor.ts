@@ -17,6 +17,7 @@ type AnyHandler = (data: unknown, job: Job, token?: string) => Promise<unknown>;
  * spending minutes of retries), and on shutdown first stops taking jobs and lets the ones it holds
  * finish while the engines, clients and queues they use are all still there: @nestjs/bullmq closes
  * workers only in the last phase (onApplicationShutdown), after the services they call are gone.
+ * A pool whose worker options say `autorun: false` starts taking jobs with `startWhen`.
  */
 export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   protected abstract readonly handlers: JobHandlers<Q>;
@@ -34,6 +35,20 @@ export abstract class QueueProcessor<Q extends QueueName> extends WorkerHost imp
     const name = job.name as JobsOn<Q>;
     const handler = this.handlers[name] as AnyHandler;
     return handler(parseJob(name, job.data), job, token);
+  }
+
+  /** Starts the (paused) worker once `ready` is fulfilled, unless the app is closing by then;
+   * never if it rejects: the fault that rejected it stops the process. Resolves when it has
+   * started, or will not. */
+  protected startWhen(ready: Promise<unknown>): Promise<void> {
+    return ready.then(
+      () => {
+        if (this.worker.closing) return;
+        // Resolves only when the worker closes; its own faults go where the worker's go.
+        this.worker.run().catch((e: Error) => this.worker.emit('error', e));
+      },
+      () => undefined,
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
