@@ -4,7 +4,7 @@ import type { RedisClient } from '@pneumoscreen/queue';
 import type { Registry } from 'prom-client';
 import { MetricsEndpoint, metricsRegistry } from '@pneumoscreen/metrics';
 import type { AppConfig } from '@pneumoscreen/config';
-import { createRedisConnection, logOutages, bullConnection } from '@pneumoscreen/queue';
+import { FatalSignal, Readiness, createRedisConnection, logOutages, bullConnection } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
 import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, STUDY_REPOSITORY } from './tokens';
@@ -15,8 +15,11 @@ import { CLOCK, CONFIG, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS,
 @Module({})
 export class AdaptersModule {
   static register(config: AppConfig): DynamicModule {
+    const fatal = new FatalSignal();
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
+      { provide: FatalSignal, useValue: fatal },
+      { provide: Readiness, useValue: new Readiness(fatal) },
       { provide: CLOCK, useValue: systemClock },
       { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
@@ -31,8 +34,8 @@ export class AdaptersModule {
         ...providers,
         {
           provide: METRICS_ENDPOINT,
-          inject: [METRICS_REGISTRY],
-          useFactory: (r: Registry) => new MetricsEndpoint(config.metrics, r, (line) => new Logger('Metrics').log(line)),
+          inject: [METRICS_REGISTRY, Readiness],
+          useFactory: (r: Registry, readiness: Readiness) => new MetricsEndpoint(config.metrics, r, (line) => new Logger('Metrics').log(line), () => readiness.ready),
         },
       ],
       exports: providers,

@@ -23,8 +23,10 @@ export const imageJobOptions: JobsOptions = {
  * rolling restart on top of it); a third death fails the job, and the study reports that image as
  * failed while every other image completes. BullMQ's default of 1 failed images on the second
  * crash. Finalising and webhooks decode nothing, so a death there is the host's fault: five.
+ * The image pool starts paused (`autorun: false`): it takes its first job once its model is loaded
+ * and warm (ClassifyImageProcessor), so a job is never held by a worker that cannot score it yet.
  */
-export const imageWorkerOptions = { maxStalledCount: 2 } as const;
+export const imageWorkerOptions = { maxStalledCount: 2, autorun: false } as const;
 export const studyWorkerOptions = { maxStalledCount: 5 } as const;
 export const webhookWorkerOptions = { maxStalledCount: 5 } as const;
 

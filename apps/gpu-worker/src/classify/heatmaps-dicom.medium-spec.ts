@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import { FatalSignal } from '@pneumoscreen/queue';
 import { StudyResult, type ImageResult } from '@pneumoscreen/contracts';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
@@ -51,7 +52,7 @@ before(async () => {
   store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   const release = await copyRelease();
   config = loadConfig({ S3_ENDPOINT: server.endpoint, REDIS_URL, REDIS_PREFIX: `psheat-${randomBytes(4).toString('hex')}`, MODEL_DIR: release.dir, ENGINE: 'onnxruntime' });
-  runtime = new ModelRuntime(config, store);
+  runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
   redis = new Redis(REDIS_URL);
   const classify = new ClassifyImageUseCase(config, store, runtime, { record: () => undefined });

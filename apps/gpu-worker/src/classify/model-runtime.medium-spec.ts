@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '@pneumoscreen/config';
 import { ModelRegistry } from '@pneumoscreen/registry';
-import { createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
+import { FatalSignal, createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { Registry } from 'prom-client';
@@ -57,7 +57,7 @@ async function runtimeFor(env: Record<string, string>) {
     MODEL_DIR: path.join(cacheDir, 'no-such-folder'),
     ...env,
   });
-  const runtime = new ModelRuntime(config, store);
+  const runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
   const metrics = new Registry();
   return { runtime, config, cacheDir, metrics, classify: new ClassifyImageUseCase(config, store, runtime, new PrometheusImageMetrics(metrics)) };

@@ -3,7 +3,7 @@ import type { AppConfig } from '@pneumoscreen/config';
 import type { ChannelPointer } from '@pneumoscreen/contracts';
 import { ChannelWatcher, openModelRegistry, type ModelRegistry } from '@pneumoscreen/registry';
 import { readManifest, resolveModelDir } from '@pneumoscreen/model-format';
-import { subscribeChannelNotices } from '@pneumoscreen/queue';
+import { FatalSignal, subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, REGISTRY_STORE } from '../tokens';
 import { BROKEN_AFTER, LoadedModel } from './loaded-model';
@@ -36,23 +36,30 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
   private watcher: ChannelWatcher | null = null;
   private localDir: string | null = null;
   private served!: Promise<string>;
+  private firstLoad!: Promise<void>;
   private servedNow: string | null = null;
   private clock = 0;
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(REGISTRY_STORE) private readonly store: ObjectStore,
+    private readonly fatal: FatalSignal,
   ) {}
 
   onModuleInit() {
     const { registry, name } = this.config.models;
     if (registry) this.registry = openModelRegistry(registry, name, () => this.store);
-    // Not awaited: jobs that arrive while the model loads simply wait for it.
+    // Not awaited: the app starts while the model loads, and the classify pool takes jobs once
+    // it is warm (`warm`).
     this.served = this.start();
-    this.served.catch((e: Error) => {
-      this.log.error(`cannot load the model from ${this.source()}: ${e.message}`);
-      process.exit(1);
-    });
+    this.firstLoad = this.served.then(() => undefined);
+    this.served.catch((e: Error) => this.fatal.raise(new Error(`cannot load the model from ${this.source()}: ${e.message}`)));
+  }
+
+  /** Fulfilled once the served version is loaded and has run its warm-up batch; rejected when it
+   * cannot load (the fatal signal is raised then). */
+  get warm(): Promise<void> {
+    return this.firstLoad;
   }
 
   /** Runs `use` with the version the job is pinned to (or the served one), which stays loaded
@@ -175,12 +182,12 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** A broken engine would fail every image this worker takes, spending their attempts: the
-   * process stops instead, its unfinished jobs go back to the queue when their locks lapse, and
+   * process stops instead (main.ts closes the app on the fatal signal: the pool takes no more
+   * jobs, and the ones it holds end, most failing and retried elsewhere, within FATAL_CLOSE_MS), and
    * whatever restarts it (compose, Kubernetes) finds out at start-up whether the engine works. */
   private engineBroken(version: string, err: Error): void {
     const why = err.name === 'EngineTimeoutError' ? err.message : `failed ${BROKEN_AFTER} batches in a row (last: ${err.message})`;
-    this.log.error(`model version ${version}: ${why}; stopping this worker so that its images go to a working one`);
-    process.exit(1);
+    this.fatal.raise(new Error(`model version ${version}: ${why}; stopping this worker so that its images go to a working one`));
   }
 
   private source(): string {

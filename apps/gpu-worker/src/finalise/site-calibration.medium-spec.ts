@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import { FatalSignal } from '@pneumoscreen/queue';
 import { StudyResult, type ImageResult, type SiteCalibration } from '@pneumoscreen/contracts';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
@@ -53,7 +54,7 @@ before(async () => {
     MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'worker-cache-')),
     MODEL_CHANNEL_POLL_MS: String(TTL_MS),
   });
-  runtime = new ModelRuntime(config, store);
+  runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
   redis = new Redis(REDIS_URL);
   studies = new RedisStudyRepository(redis, config.redis.prefix);
