@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '@pneumoscreen/tfjs';
-import { fitWithEarlyStopping, type FitData } from './fit';
+import { fitWithEarlyStopping, type FitData, type FitOptions } from './fit';
 import { mulberry32 } from '@pneumoscreen/evaluation';
 
 /** One noisy feature that predicts the label, one that is pure noise, at the 3:1 imbalance. */
@@ -17,7 +17,7 @@ function data(n: number, seed: number): { x: Float32Array; y: Uint8Array } {
   return { x, y };
 }
 
-async function logistic(learningRate: number, maxEpochs = 30) {
+async function logistic(learningRate: number, maxEpochs = 30, extra: Partial<FitOptions> = {}) {
   const tfw = await initWasmBackend();
   const train = data(200, 1);
   const val = data(100, 2);
@@ -42,6 +42,7 @@ async function logistic(learningRate: number, maxEpochs = 30) {
     maxEpochs,
     patience: 2,
     onEpoch: (e) => epochs.push(e.epoch),
+    ...extra,
   });
   return { result, epochs, weights: Array.from(w.dataSync()) };
 }
@@ -62,4 +63,16 @@ test('when no epoch beats the starting weights they are kept, and training stops
   assert.equal(result.epochsRun, 2);
   assert.equal(result.valAuc, result.initialValAuc);
   assert.deepEqual(weights, [0, 1]);
+});
+
+test('label smoothing and mixup keep a separable problem from driving scores to 0 and 1', async () => {
+  const extreme = (scores: Float32Array) => Math.max(...scores.map((s) => Math.max(s, 1 - s)));
+  const plain = await logistic(0.05, 30, { patience: 30 });
+  // Smoothing 0.3 makes 0.85 / 0.15 the best a score can do on a training row.
+  const smoothed = await logistic(0.05, 30, { patience: 30, labelSmoothing: 0.3 });
+  const mixed = await logistic(0.05, 30, { patience: 30, mixupAlpha: 1 });
+  assert.ok(extreme(plain.result.valScores) > 0.9, `plain: ${extreme(plain.result.valScores)}`);
+  assert.ok(extreme(smoothed.result.valScores) < 0.9, `smoothed: ${extreme(smoothed.result.valScores)}`);
+  assert.ok(extreme(mixed.result.valScores) < extreme(plain.result.valScores), `mixup: ${extreme(mixed.result.valScores)}`);
+  assert.ok(smoothed.result.valAuc > 0.95 && mixed.result.valAuc > 0.95, 'both still rank the images');
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { rocAuc, mulberry32, shuffle } from '@pneumoscreen/evaluation';
+import { mixValues, mixupPlan, smoothedTarget } from './regularise';
 
 export interface FitData {
   /** Rows one epoch passes over. */
@@ -24,6 +25,11 @@ export interface FitOptions {
   maxEpochs: number;
   /** Stop after this many epochs without a better validation AUC. */
   patience: number;
+  /** Targets pulled towards 0.5 by this much (label smoothing); 0 or absent trains on 0/1. */
+  labelSmoothing?: number;
+  /** Mixup of the batch rows (inputs, targets and class weights) with Beta(alpha, alpha); 0 or
+   * absent trains on the rows as they are. */
+  mixupAlpha?: number;
   onBatch?: (e: { epoch: number; batch: number; batches: number }) => void;
   onEpoch?: (e: EpochResult) => void;
 }
@@ -73,9 +79,7 @@ export async function fitWithEarlyStopping(train: FitData, opts: FitOptions): Pr
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         const rows = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
-        const x = train.batch(rows, random);
-        const y = tf.tensor2d(rows.map((r) => train.labels[r]!), [rows.length, 1]);
-        const w = tf.tensor2d(rows.map((r) => weightOf[train.labels[r]!]!), [rows.length, 1]);
+        const { x, y, w } = softBatch(train.batch(rows, random), rows, train.labels, weightOf, opts, random);
         const cost = optimizer.minimize(() => loss(opts, x, y, w, nextSeed), true, opts.variables)!;
         lossSum += (await cost.data())[0]! * rows.length;
         tf.dispose([x, y, w, cost]);
@@ -98,6 +102,22 @@ export async function fitWithEarlyStopping(train: FitData, opts: FitOptions): Pr
     optimizer.dispose();
   }
   return { bestEpoch: best.epoch, epochsRun: epoch - 1, valScores: best.scores, valAuc: best.auc, initialValAuc, history };
+}
+
+/** A batch's inputs, targets and class weights after label smoothing and mixup, when asked for. */
+function softBatch(input: tf.Tensor, rows: number[], labels: Uint8Array, weightOf: number[], opts: FitOptions, random: () => number) {
+  let targets = rows.map((r) => smoothedTarget(labels[r]!, opts.labelSmoothing ?? 0));
+  let weights = rows.map((r) => weightOf[labels[r]!]!);
+  let x = input;
+  if (opts.mixupAlpha) {
+    const plan = mixupPlan(rows.length, opts.mixupAlpha, random);
+    targets = mixValues(targets, plan);
+    weights = mixValues(weights, plan);
+    const lambda = tf.tensor(plan.lambda, [rows.length, ...input.shape.slice(1).map(() => 1)]);
+    x = tf.tidy(() => tf.add(tf.mul(lambda, input), tf.mul(tf.sub(1, lambda), tf.gather(input, plan.partner))));
+    tf.dispose([input, lambda]);
+  }
+  return { x, y: tf.tensor2d(targets, [rows.length, 1]), w: tf.tensor2d(weights, [rows.length, 1]) };
 }
 
 /** Keras' binary cross-entropy (probabilities clipped to [1e-7, 1 - 1e-7]), weighted per row. */
