@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { PAEDIATRIC_CHEST, type ModelManifest } from '@pneumoscreen/contracts';
+import { averageScores } from '@pneumoscreen/imaging';
 import { loadEngine } from '@pneumoscreen/inference';
 import { fitGuardOn } from '../scope/fit-version';
 import { GUARD_FILE } from '@pneumoscreen/model-format';
@@ -197,10 +198,4 @@ async function fitStagedGuard(staged: string, manifest: ModelManifest, films: La
   } finally {
     await engine.dispose();
   }
-}
-
-function averageScores(views: Float32Array[]): Float32Array {
-  const out = new Float32Array(views[0]!.length);
-  for (const v of views) v.forEach((s, i) => (out[i]! += s / views.length));
-  return out;
 }
