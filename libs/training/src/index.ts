@@ -18,3 +18,5 @@ export { BACKBONES, type Backbone } from './training/backbones';
 export { fitGuard, type FitGuardInput, type GuardSample } from './scope/fit-guard';
 export { fitGuardForVersion, fitGuardOn, featuresOf, type FitVersionOptions, type FitVersionResult } from './scope/fit-version';
 export { filmNegative, syntheticNegative, type NegativeKind } from './scope/negatives';
+export { runLevers, type LeverRun, type LeverRunOptions, type LeverResult, type ViewResult } from './levers/run-levers';
+export { LEVERS, type Lever } from './levers/levers';

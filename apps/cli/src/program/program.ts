@@ -4,6 +4,7 @@ import { configureClassifyCommand } from '../commands/classify';
 import { configureDemoCommand } from '../commands/demo';
 import { configureEvalCommand } from '../commands/eval';
 import { configureGpuCommand } from '../commands/gpu';
+import { configureLeversCommand } from '../commands/levers';
 import { configureModelsCommand } from '../commands/models';
 import { configureRetrainCommand } from '../commands/retrain';
 import { configureTrainCommand } from '../commands/train';
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
   configureTrainCommand(program, io);
   configureRetrainCommand(program, io);
   configureEvalCommand(program, io);
+  configureLeversCommand(program, io);
   configureModelsCommand(program, io);
   configureWebhooksCommand(program, io);
   configureGpuCommand(program, io);

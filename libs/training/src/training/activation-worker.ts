@@ -7,6 +7,8 @@ export interface ActivationWorkerInit {
   modelDir: string;
   /** The worker outputs this layer's activations, flattened NHWC. */
   outputLayer: string;
+  /** Output the layer's global average pool (one value per channel) instead: what a head reads. */
+  pool?: boolean;
 }
 
 /** A worker thread running a backbone up to one layer: extraction uses one per core, as the WASM
@@ -18,7 +20,9 @@ async function start(init: ActivationWorkerInit): Promise<void> {
   try {
     tf = await initWasmBackend();
     const base = await tf.loadLayersModel(directoryLoader(init.modelDir));
-    model = tf.model({ inputs: base.inputs, outputs: base.getLayer(init.outputLayer).output as tfTypes.SymbolicTensor });
+    const layer = base.getLayer(init.outputLayer).output as tfTypes.SymbolicTensor;
+    const output = init.pool ? (tf.layers.globalAveragePooling2d({}).apply(layer) as tfTypes.SymbolicTensor) : layer;
+    model = tf.model({ inputs: base.inputs, outputs: output });
   } catch (err) {
     port.postMessage({ kind: 'failed', error: messageOf(err) } satisfies WorkerReady);
     return;

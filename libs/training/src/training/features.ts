@@ -15,6 +15,9 @@ export interface ExtractOptions {
   /** Worker threads, one WASM backbone each; one per core is the useful maximum. */
   workers: number;
   batchSize: number;
+  /** Cache the global average pool of the backbone's feature layer instead of the cut layer's
+   * activations: all a frozen-backbone head needs, 1/49 of the size for MobileNet. */
+  pooledFeatures?: boolean;
   onProgress?: (progress: { done: number; total: number; fromCache: number }) => void;
 }
 
@@ -36,7 +39,9 @@ export async function extractActivations(
 
   if (todo.length > 0) {
     const workerCount = Math.max(1, Math.min(opts.workers, Math.ceil(todo.length / opts.batchSize)));
-    const init: ActivationWorkerInit = { modelDir: opts.backboneDir, outputLayer: opts.backbone.cutLayer };
+    const init: ActivationWorkerInit = opts.pooledFeatures
+      ? { modelDir: opts.backboneDir, outputLayer: opts.backbone.featureLayer, pool: true }
+      : { modelDir: opts.backboneDir, outputLayer: opts.backbone.cutLayer };
     const script = path.join(__dirname, 'activation-worker.js');
     const clients = await Promise.all(Array.from({ length: workerCount }, () => ModelWorkerClient.start(script, 'backbone', init)));
     let next = 0;
