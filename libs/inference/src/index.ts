@@ -10,6 +10,7 @@ export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
 export { quantizeVersion, quantizeVersionFromFiles, QuantizationRejectedError, type Int8Report, type QuantizeVersionInput } from './int8/quantize-version';
 export { loadModelVersion } from './load-version';
 export { scoreImages, scoreWithEngine } from './score';
+export { scoreItems, plainView, SCORE_BATCH, type ScoreItemsOptions, type ScopeCheck, type View } from './score-items';
 export { ScopeGuard, VIEW_CLASSES, FLAG_FRACTION, encodeFloats, type GuardFile, softmax, type GuardScores } from './scope/guard';
 export { intendedUseOf, headerVerdict, contentVerdict, contentFlag } from './scope/judge';
 export { ModelWorkerClient } from './engine/worker-client';

@@ -3,8 +3,7 @@ import type { ModelManifest, Preprocessing } from '@pneumoscreen/contracts';
 import { preprocess } from '@pneumoscreen/imaging';
 import type { ModelEngine } from './engine/engine';
 import { loadModelVersion } from './load-version';
-
-const BATCH = 16;
+import { scoreItems } from './score-items';
 
 /** P(PNEUMONIA) for each image (same order), by default on the plain image as workers serve it. */
 export async function scoreWithEngine(
@@ -14,16 +13,13 @@ export async function scoreWithEngine(
   onProgress?: (done: number) => void,
   prepare: (bytes: Buffer) => Promise<Float32Array> = (bytes) => preprocess(bytes, preprocessing),
 ): Promise<Float32Array> {
-  const scores = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i += BATCH) {
-    const chunk = images.slice(i, i + BATCH);
-    const inputs = await Promise.all(chunk.map(async (image) => prepare(await fs.readFile(image.path))));
-    const batch = new Float32Array(inputs.reduce((n, x) => n + x.length, 0));
-    inputs.forEach((x, j) => batch.set(x, j * x.length));
-    scores.set(await engine.predict(batch, chunk.length), i);
-    onProgress?.(i + chunk.length);
-  }
-  return scores;
+  const scores = await scoreItems(engine, images, {
+    read: (image) => fs.readFile(image.path),
+    name: (image) => image.path,
+    views: [prepare],
+    onProgress: onProgress && ((done) => onProgress(done)),
+  });
+  return Float32Array.from(scores as number[]);
 }
 
 /**

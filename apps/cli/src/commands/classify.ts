@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { OutOfScope } from '@pneumoscreen/contracts';
 import { ImageDecodeError } from '@pneumoscreen/imaging';
-import { intendedUseOf, loadModelVersion, ScopeGuard } from '@pneumoscreen/inference';
+import { intendedUseOf, loadModelVersion, plainView, scoreItems, ScopeGuard } from '@pneumoscreen/inference';
 import { resolveModelDir } from '@pneumoscreen/model-format';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
-import { plainView, scoreItems } from './scoring';
 
 interface Row {
   file: string;

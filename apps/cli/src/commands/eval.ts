@@ -5,14 +5,13 @@ import { z } from 'zod';
 import { SiteName, type BinaryMetrics, type OutOfScope, type SiteCalibration } from '@pneumoscreen/contracts';
 import { ASPECT_VIEWS, reshapedInput, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/training';
 import { binaryMetrics, listDataset } from '@pneumoscreen/evaluation';
-import { intendedUseOf, loadModelVersion, ScopeGuard } from '@pneumoscreen/inference';
+import { intendedUseOf, loadModelVersion, plainView, scoreItems, ScopeGuard } from '@pneumoscreen/inference';
 import { resolveModelDir } from '@pneumoscreen/model-format';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
 import { oneOf } from '../program/options';
 import { listOodImages, scopeReport, type ScopeReport } from './eval-scope';
 import { openConfiguredRegistry } from './configured-registry';
-import { plainView, scoreItems } from './scoring';
 
 /** apps/cli/dist/commands -> repository root. */
 const REPO_ROOT = path.resolve(__dirname, '../../../..');

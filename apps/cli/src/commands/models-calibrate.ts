@@ -6,13 +6,12 @@ import type { AppConfig } from '@pneumoscreen/config';
 import { SiteName, normaliseEtag, type SiteCalibration } from '@pneumoscreen/contracts';
 import { FeedbackStore, currentLabels } from '@pneumoscreen/feedback';
 import { CalibrationDataError, calibrate, checkClassCounts, confusionAt, listDataset, proportion } from '@pneumoscreen/evaluation';
-import { loadModelVersion } from '@pneumoscreen/inference';
+import { loadModelVersion, plainView, scoreItems } from '@pneumoscreen/inference';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
 import { fraction } from '../program/options';
 import { openConfiguredRegistry } from './configured-registry';
-import { plainView, scoreItems } from './scoring';
 import { textTable } from './text-table';
 
 const Options = z.object({

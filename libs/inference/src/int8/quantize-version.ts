@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { preprocess } from '@pneumoscreen/imaging';
 import { OnnxEngine } from '../engine/onnx-engine';
+import { scoreItems } from '../score-items';
 import { rocAuc } from '@pneumoscreen/evaluation';
 import { INT8_ONNX_FILE, INT8_REPORT_FILE, readManifest } from '@pneumoscreen/model-format';
 import type { LabelledImage } from '@pneumoscreen/evaluation';
@@ -123,19 +124,14 @@ function compare(float32: Float32Array, int8: Float32Array, threshold: number): 
 async function classify(model: Uint8Array, inputSize: readonly [number, number], images: readonly Float32Array[], onDone: (done: number) => void): Promise<Float32Array> {
   const engine = await OnnxEngine.load(model, inputSize, { executionProvider: 'cpu' });
   try {
-    const out = new Float32Array(images.length);
-    for (let first = 0; first < images.length; first += CHECK_BATCH) {
-      const batch = images.slice(first, first + CHECK_BATCH);
-      const input = new Float32Array(batch.reduce((n, b) => n + b.length, 0));
-      let offset = 0;
-      for (const image of batch) {
-        input.set(image, offset);
-        offset += image.length;
-      }
-      out.set(await engine.predict(input, batch.length), first);
-      onDone(first + batch.length);
-    }
-    return out;
+    const scores = await scoreItems(engine, images, {
+      read: async (image) => image,
+      name: (image) => `check image ${images.indexOf(image)}`,
+      views: [async (image) => image],
+      batchSize: CHECK_BATCH,
+      onProgress: (done) => onDone(done),
+    });
+    return Float32Array.from(scores as number[]);
   } finally {
     await engine.dispose();
   }

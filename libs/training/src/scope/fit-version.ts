@@ -3,14 +3,13 @@ import * as path from 'node:path';
 import { PAEDIATRIC_CHEST, type IntendedUse, type ModelManifest } from '@pneumoscreen/contracts';
 import { augmentRgb, decodeToRgb, normaliseInto, randomAugmentation } from '@pneumoscreen/imaging';
 import type { ModelEngine, EngineOptions } from '@pneumoscreen/inference';
-import { loadModelVersion, ScopeGuard, type GuardFile } from '@pneumoscreen/inference';
+import { loadModelVersion, ScopeGuard, scoreItems, type GuardFile } from '@pneumoscreen/inference';
 import { MANIFEST_FILE, GUARD_FILE } from '@pneumoscreen/model-format';
 import { listDataset, type LabelledImage, mulberry32, patientSplit } from '@pneumoscreen/evaluation';
 import { acquisitionVariant } from './acquisition';
 import { fitGuard, type GuardSample } from './fit-guard';
 import { FILM_NEGATIVES, NEGATIVE_VIEW, SYNTHETIC_NEGATIVES, filmNegative, syntheticNegative } from './negatives';
 
-const BATCH = 16;
 /** Negatives of each kind, made from different films. */
 export const NEGATIVES_PER_KIND = 300;
 /** Share of the training patients held out of the fit to set the thresholds on. */
@@ -124,18 +123,23 @@ export async function fitGuardOn(
 
 /** Pooled backbone features of each image, as the engine computes them for the classifier. */
 export async function featuresOf(engine: ModelEngine, manifest: ModelManifest, makers: Array<() => Promise<Uint8Array>>, onProgress?: (done: number) => void): Promise<Float32Array[]> {
-  if (!engine.score) throw new Error(`engine ${engine.name} does not return features`);
-  const out: Float32Array[] = [];
-  for (let i = 0; i < makers.length; i += BATCH) {
-    const rgbs = await Promise.all(makers.slice(i, i + BATCH).map((m) => m()));
-    const per = rgbs[0]!.length;
-    const batch = new Float32Array(per * rgbs.length);
-    rgbs.forEach((rgb, j) => normaliseInto(rgb, manifest.preprocessing.mode, batch, j * per));
-    const { features, featureDim } = await engine.score(batch, rgbs.length);
-    if (!features || !featureDim) throw new Error(`version ${manifest.version} exposes no pooled features (no ${'features_gap'} layer); it cannot have a guard`);
-    for (let j = 0; j < rgbs.length; j++) out.push(features.slice(j * featureDim, (j + 1) * featureDim));
-    onProgress?.(out.length);
-  }
+  const out: Float32Array[] = new Array(makers.length);
+  await scoreItems(engine, makers, {
+    read: (make) => make(),
+    name: () => `image of version ${manifest.version}`,
+    views: [
+      async (rgb) => {
+        const input = new Float32Array(rgb.length);
+        normaliseInto(rgb, manifest.preprocessing.mode, input, 0);
+        return input;
+      },
+    ],
+    onFeatures: (indices, { features, featureDim }) => {
+      if (!features || !featureDim) throw new Error(`version ${manifest.version} exposes no pooled features (no ${'features_gap'} layer); it cannot have a guard`);
+      indices.forEach((index, j) => (out[index] = features.slice(j * featureDim, (j + 1) * featureDim)));
+    },
+    onProgress: onProgress && ((done) => onProgress(done)),
+  });
   return out;
 }
 
