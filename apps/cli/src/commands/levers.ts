@@ -64,7 +64,7 @@ async function levers(values: z.output<typeof Options>, io: CliIo): Promise<numb
     maxEpochs: values.epochs,
     patience: values.patience,
     workers: values.workers,
-    onProgress: (line) => io.err(line),
+    onProgress: values.json ? undefined : (line) => io.err(line),
   });
   io.out(values.json ? JSON.stringify(run, null, 2) + '\n' : leverTables(run).join('\n') + '\n');
   return ExitCode.ok;

@@ -29,6 +29,8 @@ const Options = z.object({
   fineTuneLr: numberText((x) => x > 0 && x < 1, 'a number in (0, 1)'),
   augment: wholeNumber(0),
   shapeSwap: wholeNumber(0),
+  labelSmoothing: numberText((x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+  mixup: numberText((x) => x >= 0, 'a number, 0 or more'),
   workers: wholeNumber(1),
   cacheDir: z.string().optional(),
   base: z.string().optional(),
@@ -52,6 +54,8 @@ export function configureTrainCommand(program: Command, io: CliIo): void {
     .option('--val-fraction <x>', 'share of patients held out for validation', '0.18')
     .option('--augment <n>', "augmented copies (crop, contrast, exposure, gamma) per image; validation's copies are the test-time augmentation views", '3')
     .option('--shape-swap <n>', "copies of each training image with the other class's film shape (0 = none): takes away the shortcut of body proportions", '4')
+    .option('--label-smoothing <x>', 'pull both phases\' 0/1 targets towards 0.5 by x (0 = none; `levers` measures what it does under shift)', '0')
+    .option('--mixup <alpha>', 'mix training rows with Beta(alpha, alpha) weights in both phases (0 = none)', '0')
     .option('--workers <n>', 'activation-extraction threads (default: CPU cores, at most 4)', String(Math.min(4, os.availableParallelism())))
     .option('--cache-dir <dir>', 'backbone activation cache (default .cache/activations)')
     .option('--base <version|dir>', 'the base model: a folder (model.json + weights), or a version that `models import` stored in MODEL_REGISTRY, downloaded into MODEL_CACHE_DIR (default models/base/<backbone folder>)')
@@ -71,6 +75,8 @@ async function train(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     workers: values.workers,
     augmentCopies: values.augment,
     shapeSwapCopies: values.shapeSwap,
+    labelSmoothing: values.labelSmoothing,
+    mixupAlpha: values.mixup,
     fineTuneBlocks: values.fineTuneBlocks,
     fineTuneEpochs: values.fineTuneEpochs,
     fineTunePatience: values.fineTunePatience,

@@ -147,6 +147,8 @@ export function buildManifest(input: ManifestInput): ModelManifest {
         optimizer: 'adam',
         batchSize: 32,
         classWeighted: true,
+        ...(opts.labelSmoothing ? { labelSmoothing: opts.labelSmoothing } : {}),
+        ...(opts.mixupAlpha ? { mixupAlpha: opts.mixupAlpha } : {}),
         batchNorm: 'ImageNet statistics kept (inference mode) in every phase',
         earlyStopping: 'validation ROC AUC; the best epoch is kept',
         stages: stages.map((s, i) => ({ ...s, bestEpoch: report.fits[i]!.bestEpoch, epochsRun: report.fits[i]!.epochsRun })),

@@ -43,6 +43,10 @@ export interface TrainOptions {
   augmentCopies: number;
   /** Copies of each training image with the other class's film shape (see shapeSwappedInput); 0 = none. */
   shapeSwapCopies: number;
+  /** Label smoothing epsilon of both phases' targets; absent or 0: none (see README: Model levers). */
+  labelSmoothing?: number;
+  /** Mixup Beta(alpha, alpha) of both phases' batches; absent or 0: none. */
+  mixupAlpha?: number;
   codeVersion: string;
   onProgress?: (event: TrainProgress) => void;
 }

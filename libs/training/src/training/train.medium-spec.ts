@@ -49,6 +49,9 @@ test('both phases run on real X-rays into a version folder that serves what was 
     workers: 1,
     augmentCopies: 1,
     shapeSwapCopies: 1,
+    // Both soft-target levers on, so both phases (pooled features, then 4-D activations) run them.
+    labelSmoothing: 0.1,
+    mixupAlpha: 0.4,
     codeVersion: 'test',
     onProgress: (e: TrainProgress) => events.push(e),
   };
@@ -61,8 +64,10 @@ test('both phases run on real X-rays into a version folder that serves what was 
   for (const png of ['roc.png', 'training.png']) assert.equal((await sharp(path.join(versionDir, png)).metadata()).format, 'png');
   assert.deepEqual(Object.keys(manifest.metrics), ['validation', 'validationHead', 'validationTta', 'aspectNarrower', 'aspectWider']);
   assert.equal(manifest.metrics['aspectNarrower']!.threshold, manifest.threshold);
-  const training = manifest.data['training'] as { shapeSwap: { copiesPerImage: number } };
+  const training = manifest.data['training'] as { shapeSwap: { copiesPerImage: number }; labelSmoothing?: number; mixupAlpha?: number };
   assert.equal(training.shapeSwap.copiesPerImage, 1);
+  assert.equal(training.labelSmoothing, 0.1);
+  assert.equal(training.mixupAlpha, 0.4);
   // Swapped copies are made for training images only, per label.
   const split = manifest.data['split'] as { train: { NORMAL: number; PNEUMONIA: number } };
   const swapPasses = new Map(events.flatMap((e) => (e.phase === 'extract' && e.pass.startsWith('shape-swapped') ? [[e.pass, e.total] as const] : [])));

@@ -104,6 +104,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       seed: opts.seed,
       maxEpochs: opts.maxEpochs,
       patience: opts.patience,
+      labelSmoothing: opts.labelSmoothing,
+      mixupAlpha: opts.mixupAlpha,
       ...stageProgress('head', opts.maxEpochs, opts.patience),
     },
   );
@@ -128,6 +130,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         seed: opts.seed + 1,
         maxEpochs: opts.fineTuneEpochs,
         patience: opts.fineTunePatience,
+        labelSmoothing: opts.labelSmoothing,
+        mixupAlpha: opts.mixupAlpha,
         ...stageProgress('fine-tune', opts.fineTuneEpochs, opts.fineTunePatience),
       },
     );
