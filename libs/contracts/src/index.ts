@@ -12,3 +12,4 @@ export * from './calibration';
 export * from './tenants';
 export * from './intended-use';
 export * from './result-artefacts';
+export * from './domain-errors';
