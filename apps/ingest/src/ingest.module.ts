@@ -26,7 +26,7 @@ import { RedisReviewSessions } from './review/review-sessions';
 import { S3StudyResults } from './review/study-results';
 import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
-import { RedisUnavailableFilter } from './redis-unavailable.filter';
+import { HttpErrorFilter } from './http-errors.filter';
 import { SnsController } from './s3-events/sns.controller';
 import { S3EventsController } from './s3-events/s3-events.controller';
 import { GetStudyUseCase } from './studies/get-study.use-case';
@@ -69,7 +69,7 @@ export class IngestModule {
         { provide: CONFIG, useValue: config },
         { provide: SNS_TRANSPORT, useValue: sns },
         RedisConnectionCloser,
-        { provide: APP_FILTER, useClass: RedisUnavailableFilter },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: CLOCK, useValue: systemClock },
         { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },

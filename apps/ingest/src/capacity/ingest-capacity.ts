@@ -1,6 +1,7 @@
 import { type CanActivate, Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
+import { UnavailableError } from '@pneumoscreen/contracts';
 import type { RedisClient } from '@pneumoscreen/queue';
 
 export interface CapacityLimits {
@@ -11,15 +12,7 @@ export interface CapacityLimits {
 }
 
 /** Ingest cannot hold more work now; the caller should send it again after `retryAfterS`. */
-export class OverCapacityError extends Error {
-  override name = 'OverCapacityError';
-  constructor(
-    message: string,
-    readonly retryAfterS: number,
-  ) {
-    super(message);
-  }
-}
+export class OverCapacityError extends UnavailableError {}
 
 const RETRY_AFTER_S = 30;
 /** A request costs at most one look at Redis per second, however many arrive. */

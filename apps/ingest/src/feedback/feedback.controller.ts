@@ -1,7 +1,7 @@
-import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, HttpException, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { FeedbackRequest, type FeedbackAccepted } from '@pneumoscreen/contracts';
 import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
-import { FeedbackRequestError, SubmitFeedbackUseCase } from './submit-feedback.use-case';
+import { SubmitFeedbackUseCase } from './submit-feedback.use-case';
 
 @Controller('v1/feedback')
 @UseGuards(ApiKeyGuard)
@@ -15,11 +15,7 @@ export class FeedbackController {
     const req = FeedbackRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     if (caller.readerId !== undefined && req.data.readerId !== caller.readerId) throw new ForbiddenException(`signed in to the review page as reader ${caller.readerId}: labels name that reader`);
-    try {
-      return await this.submitFeedback.execute(req.data, caller.tenant);
-    } catch (e) {
-      if (e instanceof FeedbackRequestError) throw new HttpException(e.message, e.status);
-      throw e;
-    }
+    // Its refusals are domain errors, answered by HttpErrorFilter.
+    return this.submitFeedback.execute(req.data, caller.tenant);
   }
 }

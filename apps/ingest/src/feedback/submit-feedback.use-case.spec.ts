@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@pneumoscreen/config';
-import { FeedbackJobData, resultsKey, type FeedbackRequest, type StudyResult } from '@pneumoscreen/contracts';
+import { DomainError, FeedbackJobData, resultsKey, type FeedbackRequest, type StudyResult } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { MemoryObjectStore } from '@pneumoscreen/storage';
 import type { StudyRecord } from '@pneumoscreen/studies';
-import { FeedbackRequestError, SubmitFeedbackUseCase } from './submit-feedback.use-case';
+import { httpAnswerFor } from '../http-errors.filter';
+import { SubmitFeedbackUseCase } from './submit-feedback.use-case';
 
 const RESULT: StudyResult = {
   studyId: 's1',
@@ -51,8 +52,9 @@ const base = { studyId: 's1', bucket: 'scans', label: 'NORMAL', readerId: 'dr-7'
 
 async function refusal(p: Promise<unknown>): Promise<{ status: number; message: string }> {
   const e = await p.then(() => assert.fail('expected a refusal'), (err: unknown) => err);
-  assert.ok(e instanceof FeedbackRequestError, String(e));
-  return { status: e.status, message: e.message };
+  assert.ok(e instanceof DomainError, String(e));
+  const { status, message } = httpAnswerFor(e)!;
+  return { status, message };
 }
 
 test('an image label queues that image as the study result named it', async () => {

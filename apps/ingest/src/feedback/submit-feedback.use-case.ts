@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { defaultBucket, inTenantBucket, ownsStudy, studyIdIn, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
 import {
+  ConflictError,
+  NotFoundError,
   StudyResult,
+  UnusableError,
   resultsKey,
   type FeedbackAccepted,
   type FeedbackJobData,
@@ -20,15 +23,6 @@ const RESULT_MAX_BYTES = 64 * 1024 * 1024;
 /** Where readers' comments go: beside the records in S3, never into Redis. */
 export interface CommentStore {
   putComment(feedbackId: string, comment: string): Promise<string>;
-}
-
-export class FeedbackRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: 404 | 409 | 422,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -55,7 +49,7 @@ export class SubmitFeedbackUseCase {
     const req = { ...request, studyId: studyIdIn(tenant, request.studyId) };
     const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
     // Another tenant's study is answered as one that does not exist, before anything is read.
-    const notTheirs = () => new FeedbackRequestError(`no completed study ${req.studyId} in bucket ${bucket}`, 404);
+    const notTheirs = () => new NotFoundError(`no completed study ${req.studyId} in bucket ${bucket}`);
     if (!inTenantBucket(tenant, bucket)) throw notTheirs();
     const result = await this.result(req.studyId, bucket, tenant);
     if (!ownsStudy(tenant, bucket, result.images.map((i) => i.key))) throw notTheirs();
@@ -87,7 +81,7 @@ export class SubmitFeedbackUseCase {
       body = (await this.store.getObject(bucket, key, { maxBytes: RESULT_MAX_BYTES })).body;
     } catch (e) {
       if (e instanceof ObjectNotFoundError) throw await this.notFinished(studyId, bucket, tenant);
-      if (e instanceof Error && e.name === 'NoSuchBucket') throw new FeedbackRequestError(`no bucket ${bucket}`, 404);
+      if (e instanceof Error && e.name === 'NoSuchBucket') throw new NotFoundError(`no bucket ${bucket}`);
       throw e;
     }
     let parsed;
@@ -102,21 +96,21 @@ export class SubmitFeedbackUseCase {
     return parsed.data;
   }
 
-  private async notFinished(studyId: string, bucket: string, tenant: TenantConfig): Promise<FeedbackRequestError> {
+  private async notFinished(studyId: string, bucket: string, tenant: TenantConfig): Promise<NotFoundError | ConflictError> {
     const study = await this.studies.get(studyId);
     const pending = study && study.bucket === bucket && (study.status === 'collecting' || study.status === 'queued');
     if (pending && ownsStudy(tenant, bucket, (await this.studies.objects(studyId)).map((o) => o.key))) {
-      return new FeedbackRequestError(`study ${studyId} is not completed yet (${study.status}); label it once its result is in`, 409);
+      return new ConflictError(`study ${studyId} is not completed yet (${study.status}); label it once its result is in`);
     }
-    return new FeedbackRequestError(`no completed study ${studyId} in bucket ${bucket}`, 404);
+    return new NotFoundError(`no completed study ${studyId} in bucket ${bucket}`);
   }
 }
 
 function oneImage(result: StudyResult, key: string): LabelledImageRef {
   const image = result.images.find((i) => i.key === key);
-  if (!image) throw new FeedbackRequestError(`${key} is not an image of study ${result.studyId}`, 404);
+  if (!image) throw new NotFoundError(`${key} is not an image of study ${result.studyId}`);
   if (image.probability === undefined) {
-    throw new FeedbackRequestError(`${key} could not be read when study ${result.studyId} was classified, so a label for it cannot be used for training`, 422);
+    throw new UnusableError(`${key} could not be read when study ${result.studyId} was classified, so a label for it cannot be used for training`);
   }
   return labelled(result, image);
 }
@@ -125,7 +119,7 @@ function oneImage(result: StudyResult, key: string): LabelledImageRef {
 function studyImages(result: StudyResult): LabelledImageRef[] {
   const judged = result.images.filter((i) => i.probability !== undefined);
   if (!judged.length) {
-    throw new FeedbackRequestError(`no image of study ${result.studyId} could be read, so a label for it cannot be used for training`, 422);
+    throw new UnusableError(`no image of study ${result.studyId} could be read, so a label for it cannot be used for training`);
   }
   return judged.map((i) => labelled(result, i));
 }

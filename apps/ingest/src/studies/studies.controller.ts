@@ -1,9 +1,9 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import { StudyId, SubmitStudyRequest } from '@pneumoscreen/contracts';
 import { CapacityGuard } from '../capacity/ingest-capacity';
 import { ApiKeyGuard, CurrentCaller, RequireScope, type Caller } from '../auth/api-key.guard';
 import { GetStudyUseCase } from './get-study.use-case';
-import { StudyRequestError, SubmitKeysUseCase } from './submit-keys.use-case';
+import { SubmitKeysUseCase } from './submit-keys.use-case';
 
 @Controller('v1/studies')
 @UseGuards(ApiKeyGuard)
@@ -20,12 +20,8 @@ export class StudiesController {
   async submit(@Body() body: unknown, @CurrentCaller() caller: Caller) {
     const req = SubmitStudyRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    try {
-      return await this.submitKeys.execute(req.data, caller.tenant);
-    } catch (e) {
-      if (e instanceof StudyRequestError) throw new HttpException(e.message, e.status);
-      throw e;
-    }
+    // Its refusals are domain errors, answered by HttpErrorFilter.
+    return this.submitKeys.execute(req.data, caller.tenant);
   }
 
   @Get(':id')
