@@ -6,6 +6,8 @@ export interface EndToEndSection {
   endToEnd: EndToEndResult[];
   speedupVsBaseline: number;
   speedupVsBatchingOff?: number;
+  /** One worker's images/s with heatmaps over that without. */
+  heatmapsOnVsOff?: number;
 }
 
 /**
@@ -31,6 +33,8 @@ export async function endToEndSection(data: string, images: number, workers: num
   const cases: EndToEndCase[] = [
     ...workers.map((n) => ({ label: `pipeline, ${n} worker${n > 1 ? 's' : ''}${spreadLabel(spread)}`, workers: n, batching: true, overrides: splitCores(n, availableParallelism(), process.env), ...spread })),
     { label: `pipeline, 1 worker, int8${spreadLabel(spread)}`, workers: 1, batching: true, overrides: { ENGINE: 'onnxruntime-int8' }, ...spread },
+    // Every other row writes a heatmap per image (HEATMAPS defaults to true).
+    { label: `pipeline, 1 worker, heatmaps off${spreadLabel(spread)}`, workers: 1, batching: true, overrides: { HEATMAPS: 'false' }, ...spread },
     { label: 'batching off, 1 worker', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '4' } },
     { label: 'naive baseline', workers: 1, batching: false, overrides: { WORKER_MAX_BATCH: '1', WORKER_CONCURRENCY: '1', ENGINE: 'tfjs-wasm' } },
   ];
@@ -45,10 +49,12 @@ export async function endToEndSection(data: string, images: number, workers: num
   const best = Math.max(...endToEnd.filter((e) => e.batching).map((e) => e.imagesPerSecond));
   const rate = (l: string) => endToEnd.find((e) => e.label === l)?.imagesPerSecond;
   const oneWorker = rate(`pipeline, 1 worker${spreadLabel(spread)}`);
+  const mapsOff = rate(`pipeline, 1 worker, heatmaps off${spreadLabel(spread)}`);
   return {
     endToEnd,
     speedupVsBaseline: round(best / rate('naive baseline')!),
     ...(oneWorker ? { speedupVsBatchingOff: round(oneWorker / rate('batching off, 1 worker')!) } : {}),
+    ...(oneWorker && mapsOff ? { heatmapsOnVsOff: round(oneWorker / mapsOff) } : {}),
   };
 }
 

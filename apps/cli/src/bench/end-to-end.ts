@@ -39,6 +39,9 @@ export interface EndToEndResult {
   /** Images per second of engine time: the engine's pace inside the pipeline, to set beside its
    * raw throughput (lower when the pipeline's other processes share its cores). */
   engineImagesPerSecond?: number;
+  /** Mean of the images' `timing.heatmapMs` (overlay, PNG encode and upload); absent when none
+   * had a map. */
+  heatmapMsPerImage?: number;
   /** CPU time per image of each process of the run while it was timed (Linux only): the bench
    * itself (uploads, events, webhook receiver), the S3 server, ingest and the workers. */
   cpuMsPerImage?: Record<string, number>;
@@ -98,19 +101,24 @@ export async function benchEndToEnd(c: EndToEndCase, sourceDir: string, images: 
     let engine: string | undefined;
     // Every image of a batch reports the batch's time, so each contributes its share of it.
     let engineSeconds = 0;
+    const heatmapMs: number[] = [];
     for (const r of receiver.requests.slice(warm)) {
       const event = StudyWebhookEvent.parse(JSON.parse(r.body));
       latencies.push((r.receivedAt - uploadStarted.get(event.data.studyId)!) / 1000);
       engine ??= event.data.images.find((x) => x.engine)?.engine;
-      for (const { timing } of event.data.images) if (timing) engineSeconds += timing.inferenceMs / timing.batchSize / 1000;
+      for (const { timing } of event.data.images) {
+        if (timing) engineSeconds += timing.inferenceMs / timing.batchSize / 1000;
+        if (timing?.heatmapMs !== undefined) heatmapMs.push(timing.heatmapMs);
+      }
     }
     const total = studies * IMAGES_PER_STUDY;
     const cpu = cpuBefore.length ? cpuMsPerItem(cpuBefore, cpuAfter, total, roleOf) : undefined;
     const spread = { ...((c.ingests ?? 1) > 1 ? { ingests: c.ingests } : {}), ...((c.s3Servers ?? 1) > 1 ? { s3Servers: c.s3Servers } : {}) };
-    const result: EndToEndResult = { label: c.label, workers: c.workers, ...spread, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(engineSeconds > 0 ? { engineBusy: round(engineSeconds / (wall * c.workers)), engineImagesPerSecond: round(total / engineSeconds) } : {}), ...(cpu ? { cpuMsPerImage: cpu } : {}) };
+    const result: EndToEndResult = { label: c.label, workers: c.workers, ...spread, batching: c.batching, images: total, imagesPerSecond: round(total / wall), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), engine, ...(engineSeconds > 0 ? { engineBusy: round(engineSeconds / (wall * c.workers)), engineImagesPerSecond: round(total / engineSeconds) } : {}), ...(heatmapMs.length ? { heatmapMsPerImage: round(heatmapMs.reduce((a, b) => a + b, 0) / heatmapMs.length) } : {}), ...(cpu ? { cpuMsPerImage: cpu } : {}) };
     const split = cpu ? `; CPU ms per image: ${Object.entries(cpu).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
     const busy = result.engineBusy === undefined ? '' : `; engine busy ${Math.round(result.engineBusy * 100)}% at ${result.engineImagesPerSecond} images/s`;
-    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${busy}${split}`);
+    const maps = result.heatmapMsPerImage === undefined ? '' : `; heatmap ${result.heatmapMsPerImage} ms/image`;
+    say(`  ${c.label}: ${result.imagesPerSecond} images/s, p50 ${result.p50} s, p99 ${result.p99} s${busy}${maps}${split}`);
     return result;
   } finally {
     notify?.close();

@@ -1,6 +1,7 @@
 import type { DecodeResult } from './decode';
 import type { EndToEndSection } from './end-to-end-section';
 import type { EngineResult } from './engines';
+import type { HeatmapSection } from './heatmaps';
 import type { Machine } from './machine';
 import { formatSoakRow, SOAK_HEADER, type SoakResult } from './soak';
 import { round } from './stats';
@@ -12,6 +13,7 @@ export type BenchReport = {
   decode?: DecodeResult;
   engines?: EngineResult[];
   skippedEngines?: Record<string, string>;
+  heatmaps?: HeatmapSection;
   soak?: SoakResult[];
   /** By engine: its best pipeline row over its raw MobileNet throughput (best batch size); only
    * when the engines and e2e sections both ran. */
@@ -71,6 +73,7 @@ export function formatReport(r: BenchReport): string {
     lines.push('engine               backbone   batch  images/s  ms/batch');
     for (const e of r.engines) lines.push(`${e.engine.padEnd(20)} ${e.backbone.padEnd(10)} ${String(e.batch).padStart(5)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.msPerBatch).padStart(8)}`);
   }
+  if (r.heatmaps) lines.push('', ...formatHeatmaps(r.heatmaps));
   if (r.endToEnd) {
     lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy  CPU ms/image: bench, S3, ingest, workers');
     for (const e of r.endToEnd) {
@@ -81,8 +84,9 @@ export function formatReport(r: BenchReport): string {
     const repeated = r.endToEnd.filter((e) => e.runs);
     if (repeated.length) lines.push('', 'images/s of every run (the table shows the median run):', ...repeated.map((e) => `  ${e.label}: ${e.runs!.join(', ')}`));
     const batching = r.speedupVsBatchingOff ? `; batching on vs off: ${r.speedupVsBatchingOff}x` : '';
+    const maps = r.heatmapsOnVsOff ? `; heatmaps on vs off: ${r.heatmapsOnVsOff}x` : '';
     const raw = r.endToEndVsRaw ? `; best pipeline vs its engine's raw MobileNet throughput: ${Object.entries(r.endToEndVsRaw).map(([e, v]) => `${pct(v)} on ${e}`).join(', ')}` : '';
-    lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}${raw}`);
+    lines.push('', `pipeline vs naive baseline: ${r.speedupVsBaseline}x${batching}${maps}${raw}`);
     if (r.cpuCeilingVsRaw) {
       const each = Object.entries(r.cpuCeilingVsRaw).map(([e, c]) => `${e} ${pct(c.all)} (${pct(c.pipeline)} with the uploader and S3 server elsewhere)`);
       lines.push(`the most ${r.machine.cpus} fully busy cores allow at the CPU per image measured, vs raw: ${each.join(', ')}`);
@@ -91,6 +95,17 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.soak) lines.push(SOAK_HEADER, ...r.soak.map(formatSoakRow));
   return lines.join('\n');
+}
+
+function formatHeatmaps(h: HeatmapSection): string[] {
+  const lines = [`heatmaps (${h.images} X-rays)    batch  images/s maps off / on  Grad-CAM ms/image  vs float: correlation median, least`];
+  for (const e of h.engines) {
+    const vs = e.vsFloat ? `${e.vsFloat.correlationMedian}, ${e.vsFloat.correlationMin}` : '';
+    lines.push(`${e.engine.padEnd(28)} ${String(e.batch).padStart(5)}  ${`${e.imagesPerSecondMapsOff} / ${e.imagesPerSecondMapsOn}`.padStart(20)}  ${String(e.gradCamMsPerImage).padStart(17)}  ${vs}`.trimEnd());
+  }
+  for (const [engine, why] of Object.entries(h.unavailable)) lines.push(`${engine.padEnd(28)} no maps: ${why}`);
+  lines.push(`overlay ${h.overlayMsPerImage} ms/image, PNG encode ${h.pngMsPerImage} ms/image (${h.pngBytesPerImage} bytes)`);
+  return lines;
 }
 
 const pct = (share: number) => `${Math.round(share * 100)}%`;

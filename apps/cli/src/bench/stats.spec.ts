@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLAT_RSS_SLOPE_MB_PER_1000, RSS_NOISE_MB, memoryFlat, percentile, slope } from './stats';
+import { FLAT_RSS_SLOPE_MB_PER_1000, RSS_NOISE_MB, memoryFlat, pearson, percentile, slope } from './stats';
 
 test('nearest-rank percentiles', () => {
   const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -42,4 +42,11 @@ test('on a short run a rise within allocator noise is flat, a larger one is not'
   // The noise allowance never excuses the full soak's limit: 2 MB per 1,000 over 9,000 images is 18 MB.
   assert.equal(memoryFlat({ rssSlopeMbPer1000: 2, windowImages: 9000 }), false);
   assert.equal(memoryFlat({ rssSlopeMbPer1000: NaN, windowImages: 700 }), false);
+});
+
+test('Pearson correlation: 1 for a scaled copy, -1 reversed, NaN against a constant', () => {
+  assert.ok(Math.abs(pearson([1, 2, 3, 5], [3, 5, 7, 11]) - 1) < 1e-12);
+  assert.ok(Math.abs(pearson([1, 2, 3], [3, 2, 1]) + 1) < 1e-12);
+  assert.ok(Math.abs(pearson([1, 2, 3, 4], [1, 3, 2, 4]) - 0.8) < 1e-12);
+  assert.ok(Number.isNaN(pearson([1, 2, 3], [4, 4, 4])));
 });

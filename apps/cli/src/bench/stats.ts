@@ -6,6 +6,18 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** Pearson correlation of two equally long series; NaN where either is constant. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let [ma, mb] = [0, 0];
+  for (let i = 0; i < a.length; i++) [ma, mb] = [ma + a[i]! / a.length, mb + b[i]! / a.length];
+  let [ab, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    const [da, db] = [a[i]! - ma, b[i]! - mb];
+    [ab, aa, bb] = [ab + da * db, aa + da * da, bb + db * db];
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Least-squares slope of `ys` against `xs`; NaN unless there are two or more distinct xs. */

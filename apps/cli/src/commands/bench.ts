@@ -14,12 +14,13 @@ import { describeMachine } from '../bench/machine';
 import { cpuCeilingVsRaw, endToEndVsRaw, formatReport, type BenchReport } from '../bench/report';
 import { writeNewResult } from '../bench/result-file';
 import { benchSoak, SOAK_HEADER } from '../bench/soak';
+import { benchHeatmaps } from '../bench/heatmaps';
 
 const REPO = resolve(__dirname, '../../../..');
 const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
 const TRAIN_224 = resolve(REPO, '../shared/data/kermany224-train');
 
-const SECTIONS = ['decode', 'engines', 'e2e', 'soak'] as const;
+const SECTIONS = ['decode', 'engines', 'heatmaps', 'e2e', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const Options = z.object({
@@ -46,7 +47,7 @@ export function configureBenchCommand(program: Command, io: CliIo): void {
     .option('--images <n>', 'images through the end-to-end pipeline (default 1000, 200 with --quick)')
     .option('--originals <dir>', 'original-size X-rays for the decode section', ORIGINALS)
     .option('--data <dir>', '224-px training images for the end-to-end and soak sections', TRAIN_224)
-    .option('--only <sections>', 'some of decode, engines, e2e and soak', SECTIONS.join(','))
+    .option('--only <sections>', 'some of decode, engines, heatmaps, e2e and soak', SECTIONS.join(','))
     .option('--workers <list>', 'worker counts of the end-to-end section', '1,2')
     .option('--ingests <n>', 'ingest processes the end-to-end pipeline rows spread over', '1')
     .option('--s3-servers <n>', 'S3 server processes the end-to-end pipeline rows spread over', '1')
@@ -57,7 +58,8 @@ export function configureBenchCommand(program: Command, io: CliIo): void {
       'after',
       `
 Decode throughput on original-size X-rays, raw model throughput per engine, backbone and batch
-size, the whole pipeline end to end (with each worker count of --workers) against the naive
+size, what a heatmap costs per image (engine run with and without the feature map, Grad-CAM,
+overlay, PNG encode) on real X-rays, the whole pipeline end to end (with each worker count of --workers) against the naive
 baseline, and a memory soak: RSS and tensor count over 10,000 classified images. The file name
 names the sections when not all ran, and N counts up from 2 where that day's file exists.
 `,
@@ -81,6 +83,11 @@ async function bench(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     say(`  ${report.decode.imagesPerSecond} images/s at ${report.decode.megapixelsPerImage} MP`);
   }
   if (only.includes('engines')) Object.assign(report, await engineSection(values, versionDir, manifest, say));
+  if (only.includes('heatmaps')) {
+    const n = values.quick ? 16 : 40;
+    say(`heatmaps (${n} X-rays from ${values.data}, release model)`);
+    report.heatmaps = await benchHeatmaps(values.data, versionDir, manifest, benchableEngines(values.engine), n, values.quick ? 2 : 8, say);
+  }
   if (only.includes('e2e')) Object.assign(report, await endToEndSection(values.data, images, workers, spread, repeat, say));
   const vsRaw = endToEndVsRaw(report);
   if (vsRaw !== undefined) report.endToEndVsRaw = vsRaw;
