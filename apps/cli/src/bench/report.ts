@@ -75,11 +75,12 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.heatmaps) lines.push('', ...formatHeatmaps(r.heatmaps));
   if (r.endToEnd) {
-    lines.push('', 'end to end                workers  images/s   p50 s   p95 s   p99 s  engine busy  CPU ms/image: bench, S3, ingest, workers');
+    // As wide as the longest label, "pipeline, 1 worker, heatmaps off".
+    lines.push('', 'end to end                        workers  images/s   p50 s   p95 s   p99 s  engine busy  CPU ms/image: bench, S3, ingest, workers');
     for (const e of r.endToEnd) {
       const busy = e.engineBusy === undefined ? '' : `${Math.round(e.engineBusy * 100)}%`;
       const cpu = e.cpuMsPerImage ? ['bench', 's3Server', 'ingest', 'workers'].map((k) => e.cpuMsPerImage![k] ?? '-').join(', ') : '';
-      lines.push(`${e.label.padEnd(25)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}  ${cpu}`.trimEnd());
+      lines.push(`${e.label.padEnd(33)} ${String(e.workers).padStart(7)}  ${String(e.imagesPerSecond).padStart(8)}  ${String(e.p50).padStart(6)}  ${String(e.p95).padStart(6)}  ${String(e.p99).padStart(6)}  ${busy.padStart(11)}  ${cpu}`.trimEnd());
     }
     const repeated = r.endToEnd.filter((e) => e.runs);
     if (repeated.length) lines.push('', 'images/s of every run (the table shows the median run):', ...repeated.map((e) => `  ${e.label}: ${e.runs!.join(', ')}`));
