@@ -8,3 +8,5 @@ export * from './thread-pool';
 export * from './dcmtk-variants';
 export * from './sns-signer';
 export * from './redis-cluster';
+export * from './netns';
+export * from './relay';

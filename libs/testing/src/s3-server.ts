@@ -17,6 +17,7 @@ export interface S3Server {
 
 interface ServerConfig {
   directory: string;
+  host: string;
   buckets: string[];
   port: number;
 }
@@ -26,17 +27,21 @@ type ServerReport = { port: number } | { error: string };
  * Starts s3rver on 127.0.0.1 on a free port, in a fresh folder, with `buckets` already made.
  * Given `directory`, it serves that folder instead, so that several servers (one process each)
  * share one store: s3rver keeps nothing about objects in memory. Given `port` too, it can stand in
- * for a server that was stopped, as a store coming back from an outage.
+ * for a server that was stopped, as a store coming back from an outage. Given `host` it listens
+ * there instead of loopback, and given `netns`, inside that network namespace (`ip netns exec`).
  *
  * s3rver runs in a child process started with `--openssl-legacy-provider`: it makes ListObjectsV2
  * continuation tokens with DES, which OpenSSL 3 keeps only in its legacy provider, so without it
  * every truncated listing is a 500. The child also keeps s3rver's Koa and winston out of the tests.
  */
-export async function startS3Server(options: { buckets?: string[]; directory?: string; port?: number } = {}): Promise<S3Server> {
+export async function startS3Server(options: { buckets?: string[]; directory?: string; port?: number; host?: string; netns?: string } = {}): Promise<S3Server> {
+  const host = options.host ?? '127.0.0.1';
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-')));
   const owned = options.directory === undefined;
   const child = fork(__filename, [], {
-    execArgv: ['--openssl-legacy-provider'],
+    ...(options.netns
+      ? { execPath: 'ip', execArgv: ['netns', 'exec', options.netns, process.execPath, '--openssl-legacy-provider'] }
+      : { execArgv: ['--openssl-legacy-provider'] }),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -53,7 +58,7 @@ export async function startS3Server(options: { buckets?: string[]; directory?: s
       );
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`s3rver exited (${code ?? signal}) before listening: ${stderr}`)));
-      child.send({ directory, buckets: options.buckets ?? [], port: options.port ?? 0 } satisfies ServerConfig);
+      child.send({ directory, host, buckets: options.buckets ?? [], port: options.port ?? 0 } satisfies ServerConfig);
     });
   } catch (err) {
     child.kill();
@@ -64,7 +69,7 @@ export async function startS3Server(options: { buckets?: string[]; directory?: s
 
   let stopping: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://${host}:${port}`,
     port,
     directory,
     stop: () =>
@@ -90,7 +95,7 @@ function serveInChild(): void {
   const S3rver: S3rverConstructor = require('s3rver');
   process.once('message', (config: ServerConfig) => {
     const server = new S3rver({
-      address: '127.0.0.1',
+      address: config.host,
       port: config.port,
       silent: true,
       directory: config.directory,

@@ -10,10 +10,14 @@ export interface SpawnedApp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs a built app (`node <entry>`, or `<opts.command> <entry>`) as its own OS process with the given environment. */
-export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { echo?: boolean; command?: string } = {}): SpawnedApp {
+/** Runs a built app (`node <entry>`, or `<opts.command> <entry>`) as its own OS process with the
+ * given environment; with `opts.netns`, inside that network namespace (`ip netns exec`, which
+ * execs the app: the child's pid is the app's). */
+export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { echo?: boolean; command?: string; netns?: string } = {}): SpawnedApp {
+  const command = opts.command ?? process.execPath;
+  const [file, args] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, command, entry]] : [command, [entry]];
   // Plain lines: readers match them with regular expressions.
-  const child = spawn(opts.command ?? process.execPath, [entry], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
   const onLine = (line: string) => {
