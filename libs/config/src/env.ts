@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENGINE_CHOICES } from '@pneumoscreen/contracts';
 import { parseModelRegistry } from './model-registry';
 import { parseRedisUrl } from './redis-target';
 import { parseTenants } from './tenant-schema';
@@ -65,7 +66,7 @@ export const EnvSchema = z.object({
   MAX_IMAGE_BYTES: int(1, 2 ** 31 - 1).default(64 * 1024 * 1024),
   MAX_IMAGE_PIXELS: int(1, 2 ** 31 - 1).default(100_000_000),
   MAX_DICOM_PIXELS: int(1, 2 ** 31 - 1).default(40_000_000),
-  ENGINE: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'onnxruntime-cuda', 'onnxruntime-webgpu', 'onnxruntime-int8', 'tfjs-wasm']).default('auto'),
+  ENGINE: z.enum(ENGINE_CHOICES).default('auto'),
   ENGINE_THREADS: int(0, 1024).default(0),
   ENGINE_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   HEATMAPS: bool.default('true'),

@@ -27,3 +27,4 @@ export {
   type TenantMatch,
 } from './tenant-lookup';
 export { sizeDecodePool, sizeDecodePoolFromConfig } from './decode-pool';
+export { repoPath, repoRoot } from './repo-paths';

@@ -13,3 +13,4 @@ export * from './tenants';
 export * from './intended-use';
 export * from './result-artefacts';
 export * from './domain-errors';
+export * from './engines';

@@ -5,7 +5,7 @@ export { TfjsWasmEngine } from './engine/tfjs-wasm-engine';
 export { pneumoniaProbabilities } from './engine/output';
 export { OnnxEngine, type OnnxEngineOptions } from './engine/onnx-engine';
 export { TfjsNodeEngine, type TfjsNodeVariant } from './engine/tfjs-node-engine';
-export { loadEngine, ENGINE_CHOICES, type EngineChoice, type EngineOptions } from './engine/select-engine';
+export { loadEngine, type EngineOptions } from './engine/select-engine';
 export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
 export { quantizeVersion, quantizeVersionFromFiles, QuantizationRejectedError, type Int8Report, type QuantizeVersionInput } from './int8/quantize-version';
 export { loadModelVersion } from './load-version';

@@ -11,6 +11,7 @@ export { readKerasH5 } from './keras-import/keras-h5';
 export { readTfjsWeights, type WeightSource, type SourceLayer, type SourceWeight, type SourceFormat } from './keras-import/weight-source';
 export { trainModel } from './training/train';
 export type { TrainOptions, TrainProgress, TrainResult, TrainStage } from './training/train-options';
+export { TRAINING_DEFAULTS } from './training/train-options';
 export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
 export { ASPECT_VIEWS, STRESS_ASPECT, reshapedInput } from './training/aspect-stress';
 export { codeVersion } from './training/code-version';

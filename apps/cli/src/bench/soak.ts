@@ -1,9 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelManifest } from '@pneumoscreen/contracts';
 import { preprocess } from '@pneumoscreen/imaging';
 import { INT8_ONNX_FILE } from '@pneumoscreen/model-format';
-import { loadEngine, type EngineChoice, type ModelEngine } from '@pneumoscreen/inference';
+import type { EngineChoice, ModelManifest } from '@pneumoscreen/contracts';
+import { loadEngine, type ModelEngine } from '@pneumoscreen/inference';
 import { memoryFlat, round, slope } from './stats';
 
 export interface SoakSample {

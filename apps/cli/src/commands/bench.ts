@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { repoPath } from '@pneumoscreen/config';
 import { readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import type { ModelManifest } from '@pneumoscreen/contracts';
 import { ExitCode, commandAction } from '../program/action';
@@ -16,9 +16,8 @@ import { writeNewResult } from '../bench/result-file';
 import { benchSoak, SOAK_HEADER } from '../bench/soak';
 import { benchHeatmaps } from '../bench/heatmaps';
 
-const REPO = resolve(__dirname, '../../../..');
-const ORIGINALS = resolve(REPO, '../shared/data/kermany-original-sample');
-const TRAIN_224 = resolve(REPO, '../shared/data/kermany224-train');
+const ORIGINALS = repoPath('../shared/data/kermany-original-sample');
+const TRAIN_224 = repoPath('../shared/data/kermany224-train');
 
 const SECTIONS = ['decode', 'engines', 'heatmaps', 'e2e', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -100,7 +99,7 @@ async function bench(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     report.soak = await benchSoak(await listXrays(values.data), versionDir, manifest, soakCounts, say);
   }
 
-  const dir = join(REPO, 'bench/results');
+  const dir = repoPath('bench/results');
   await mkdir(dir, { recursive: true });
   const sections = only.length === SECTIONS.length ? '' : `-${only.join('-')}`;
   const file = await writeNewResult(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}`, JSON.stringify(report, null, 2) + '\n');

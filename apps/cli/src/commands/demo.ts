@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { repoPath } from '@pneumoscreen/config';
 import { StudyResult } from '@pneumoscreen/contracts';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
@@ -10,7 +11,6 @@ import { formatTable, type Finished } from '../demo/report';
 import { findStudies, uploadStudy } from '../demo/upload';
 
 const INCOMING = 'incoming/';
-const SAMPLES = resolve(__dirname, '../../../../samples/studies');
 
 const Options = z.object({
   input: z.string().optional(),
@@ -38,7 +38,7 @@ async function demo(values: z.output<typeof Options>, io: CliIo): Promise<number
     throw new UsageError('--callback-url needs WEBHOOK_SECRET (whsec_<base64>) in the environment to sign the webhooks');
   }
   const timeoutMs = values.timeout * 1000;
-  const studies = await findStudies(resolve(values.input ?? SAMPLES));
+  const studies = await findStudies(resolve(values.input ?? repoPath('samples/studies')));
   const say = (l: string) => io.err(`${l}\n`);
   say(`pneumoscreen demo: ${studies.length} studies, ${studies.reduce((n, s) => n + s.files.length, 0)} images`);
 

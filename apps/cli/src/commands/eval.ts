@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { repoPath } from '@pneumoscreen/config';
 import { SiteName, type BinaryMetrics, type OutOfScope, type SiteCalibration } from '@pneumoscreen/contracts';
 import { ASPECT_VIEWS, reshapedInput, STRESS_ASPECT, testTimeAugmentation } from '@pneumoscreen/training';
 import { binaryMetrics, listDataset } from '@pneumoscreen/evaluation';
@@ -14,7 +15,6 @@ import { listOodImages, scopeReport, type ScopeReport } from './eval-scope';
 import { openConfiguredRegistry } from './configured-registry';
 
 /** apps/cli/dist/commands -> repository root. */
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const RESHAPES = { narrower: 'aspectNarrower', wider: 'aspectWider' } as const;
 
@@ -116,7 +116,7 @@ async function evaluate(values: z.output<typeof Options>, io: CliIo): Promise<nu
 
 /** A registry VERSION comes with its site's calibration, when asked for and there is one. */
 async function modelToEvaluate(io: CliIo, version: string | undefined, modelPath: string | undefined, site: string | undefined): Promise<{ dir: string; calibration: SiteCalibration | null }> {
-  if (!version) return { dir: await resolveModelDir(modelPath ?? path.join(REPO_ROOT, 'models/releases')), calibration: null };
+  if (!version) return { dir: await resolveModelDir(modelPath ?? repoPath('models/releases')), calibration: null };
   const config = io.config();
   const { registry, close } = openConfiguredRegistry(config);
   try {

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { repoPath } from '@pneumoscreen/config';
 import { BACKBONES, runLevers, type LeverRun } from '@pneumoscreen/training';
 import { ExitCode, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
@@ -9,7 +10,6 @@ import { fraction, numberText, oneOf, wholeNumber } from '../program/options';
 import { textTable } from './text-table';
 
 /** apps/cli/dist/commands -> repository root. */
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const Options = z.object({
   data: z.string(),
@@ -53,8 +53,8 @@ async function levers(values: z.output<typeof Options>, io: CliIo): Promise<numb
   const run = await runLevers({
     dataDir: path.resolve(values.data),
     backbone: values.backbone,
-    backboneDir: path.join(REPO_ROOT, 'models/base', backbone.folder),
-    cacheDir: path.resolve(values.cacheDir ?? path.join(REPO_ROOT, '.cache/activations')),
+    backboneDir: repoPath(path.join('models/base', backbone.folder)),
+    cacheDir: path.resolve(values.cacheDir ?? repoPath('.cache/activations')),
     seed: values.seed,
     valFraction: values.valFraction,
     maxTrain: values.maxTrain,

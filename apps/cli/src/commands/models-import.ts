@@ -1,6 +1,6 @@
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { repoPath } from '@pneumoscreen/config';
 import { ARCHITECTURES, importBaseModel, importBaseModelToRegistry, type ArchitectureName, type BaseImportResult, type BaseModelInfo } from '@pneumoscreen/training';
 import { openModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
@@ -9,7 +9,6 @@ import type { CliIo } from '../program/io';
 import { oneOf } from '../program/options';
 
 /** apps/cli/dist/commands -> repository root. */
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const Options = z.object({
   source: z.string(),
@@ -51,7 +50,7 @@ async function importCommand({ source, arch, out: outDir, inputSize, json }: z.o
   const opts = { arch, source, outDir, inputSize };
   const config = outDir === undefined ? io.config() : null;
   if (!config?.models.registry) {
-    const { dir, info } = await importBaseModel({ ...opts, outParent: path.join(REPO_ROOT, 'models/base') });
+    const { dir, info } = await importBaseModel({ ...opts, outParent: repoPath('models/base') });
     io.out(json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`));
     return ExitCode.ok;
   }

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BACKBONES, resolveBaseModel, trainModel, type Backbone } from '@pneumoscreen/training';
+import { repoPath, repoRoot } from '@pneumoscreen/config';
+import { BACKBONES, codeVersion, resolveBaseModel, TRAINING_DEFAULTS, trainModel, type Backbone } from '@pneumoscreen/training';
 import { openModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { ExitCode, UsageError, commandAction } from '../program/action';
@@ -12,7 +12,6 @@ import { fraction, numberText, oneOf, wholeNumber } from '../program/options';
 import { duration, trainReporter } from './train-progress';
 
 /** apps/cli/dist/commands -> repository root. */
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const Options = z.object({
   data: z.string(),
@@ -45,15 +44,15 @@ export function configureTrainCommand(program: Command, io: CliIo): void {
     .option('--out <dir>', 'registry folder for the new version (default models/releases)')
     .option('--target-sensitivity <x>', 'threshold is chosen on validation to reach this', '0.95')
     .option('--seed <n>', 'validation split, augmentation, initialisation and shuffling seed', '42')
-    .option('--epochs <n>', 'phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs', '100')
-    .option('--patience <n>', 'phase 1: stop after N epochs without better validation AUC', '15')
-    .option('--fine-tune-blocks <n>', 'phase 2: top backbone blocks trained with the head, 0 skips it', '2')
-    .option('--fine-tune-lr <x>', 'phase 2: Adam learning rate (1e-4 wrecks the ImageNet features within ten steps)', '1e-5')
-    .option('--fine-tune-epochs <n>', 'phase 2: maximum epochs', '12')
-    .option('--fine-tune-patience <n>', 'phase 2: stop after N epochs without better validation AUC', '3')
+    .option('--epochs <n>', 'phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs', String(TRAINING_DEFAULTS.maxEpochs))
+    .option('--patience <n>', 'phase 1: stop after N epochs without better validation AUC', String(TRAINING_DEFAULTS.patience))
+    .option('--fine-tune-blocks <n>', 'phase 2: top backbone blocks trained with the head, 0 skips it', String(TRAINING_DEFAULTS.fineTuneBlocks))
+    .option('--fine-tune-lr <x>', 'phase 2: Adam learning rate (1e-4 wrecks the ImageNet features within ten steps)', String(TRAINING_DEFAULTS.fineTuneLearningRate))
+    .option('--fine-tune-epochs <n>', 'phase 2: maximum epochs', String(TRAINING_DEFAULTS.fineTuneEpochs))
+    .option('--fine-tune-patience <n>', 'phase 2: stop after N epochs without better validation AUC', String(TRAINING_DEFAULTS.fineTunePatience))
     .option('--val-fraction <x>', 'share of patients held out for validation', '0.18')
-    .option('--augment <n>', "augmented copies (crop, contrast, exposure, gamma) per image; validation's copies are the test-time augmentation views", '3')
-    .option('--shape-swap <n>', "copies of each training image with the other class's film shape (0 = none): takes away the shortcut of body proportions", '4')
+    .option('--augment <n>', "augmented copies (crop, contrast, exposure, gamma) per image; validation's copies are the test-time augmentation views", String(TRAINING_DEFAULTS.augmentCopies))
+    .option('--shape-swap <n>', "copies of each training image with the other class's film shape (0 = none): takes away the shortcut of body proportions", String(TRAINING_DEFAULTS.shapeSwapCopies))
     .option('--label-smoothing <x>', 'pull both phases\' 0/1 targets towards 0.5 by x (0 = none; `levers` measures what it does under shift)', '0')
     .option('--mixup <alpha>', 'mix training rows with Beta(alpha, alpha) weights in both phases (0 = none)', '0')
     .option('--workers <n>', 'activation-extraction threads (default: CPU cores, at most 4)', String(Math.min(4, os.availableParallelism())))
@@ -83,14 +82,14 @@ async function train(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     fineTuneLearningRate: values.fineTuneLr,
   };
   const started = Date.now();
-  const backboneDir = values.base === undefined ? path.join(REPO_ROOT, 'models/base', backbone.folder) : await baseModelDir(io, values.base, backbone);
+  const backboneDir = values.base === undefined ? repoPath(path.join('models/base', backbone.folder)) : await baseModelDir(io, values.base, backbone);
   const result = await trainModel({
     dataDir: path.resolve(values.data),
     backbone: values.backbone,
     backboneDir,
-    outDir: path.resolve(values.out ?? path.join(REPO_ROOT, 'models/releases')),
-    cacheDir: path.resolve(values.cacheDir ?? path.join(REPO_ROOT, '.cache/activations')),
-    codeVersion: codeVersion(),
+    outDir: path.resolve(values.out ?? repoPath('models/releases')),
+    cacheDir: path.resolve(values.cacheDir ?? repoPath('.cache/activations')),
+    codeVersion: codeVersion(repoRoot()),
     onProgress: trainReporter(errOutput(io)),
     ...numbers,
   });
@@ -116,15 +115,5 @@ async function baseModelDir(io: CliIo, ref: string, backbone: Backbone): Promise
     });
   } finally {
     s3?.destroy();
-  }
-}
-
-/** The commit the code came from; "+dirty" when the working tree differs from it. */
-function codeVersion(): string {
-  try {
-    const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return git(['rev-parse', 'HEAD']) + (git(['status', '--porcelain']) ? '+dirty' : '');
-  } catch {
-    return 'unknown';
   }
 }

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AppConfig } from '@pneumoscreen/config';
+import { repoRoot, type AppConfig } from '@pneumoscreen/config';
 import { RetrainResult, type RetrainJobData } from '@pneumoscreen/contracts';
 import { currentLabels, type FeedbackStore } from '@pneumoscreen/feedback';
-import { BACKBONES, codeVersion, trainModel } from '@pneumoscreen/training';
+import { BACKBONES, codeVersion, TRAINING_DEFAULTS as DEFAULTS, trainModel } from '@pneumoscreen/training';
 import { type LabelledImage } from '@pneumoscreen/evaluation';
 import { type ModelRegistry } from '@pneumoscreen/registry';
 import type { ObjectStore } from '@pneumoscreen/storage';
@@ -30,9 +30,6 @@ export type RetrainRegistry = Pick<ModelRegistry, 'name' | 'getChannel' | 'setCh
 export type LabelSource = Pick<FeedbackStore, 'readAll'>;
 
 /** The CLI's `train` defaults, for what a job leaves unset. */
-const DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3, shapeSwapCopies: 4 };
-/** apps/trainer/dist/training -> repository root. */
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 /**
  * One retrain: the base data set plus readers' labels (less the held-back studies), trained from
@@ -111,7 +108,7 @@ export class RetrainUseCase {
       augmentCopies: job.augmentCopies ?? DEFAULTS.augmentCopies,
       shapeSwapCopies: job.shapeSwapCopies ?? DEFAULTS.shapeSwapCopies,
       workers: Math.min(4, os.availableParallelism()),
-      codeVersion: codeVersion(REPO_ROOT),
+      codeVersion: codeVersion(repoRoot()),
       onProgress: (e) => progress.train(e),
     });
     const candidate = trained.manifest.version;

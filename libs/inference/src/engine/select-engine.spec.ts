@@ -9,7 +9,8 @@ import { convertModelDir } from '@pneumoscreen/onnx';
 import { ONNX_FILE } from '@pneumoscreen/model-format';
 import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
 import { nvidiaGpuVisible } from './gpu';
-import { loadEngine, type EngineChoice } from './select-engine';
+import type { EngineChoice } from '@pneumoscreen/contracts';
+import { loadEngine } from './select-engine';
 import { tfjsNodeInstalled } from './tfjs-backends';
 
 const manifest = ModelManifest.parse({

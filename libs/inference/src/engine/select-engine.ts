@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ModelManifest } from '@pneumoscreen/contracts';
+import { AUTO_ENGINE_ORDER, type EngineChoice, type ModelManifest } from '@pneumoscreen/contracts';
 import { convertModelDir } from '@pneumoscreen/onnx';
 import { ONNX_FILE, INT8_ONNX_FILE } from '@pneumoscreen/model-format';
 import type { ModelEngine } from './engine';
@@ -8,16 +8,6 @@ import { nvidiaGpuVisible } from './gpu';
 import { OnnxEngine } from './onnx-engine';
 import { TfjsNodeEngine } from './tfjs-node-engine';
 import { TfjsWasmEngine } from './tfjs-wasm-engine';
-
-/** What `auto` tries, in order (a GPU, then native CPU runtimes), before TF.js WASM, which needs
- * nothing native. */
-const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime'] as const;
-
-/** What `ENGINE` may say. `onnxruntime-cuda` is `onnxruntime` that refuses to start without a GPU,
- * for a GPU worker that must never quietly classify on its CPU; `onnxruntime-webgpu` likewise
- * runs on WebGPU (any Vulkan GPU: NVIDIA, AMD, Intel) or not at all. */
-export const ENGINE_CHOICES = ['auto', ...AUTO_ORDER, 'onnxruntime-cuda', 'onnxruntime-webgpu', 'onnxruntime-int8', 'tfjs-wasm'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
   /** `auto` when absent. */
@@ -29,11 +19,11 @@ export interface EngineOptions {
 }
 
 /** Starts the engine `opts.engine` names on a version folder. A named engine that cannot start
- * fails; `auto` takes the first of AUTO_ORDER that starts, else TF.js WASM. */
+ * fails; `auto` takes the first of AUTO_ENGINE_ORDER that starts, else TF.js WASM. */
 export async function loadEngine(versionDir: string, manifest: ModelManifest, opts: EngineOptions = {}): Promise<ModelEngine> {
   const choice = opts.engine ?? 'auto';
   if (choice !== 'auto') return startEngine(choice, versionDir, manifest, opts);
-  for (const candidate of AUTO_ORDER) {
+  for (const candidate of AUTO_ENGINE_ORDER) {
     try {
       return await startEngine(candidate, versionDir, manifest, opts);
     } catch (err) {

@@ -83,3 +83,6 @@ export interface TrainResult {
   /** The validation images, in the order they were scored. */
   validation: LabelledImage[];
 }
+
+/** The recipe's defaults, shared by `pneumoscreen train` and the trainer's retrain jobs. */
+export const TRAINING_DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3, shapeSwapCopies: 4 } as const;
