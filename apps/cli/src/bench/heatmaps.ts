@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { ModelManifest } from '@pneumoscreen/contracts';
+import type { EngineChoice, ModelManifest } from '@pneumoscreen/contracts';
 import { decodeToRgb, encodePng, heatmapOverlay, normaliseInto, type HeatValues } from '@pneumoscreen/imaging';
-import { gradCam, loadClassifierHead, loadEngine, type EngineChoice, type ModelEngine } from '@pneumoscreen/inference';
+import { gradCam, loadClassifierHead, loadEngine, type ModelEngine } from '@pneumoscreen/inference';
 import { listXrays } from './decode';
 import { pearson, round } from './stats';
 
