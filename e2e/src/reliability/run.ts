@@ -17,7 +17,8 @@ import { crossTenant } from './inputs/cross-tenant';
 import { deliveries, tallyStudies } from './invariants';
 import { buildReport, type ReliabilityReport } from './report';
 import { ReliabilityStack } from './stack';
-import { Workload, sampleXrays, seeded } from './workload';
+import { mulberry32 } from '@pneumoscreen/evaluation';
+import { Workload, sampleXrays } from './workload';
 
 export interface ReliabilityOptions {
   seed: number;
@@ -49,7 +50,7 @@ const INPUTS = [badImages, hostileDicom, badEvents, badManifests, pathTricks, ho
  */
 export async function runReliability(o: ReliabilityOptions): Promise<ReliabilityReport> {
   const startedAt = new Date();
-  const random = seeded(o.seed);
+  const random = mulberry32(o.seed);
   const stack = await ReliabilityStack.start({ prefix: `{rel-${o.seed}-${randomBytes(3).toString('hex')}}`, env: o.env, echo: o.echo });
   try {
     const workload = new Workload(stack, random, await sampleXrays(), o.seed);

@@ -10,18 +10,6 @@ export interface ExpectedStudy {
   keys: string[];
 }
 
-/** mulberry32: a small seeded generator, so a run can be repeated exactly from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The bundled sample X-rays (`samples/studies/*`), as bytes. */
 export async function sampleXrays(): Promise<Buffer[]> {
   const dir = join(repoRoot(), 'samples/studies');
