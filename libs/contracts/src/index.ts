@@ -8,7 +8,7 @@ export * from './webhook-endpoints';
 export * from './registry';
 export * from './feedback';
 export * from './training';
-export * from './calibration';
+export * from './site-calibration';
 export * from './tenants';
 export * from './intended-use';
 export * from './result-artefacts';

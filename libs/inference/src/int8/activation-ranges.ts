@@ -13,7 +13,7 @@ const RUN_BATCH = 4;
  * MobileNet, and cutting 0.1% made the int8 model worse. `onProgress` hears how many images are
  * done.
  */
-export async function calibrateRanges(
+export async function measureActivationRanges(
   model: OnnxModel,
   values: readonly string[],
   images: readonly Float32Array[],

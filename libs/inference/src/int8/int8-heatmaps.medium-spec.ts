@@ -10,7 +10,7 @@ import { OnnxEngine } from '../engine/onnx-engine';
 import { loadEngine } from '../engine/select-engine';
 import { gradCam } from '../heatmap/class-activation';
 import { loadClassifierHead } from '../heatmap/classifier-head';
-import { calibrateRanges } from './activation-ranges';
+import { measureActivationRanges } from './activation-ranges';
 
 const release = () => resolveModelDir(path.join(repoRoot(), 'models/releases'));
 
@@ -50,7 +50,7 @@ test('keeping the feature-map output leaves the int8 model and its scores as the
   assert.ok(graph.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT), 'the float export has the feature map');
   const without: OnnxModel = { ...graph, outputs: graph.outputs.filter((o) => o.name !== FEATURE_MAP_OUTPUT), nodes: graph.nodes.filter((n) => !n.outputs.includes(FEATURE_MAP_OUTPUT)) };
   const images = await xrays(dir, 2, 3);
-  const ranges = await calibrateRanges(graph, valuesToCalibrate(graph), images);
+  const ranges = await measureActivationRanges(graph, valuesToCalibrate(graph), images);
   const [withMap, withoutMap] = [graph, without].map((g) => quantizeModel(g, (v) => ranges.get(v)!));
   assert.ok(withMap!.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT), 'the int8 model keeps it');
   assert.deepEqual(

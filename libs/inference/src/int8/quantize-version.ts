@@ -6,7 +6,7 @@ import { scoreItems } from '../score-items';
 import { rocAuc } from '@pneumoscreen/evaluation';
 import { INT8_ONNX_FILE, INT8_REPORT_FILE, readManifest } from '@pneumoscreen/model-format';
 import type { LabelledImage } from '@pneumoscreen/evaluation';
-import { calibrateRanges } from './activation-ranges';
+import { measureActivationRanges } from './activation-ranges';
 import { modelDirGraph, encodeModel, quantizeModel, valuesToCalibrate, type WeightBits } from '@pneumoscreen/onnx';
 
 /** Images per comparison run. */
@@ -67,7 +67,7 @@ export async function quantizeVersion(dir: string, input: QuantizeVersionInput):
   if (input.check.length === 0) throw new Error('quantising needs check images to compare the int8 model with the float one');
   const graph = await modelDirGraph(dir, manifest.modelFile);
   const values = valuesToCalibrate(graph);
-  const ranges = await calibrateRanges(graph, values, input.calibration, (done, total) => input.onProgress?.('calibrate', done, total));
+  const ranges = await measureActivationRanges(graph, values, input.calibration, (done, total) => input.onProgress?.('calibrate', done, total));
   const weightBits = input.weightBits ?? 7;
   const int8 = encodeModel(quantizeModel(graph, (v) => ranges.get(v)!, weightBits));
   const float32 = encodeModel(graph);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
-import { calibrateRanges } from './activation-ranges';
+import { measureActivationRanges } from './activation-ranges';
 import { modelDirGraph, encodeModel, type OnnxModel, quantizeModel, uint8Params, valuesToCalibrate, type ValueRange } from '@pneumoscreen/onnx';
 
 const SHAPE = [12, 12, 3] as const;
@@ -63,7 +63,7 @@ async function run(model: OnnxModel, inputs: Float32Array[]): Promise<Float32Arr
 test('a quantised model runs every convolution as QLinearConv, fuses ReLU and ReLU6, pools on uint8, and stays close to float', async () => {
   const model = await smallModel();
   const values = valuesToCalibrate(model);
-  const ranges = await calibrateRanges(model, values, images(32, 1));
+  const ranges = await measureActivationRanges(model, values, images(32, 1));
   const int8 = quantizeModel(model, (v) => ranges.get(v)!);
 
   const ops = int8.nodes.map((n) => n.opType);
@@ -88,7 +88,7 @@ test('bias correction takes back the mean shift that rounding the weights causes
   // weights shifts every output channel by (rounding error) × (input mean).
   const tf = await initWasmBackend();
   const model = await exported(tf, [tf.layers.depthwiseConv2d({ inputShape: [...SHAPE], kernelSize: 3, depthMultiplier: 4, padding: 'valid' }), tf.layers.globalAveragePooling2d({})]);
-  const ranges = await calibrateRanges(model, valuesToCalibrate(model), images(32, 1));
+  const ranges = await measureActivationRanges(model, valuesToCalibrate(model), images(32, 1));
   const withoutMeans = (v: string): ValueRange => ({ min: ranges.get(v)!.min, max: ranges.get(v)!.max });
   const check = images(32, 3);
   const expected = await run(model, check);
@@ -118,7 +118,7 @@ test('a channel with near-zero weights keeps its bias (its weight scale widens r
   const dir = await mkdtemp(path.join(tmpdir(), 'quantize-bias-'));
   await model.save(directorySaver(dir));
   const graph = await modelDirGraph(dir);
-  const ranges = await calibrateRanges(graph, valuesToCalibrate(graph), images(8, 1));
+  const ranges = await measureActivationRanges(graph, valuesToCalibrate(graph), images(8, 1));
   const check = images(4, 2);
   const [expected, actual] = [await run(graph, check), await run(quantizeModel(graph, (v) => ranges.get(v)!), check)];
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(expected[i]! - actual[i]!) < 0.05, `output ${i}: ${actual[i]} for ${expected[i]}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brierScore, expectedCalibrationError, meanConfidence } from './calibration';
+import { brierScore, expectedCalibrationError, meanConfidence } from './probability-calibration';
 
 test('brierScore: squared error of the probability against the label', () => {
   assert.equal(brierScore([1, 0], [1, 0]), 0);
