@@ -2,6 +2,7 @@ import { ConfigError } from './config-error';
 import { EnvSchema, type Env } from './env';
 import { ingestSection, type IngestConfig } from './sections/ingest';
 import { modelsSection, type ModelsConfig } from './sections/models';
+import { pacsSection, type PacsConfig } from './sections/pacs';
 import { redisSection, s3Section, type RedisConfig, type S3Config } from './sections/storage';
 import { feedbackSection, trainerSection, type FeedbackConfig, type TrainerConfig } from './sections/training';
 import { tenantsSection, webhooksSection, type WebhooksConfig } from './sections/delivery';
@@ -25,6 +26,8 @@ export interface AppConfig {
    * `TENANTS`, or one default tenant made of the single-tenant settings. */
   tenants: TenantConfig[];
   logLevel: Env['LOG_LEVEL'];
+  /** Where DICOM outputs are pushed (DICOMweb STOW-RS); absent: nowhere. */
+  pacs?: PacsConfig;
   /** Where an app serves `GET /metrics` (Prometheus); absent: nowhere. Port 0 takes a free one. */
   metrics?: { host: string; port: number };
   /** Images a process decodes at once (libuv's pool); unset: UV_THREADPOOL_SIZE if set, else one
@@ -48,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const redis = redisSection(e);
   const worker = workerSection(e);
   const tenants = tenantsSection(e);
+  const pacs = pacsSection(e);
   return {
     redis,
     s3,
@@ -59,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trainer: trainerSection(e),
     tenants,
     logLevel: e.LOG_LEVEL,
+    ...(pacs ? { pacs } : {}),
     ...(e.METRICS_PORT === undefined ? {} : { metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT } }),
     decodeThreads: e.DECODE_THREADS,
   };

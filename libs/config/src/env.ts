@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ENGINE_CHOICES } from '@pneumoscreen/contracts';
 import { parseModelRegistry } from './model-registry';
 import { parseRedisUrl } from './redis-target';
+import { StowBaseUrl } from './sections/pacs';
 import { parseTenants } from './tenant-schema';
 import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
@@ -72,6 +73,10 @@ export const EnvSchema = z.object({
   HEATMAPS: bool.default('true'),
   HEATMAP_MAX_BATCH: int(1, 1024).default(1024),
   DICOM_OUTPUTS: bool.default('true'),
+  DICOMWEB_STOW_URL: StowBaseUrl.optional(),
+  DICOMWEB_AUTHORIZATION: z.string().min(1).regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be a header value (printable ASCII)').optional(),
+  DICOMWEB_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  DICOMWEB_MAX_ATTEMPTS: int(1, 100).default(10),
 
   TENANTS: z.string().transform(parseTenants).optional(),
   CALLBACK_HOSTS: list.optional(),

@@ -1,5 +1,6 @@
 export { loadConfig, ConfigError, type AppConfig } from './config';
 export { EnvSchema, type Env } from './env';
+export type { PacsConfig } from './sections/pacs';
 export { hashTaggedPrefix, parseRedisUrl, type RedisTarget } from './redis-target';
 export { WEBHOOK_EVENT_TYPES, type WebhookEndpointConfig } from './webhook-endpoints';
 export {

@@ -14,3 +14,4 @@ export * from './intended-use';
 export * from './result-artefacts';
 export * from './domain-errors';
 export * from './engines';
+export * from './pacs';

@@ -6,6 +6,7 @@ export const QueueName = {
   webhook: 'pneumoscreen-webhook',
   feedback: 'pneumoscreen-feedback',
   training: 'pneumoscreen-training',
+  pacs: 'pneumoscreen-pacs',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -15,5 +16,6 @@ export const JobName = {
   deliverWebhook: 'deliver-webhook',
   recordFeedback: 'record-feedback',
   retrain: 'retrain',
+  pushToPacs: 'push-to-pacs',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

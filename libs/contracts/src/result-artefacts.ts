@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PacsQueued } from './pacs';
 
 /**
  * Why an image decided by the model has no heatmap: `engine`, its engine cannot give one;
@@ -28,8 +29,9 @@ export type DicomObjectRef = z.infer<typeof DicomObjectRef>;
 export const ImageDicomOutputs = z.object({ secondaryCapture: DicomObjectRef.optional() }).strict();
 export type ImageDicomOutputs = z.infer<typeof ImageDicomOutputs>;
 
-/** Present on a study with DICOM images: the Structured Report (TID 1500) of its decisions. */
-export const StudyDicomOutputs = z.object({ structuredReport: DicomObjectRef }).strict();
+/** Present on a study with DICOM images: the Structured Report (TID 1500) of its decisions, and,
+ * when DICOMWEB_STOW_URL is set, where its push to the PACS is reported once it is over. */
+export const StudyDicomOutputs = z.object({ structuredReport: DicomObjectRef, pacs: PacsQueued.optional() }).strict();
 export type StudyDicomOutputs = z.infer<typeof StudyDicomOutputs>;
 
 /**

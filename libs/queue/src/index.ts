@@ -1,6 +1,6 @@
 export { bullConnection, createRedisConnection, checkEvictionPolicy, logOutages, type ConnectionRole, type RedisClient } from './connection';
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
-export { imageWorkerOptions, studyWorkerOptions, webhookWorkerOptions } from './job-options';
+export { imageWorkerOptions, pacsWorkerOptions, studyWorkerOptions, webhookWorkerOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';
 export { publishChannelNotice, subscribeChannelNotices } from './channel-notices';
 export { isRedisUnavailable } from './redis-unavailable';

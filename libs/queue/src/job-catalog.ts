@@ -1,13 +1,13 @@
 import { UnrecoverableError, type JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import { FeedbackJobData, ImageJobData, JobName, QueueName, RetrainJobData, StudyJobData, WebhookJobData } from '@pneumoscreen/contracts';
-import { feedbackJobOptions, imageJobOptions, retrainJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
+import { FeedbackJobData, ImageJobData, JobName, PacsJobData, QueueName, RetrainJobData, StudyJobData, WebhookJobData } from '@pneumoscreen/contracts';
+import { feedbackJobOptions, imageJobOptions, pacsJobOptions, retrainJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
 
 interface JobEntry {
   queue: QueueName;
   /** What a job's data must parse as; a payload that does not can never succeed. */
   schema: z.ZodTypeAny;
-  /** Producers add the job with these (webhooks: for the configured number of attempts). */
+  /** Producers add the job with these (webhooks, PACS pushes: for the configured number of attempts). */
   options: JobsOptions | ((maxAttempts: number) => JobsOptions);
 }
 
@@ -18,6 +18,7 @@ export const JOBS = {
   [JobName.deliverWebhook]: { queue: QueueName.webhook, schema: WebhookJobData, options: webhookJobOptions },
   [JobName.recordFeedback]: { queue: QueueName.feedback, schema: FeedbackJobData, options: feedbackJobOptions },
   [JobName.retrain]: { queue: QueueName.training, schema: RetrainJobData, options: retrainJobOptions },
+  [JobName.pushToPacs]: { queue: QueueName.pacs, schema: PacsJobData, options: pacsJobOptions },
 } as const satisfies { [N in JobName]: JobEntry };
 
 /** The parsed data of a job. */

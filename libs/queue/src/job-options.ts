@@ -29,6 +29,7 @@ export const imageJobOptions: JobsOptions = {
 export const imageWorkerOptions = { maxStalledCount: 2, autorun: false } as const;
 export const studyWorkerOptions = { maxStalledCount: 5 } as const;
 export const webhookWorkerOptions = { maxStalledCount: 5 } as const;
+export const pacsWorkerOptions = { maxStalledCount: 5 } as const;
 
 /** Finalising writes the result to S3 and queues the webhook; a study whose job runs out of
  * attempts gets no result at all, so its retries span about four minutes (2, 4 ... 128 s). */
@@ -64,3 +65,14 @@ export const retrainJobOptions: JobsOptions = {
   removeOnComplete: { age: 30 * DAY_S },
   removeOnFail: { age: 30 * DAY_S },
 };
+
+/** A PACS push is retried on 5xx, network errors and timeouts (1, 2, 4 ... s: the default ten
+ * attempts span about eight and a half minutes, enough for a PACS restart); a 4xx is final. Finished pushes stay a month, failed ones until an operator removes them. */
+export function pacsJobOptions(maxAttempts: number): JobsOptions {
+  return {
+    attempts: maxAttempts,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 30 * DAY_S },
+    removeOnFail: false,
+  };
+}
