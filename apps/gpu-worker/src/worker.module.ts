@@ -16,6 +16,8 @@ import { FinaliseStudyUseCase, MESSAGE_IDS, WEBHOOK_OUTBOX } from './finalise/fi
 import { SITE_CALIBRATIONS, SITE_SCOPES, siteCalibrationsFor, siteScopesFor } from './finalise/site-calibrations';
 import { S3StructuredReports, STRUCTURED_REPORTS } from './finalise/structured-reports';
 import { BullWebhookOutbox } from './finalise/webhook-outbox';
+import { BullPacsOutbox, PACS_OUTBOX } from './finalise/pacs-outbox';
+import { PacsPoolModule } from './pacs/pacs-pool.module';
 import { WebhookPoolModule } from './webhooks/webhook-pool.module';
 import { PrometheusImageMetrics } from './metrics/image-metrics';
 import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE } from './tokens';
@@ -42,10 +44,15 @@ import { CONFIG, IMAGE_METRICS, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_
 class ClassifyPoolModule {}
 
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.image }, { name: QueueName.webhook })],
+  imports: [BullModule.registerQueue({ name: QueueName.image }, { name: QueueName.webhook }, { name: QueueName.pacs })],
   providers: [
     FinaliseStudyUseCase,
     FinaliseStudyProcessor,
+    {
+      provide: PACS_OUTBOX,
+      inject: [getQueueToken(QueueName.pacs), CONFIG],
+      useFactory: (q: Queue, c: AppConfig) => (c.pacs ? new BullPacsOutbox(q, c.pacs.maxAttempts) : null),
+    },
     {
       provide: WEBHOOK_OUTBOX,
       inject: [getQueueToken(QueueName.webhook), CONFIG],
@@ -72,13 +79,18 @@ class FinalisePoolModule {}
 const POOLS = { classify: ClassifyPoolModule, finalise: FinalisePoolModule, webhook: WebhookPoolModule };
 
 /** A worker process runs the pools named in `WORKER_POOLS`: GPU hosts can run `classify` alone
- * while cheap hosts finalise studies and deliver webhooks. */
+ * while cheap hosts finalise studies and deliver webhooks (and, with DICOMWEB_STOW_URL, push DICOM
+ * outputs to the PACS). */
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [AdaptersModule.register(config), ...config.worker.pools.map((p) => POOLS[p])],
+      imports: [
+        AdaptersModule.register(config),
+        ...config.worker.pools.map((p) => POOLS[p]),
+        ...(config.pacs && config.worker.pools.includes('webhook') ? [PacsPoolModule] : []),
+      ],
     };
   }
 }

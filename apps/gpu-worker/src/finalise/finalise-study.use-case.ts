@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { callbackHostAllowed, deliverySecrets as signingSecrets, studyTenant, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
-import { type ImageResult, type StudyJobData, type StudyWebhookEvent } from '@pneumoscreen/contracts';
+import { pacsStatusKey, type ImageResult, type StudyDicomOutputs, type StudyJobData, type StudyResult, type StudyWebhookEvent } from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { resolveEndpoints, type MessageIds } from '@pneumoscreen/webhooks';
 import { CLOCK, CONFIG, OBJECT_STORE, STUDY_REPOSITORY } from '../tokens';
+import { PACS_OUTBOX, type PacsOutbox } from './pacs-outbox';
 import { SITE_CALIBRATIONS, type SiteCalibrations } from './site-calibrations';
 import { STRUCTURED_REPORTS, type StructuredReports } from './structured-reports';
 import { summariseStudy } from './summarise';
@@ -16,8 +17,8 @@ export const MESSAGE_IDS = Symbol('MESSAGE_IDS');
 /**
  * Runs when the last image of a study is done: decides its images at the threshold fitted for the
  * study's site (its bucket) when the version has one, writes `results/<studyId>.json` (and the DICOM
- * SR of a DICOM study beside it), records the
- * outcome and queues a signed webhook for each endpoint of the study's tenant that wants it.
+ * SR of a DICOM study beside it, whose push to the PACS it queues when one is configured), records
+ * the outcome and queues a signed webhook for each endpoint of the study's tenant that wants it.
  * Safe to run twice: the result key and the study record derive from the study, its webhook id
  * is drawn once and stored, and each delivery's job id derives from that id.
  */
@@ -34,6 +35,7 @@ export class FinaliseStudyUseCase {
     @Inject(SITE_CALIBRATIONS) private readonly calibrations: SiteCalibrations,
     @Inject(MESSAGE_IDS) private readonly messageIds: MessageIds,
     @Optional() @Inject(STRUCTURED_REPORTS) private readonly reports: StructuredReports | null = null,
+    @Optional() @Inject(PACS_OUTBOX) private readonly pacs: PacsOutbox | null = null,
   ) {}
 
   async execute(study: StudyJobData, images: ImageResult[]) {
@@ -49,9 +51,11 @@ export class FinaliseStudyUseCase {
     // Counted by ingest as they come; the result says how many came before it was written.
     const lateObjects = (await this.studies.get(study.studyId))?.lateObjects;
     const base = { ...summary, ...(callbackRefused ? { callbackRefused } : {}), ...(lateObjects ? { lateObjects } : {}) };
-    const dicom = this.config.worker.dicomOutputs && this.reports ? await this.reports.write(base) : undefined;
+    const written = this.config.worker.dicomOutputs && this.reports ? await this.reports.write(base) : undefined;
+    const dicom = written && this.config.pacs && this.pacs ? { ...written, pacs: { status: 'queued' as const, statusKey: pacsStatusKey(study.studyId) } } : written;
     const result = dicom ? { ...base, dicom } : base;
     await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
+    if (dicom?.pacs) await this.queuePush(result, dicom);
     await this.studies.complete(study.studyId, result.status, result.resultsKey, {
       decision: result.decision,
       maxProbability: result.maxProbability,
@@ -67,6 +71,13 @@ export class FinaliseStudyUseCase {
     const at = result.threshold === undefined ? '' : ` at threshold ${result.threshold.toFixed(4)} (${result.thresholdSource})`;
     this.log.log(`study ${study.studyId} ${result.status}: ${images.length} image(s), decision ${result.decision ?? 'none'}${at}`);
     return result;
+  }
+
+  /** The SR and every heatmap Secondary Capture, in one STOW-RS request. */
+  private async queuePush(result: StudyResult, dicom: StudyDicomOutputs): Promise<void> {
+    const captures = result.images.flatMap((i) => (i.dicom?.secondaryCapture ? [i.dicom.secondaryCapture.key] : []));
+    const keys = [dicom.structuredReport.key, ...captures];
+    await this.pacs!.enqueue({ studyId: result.studyId, bucket: result.bucket, keys, statusKey: dicom.pacs!.statusKey }, result.completedAt);
   }
 
   private async enqueue(tenant: TenantConfig, study: StudyJobData, urls: string[], event: StudyWebhookEvent): Promise<void> {
