@@ -10,3 +10,4 @@ export * from './sns-signer';
 export * from './redis-cluster';
 export * from './netns';
 export * from './relay';
+export * from './orthanc-server';
