@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ENGINE_CHOICES } from '@pneumoscreen/contracts';
 import { parseModelRegistry } from './model-registry';
 import { parseRedisUrl } from './redis-target';
-import { StowBaseUrl } from './sections/pacs';
+import { StowBaseUrl } from './stow-url';
 import { parseTenants } from './tenant-schema';
 import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
