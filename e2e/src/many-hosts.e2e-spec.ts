@@ -154,7 +154,7 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     lab.killHost('worker-1');
     await new Promise<void>((resolve) => (workers[0]!.child.exitCode !== null || workers[0]!.child.signalCode !== null ? resolve() : workers[0]!.child.once('exit', () => resolve())));
     assert.equal(workers[0]!.child.signalCode, 'SIGKILL');
-    assert.equal(receiver!.requests.length, 0, 'the host was lost before any study finished');
+    assert.ok(receiver!.requests.length < STUDIES, 'the host was lost with studies unfinished');
 
     await receiver!.waitFor((rs) => rs.length >= STUDIES, 150_000);
     // Late duplicates would come within a batch or two.
