@@ -3,3 +3,4 @@ export { CalibrationDataError, MIN_IMAGES_PER_CLASS, calibrate, checkClassCounts
 export { brierScore, expectedCalibrationError, meanConfidence } from './probability-calibration';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './dataset';
 export { patientId, patientSplit, groupImages, mulberry32, shuffle, type PatientSplit } from './split';
+export * from './threshold';

@@ -1,0 +1,55 @@
+import { thresholdForSensitivity, type Labels, type Scores } from '../binary-classification';
+import { binormalThreshold } from './binormal';
+import { bootstrapThreshold } from './bootstrap';
+import { orderStatisticThreshold, promiseConfidence } from './order-statistic';
+
+export { binormalThreshold, fitLogitNormal, fittedShare, logit, toleranceFactor, type NormalFit } from './binormal';
+export { BOOTSTRAP_RESAMPLES, bootstrapThreshold } from './bootstrap';
+export { minPositives, orderStatisticThreshold, promiseConfidence } from './order-statistic';
+export { binomialCdf, normalCdf, normalQuantile } from './stats';
+
+/** How a threshold is chosen for a target sensitivity. `empirical` keeps the target on the
+ * sample only (about half the time on the next images); the others keep it with `confidence`. */
+export const THRESHOLD_METHODS = ['empirical', 'order-statistic', 'bootstrap', 'binormal'] as const;
+export type ThresholdMethod = (typeof THRESHOLD_METHODS)[number];
+/** Kept its promise most often on the site-sized subsamples of `npm run calibration:compare`
+ * while giving up the least specificity (README, Site calibration). */
+export const DEFAULT_THRESHOLD_METHOD: ThresholdMethod = 'binormal';
+export const DEFAULT_CONFIDENCE = 0.95;
+
+export interface ThresholdRule {
+  target: number;
+  method: ThresholdMethod;
+  confidence: number;
+}
+
+export interface ThresholdChoice {
+  threshold: number;
+  /** Distribution-free P(sensitivity >= target) on the next images, given these positives. */
+  promiseConfidence: number;
+}
+
+export function positiveScores(scores: Scores, labels: Labels): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) out.push(scores[i]!);
+  return Float64Array.from(out);
+}
+
+/** Every method looks at the positives only, so the negatives measure specificity without bias. */
+export function chooseThreshold(scores: Scores, labels: Labels, rule: ThresholdRule): ThresholdChoice {
+  const { target, method, confidence } = rule;
+  // A promise of every positive cannot be kept with confidence from a sample; only on it.
+  if (!(target > 0 && (target < 1 || method === 'empirical'))) throw new Error(`target sensitivity ${target} must be in (0, 1)${method === 'empirical' ? ']' : ` for ${method}`}`);
+  if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence ${confidence} must be in (0, 1)`);
+  const positives = positiveScores(scores, labels);
+  if (!positives.length) throw new Error('no positive labels: sensitivity is undefined');
+  const threshold =
+    method === 'empirical'
+      ? thresholdForSensitivity(scores, labels, target)
+      : method === 'order-statistic'
+        ? orderStatisticThreshold(positives, target, confidence)
+        : method === 'bootstrap'
+          ? bootstrapThreshold(positives, target, confidence)
+          : binormalThreshold(positives, target, confidence);
+  return { threshold, promiseConfidence: promiseConfidence(positives, threshold, target) };
+}
