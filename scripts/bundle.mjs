@@ -13,10 +13,14 @@ import { collectPackages } from './bundle/collect.mjs';
 import { startScript } from './bundle/start-script.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, 'no-compress': { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { out: { type: 'string' }, 'no-compress': { type: 'boolean', default: false } },
+});
 const targets = positionals.length > 0 ? positionals : ['cpu', 'gpu'];
 for (const t of targets) if (t !== 'cpu' && t !== 'gpu') fail(`unknown bundle target "${t}" (cpu or gpu)`);
-if (process.platform !== 'linux' || process.arch !== 'x64') fail(`bundles are for linux-x64 and are made on one; this is ${process.platform}-${process.arch}`);
+if (process.platform !== 'linux' || process.arch !== 'x64')
+  fail(`bundles are for linux-x64 and are made on one; this is ${process.platform}-${process.arch}`);
 if (!existsSync(join(root, 'apps/gpu-worker/dist/main.js'))) fail('apps/gpu-worker is not built: run `npm run build` first');
 const out = resolve(values.out ?? join(root, 'bundles'));
 
@@ -45,14 +49,19 @@ for (const target of targets) {
   if (!ortDir) fail('the worker loads no onnxruntime-node: nothing to bundle its engine from');
   if (target === 'gpu') installCudaProvider(join(stage, ortDir.path));
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ name, version, private: true, description: `pneumoscreen ${target} worker for linux-x64, model ${current}` }, null, 2)}\n`);
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify({ name, version, private: true, description: `pneumoscreen ${target} worker for linux-x64, model ${current}` }, null, 2)}\n`,
+  );
   writeFileSync(join(stage, 'start.sh'), startScript(target));
   chmodSync(join(stage, 'start.sh'), 0o755);
   const archive = join(out, `${name}.tar${values['no-compress'] ? '' : '.gz'}`);
   run('tar', ['-C', out, values['no-compress'] ? '-cf' : '-czf', archive, name]);
   const unpacked = run('du', ['-sb', stage]).split('\t')[0];
   rmSync(stage, { recursive: true, force: true });
-  console.log(`${archive}: ${mb(statSync(archive).size)} (unpacked ${mb(Number(unpacked))}; ${workspaces.length} workspace packages, ${external.length} packages, model ${current})`);
+  console.log(
+    `${archive}: ${mb(statSync(archive).size)} (unpacked ${mb(Number(unpacked))}; ${workspaces.length} workspace packages, ${external.length} packages, model ${current})`,
+  );
 }
 
 /** Copies a file or folder, leaving out JUNK, nested node_modules (each package is copied on its

@@ -14,7 +14,14 @@ import { decodeToRgb, augmentRgb, randomAugmentation } from '@pneumoscreen/imagi
 import { filmNegative, syntheticNegative } from '@pneumoscreen/training';
 import { listDataset, patientSplit, mulberry32 } from '@pneumoscreen/evaluation';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'string', default: '../shared/data/kermany224-train' }, dicom: { type: 'string', default: '../shared/data/dicom' }, per: { type: 'string', default: '100' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    data: { type: 'string', default: '../shared/data/kermany224-train' },
+    dicom: { type: 'string', default: '../shared/data/dicom' },
+    per: { type: 'string', default: '100' },
+  },
+});
 const out = positionals[0];
 if (!out) throw new Error('usage: make-ood-dev-set.mjs OUT_DIR');
 const per = Number(values.per);
@@ -23,7 +30,10 @@ const random = mulberry32(2026);
 const images = await listDataset(values.data);
 const val = patientSplit(images, 0.18, 42).val.map((i) => images[i]);
 const film = async (img) => decodeToRgb(await readFile(img.path), size);
-const png = (rgb, w = 224, h = 224) => sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+const png = (rgb, w = 224, h = 224) =>
+  sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
 const save = async (group, name, buf) => {
   const dir = path.join(out, group.startsWith('in-scope') ? '' : 'ood', group);
   await mkdir(dir, { recursive: true });
@@ -33,12 +43,15 @@ const save = async (group, name, buf) => {
 for (const v of val) {
   const dir = path.join(out, 'in-scope-validation', v.label ? 'PNEUMONIA' : 'NORMAL');
   await mkdir(dir, { recursive: true });
-  await symlink(path.resolve(v.path), path.join(dir, path.basename(v.path))).catch((e) => { if (e.code !== 'EEXIST') throw e; });
+  await symlink(path.resolve(v.path), path.join(dir, path.basename(v.path))).catch((e) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
 }
 
 let next = 0;
 for (const kind of ['half-film', 'rotated', 'corner']) {
-  for (let i = 0; i < per; i++) await save(kind, `${i}.png`, await png(await filmNegative(kind, await film(val[next++ % val.length]), size, random)));
+  for (let i = 0; i < per; i++)
+    await save(kind, `${i}.png`, await png(await filmNegative(kind, await film(val[next++ % val.length]), size, random)));
 }
 for (const kind of ['colour-scene', 'document', 'noise']) {
   for (let i = 0; i < per; i++) await save(kind, `${i}.png`, await png(await syntheticNegative(kind, size, random)));
@@ -46,7 +59,15 @@ for (const kind of ['colour-scene', 'document', 'noise']) {
 // Unseen by the fit: the colour scenes in grey, and soft grey blobs at film-like contrast.
 for (let i = 0; i < per; i++) {
   const rgb = await syntheticNegative('colour-scene', size, random);
-  await save('grey-scene', `${i}.png`, await sharp(Buffer.from(rgb), { raw: { width: 224, height: 224, channels: 3 } }).greyscale().toColourspace('srgb').png().toBuffer());
+  await save(
+    'grey-scene',
+    `${i}.png`,
+    await sharp(Buffer.from(rgb), { raw: { width: 224, height: 224, channels: 3 } })
+      .greyscale()
+      .toColourspace('srgb')
+      .png()
+      .toBuffer(),
+  );
 }
 // Real films outside the population or body part, header stripped (rendered to PNG), plus
 // crops and exposure changes of each: as a JPEG export of them would arrive.
@@ -60,7 +81,10 @@ for (const [group, files] of Object.entries(dicoms)) {
 }
 // In scope: validation films as a phone photo of a film would show them (colour cast, slight
 // rotation, a lightbox border, blur). Measure with --data: they must pass.
-for (const [label, dir] of [[0, 'NORMAL'], [1, 'PNEUMONIA']]) {
+for (const [label, dir] of [
+  [0, 'NORMAL'],
+  [1, 'PNEUMONIA'],
+]) {
   const films = val.filter((v) => v.label === label).slice(0, per);
   for (const [i, v] of films.entries()) {
     const rgb = await film(v);

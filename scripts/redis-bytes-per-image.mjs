@@ -28,10 +28,22 @@ let bytes = 0;
 for (const k of keys) bytes += Number(await redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0'));
 for (let s = 0; s < studies; s++) {
   const id = `study-${String(s).padStart(5, '0')}`;
-  await repo.complete(id, 'completed', `results/${id}.json`, { imageCount: images, errorCount: 0 }, at, { tenantId: 'hospital', bucket: 'hospital-bucket' });
+  await repo.complete(id, 'completed', `results/${id}.json`, { imageCount: images, errorCount: 0 }, at, {
+    tenantId: 'hospital',
+    bucket: 'hospital-bucket',
+  });
 }
 const indexBytes = Number(await redis.call('MEMORY', 'USAGE', `${prefix}:tenant:{hospital}:finished`, 'SAMPLES', '0'));
-console.log(JSON.stringify({ studies, imagesPerStudy: images, keys: keys.length, bytes, bytesPerImage: Math.round(bytes / (studies * images)), finishedIndexBytesPerStudy: Math.round(indexBytes / studies) }));
+console.log(
+  JSON.stringify({
+    studies,
+    imagesPerStudy: images,
+    keys: keys.length,
+    bytes,
+    bytesPerImage: Math.round(bytes / (studies * images)),
+    finishedIndexBytesPerStudy: Math.round(indexBytes / studies),
+  }),
+);
 const all = await redis.keys(`${prefix}:*`);
 if (all.length) await redis.del(...all);
 redis.disconnect();

@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { QueueName } from '../libs/contracts/dist/index.js';
 import { S3ObjectStore } from '../libs/storage/dist/index.js';
-import { repoRoot, S3RVER_CREDENTIALS, spawnApp, startPrivateRedis, startS3Server, startWebhookReceiver } from '../libs/testing/dist/index.js';
+import {
+  repoRoot,
+  S3RVER_CREDENTIALS,
+  spawnApp,
+  startPrivateRedis,
+  startS3Server,
+  startWebhookReceiver,
+} from '../libs/testing/dist/index.js';
 
 const STUDIES = Number(process.env.STUDIES ?? 200);
 const IMAGES = 4;
@@ -56,8 +63,21 @@ try {
   const xrays = await Promise.all((await readdir(dir)).map(async (s) => readFile(join(dir, s, (await readdir(join(dir, s)))[0]))));
   const announce = async (key, body) => {
     const { etag } = await store.putObject(BUCKET, key, body, 'application/octet-stream');
-    const event = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: body.length } } }] };
-    const res = await fetch(`${ingestUrl}/v1/s3-events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${eventsToken}` }, body: JSON.stringify(event) });
+    const event = {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: body.length } },
+        },
+      ],
+    };
+    const res = await fetch(`${ingestUrl}/v1/s3-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${eventsToken}` },
+      body: JSON.stringify(event),
+    });
     if (res.status !== 200) throw new Error(`ingest answered ${res.status} for ${key}`);
   };
   for (let s = 0; s < STUDIES; s++) {
@@ -82,7 +102,12 @@ try {
       redis: (await redis.info('server')).match(/redis_version:(\S+)/)[1],
       studies: STUDIES,
       imagesPerStudy: IMAGES,
-      queued: { bytesPerImage: perImage(queued, 'total'), recordsPerImage: perImage(queued, 'records'), jobsPerImage: perImage(queued, 'jobs'), eventStreams: queued.events },
+      queued: {
+        bytesPerImage: perImage(queued, 'total'),
+        recordsPerImage: perImage(queued, 'records'),
+        jobsPerImage: perImage(queued, 'jobs'),
+        eventStreams: queued.events,
+      },
       completed: {
         bytesPerImage: perImage(done, 'total'),
         recordsPerImage: perImage(done, 'records'),

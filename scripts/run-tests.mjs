@@ -20,8 +20,7 @@ function findDist(dir, out = []) {
     // A dist folder left behind by a package that no longer exists (moved or deleted) is skipped.
     if (name === 'dist') {
       if (existsSync(join(dir, 'package.json'))) collect(path, out);
-    }
-    else findDist(path, out);
+    } else findDist(path, out);
   }
   return out;
 }

@@ -26,7 +26,9 @@ describe('the offline worker bundle', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'bundle-e2e-'));
-    const made = spawnSync(process.execPath, [join(repoRoot(), 'scripts/bundle.mjs'), 'cpu', '--no-compress', '--out', join(work, 'out')], { encoding: 'utf8' });
+    const made = spawnSync(process.execPath, [join(repoRoot(), 'scripts/bundle.mjs'), 'cpu', '--no-compress', '--out', join(work, 'out')], {
+      encoding: 'utf8',
+    });
     assert.equal(made.status, 0, made.stderr);
     const host = join(work, 'host');
     await mkdir(host);
@@ -58,7 +60,12 @@ describe('the offline worker bundle', () => {
 
   test('holds only linux-x64 binaries and production packages, and classifies a study from its own files', async () => {
     const ortBin = join(bundle, 'node_modules/onnxruntime-node/bin/napi-v6');
-    assert.deepEqual(spawnSync('ls', [ortBin, join(ortBin, 'linux')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean), [`${ortBin}:`, 'linux', `${join(ortBin, 'linux')}:`, 'x64']);
+    assert.deepEqual(
+      spawnSync('ls', [ortBin, join(ortBin, 'linux')], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean),
+      [`${ortBin}:`, 'linux', `${join(ortBin, 'linux')}:`, 'x64'],
+    );
     for (const devOnly of ['typescript', 'nx', '@pneumoscreen/testing', '@pneumoscreen/cli', '@pneumoscreen/ingest', 's3rver']) {
       assert.equal(existsSync(join(bundle, 'node_modules', devOnly)), false, `${devOnly} is not in the bundle`);
     }

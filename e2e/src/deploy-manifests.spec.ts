@@ -11,7 +11,13 @@ import { QueueName } from '@pneumoscreen/contracts';
 
 const K8S = join(__dirname, '../../deploy/k8s');
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 /** What `kubectl kustomize` renders for an overlay, offline: no cluster is asked. */
 function render(overlay: string): Obj[] {
@@ -43,9 +49,16 @@ for (const overlay of ['cpu', 'gpu']) {
   test(`overlays/${overlay}: every object is valid, every pod's settings load, and each process can be drained and probed`, () => {
     const objects = render(overlay);
     const known = objects.filter((o) => MODELS[`${o.apiVersion}/${o.kind}`]);
-    for (const o of known) assert.doesNotThrow(() => new MODELS[`${o.apiVersion}/${o.kind}`]!(o).validate(), `${o.kind}/${o.metadata.name}`);
+    for (const o of known)
+      assert.doesNotThrow(() => new MODELS[`${o.apiVersion}/${o.kind}`]!(o).validate(), `${o.kind}/${o.metadata.name}`);
     const of = (kind: string) => objects.filter((o) => o.kind === kind);
-    assert.deepEqual(objects.filter((o) => !known.includes(o)).map((o) => o.kind).sort(), ['ScaledObject', 'TriggerAuthentication']);
+    assert.deepEqual(
+      objects
+        .filter((o) => !known.includes(o))
+        .map((o) => o.kind)
+        .sort(),
+      ['ScaledObject', 'TriggerAuthentication'],
+    );
 
     const settings = of('ConfigMap').find((c) => c.metadata.name === 'pneumoscreen-config')!.data!;
     const deployments = of('Deployment');
@@ -54,12 +67,15 @@ for (const overlay of ['cpu', 'gpu']) {
       const pod = d.spec.template.spec;
       const [container] = pod.containers;
       const env = Object.fromEntries((container.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
-      for (const name of [...Object.keys(settings), ...Object.keys(env)]) assert.ok(name in EnvSchema.shape, `${d.metadata.name}: ${name} is no setting pneumoscreen reads`);
+      for (const name of [...Object.keys(settings), ...Object.keys(env)])
+        assert.ok(name in EnvSchema.shape, `${d.metadata.name}: ${name} is no setting pneumoscreen reads`);
       const config = loadConfig({ ...SECRETS, ...settings, ...env });
       assert.match(config.redis.url, /^redis-cluster:\/\//, d.metadata.name);
       assert.ok(container.readinessProbe && container.livenessProbe, `${d.metadata.name} is probed`);
       assert.ok(container.resources?.requests?.cpu && container.resources?.requests?.memory, `${d.metadata.name} requests resources`);
-      const pdbs = of('PodDisruptionBudget').filter((p) => Object.entries(p.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      const pdbs = of('PodDisruptionBudget').filter((p) =>
+        Object.entries(p.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
       assert.equal(pdbs.length, 1, `${d.metadata.name} has one PodDisruptionBudget`);
       if (d.metadata.name === 'classify') {
         // Longer than one batch may take in the engine, so a drained worker finishes its batch.

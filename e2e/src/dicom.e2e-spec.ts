@@ -47,7 +47,11 @@ describe('pipeline: DICOM studies', () => {
 
   before(async () => {
     // Every line either app can print is searched for patient data.
-    stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0', STUDY_ID_KEY } });
+    stack = await startE2eStack({
+      bucket: BUCKET,
+      prefix,
+      env: { WORKER_MAX_BATCH: '8', LOG_LEVEL: 'verbose', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0', STUDY_ID_KEY },
+    });
   });
 
   after(async () => {
@@ -71,7 +75,8 @@ describe('pipeline: DICOM studies', () => {
     const kermany = readDicomFile(await readFile(join(fixtures, 'kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm')));
     const nhsx = readDicomFile(await readFile(join(fixtures, 'nhsx_sample.dcm')));
     const gradient = Uint16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 64);
-    const chestIn = (uid: string) => readDicomFile(writeDicom(xray({ rows: 64, columns: 64, pixels: gradient, extra: [[0x0020000d, 'UI', uid]] })));
+    const chestIn = (uid: string) =>
+      readDicomFile(writeDicom(xray({ rows: 64, columns: 64, pixels: gradient, extra: [[0x0020000d, 'UI', uid]] })));
     // The wrapped Kermany image's study, dropped into another folder; and a companion for the
     // non-chest file (a gradient, which the content guard refuses), so that its study has two.
     const generated = chestIn(kermany.uid);
@@ -89,7 +94,9 @@ describe('pipeline: DICOM studies', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(stack.receiver.requests.length, 3, 'one webhook per study: the folder and two StudyInstanceUIDs');
     for (const r of stack.receiver.requests) assert.ok(r.verified, `signature verified by the reference library: ${r.error}`);
-    const results = new Map<string, StudyResult>(stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data).map((d) => [d.studyId, d]));
+    const results = new Map<string, StudyResult>(
+      stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data).map((d) => [d.studyId, d]),
+    );
     assert.deepEqual([...results.keys()].sort(), ['ward-a', studyIdOf(kermany.uid), studyIdOf(nhsx.uid)].sort());
     for (const r of results.values()) {
       assert.equal(r.status, 'completed', JSON.stringify(r));
@@ -102,7 +109,7 @@ describe('pipeline: DICOM studies', () => {
     const wrapped = image(byUid, 'kermany.dcm').probability!;
     const original = image(results.get('ward-a')!, 'kermany.jpeg').probability!;
     assert.ok(Math.abs(wrapped - original) <= 1e-3, `wrapped ${wrapped} vs original JPEG ${original}`);
-    assert.equal(image(byUid, 'kermany.dcm').engine, 'onnxruntime-cpu-int8', 'the worker serves the release\'s int8 model, as ENGINE asks');
+    assert.equal(image(byUid, 'kermany.dcm').engine, 'onnxruntime-cpu-int8', "the worker serves the release's int8 model, as ENGINE asks");
     // A 64x64 gradient with a chest header passes the header check; the content guard, run on
     // the int8 model's own features in the same batch, refuses it.
     const gradientImage = image(byUid, 'generated.dcm');
@@ -112,17 +119,31 @@ describe('pipeline: DICOM studies', () => {
 
     const withRefusal = results.get(studyIdOf(nhsx.uid))!;
     const refused = image(withRefusal, 'nhsx.dcm');
-    assert.deepEqual([refused.decision, refused.outOfScope, refused.probability, refused.error], ['NOT_ASSESSED', { reason: 'not-radiograph', score: 1 }, undefined, undefined], 'modality OT, from the header alone');
+    assert.deepEqual(
+      [refused.decision, refused.outOfScope, refused.probability, refused.error],
+      ['NOT_ASSESSED', { reason: 'not-radiograph', score: 1 }, undefined, undefined],
+      'modality OT, from the header alone',
+    );
     assert.equal(image(withRefusal, 'chest.dcm').decision, 'NOT_ASSESSED');
-    assert.deepEqual([withRefusal.status, withRefusal.decision, withRefusal.maxProbability], ['completed', 'NOT_ASSESSED', undefined], 'a study of images all out of scope says so');
+    assert.deepEqual(
+      [withRefusal.status, withRefusal.decision, withRefusal.maxProbability],
+      ['completed', 'NOT_ASSESSED', undefined],
+      'a study of images all out of scope says so',
+    );
 
     // The worker's Prometheus endpoint counts what it judged, by engine.
     const [, metricsUrl] = await stack.worker.waitForLine(/metrics at (http:\/\/\S+)/);
     const metrics = await (await fetch(metricsUrl!)).text();
     const count = (re: RegExp) => [...metrics.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
     const judged = [...results.values()].flatMap((r) => r.images);
-    assert.equal(count(/^pneumoscreen_images_classified_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.decision).length);
-    assert.equal(count(/^pneumoscreen_images_unreadable_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm), judged.filter((i) => i.error).length);
+    assert.equal(
+      count(/^pneumoscreen_images_classified_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm),
+      judged.filter((i) => i.decision).length,
+    );
+    assert.equal(
+      count(/^pneumoscreen_images_unreadable_total\{engine="onnxruntime-cpu-int8",[^}]*\} (\d+)$/gm),
+      judged.filter((i) => i.error).length,
+    );
     assert.equal(count(/^pneumoscreen_images_out_of_scope_total\{[^}]*\} (\d+)$/gm), judged.filter((i) => i.outOfScope).length);
     assert.equal(judged.filter((i) => i.outOfScope).length, 3);
 
@@ -130,7 +151,10 @@ describe('pipeline: DICOM studies', () => {
     const [, ingestMetricsUrl] = await stack.ingest.waitForLine(/metrics at (http:\/\/\S+)/);
     const ingestMetrics = await (await fetch(ingestMetricsUrl!)).text();
     assert.equal(count(/^pneumoscreen_studies_queued_total (\d+)$/gm), 0, 'not in the worker');
-    assert.equal([...ingestMetrics.matchAll(/^pneumoscreen_studies_queued_total (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0), results.size);
+    assert.equal(
+      [...ingestMetrics.matchAll(/^pneumoscreen_studies_queued_total (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0),
+      results.size,
+    );
 
     // Everything that left or was kept by the pipeline: webhooks, results, the API, Redis, logs, metrics.
     const texts = [metrics, ingestMetrics, ...stack.receiver.requests.map((r) => JSON.stringify(r.headers) + r.body)];

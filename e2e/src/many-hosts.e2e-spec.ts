@@ -61,7 +61,30 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     const svc = lab.services;
     // Redis on the services host's address, and on a Unix socket for the test's own reads; out of
     // protected mode, which would refuse every client not on loopback.
-    redisChild = spawn('ip', ['netns', 'exec', svc.netns, 'redis-server', '--bind', svc.address, '--port', '6379', '--unixsocket', join(dir, 'redis.sock'), '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'], { stdio: 'ignore' });
+    redisChild = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        svc.netns,
+        'redis-server',
+        '--bind',
+        svc.address,
+        '--port',
+        '6379',
+        '--unixsocket',
+        join(dir, 'redis.sock'),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     redis = new Redis({ path: join(dir, 'redis.sock'), maxRetriesPerRequest: null, retryStrategy: () => 100 });
     await redis.ping();
     images = new Queue(QueueName.image, { connection: { path: join(dir, 'redis.sock') }, prefix });
@@ -95,7 +118,12 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     const svc = lab.services;
     assert.equal(await redisAnswers(`redis://${svc.address}:6379`, 500), false, 'Redis is not reachable from outside the lab');
     const [, s3Port, ingest1Port, ingest2Port] = local.map((s) => (s as Server & { port?: number }).port);
-    const store = new S3ObjectStore({ endpoint: `http://127.0.0.1:${s3Port}`, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const store = new S3ObjectStore({
+      endpoint: `http://127.0.0.1:${s3Port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+    });
     await store.ensureBucket(BUCKET);
 
     const eventsToken = randomBytes(16).toString('hex');
@@ -123,7 +151,9 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
       WORKER_MAX_BATCH: String(CONCURRENCY),
       WORKER_CONCURRENCY: String(CONCURRENCY),
     };
-    const ingests = [1, 2].map((n) => spawnApp(`ingest-${n}`, require.resolve('@pneumoscreen/ingest'), env, { netns: lab.hosts[`ingest-${n}`]!.netns }));
+    const ingests = [1, 2].map((n) =>
+      spawnApp(`ingest-${n}`, require.resolve('@pneumoscreen/ingest'), env, { netns: lab.hosts[`ingest-${n}`]!.netns }),
+    );
     apps.push(...ingests);
     for (const ingest of ingests) await ingest.waitForLine(/listening on/, 60_000);
 
@@ -133,8 +163,21 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     let sent = 0;
     const announce = async (key: string, body: Buffer | string) => {
       const { etag } = await store.putObject(BUCKET, key, body, 'application/octet-stream');
-      const event = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: 1 } } }] };
-      const res = await fetch(`http://127.0.0.1:${ingestPorts[sent++ % 2]}/v1/s3-events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${eventsToken}` }, body: JSON.stringify(event) });
+      const event = {
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: BUCKET }, object: { key, eTag: etag, size: 1 } },
+          },
+        ],
+      };
+      const res = await fetch(`http://127.0.0.1:${ingestPorts[sent++ % 2]}/v1/s3-events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${eventsToken}` },
+        body: JSON.stringify(event),
+      });
       assert.equal(res.status, 200, `ingest answered ${res.status} for ${key}`);
     };
     for (let s = 0; s < STUDIES; s++) {
@@ -143,7 +186,9 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     }
     assert.equal((await images!.getJobCounts('waiting')).waiting, STUDIES * IMAGES_PER_STUDY, 'every image queued before any worker runs');
 
-    const workers = [1, 2].map((n) => spawnApp(`worker-${n}`, require.resolve('@pneumoscreen/gpu-worker'), env, { netns: lab.hosts[`worker-${n}`]!.netns }));
+    const workers = [1, 2].map((n) =>
+      spawnApp(`worker-${n}`, require.resolve('@pneumoscreen/gpu-worker'), env, { netns: lab.hosts[`worker-${n}`]!.netns }),
+    );
     apps.push(...workers);
     // More images in hand than one worker takes: both hold some.
     const deadline = Date.now() + 120_000;
@@ -152,7 +197,11 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
       await new Promise((r) => setTimeout(r, 20));
     }
     lab.killHost('worker-1');
-    await new Promise<void>((resolve) => (workers[0]!.child.exitCode !== null || workers[0]!.child.signalCode !== null ? resolve() : workers[0]!.child.once('exit', () => resolve())));
+    await new Promise<void>((resolve) =>
+      workers[0]!.child.exitCode !== null || workers[0]!.child.signalCode !== null
+        ? resolve()
+        : workers[0]!.child.once('exit', () => resolve()),
+    );
     assert.equal(workers[0]!.child.signalCode, 'SIGKILL');
     assert.ok(receiver!.requests.length < STUDIES, 'the host was lost with studies unfinished');
 
@@ -160,18 +209,35 @@ describe('ingest and workers on separate hosts, one worker host lost mid-run', (
     // Late duplicates would come within a batch or two.
     await new Promise((r) => setTimeout(r, 2_000));
 
-    const deliveries = receiver!.requests.map((r) => ({ id: String(r.headers['webhook-id']), verified: r.verified, data: StudyWebhookEvent.parse(JSON.parse(r.body)).data }));
-    assert.ok(deliveries.every((d) => d.verified), 'every delivery verifies');
+    const deliveries = receiver!.requests.map((r) => ({
+      id: String(r.headers['webhook-id']),
+      verified: r.verified,
+      data: StudyWebhookEvent.parse(JSON.parse(r.body)).data,
+    }));
+    assert.ok(
+      deliveries.every((d) => d.verified),
+      'every delivery verifies',
+    );
     assert.equal(new Set(deliveries.map((d) => d.id)).size, deliveries.length, 'each webhook-id arrived once');
-    assert.deepEqual(deliveries.map((d) => d.data.studyId).sort(), Array.from({ length: STUDIES }, (_, s) => `study-${s}`), 'one message per study');
+    assert.deepEqual(
+      deliveries.map((d) => d.data.studyId).sort(),
+      Array.from({ length: STUDIES }, (_, s) => `study-${s}`),
+      'one message per study',
+    );
     for (const { data } of deliveries) {
       assert.equal(data.status, 'completed', data.studyId);
-      assert.deepEqual(data.images.map((i) => i.key).sort(), Array.from({ length: IMAGES_PER_STUDY }, (_, i) => `incoming/${data.studyId}/${i}.jpeg`));
+      assert.deepEqual(
+        data.images.map((i) => i.key).sort(),
+        Array.from({ length: IMAGES_PER_STUDY }, (_, i) => `incoming/${data.studyId}/${i}.jpeg`),
+      );
       for (const i of data.images) assert.ok(i.probability !== undefined && !i.error, `${i.key} classified: ${i.error ?? ''}`);
     }
     const done = await images!.getJobs(['completed']);
     assert.equal(done.length, STUDIES * IMAGES_PER_STUDY, 'every image job completed');
-    assert.ok(done.some((j) => j.stalledCounter > 0), 'the lost host held images, which the other worker took back');
+    assert.ok(
+      done.some((j) => j.stalledCounter > 0),
+      'the lost host held images, which the other worker took back',
+    );
     assert.equal((await images!.getJobCounts('failed')).failed, 0);
     assert.equal(workers[1]!.child.exitCode, null, 'the other worker kept running');
   });

@@ -104,7 +104,11 @@ describe('pipeline: S3 upload to signed webhook', () => {
   });
 
   test('ingest refuses unauthenticated and malformed event posts', async () => {
-    const noAuth = await fetch(`${stack.ingestUrl}/v1/s3-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noAuth = await fetch(`${stack.ingestUrl}/v1/s3-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(noAuth.status, 401);
     const bad = await fetch(`${stack.ingestUrl}/v1/s3-events`, {
       method: 'POST',

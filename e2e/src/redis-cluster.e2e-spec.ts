@@ -53,41 +53,51 @@ describe('the pipeline on a Redis Cluster, through a master failover', () => {
     }
   }
 
-  test('every study completes once, those queued before the failover and those announced during and after it', { timeout: 240_000 }, async () => {
-    await upload('before', 6);
-    assert.ok(stack.receiver.requests.length < 6, 'the failover comes with studies still queued or in the worker');
-    const [failing, during] = [cluster.failOver(prefix), upload('during', 3)];
-    const promoted = await failing;
-    await during;
-    await upload('after', 3);
-    await stack.receiver.waitFor((rs) => rs.length >= 12, 120_000);
-    // Late duplicates would come within a batch or two.
-    await new Promise((r) => setTimeout(r, 2_000));
+  test(
+    'every study completes once, those queued before the failover and those announced during and after it',
+    { timeout: 240_000 },
+    async () => {
+      await upload('before', 6);
+      assert.ok(stack.receiver.requests.length < 6, 'the failover comes with studies still queued or in the worker');
+      const [failing, during] = [cluster.failOver(prefix), upload('during', 3)];
+      const promoted = await failing;
+      await during;
+      await upload('after', 3);
+      await stack.receiver.waitFor((rs) => rs.length >= 12, 120_000);
+      // Late duplicates would come within a batch or two.
+      await new Promise((r) => setTimeout(r, 2_000));
 
-    // A delivery whose acknowledgement the failover swallowed is made again, with the same
-    // webhook-id (Standard Webhooks' at-least-once): a receiver sees each study's message once.
-    const deliveries = stack.receiver.requests.map((r) => ({ id: String(r.headers['webhook-id']), data: StudyWebhookEvent.parse(JSON.parse(r.body)).data }));
-    const messages = new Map(deliveries.map((d) => [d.id, d.data]));
-    const results = [...messages.values()];
-    const expected = ['before', 'during', 'after'].flatMap((name, k) => Array.from({ length: [6, 3, 3][k]! }, (_, s) => `${name}-${s}`));
-    assert.deepEqual(results.map((r) => r.studyId).sort(), expected.sort(), 'one message per study');
-    for (const r of results) {
-      assert.equal(r.status, 'completed', r.studyId);
-      assert.equal(r.images.length, IMAGES_PER_STUDY, r.studyId);
-      for (const i of r.images) assert.ok(i.probability !== undefined && !i.error, `${i.key} classified: ${i.error ?? ''}`);
-    }
-    assert.equal(stack.ingest.child.exitCode, null, 'ingest kept running');
-    assert.equal(stack.worker.child.exitCode, null, 'the worker kept running');
+      // A delivery whose acknowledgement the failover swallowed is made again, with the same
+      // webhook-id (Standard Webhooks' at-least-once): a receiver sees each study's message once.
+      const deliveries = stack.receiver.requests.map((r) => ({
+        id: String(r.headers['webhook-id']),
+        data: StudyWebhookEvent.parse(JSON.parse(r.body)).data,
+      }));
+      const messages = new Map(deliveries.map((d) => [d.id, d.data]));
+      const results = [...messages.values()];
+      const expected = ['before', 'during', 'after'].flatMap((name, k) => Array.from({ length: [6, 3, 3][k]! }, (_, s) => `${name}-${s}`));
+      assert.deepEqual(results.map((r) => r.studyId).sort(), expected.sort(), 'one message per study');
+      for (const r of results) {
+        assert.equal(r.status, 'completed', r.studyId);
+        assert.equal(r.images.length, IMAGES_PER_STUDY, r.studyId);
+        for (const i of r.images) assert.ok(i.probability !== undefined && !i.error, `${i.key} classified: ${i.error ?? ''}`);
+      }
+      assert.equal(stack.ingest.child.exitCode, null, 'ingest kept running');
+      assert.equal(stack.worker.child.exitCode, null, 'the worker kept running');
 
-    // Everything the deployment keeps lives on the promoted master, in its one slot.
-    const master = new Redis({ host: promoted.host, port: promoted.port });
-    try {
-      const keys = await master.keys(`${prefix}:*`);
-      assert.ok(keys.some((k) => k.includes(':study:')) && keys.some((k) => k.startsWith(`${prefix}:${QueueName.image}:`)), `study records and image jobs are on the promoted master: ${keys.length} keys, e.g. ${keys.slice(0, 5).join(' ')}`);
-      const slots = new Set(await Promise.all(keys.map((k) => master.cluster('KEYSLOT', k))));
-      assert.equal(slots.size, 1, 'one slot');
-    } finally {
-      master.disconnect();
-    }
-  });
+      // Everything the deployment keeps lives on the promoted master, in its one slot.
+      const master = new Redis({ host: promoted.host, port: promoted.port });
+      try {
+        const keys = await master.keys(`${prefix}:*`);
+        assert.ok(
+          keys.some((k) => k.includes(':study:')) && keys.some((k) => k.startsWith(`${prefix}:${QueueName.image}:`)),
+          `study records and image jobs are on the promoted master: ${keys.length} keys, e.g. ${keys.slice(0, 5).join(' ')}`,
+        );
+        const slots = new Set(await Promise.all(keys.map((k) => master.cluster('KEYSLOT', k))));
+        assert.equal(slots.size, 1, 'one slot');
+      } finally {
+        master.disconnect();
+      }
+    },
+  );
 });

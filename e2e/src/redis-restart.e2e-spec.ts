@@ -16,7 +16,22 @@ const IMAGES_PER_STUDY = 4;
 /** A redis-server of this test's own (the shared one must not restart), keeping every write in its
  * append-only file, as the compose file's Redis does, so that jobs outlive a restart. */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   while (!(await redisAnswers(`redis://127.0.0.1:${port}`, 200))) {
@@ -49,7 +64,11 @@ describe('a Redis restart loses no study', () => {
     port = await freePort();
     dir = await mkdtemp(join(tmpdir(), 'redis-restart-'));
     redis = await startRedis(port, dir);
-    stack = await startE2eStack({ bucket: BUCKET, prefix: `redis-e2e-${randomBytes(4).toString('hex')}`, env: { REDIS_URL: `redis://127.0.0.1:${port}`, ENGINE: 'tfjs-wasm', WORKER_MAX_BATCH: '8' } });
+    stack = await startE2eStack({
+      bucket: BUCKET,
+      prefix: `redis-e2e-${randomBytes(4).toString('hex')}`,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, ENGINE: 'tfjs-wasm', WORKER_MAX_BATCH: '8' },
+    });
   });
 
   after(async () => {

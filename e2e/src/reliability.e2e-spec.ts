@@ -14,7 +14,11 @@ test('the reliability suite (quick subset): no study lost, duplicated or misrout
   const report = await runReliability({ seed: 7, studiesPerWave: 3, faults: ['ingest-sigkill-after-claim', 'receiver-down'] });
   const text = formatReport(report);
   assert.deepEqual(report.failures, [], text);
-  assert.deepEqual({ lost: report.studies.lost, duplicated: report.studies.duplicated, misrouted: report.studies.misrouted }, { lost: 0, duplicated: 0, misrouted: 0 }, text);
+  assert.deepEqual(
+    { lost: report.studies.lost, duplicated: report.studies.duplicated, misrouted: report.studies.misrouted },
+    { lost: 0, duplicated: 0, misrouted: 0 },
+    text,
+  );
   assert.equal(report.studies.completed, report.studies.submitted, text);
   assert.deepEqual(Object.keys(report.faultsByKind).sort(), ['ingest-sigkill-after-claim', 'receiver-down']);
   assert.deepEqual(Object.keys(report.badInputsByKind).sort(), [...INPUT_KINDS].sort(), 'every kind of bad input was tried');

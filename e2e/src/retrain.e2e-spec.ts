@@ -127,7 +127,21 @@ describe('feedback, retrain and promotion while studies stream in', () => {
     })();
     let retrain: { stdout: string; stderr: string };
     try {
-      retrain = await cli('retrain', '--wait', '--json', '--epochs', '2', '--fine-tune-epochs', '1', '--augment', '0', '--shape-swap', '0', '--min-new-labels', '1');
+      retrain = await cli(
+        'retrain',
+        '--wait',
+        '--json',
+        '--epochs',
+        '2',
+        '--fine-tune-epochs',
+        '1',
+        '--augment',
+        '0',
+        '--shape-swap',
+        '0',
+        '--min-new-labels',
+        '1',
+      );
     } finally {
       const promotedAt = Date.now();
       // A few more studies after the promote, then stop.
@@ -150,7 +164,13 @@ describe('feedback, retrain and promotion while studies stream in', () => {
     for (const r of stack.receiver.requests) assert.ok(r.verified, `signature verified: ${r.error}`);
     const bodies = stack.receiver.requests.map((r) => JSON.parse(r.body) as { type: string });
     const rollouts = bodies.filter((e) => e.type === 'model.rolled_out').map((e) => ModelRolledOutEvent.parse(e).data);
-    assert.deepEqual(rollouts.map((r) => [r.version, r.previousVersion]), [[a, null], [c, a]]);
+    assert.deepEqual(
+      rollouts.map((r) => [r.version, r.previousVersion]),
+      [
+        [a, null],
+        [c, a],
+      ],
+    );
 
     const results = bodies.filter((e) => e.type !== 'model.rolled_out').map((e) => StudyWebhookEvent.parse(e).data);
     const byId = new Map<string, StudyResult>(results.map((r) => [r.studyId, r]));
@@ -162,13 +182,22 @@ describe('feedback, retrain and promotion while studies stream in', () => {
       assert.deepEqual([...versions], [r.modelVersion], `${studyId} mixes versions`);
       assert.ok(r.modelVersion === a || r.modelVersion === c, `${studyId} ran on ${r.modelVersion}`);
     }
-    assert.ok(results.some((r) => r.modelVersion === c), 'studies after the promote ran on the new version');
+    assert.ok(
+      results.some((r) => r.modelVersion === c),
+      'studies after the promote ran on the new version',
+    );
 
     // The labels are in S3 as an append-only data set; the latest label per image wins.
     const labels = currentLabels(await new FeedbackStore(stack.store, BUCKET, 'feedback/').readAll());
     assert.equal(labels.records, 4);
     const first = labels.images.filter((i) => i.studyId === labelled[0]);
-    assert.deepEqual(first.map((i) => [i.key.split('/').pop(), i.label, i.disputed]), [['normal.jpeg', 'NORMAL', false], ['pneumonia.jpeg', 'NORMAL', true]]);
+    assert.deepEqual(
+      first.map((i) => [i.key.split('/').pop(), i.label, i.disputed]),
+      [
+        ['normal.jpeg', 'NORMAL', false],
+        ['pneumonia.jpeg', 'NORMAL', true],
+      ],
+    );
     assert.equal(labels.disagreements, 1);
 
     // A retrain that cannot meet its bar fails and leaves production where it is.

@@ -31,7 +31,11 @@ describe('review page: worklist to the training data, in Chromium', () => {
     stack = await startE2eStack({ bucket: BUCKET, prefix, env: { WORKER_MAX_BATCH: '4' } });
     // Only the feedback pool: it needs a registry to start, never one that the worker reads.
     const registry = await mkdtemp(join(tmpdir(), 'review-registry-'));
-    trainer = spawnApp('trainer', require.resolve('@pneumoscreen/trainer'), { ...stack.env, TRAINER_POOLS: 'feedback', MODEL_REGISTRY: registry });
+    trainer = spawnApp('trainer', require.resolve('@pneumoscreen/trainer'), {
+      ...stack.env,
+      TRAINER_POOLS: 'feedback',
+      MODEL_REGISTRY: registry,
+    });
     await trainer.waitForLine(/trainer running pools: feedback/);
     browser = await chromium.launch({ executablePath: CHROMIUM });
   });
@@ -43,7 +47,10 @@ describe('review page: worklist to the training data, in Chromium', () => {
   });
 
   test('a reader signs in, sees the most uncertain image first, and labels by key and by click', async () => {
-    const studies = { 'review-1': ['demo-normal-a/IM-0117-0001.jpeg', 'demo-pneumonia-a/person1003_virus_1685.jpeg'], 'review-2': ['demo-normal-b/IM-0133-0001.jpeg', 'demo-pneumonia-b/person1026_bacteria_2957.jpeg'] };
+    const studies = {
+      'review-1': ['demo-normal-a/IM-0117-0001.jpeg', 'demo-pneumonia-a/person1003_virus_1685.jpeg'],
+      'review-2': ['demo-normal-b/IM-0133-0001.jpeg', 'demo-pneumonia-b/person1026_bacteria_2957.jpeg'],
+    };
     for (const [studyId, files] of Object.entries(studies)) {
       const keys: string[] = [];
       for (const f of files) {
@@ -51,13 +58,22 @@ describe('review page: worklist to the training data, in Chromium', () => {
         await stack.store.putObject(BUCKET, key, await readFile(join(samples, f)), 'image/jpeg');
         keys.push(key);
       }
-      const res = await fetch(`${stack.ingestUrl}/v1/studies`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` }, body: JSON.stringify({ studyId, keys }) });
+      const res = await fetch(`${stack.ingestUrl}/v1/studies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` },
+        body: JSON.stringify({ studyId, keys }),
+      });
       assert.equal(res.status, 202, await res.text());
     }
     await stack.receiver.waitFor((rs) => rs.filter((r) => r.body.includes('"study.completed"')).length >= 2, 120_000);
-    const results = await Promise.all(Object.keys(studies).map(async (id) => StudyResult.parse(JSON.parse((await stack.store.getObject(BUCKET, resultsKey(id), { maxBytes: 1 << 20 })).body.toString()))));
+    const results = await Promise.all(
+      Object.keys(studies).map(async (id) =>
+        StudyResult.parse(JSON.parse((await stack.store.getObject(BUCKET, resultsKey(id), { maxBytes: 1 << 20 })).body.toString())),
+      ),
+    );
     // The oracle: out of scope or flagged first, else the probability nearest the threshold.
-    const margin = (r: StudyResult, i: StudyResult['images'][number]) => (i.decision === 'NOT_ASSESSED' || i.scopeFlag ? -1 : Math.abs(i.probability! - (i.threshold ?? r.threshold!)));
+    const margin = (r: StudyResult, i: StudyResult['images'][number]) =>
+      i.decision === 'NOT_ASSESSED' || i.scopeFlag ? -1 : Math.abs(i.probability! - (i.threshold ?? r.threshold!));
     const mostUncertain = results.flatMap((r) => r.images.map((i) => ({ key: i.key, m: margin(r, i) }))).sort((a, b) => a.m - b.m)[0]!.key;
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -74,11 +90,19 @@ describe('review page: worklist to the training data, in Chromium', () => {
       const card = cards.nth(i);
       const key = await card.getAttribute('data-key');
       const image = results.flatMap((r) => r.images).find((x) => x.key === key)!;
-      assert.match((await card.locator('.facts').textContent()) ?? '', new RegExp(`Probability${image.probability!.toFixed(3)}Threshold.*Model${image.modelVersion}`));
+      assert.match(
+        (await card.locator('.facts').textContent()) ?? '',
+        new RegExp(`Probability${image.probability!.toFixed(3)}Threshold.*Model${image.modelVersion}`),
+      );
       if (image.heatmap && 'key' in image.heatmap) {
         // Loaded through ingest: a broken or refused image has no natural width.
         await card.locator('img.heatmap').waitFor();
-        assert.ok((await card.locator('img.heatmap').evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)) > 0, `${key}: heatmap shown`);
+        assert.ok(
+          (await card
+            .locator('img.heatmap')
+            .evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)) > 0,
+          `${key}: heatmap shown`,
+        );
       } else {
         assert.match((await card.locator('.no-heatmap').textContent()) ?? '', /^No heatmap/);
       }
@@ -89,9 +113,19 @@ describe('review page: worklist to the training data, in Chromium', () => {
     const second = (await cards.nth(1).getAttribute('data-key'))!;
     await page.keyboard.press('p');
     await assert.doesNotReject(cards.nth(0).locator('.outcome', { hasText: 'Labelled pneumonia' }).waitFor({ timeout: 10_000 }));
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string } } }).document.activeElement.getAttribute('data-key')), second);
+    assert.equal(
+      await page.evaluate(() =>
+        (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string } } }).document.activeElement.getAttribute(
+          'data-key',
+        ),
+      ),
+      second,
+    );
     await cards.nth(1).getByLabel('Comment (optional)').fill('left base, compare with prior');
-    await cards.nth(1).getByRole('button', { name: /Normal/ }).click();
+    await cards
+      .nth(1)
+      .getByRole('button', { name: /Normal/ })
+      .click();
     await cards.nth(1).locator('.outcome', { hasText: 'Labelled normal' }).waitFor({ timeout: 10_000 });
     await mkdir(join(repoRoot(), 'artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -99,15 +133,31 @@ describe('review page: worklist to the training data, in Chromium', () => {
     await page.reload();
     await cards.nth(3).waitFor();
     const order = await cards.evaluateAll((els) => els.map((el) => [el.getAttribute('data-key'), el.getAttribute('class')]));
-    assert.deepEqual(order.filter(([, c]) => /labelled/.test(c ?? '')).map(([k]) => k).sort(), [first, second].sort());
+    assert.deepEqual(
+      order
+        .filter(([, c]) => /labelled/.test(c ?? ''))
+        .map(([k]) => k)
+        .sort(),
+      [first, second].sort(),
+    );
     assert.ok(!/labelled/.test(order[0]![1] ?? ''), 'an unlabelled image leads');
-    assert.match((await page.locator('article.image.labelled .outcome').first().textContent()) ?? '', /^Labelled (pneumonia|normal) before\.$/);
+    assert.match(
+      (await page.locator('article.image.labelled .outcome').first().textContent()) ?? '',
+      /^Labelled (pneumonia|normal) before\.$/,
+    );
 
     // The trainer's feedback pool writes one record per label to the data set in S3.
     const store = new FeedbackStore(stack.store, BUCKET, 'feedback/');
     let records: FeedbackRecord[] = [];
-    for (const until = Date.now() + 30_000; records.length < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 250))) records = await store.readAll();
+    for (const until = Date.now() + 30_000; records.length < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 250)))
+      records = await store.readAll();
     const got = records.map((r) => [r.images[0]!.key, r.label, r.readerId, r.scope, r.commentKey !== undefined]).sort();
-    assert.deepEqual(got, [[first, 'PNEUMONIA', 'reader-42', 'image', false], [second, 'NORMAL', 'reader-42', 'image', true]].sort());
+    assert.deepEqual(
+      got,
+      [
+        [first, 'PNEUMONIA', 'reader-42', 'image', false],
+        [second, 'NORMAL', 'reader-42', 'image', true],
+      ].sort(),
+    );
   });
 });

@@ -106,7 +106,11 @@ describe('roll-out: promoting a version while studies stream in', () => {
       const versions = new Set(r.images.map((i) => i.modelVersion));
       assert.deepEqual([...versions], [r.modelVersion], `${studyId} mixes versions: ${[...versions].join(', ')}`);
       // Each version's own threshold decided.
-      assert.deepEqual(r.images.map((i) => i.decision), r.modelVersion === b ? ['PNEUMONIA', 'PNEUMONIA'] : ['NORMAL', 'NORMAL'], studyId);
+      assert.deepEqual(
+        r.images.map((i) => i.decision),
+        r.modelVersion === b ? ['PNEUMONIA', 'PNEUMONIA'] : ['NORMAL', 'NORMAL'],
+        studyId,
+      );
       if (submittedAt.get(studyId)! < promotedAt - 150) assert.equal(r.modelVersion, a, `${studyId}, queued before the promote`);
       // Ingest heard of the promote through pub/sub within a second.
       if (submittedAt.get(studyId)! > promotedAt + 1_000) assert.equal(r.modelVersion, b, `${studyId}, queued after the promote`);
@@ -116,7 +120,11 @@ describe('roll-out: promoting a version while studies stream in', () => {
     const q = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
     try {
       const { completed, failed, active, waiting } = await q.getJobCounts('completed', 'failed', 'active', 'waiting');
-      assert.deepEqual({ completed, failed, active, waiting }, { completed: 2 * STUDIES, failed: 0, active: 0, waiting: 0 }, 'exactly one classification per image');
+      assert.deepEqual(
+        { completed, failed, active, waiting },
+        { completed: 2 * STUDIES, failed: 0, active: 0, waiting: 0 },
+        'exactly one classification per image',
+      );
     } finally {
       await q.close();
     }

@@ -74,10 +74,17 @@ describe('a worker stopped mid-batch loses no image', () => {
     await stack.receiver.waitFor((rs) => rs.length >= STUDIES, 180_000);
 
     const results = stack.receiver.requests.map((r) => StudyWebhookEvent.parse(JSON.parse(r.body)).data);
-    assert.deepEqual(results.map((r) => r.studyId).sort(), Array.from({ length: STUDIES }, (_, s) => `study-${s}`).sort(), 'one webhook per study');
+    assert.deepEqual(
+      results.map((r) => r.studyId).sort(),
+      Array.from({ length: STUDIES }, (_, s) => `study-${s}`).sort(),
+      'one webhook per study',
+    );
     for (const r of results) {
       assert.equal(r.status, 'completed', r.studyId);
-      assert.deepEqual(r.images.map((i) => i.key).sort(), Array.from({ length: IMAGES_PER_STUDY }, (_, i) => `incoming/${r.studyId}/${i}.jpeg`));
+      assert.deepEqual(
+        r.images.map((i) => i.key).sort(),
+        Array.from({ length: IMAGES_PER_STUDY }, (_, i) => `incoming/${r.studyId}/${i}.jpeg`),
+      );
       for (const i of r.images) assert.ok(i.probability !== undefined && !i.error, `${i.key} classified: ${i.error ?? ''}`);
     }
     for (const id of held) {
@@ -97,7 +104,11 @@ describe('a worker stopped mid-batch loses no image', () => {
     for (const id of held) {
       const job = (await images.getJob(id))!;
       assert.equal(await images.getJobState(id), 'completed', `job ${id}, in the batch at the stop, completed: ${job.failedReason ?? ''}`);
-      assert.deepEqual({ attemptsMade: job.attemptsMade, stalledCounter: job.stalledCounter }, { attemptsMade: 1, stalledCounter: 0 }, `job ${id} ran once, to the end`);
+      assert.deepEqual(
+        { attemptsMade: job.attemptsMade, stalledCounter: job.stalledCounter },
+        { attemptsMade: 1, stalledCounter: 0 },
+        `job ${id} ran once, to the end`,
+      );
     }
     await uploading;
   });

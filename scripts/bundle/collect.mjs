@@ -7,7 +7,8 @@ import { dirname, join, relative, sep } from 'node:path';
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
 /** Packages for another OS or CPU, which npm installs only when asked; never loaded on linux-x64. */
-const OTHER_PLATFORM = /-(darwin|win32|android|freebsd|openbsd|sunos|aix|wasm32)(-|$)|-linux-(arm|arm64|ia32|ppc64|s390x|riscv64|loong64)(-|$)|-linuxmusl-|-musl$/;
+const OTHER_PLATFORM =
+  /-(darwin|win32|android|freebsd|openbsd|sunos|aix|wasm32)(-|$)|-linux-(arm|arm64|ia32|ppc64|s390x|riscv64|loong64)(-|$)|-linuxmusl-|-musl$/;
 
 /**
  * The workspace packages `entry` (a workspace folder) depends on, itself included, and the

@@ -16,7 +16,11 @@ const FILES = 3000;
  * `less` would: a CLI that exits before its output has drained loses all past the pipe's buffer.
  */
 async function throughPipe(args: string[], { slow }: { slow: boolean }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [main, ...args], { cwd: repoRoot(), env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], {
+    cwd: repoRoot(),
+    env: { PATH: process.env['PATH'] ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (slow) child.stdout.pause();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -38,7 +42,11 @@ describe('CLI output survives a pipe', () => {
     // Files that are not images: every one gets an error row, with no model time spent on it.
     dir = await mkdtemp(path.join(tmpdir(), 'cli-pipe-'));
     await mkdir(path.join(dir, 'not-images'));
-    await Promise.all(Array.from({ length: FILES }, (_, i) => writeFile(path.join(dir, 'not-images', `note-${String(i).padStart(5, '0')}-of-a-folder-full-of-them.txt`), 'not an image\n')));
+    await Promise.all(
+      Array.from({ length: FILES }, (_, i) =>
+        writeFile(path.join(dir, 'not-images', `note-${String(i).padStart(5, '0')}-of-a-folder-full-of-them.txt`), 'not an image\n'),
+      ),
+    );
   });
 
   test('classify --json arrives whole through a pipe read late: hundreds of KB of one JSON array', async () => {
@@ -46,7 +54,10 @@ describe('CLI output survives a pipe', () => {
     assert.ok(stdout.length > 8 * 65_536, `${stdout.length} bytes: ${stderr}`);
     const rows = JSON.parse(stdout) as Array<{ file: string; error?: string }>;
     assert.equal(rows.length, FILES);
-    assert.ok(rows.every((r) => r.error), 'every row says why its file was not classified');
+    assert.ok(
+      rows.every((r) => r.error),
+      'every row says why its file was not classified',
+    );
     assert.equal(code, 1, 'files that could not be classified exit 1');
   });
 
@@ -55,7 +66,10 @@ describe('CLI output survives a pipe', () => {
     const lines = stdout.split('\n');
     assert.equal(lines.pop(), '', 'the last line ends with a newline');
     assert.equal(lines.length, FILES);
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { file: string }).file), [...lines.keys()].map((i) => path.join(dir, 'not-images', `note-${String(i).padStart(5, '0')}-of-a-folder-full-of-them.txt`)));
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { file: string }).file),
+      [...lines.keys()].map((i) => path.join(dir, 'not-images', `note-${String(i).padStart(5, '0')}-of-a-folder-full-of-them.txt`)),
+    );
     assert.equal(code, 1);
   });
 });

@@ -21,10 +21,17 @@ export class AdaptersModule {
       { provide: FatalSignal, useValue: fatal },
       { provide: Readiness, useValue: new Readiness(fatal) },
       { provide: CLOCK, useValue: systemClock },
-      { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)) },
+      {
+        provide: REDIS,
+        useFactory: () => logOutages(createRedisConnection(config.redis.url, 'worker'), (l) => new Logger('Redis').warn(l)),
+      },
       { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
       { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-      { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
+      {
+        provide: STUDY_REPOSITORY,
+        inject: [REDIS],
+        useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs),
+      },
       { provide: METRICS_REGISTRY, useFactory: metricsRegistry },
     ];
     return {
@@ -35,7 +42,13 @@ export class AdaptersModule {
         {
           provide: METRICS_ENDPOINT,
           inject: [METRICS_REGISTRY, Readiness],
-          useFactory: (r: Registry, readiness: Readiness) => new MetricsEndpoint(config.metrics, r, (line) => new Logger('Metrics').log(line), () => readiness.ready),
+          useFactory: (r: Registry, readiness: Readiness) =>
+            new MetricsEndpoint(
+              config.metrics,
+              r,
+              (line) => new Logger('Metrics').log(line),
+              () => readiness.ready,
+            ),
         },
       ],
       exports: providers,

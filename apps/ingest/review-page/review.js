@@ -10,8 +10,11 @@ const HEATMAP_UNAVAILABLE = {
   none: 'No heatmap for this image.',
 };
 const SCOPE = {
-  adult: 'an adult', lateral: 'a lateral view', 'not-chest': 'not a chest film',
-  'not-radiograph': 'not a radiograph', 'unlike-training-data': 'unlike the training films',
+  adult: 'an adult',
+  lateral: 'a lateral view',
+  'not-chest': 'not a chest film',
+  'not-radiograph': 'not a radiograph',
+  'unlike-training-data': 'unlike the training films',
 };
 const LABEL_NAMES = { PNEUMONIA: 'pneumonia', NORMAL: 'normal' };
 
@@ -55,13 +58,23 @@ function renderImage(study, image) {
   const scope = node.querySelector('.scope');
   if (image.outOfScope || image.scopeFlag) {
     scope.hidden = false;
-    text(scope, image.outOfScope ? `Not assessed: ${SCOPE[image.outOfScope] || image.outOfScope}.` : `Assessed, but ${SCOPE[image.scopeFlag] || image.scopeFlag}: read with care.`);
+    text(
+      scope,
+      image.outOfScope
+        ? `Not assessed: ${SCOPE[image.outOfScope] || image.outOfScope}.`
+        : `Assessed, but ${SCOPE[image.scopeFlag] || image.scopeFlag}: read with care.`,
+    );
   }
   if (!image.labelable) {
     node.querySelector('.labelling').remove();
     const why = node.querySelector('.not-labelable');
     why.hidden = false;
-    text(why, image.error ? `Could not be read (${image.error}): nothing to label.` : 'The model did not judge this image, so a label for it cannot train it.');
+    text(
+      why,
+      image.error
+        ? `Could not be read (${image.error}): nothing to label.`
+        : 'The model did not judge this image, so a label for it cannot train it.',
+    );
   } else {
     for (const button of node.querySelectorAll('button[data-label]')) {
       button.addEventListener('click', () => label(node, button.dataset.label));
@@ -80,7 +93,10 @@ function renderStudy(study) {
   text(node.querySelector('h2'), `Study ${study.studyId}`);
   const more = study.moreImages ? ` · ${study.moreImages} more image(s) not shown` : '';
   const when = new Date(study.completedAt).toLocaleString();
-  text(node.querySelector('.study-meta'), `Decision ${study.decision || 'none'} · model ${study.modelVersion || '—'} · threshold ${study.thresholdSource || 'model'} · finished ${when}${more}`);
+  text(
+    node.querySelector('.study-meta'),
+    `Decision ${study.decision || 'none'} · model ${study.modelVersion || '—'} · threshold ${study.thresholdSource || 'model'} · finished ${when}${more}`,
+  );
   const images = node.querySelector('.images');
   for (const image of study.images) images.append(renderImage(study, image));
   return node;
@@ -95,7 +111,11 @@ async function label(card, value) {
   card.classList.add('sending');
   text(outcome, 'Sending…');
   try {
-    const res = await fetch('/v1/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch('/v1/feedback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const answer = await res.json().catch(() => ({}));
     if (res.status === 401) {
       text(outcome, 'Your session has ended: reload the page to sign in again.');
@@ -131,12 +151,25 @@ function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const card = cards[current];
   switch (event.key.toLowerCase()) {
-    case 'j': case 'arrowdown': move(1); break;
-    case 'k': case 'arrowup': move(-1); break;
-    case 'p': if (card && card.querySelector('.labelling')) label(card, 'PNEUMONIA'); break;
-    case 'n': if (card && card.querySelector('.labelling')) label(card, 'NORMAL'); break;
-    case 'c': if (card && card.querySelector('textarea')) card.querySelector('textarea').focus(); break;
-    default: return;
+    case 'j':
+    case 'arrowdown':
+      move(1);
+      break;
+    case 'k':
+    case 'arrowup':
+      move(-1);
+      break;
+    case 'p':
+      if (card && card.querySelector('.labelling')) label(card, 'PNEUMONIA');
+      break;
+    case 'n':
+      if (card && card.querySelector('.labelling')) label(card, 'NORMAL');
+      break;
+    case 'c':
+      if (card && card.querySelector('textarea')) card.querySelector('textarea').focus();
+      break;
+    default:
+      return;
   }
   event.preventDefault();
 }
@@ -158,7 +191,10 @@ async function load() {
   const main = document.getElementById('worklist');
   main.replaceChildren(...worklist.studies.map(renderStudy));
   cards = [...main.querySelectorAll('.image')];
-  text(status, worklist.studies.length ? `${worklist.studies.length} recent studies, ${cards.length} images.` : 'No recently finished studies.');
+  text(
+    status,
+    worklist.studies.length ? `${worklist.studies.length} recent studies, ${cards.length} images.` : 'No recently finished studies.',
+  );
   document.addEventListener('keydown', onKey);
   move(1);
 }

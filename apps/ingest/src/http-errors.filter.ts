@@ -31,7 +31,8 @@ const STATUS_OF: Array<[abstract new (...args: never[]) => Error, number]> = [
  * request, which succeeds once it is back.
  */
 export function httpAnswerFor(exception: unknown): HttpAnswer | null {
-  if (isRedisUnavailable(exception)) return { status: 503, message: 'the job store (Redis) cannot be reached; retry shortly', retryAfterS: REDIS_RETRY_AFTER_S };
+  if (isRedisUnavailable(exception))
+    return { status: 503, message: 'the job store (Redis) cannot be reached; retry shortly', retryAfterS: REDIS_RETRY_AFTER_S };
   if (!(exception instanceof Error)) return null;
   const status = STATUS_OF.find(([kind]) => exception instanceof kind)?.[1];
   if (status === undefined) return null;

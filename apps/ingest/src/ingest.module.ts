@@ -39,7 +39,26 @@ import { SubmitKeysUseCase } from './studies/submit-keys.use-case';
 import { SubmitStudyUseCase } from './studies/submit-study.use-case';
 import { studyIdKeyLoader } from './studies/study-id-key';
 import { CapacityGuard, INGEST_CAPACITY, IngestCapacity } from './capacity/ingest-capacity';
-import { API_KEYS, CLOCK, CONFIG, FEEDBACK_QUEUE, FEEDBACK_STORE, INGEST_METRICS, LABELLED_IMAGES, METRICS_ENDPOINT, METRICS_REGISTRY, OBJECT_STORE, REDIS, REGISTRY_STORE, SNS_TRANSPORT, REVIEW_SESSIONS, STUDY_ID_KEY, STUDY_QUEUE, STUDY_REPOSITORY, STUDY_RESULTS } from './tokens';
+import {
+  API_KEYS,
+  CLOCK,
+  CONFIG,
+  FEEDBACK_QUEUE,
+  FEEDBACK_STORE,
+  INGEST_METRICS,
+  LABELLED_IMAGES,
+  METRICS_ENDPOINT,
+  METRICS_REGISTRY,
+  OBJECT_STORE,
+  REDIS,
+  REGISTRY_STORE,
+  SNS_TRANSPORT,
+  REVIEW_SESSIONS,
+  STUDY_ID_KEY,
+  STUDY_QUEUE,
+  STUDY_REPOSITORY,
+  STUDY_RESULTS,
+} from './tokens';
 
 const FLOWS = 'studies';
 
@@ -71,10 +90,17 @@ export class IngestModule {
         RedisConnectionCloser,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: CLOCK, useValue: systemClock },
-        { provide: REDIS, useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)) },
+        {
+          provide: REDIS,
+          useFactory: () => logOutages(createRedisConnection(config.redis.url, 'producer'), (l) => new Logger('Redis').warn(l)),
+        },
         { provide: OBJECT_STORE, useFactory: () => new S3ObjectStore(config.s3) },
         { provide: REGISTRY_STORE, useFactory: () => new S3ObjectStore(config.models.registryS3) },
-        { provide: STUDY_REPOSITORY, inject: [REDIS], useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs) },
+        {
+          provide: STUDY_REPOSITORY,
+          inject: [REDIS],
+          useFactory: (r: RedisClient) => new RedisStudyRepository(r, config.redis.prefix, config.ingest.retentionMs),
+        },
         {
           provide: STUDY_QUEUE,
           inject: [getFlowProducerToken(FLOWS), getQueueToken(QueueName.study)],
@@ -94,9 +120,17 @@ export class IngestModule {
         SubmitKeysUseCase,
         GetStudyUseCase,
         ReconcilerService,
-        { provide: FEEDBACK_STORE, inject: [OBJECT_STORE], useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix) },
+        {
+          provide: FEEDBACK_STORE,
+          inject: [OBJECT_STORE],
+          useFactory: (s: ObjectStore) => new FeedbackStore(s, config.s3.bucket, config.feedback.prefix),
+        },
         { provide: FEEDBACK_QUEUE, inject: [getQueueToken(QueueName.feedback)], useFactory: (q: Queue) => new BullFeedbackQueue(q) },
-        { provide: LABELLED_IMAGES, inject: [REDIS], useFactory: (r: RedisClient) => new RedisLabelledImages(r, config.redis.prefix, config.ingest.retentionMs) },
+        {
+          provide: LABELLED_IMAGES,
+          inject: [REDIS],
+          useFactory: (r: RedisClient) => new RedisLabelledImages(r, config.redis.prefix, config.ingest.retentionMs),
+        },
         SubmitFeedbackUseCase,
         { provide: API_KEYS, useFactory: () => new ApiKeys(config.tenants) },
         { provide: REVIEW_SESSIONS, inject: [REDIS], useFactory: (r: RedisClient) => new RedisReviewSessions(r, config.redis.prefix) },

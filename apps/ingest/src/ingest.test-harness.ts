@@ -80,7 +80,13 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
   const clock = { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
   const logs: string[] = [];
   const capture = (level: string) => (message: unknown) => void logs.push(`${level} ${String(message)}`);
-  const logger: LoggerService = { log: capture('log'), warn: capture('warn'), error: capture('error'), debug: capture('debug'), verbose: capture('verbose') };
+  const logger: LoggerService = {
+    log: capture('log'),
+    warn: capture('warn'),
+    error: capture('error'),
+    debug: capture('debug'),
+    verbose: capture('verbose'),
+  };
   Logger.overrideLogger(logger);
 
   const store = new S3ObjectStore(config.s3);
@@ -101,12 +107,25 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
       const flows = new FlowProducer({ connection: redisOptionsFromUrl(REDIS_URL), prefix });
       const studyQueue = new Queue(QueueName.study, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
       const replicaStore = new (options.store ?? ReadCountingStore)(config.s3);
-      closers.push(() => replicaRedis.quit(), () => flows.close(), () => studyQueue.close(), () => replicaStore.destroy());
+      closers.push(
+        () => replicaRedis.quit(),
+        () => flows.close(),
+        () => studyQueue.close(),
+        () => replicaStore.destroy(),
+      );
       const studies = new RedisStudyRepository(replicaRedis, prefix);
       const registry = new Registry();
       const metrics = new PrometheusIngestMetrics(registry);
       const submit = new SubmitStudyUseCase(studies, new BullStudyQueue(flows, studyQueue), clock, metrics);
-      const record = new RecordObjectUseCase(config, replicaStore, studies, clock, new ReadyFolderUseCase(replicaStore, studies, submit), metrics, async () => studyIdKey);
+      const record = new RecordObjectUseCase(
+        config,
+        replicaStore,
+        studies,
+        clock,
+        new ReadyFolderUseCase(replicaStore, studies, submit),
+        metrics,
+        async () => studyIdKey,
+      );
       const reconciler = new ReconcilerService(config, replicaStore, studies, clock, record, submit, metrics);
       return { record, reconciler, submit, studies, store: replicaStore, metrics: () => registry.metrics() };
     },
@@ -114,7 +133,9 @@ export async function startIngestStack(env: Record<string, string> = {}): Promis
     async queued() {
       const [studyQueue, imageQueue] = queues;
       const types = ['waiting', 'waiting-children', 'active', 'completed', 'failed', 'delayed'] as const;
-      const studies = (await studyQueue!.getJobs([...types])).map((j) => j.data as StudyJobData).sort((a, b) => a.studyId.localeCompare(b.studyId));
+      const studies = (await studyQueue!.getJobs([...types]))
+        .map((j) => j.data as StudyJobData)
+        .sort((a, b) => a.studyId.localeCompare(b.studyId));
       const images = new Map<string, string[]>();
       for (const job of await imageQueue!.getJobs([...types])) {
         const data = job.data as ImageJobData;

@@ -12,7 +12,9 @@ const POOLS = { feedback: FeedbackPoolModule, training: TrainingPoolModule };
 export class TrainerModule {
   static register(config: AppConfig): DynamicModule {
     if (config.trainer.pools.includes('training') && !config.trainer.dataDir) {
-      throw new Error('TRAINING_DATA_DIR must be set when TRAINER_POOLS includes training: it holds the base labelled data set (NORMAL/ and PNEUMONIA/ folders)');
+      throw new Error(
+        'TRAINING_DATA_DIR must be set when TRAINER_POOLS includes training: it holds the base labelled data set (NORMAL/ and PNEUMONIA/ folders)',
+      );
     }
     return {
       module: TrainerModule,

@@ -52,32 +52,53 @@ export interface StudyTally {
 }
 
 /** Judges every expected study by what reached the receiver and what is in the store. */
-export async function tallyStudies(stack: ReliabilityStack, expected: readonly ExpectedStudy[], all: readonly Delivery[], goodIds: ReadonlySet<string>): Promise<StudyTally> {
+export async function tallyStudies(
+  stack: ReliabilityStack,
+  expected: readonly ExpectedStudy[],
+  all: readonly Delivery[],
+  goodIds: ReadonlySet<string>,
+): Promise<StudyTally> {
   const t: StudyTally = { submitted: expected.length, completed: 0, lost: [], duplicated: [], misrouted: [], unclassified: [] };
   const byStudy = new Map<string, Delivery[]>();
   for (const d of all) byStudy.set(d.studyId, [...(byStudy.get(d.studyId) ?? []), d]);
   const expectedIds = new Set(expected.map((e) => e.studyId));
   for (const e of expected) {
     const ds = byStudy.get(e.studyId) ?? [];
-    if (ds.some((d) => d.endpointOf !== e.tenant || d.signedBy.length !== 1 || d.signedBy[0] !== e.tenant || d.result.images.some((i) => !e.keys.includes(i.key)))) {
+    if (
+      ds.some(
+        (d) =>
+          d.endpointOf !== e.tenant ||
+          d.signedBy.length !== 1 ||
+          d.signedBy[0] !== e.tenant ||
+          d.result.images.some((i) => !e.keys.includes(i.key)),
+      )
+    ) {
       t.misrouted.push(e.studyId);
     }
-    if (new Set(ds.map((d) => d.messageId)).size > 1 || ds.some((d) => new Set(d.result.images.map((i) => i.key)).size !== d.result.images.length)) t.duplicated.push(e.studyId);
+    if (
+      new Set(ds.map((d) => d.messageId)).size > 1 ||
+      ds.some((d) => new Set(d.result.images.map((i) => i.key)).size !== d.result.images.length)
+    )
+      t.duplicated.push(e.studyId);
     const mine = ds.find((d) => d.endpointOf === e.tenant && d.signedBy.includes(e.tenant));
     const stored = await storedResult(stack, e.studyId);
     const complete = (r: StudyResult | undefined) => r !== undefined && e.keys.every((k) => r.images.some((i) => i.key === k));
     if (!mine || !complete(mine.result) || !complete(stored)) {
       const missing = mine ? e.keys.filter((k) => !mine.result.images.some((i) => i.key === k)).length : e.keys.length;
-      t.lost.push(`${e.studyId} (${!mine ? 'no result at its endpoint' : !stored ? 'no result in the store' : `${missing} of ${e.keys.length} images missing from its result`})`);
+      t.lost.push(
+        `${e.studyId} (${!mine ? 'no result at its endpoint' : !stored ? 'no result in the store' : `${missing} of ${e.keys.length} images missing from its result`})`,
+      );
       continue;
     }
     t.completed++;
     if (goodIds.has(e.studyId)) {
-      for (const i of mine.result.images) if (i.probability === undefined || i.error) t.unclassified.push(`${i.key}: ${i.error ?? i.decision}`);
+      for (const i of mine.result.images)
+        if (i.probability === undefined || i.error) t.unclassified.push(`${i.key}: ${i.error ?? i.decision}`);
     }
   }
   // A study nobody sent, delivered to a tenant: its objects were grouped where they should not be.
-  for (const [id, ds] of byStudy) if (!expectedIds.has(id)) t.misrouted.push(`${id} (not sent, delivered to ${ds.map((d) => d.endpointOf ?? 'no endpoint').join(', ')})`);
+  for (const [id, ds] of byStudy)
+    if (!expectedIds.has(id)) t.misrouted.push(`${id} (not sent, delivered to ${ds.map((d) => d.endpointOf ?? 'no endpoint').join(', ')})`);
   return t;
 }
 

@@ -15,7 +15,14 @@ const USAGE = `usage: npm run reliability -- [--seed N] [--studies N] [--faults 
  * invariant fails. */
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { seed: { type: 'string', default: '1' }, studies: { type: 'string', default: '8' }, faults: { type: 'string' }, out: { type: 'string', default: 'reliability-report.json' }, echo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: {
+      seed: { type: 'string', default: '1' },
+      studies: { type: 'string', default: '8' },
+      faults: { type: 'string' },
+      out: { type: 'string', default: 'reliability-report.json' },
+      echo: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);

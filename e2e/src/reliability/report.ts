@@ -16,8 +16,15 @@ export interface ReliabilityReport {
   detail: Pick<StudyTally, 'lost' | 'duplicated' | 'misrouted' | 'unclassified'>;
 }
 
-export function buildReport(seed: number, startedAt: Date, tally: StudyTally, faults: FaultRecord[], inputs: BadInputRecord[]): ReliabilityReport {
-  const count = <T>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [key(x)]: (m[key(x)] ?? 0) + 1 }), {});
+export function buildReport(
+  seed: number,
+  startedAt: Date,
+  tally: StudyTally,
+  faults: FaultRecord[],
+  inputs: BadInputRecord[],
+): ReliabilityReport {
+  const count = <T>(xs: T[], key: (x: T) => string) =>
+    xs.reduce<Record<string, number>>((m, x) => ({ ...m, [key(x)]: (m[key(x)] ?? 0) + 1 }), {});
   const badInputsByKind: ReliabilityReport['badInputsByKind'] = {};
   for (const i of inputs) {
     const k = (badInputsByKind[i.kind] ??= { tried: 0, answered: 0 });
@@ -26,15 +33,24 @@ export function buildReport(seed: number, startedAt: Date, tally: StudyTally, fa
   }
   const failures: string[] = [];
   if (tally.lost.length) failures.push(`${tally.lost.length} stud(ies) lost: ${tally.lost.slice(0, 10).join(', ')}`);
-  if (tally.duplicated.length) failures.push(`${tally.duplicated.length} stud(ies) duplicated: ${tally.duplicated.slice(0, 10).join(', ')}`);
+  if (tally.duplicated.length)
+    failures.push(`${tally.duplicated.length} stud(ies) duplicated: ${tally.duplicated.slice(0, 10).join(', ')}`);
   if (tally.misrouted.length) failures.push(`${tally.misrouted.length} stud(ies) misrouted: ${tally.misrouted.slice(0, 10).join(', ')}`);
-  if (tally.unclassified.length) failures.push(`${tally.unclassified.length} good X-ray(s) not scored: ${tally.unclassified.slice(0, 5).join('; ')}`);
+  if (tally.unclassified.length)
+    failures.push(`${tally.unclassified.length} good X-ray(s) not scored: ${tally.unclassified.slice(0, 5).join('; ')}`);
   for (const i of inputs.filter((x) => !x.ok)) failures.push(`bad input ${i.kind} ${i.name}: ${i.answer}`);
   return {
     seed,
     startedAt: startedAt.toISOString(),
     durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    studies: { submitted: tally.submitted, completed: tally.completed, lost: tally.lost.length, duplicated: tally.duplicated.length, misrouted: tally.misrouted.length, goodImagesUnclassified: tally.unclassified.length },
+    studies: {
+      submitted: tally.submitted,
+      completed: tally.completed,
+      lost: tally.lost.length,
+      duplicated: tally.duplicated.length,
+      misrouted: tally.misrouted.length,
+      goodImagesUnclassified: tally.unclassified.length,
+    },
     faults,
     faultsByKind: count(faults, (f) => f.kind),
     badInputs: inputs,
@@ -56,14 +72,22 @@ export function formatReport(r: ReliabilityReport): string {
     '',
     '| fault | injected | what happened |',
     '|---|---|---|',
-    ...Object.entries(r.faultsByKind).map(([kind, n]) => `| ${kind} | ${n} | ${r.faults.filter((f) => f.kind === kind).map((f) => f.detail).join('; ')} |`),
+    ...Object.entries(r.faultsByKind).map(
+      ([kind, n]) =>
+        `| ${kind} | ${n} | ${r.faults
+          .filter((f) => f.kind === kind)
+          .map((f) => f.detail)
+          .join('; ')} |`,
+    ),
     '',
     '| bad input | tried | clear answer |',
     '|---|---|---|',
     ...Object.entries(r.badInputsByKind).map(([kind, k]) => `| ${kind} | ${k.tried} | ${k.answered} |`),
     `| **all** | ${r.badInputs.length} | ${r.badInputs.filter((i) => i.ok).length} |`,
     '',
-    ...r.badInputs.map((i) => `${i.ok ? 'ok  ' : 'FAIL'} ${i.kind.padEnd(20)} ${i.name.slice(0, 60).padEnd(60)} -> ${i.answer.slice(0, 160)}`),
+    ...r.badInputs.map(
+      (i) => `${i.ok ? 'ok  ' : 'FAIL'} ${i.kind.padEnd(20)} ${i.name.slice(0, 60).padEnd(60)} -> ${i.answer.slice(0, 160)}`,
+    ),
     '',
     r.failures.length ? `FAILED:\n${r.failures.map((f) => `  - ${f}`).join('\n')}` : 'every invariant held',
   ];

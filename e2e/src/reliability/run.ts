@@ -68,7 +68,9 @@ export async function runReliability(o: ReliabilityOptions): Promise<Reliability
       faults.push(await FAULTS[kind]({ stack, workload, studiesPerWave: o.studiesPerWave }));
     }
     const delivered = () => new Set(deliveries(stack, stack.receiver.all()).map((d) => d.studyId));
-    await stack.receiver.waitFor(() => workload.expected.every((e) => delivered().has(e.studyId)), o.settleTimeoutMs ?? 240_000).catch(() => undefined);
+    await stack.receiver
+      .waitFor(() => workload.expected.every((e) => delivered().has(e.studyId)), o.settleTimeoutMs ?? 240_000)
+      .catch(() => undefined);
     // A second delivery of a study would come after the first: give it time to show.
     await new Promise((r) => setTimeout(r, 3_000));
     const tally = await tallyStudies(stack, workload.expected, deliveries(stack, stack.receiver.all()), workload.good);

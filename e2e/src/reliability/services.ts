@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, redisAnswers, startS3Server, startWebhookReceiver, type ReceivedWebhook, type S3Server, type WebhookReceiver, type WebhookReceiverOptions } from '@pneumoscreen/testing';
+import {
+  freePort,
+  redisAnswers,
+  startS3Server,
+  startWebhookReceiver,
+  type ReceivedWebhook,
+  type S3Server,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+} from '@pneumoscreen/testing';
 
 /**
  * The services the suite takes away and brings back: each restarts where it was (same port, same
@@ -25,7 +34,22 @@ export class RestartableRedis {
   /** Keeps its writes in an append-only file fsynced every second, as production Redis for
    * BullMQ is run: a crash loses at most about the last second. */
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+    ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + 10_000;
@@ -110,7 +134,8 @@ export class RestartableReceiver {
     for (;;) {
       this.collect();
       if (predicate(this.requests)) return;
-      if (Date.now() > deadline) throw new Error(`webhook receiver: condition not met within ${timeoutMs} ms (${this.requests.length} request(s))`);
+      if (Date.now() > deadline)
+        throw new Error(`webhook receiver: condition not met within ${timeoutMs} ms (${this.requests.length} request(s))`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

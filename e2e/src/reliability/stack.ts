@@ -51,7 +51,15 @@ export class ReliabilityStack {
     const redisDir = await mkdtemp(join(tmpdir(), 'reliability-redis-'));
     const s3Dir = await mkdtemp(join(tmpdir(), 'reliability-s3-'));
     const tenants = Object.fromEntries(
-      TENANT_IDS.map((id) => [id, { secret: `whsec_${randomBytes(24).toString('base64')}`, apiKey: randomBytes(24).toString('hex'), folderPrefix: `incoming/${id}-`, path: `/hooks/${id}` }]),
+      TENANT_IDS.map((id) => [
+        id,
+        {
+          secret: `whsec_${randomBytes(24).toString('base64')}`,
+          apiKey: randomBytes(24).toString('hex'),
+          folderPrefix: `incoming/${id}-`,
+          path: `/hooks/${id}`,
+        },
+      ]),
     ) as Record<TenantId, TenantKeys>;
     const eventsToken = randomBytes(16).toString('hex');
     const redis = await RestartableRedis.start(redisDir);
@@ -63,7 +71,13 @@ export class ReliabilityStack {
       endpoints: [{ url: `${receiver.url}${tenants[id].path}`, secrets: [tenants[id].secret] }],
       callbackHosts: [`ris.hospital-${id}.test`],
       callbackSecrets: [tenants[id].secret],
-      apiKeys: [{ id: `ris-${id}`, sha256: createHash('sha256').update(tenants[id].apiKey).digest('hex'), scopes: ['submit', 'status', 'feedback'] }],
+      apiKeys: [
+        {
+          id: `ris-${id}`,
+          sha256: createHash('sha256').update(tenants[id].apiKey).digest('hex'),
+          scopes: ['submit', 'status', 'feedback'],
+        },
+      ],
     }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -128,11 +142,15 @@ export class ReliabilityStack {
    * the refusal's reset cannot fall on a pooled connection another request is about to reuse. */
   postEventAlone(body: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = request(`${this.ingestUrl}/v1/s3-events`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${this.eventsToken}` } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const req = request(
+        `${this.ingestUrl}/v1/s3-events`,
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${this.eventsToken}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
       // The server may answer and close before the whole body is sent: that is its answer.
       req.on('error', reject);
       req.end(body);
@@ -142,19 +160,37 @@ export class ReliabilityStack {
   /** What AWS S3 sends for one created object (key URL-encoded, spaces as `+`). */
   eventFor(key: string, etag: string, size = 1, bucket = BUCKET): string {
     const encoded = encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
-    return JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encoded, eTag: etag, size } } }] });
+    return JSON.stringify({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: bucket }, object: { key: encoded, eTag: etag, size } },
+        },
+      ],
+    });
   }
 
   api(tenant: TenantId, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     return fetch(`${this.ingestUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.tenants[tenant].apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.tenants[tenant].apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
 
   async stop(): Promise<void> {
-    for (const s of [() => this.worker?.stop(), () => this.ingest?.stop(), () => this.receiver.stop(), () => this.s3.stop(), () => this.redis.stop('SIGTERM')]) {
+    for (const s of [
+      () => this.worker?.stop(),
+      () => this.ingest?.stop(),
+      () => this.receiver.stop(),
+      () => this.s3.stop(),
+      () => this.redis.stop('SIGTERM'),
+    ]) {
       await s().catch(() => undefined);
     }
     for (const d of this.dirs) await rm(d, { recursive: true, force: true });

@@ -29,7 +29,9 @@ export async function announce(stack: ReliabilityStack, key: string, body: Buffe
   const etag = await retrying(() => stack.put(key, body), giveUpMs);
   const deadline = Date.now() + giveUpMs;
   for (;;) {
-    const res = await stack.postEvent(stack.eventFor(key, etag, typeof body === 'string' ? Buffer.byteLength(body) : body.length)).catch(() => null);
+    const res = await stack
+      .postEvent(stack.eventFor(key, etag, typeof body === 'string' ? Buffer.byteLength(body) : body.length))
+      .catch(() => null);
     if (res && res.status !== 503) return res;
     if (Date.now() > deadline) throw new Error(`ingest did not take the event for ${key} within ${giveUpMs} ms`);
     await new Promise((r) => setTimeout(r, 500));

@@ -114,7 +114,16 @@ export async function startE2eStack(o: E2eStackOptions): Promise<E2eStack> {
       },
       notify(key, etag) {
         const encoded = encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
-        const event = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: o.bucket }, object: { key: encoded, eTag: etag, size: 1 } } }] };
+        const event = {
+          Records: [
+            {
+              eventVersion: '2.1',
+              eventSource: 'aws:s3',
+              eventName: 'ObjectCreated:Put',
+              s3: { bucket: { name: o.bucket }, object: { key: encoded, eTag: etag, size: 1 } },
+            },
+          ],
+        };
         return fetch(`${ingestUrl}/v1/s3-events`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${eventsToken}` },

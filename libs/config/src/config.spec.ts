@@ -21,7 +21,10 @@ describe('loadConfig', () => {
   });
 
   test('a bad value fails naming the variable', () => {
-    assert.throws(() => loadConfig({ WORKER_MAX_BATCH: 'lots' }), (e: Error) => e instanceof ConfigError && /WORKER_MAX_BATCH/.test(e.message));
+    assert.throws(
+      () => loadConfig({ WORKER_MAX_BATCH: 'lots' }),
+      (e: Error) => e instanceof ConfigError && /WORKER_MAX_BATCH/.test(e.message),
+    );
     assert.throws(() => loadConfig({ WORKER_POOLS: 'classify,dance' }), /WORKER_POOLS/);
     assert.throws(() => loadConfig({ REDIS_URL: 'not a url' }), /REDIS_URL/);
   });
@@ -48,10 +51,16 @@ describe('loadConfig', () => {
       { url: 'https://ops.example.org/models', events: ['model.rolled_out'] },
     ];
     assert.deepEqual(loadConfig({}).tenants[0].endpoints, []);
-    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: JSON.stringify(endpoints) }).tenants[0].endpoints, endpoints.map((e) => ({ ...e, secrets: [] })));
+    assert.deepEqual(
+      loadConfig({ WEBHOOK_ENDPOINTS: JSON.stringify(endpoints) }).tenants[0].endpoints,
+      endpoints.map((e) => ({ ...e, secrets: [] })),
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'pneumoscreen-config-')), 'endpoints.json');
     writeFileSync(file, JSON.stringify(endpoints));
-    assert.deepEqual(loadConfig({ WEBHOOK_ENDPOINTS: file }).tenants[0].endpoints, endpoints.map((e) => ({ ...e, secrets: [] })));
+    assert.deepEqual(
+      loadConfig({ WEBHOOK_ENDPOINTS: file }).tenants[0].endpoints,
+      endpoints.map((e) => ({ ...e, secrets: [] })),
+    );
   });
 
   test('WEBHOOK_ENDPOINTS: each mistake is named by its place, and no URL is echoed', () => {

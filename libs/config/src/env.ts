@@ -6,11 +6,14 @@ import { StowBaseUrl } from './stow-url';
 import { parseTenants } from './tenant-schema';
 import { durationMs, parseWebhookEndpoints, WebhookSecret } from './webhook-endpoints';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /** Every environment variable the system reads, with its default. The README's configuration
  * table mirrors this schema. */
@@ -25,14 +28,22 @@ export const EnvSchema = z.object({
       }
     })
     .default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, separated by commas')).min(1)).optional(),
-  REDIS_PREFIX: z.string().regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'must be letters, digits, "_" or "-" (optionally in braces)').default('pneumoscreen'),
+  REDIS_CLUSTER_NODES: list
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, separated by commas')).min(1))
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'must be letters, digits, "_" or "-" (optionally in braces)')
+    .default('pneumoscreen'),
 
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_FORCE_PATH_STYLE: bool.optional(),
   S3_BUCKET: z.string().min(3).max(63).default('pneumoscreen'),
-  S3_INCOMING_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with one').default('incoming/'),
+  S3_INCOMING_PREFIX: z
+    .string()
+    .regex(/^[^/].*\/$/, 'must end with "/" and not start with one')
+    .default('incoming/'),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   MODEL_REGISTRY_ACCESS_KEY_ID: z.string().optional(),
@@ -42,7 +53,9 @@ export const EnvSchema = z.object({
   INGEST_PORT: int(0, 65535).default(3000),
   INGEST_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   S3_EVENTS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  SNS_TOPIC_ARNS: list.pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs'))).optional(),
+  SNS_TOPIC_ARNS: list
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs')))
+    .optional(),
   STUDY_QUIET_PERIOD_MS: int(100, 86_400_000).default(30_000),
   RECONCILE_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   INGEST_MAX_QUEUED_IMAGES: int(0, 2 ** 31 - 1).default(1_000_000),
@@ -53,8 +66,14 @@ export const EnvSchema = z.object({
 
   MODEL_DIR: z.string().min(1).optional(),
   MODEL_REGISTRY: z.string().transform(parseModelRegistry).optional(),
-  MODEL_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"').default('pneumoscreen-pneumonia'),
-  MODEL_CHANNEL: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"').default('production'),
+  MODEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"')
+    .default('pneumoscreen-pneumonia'),
+  MODEL_CHANNEL: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"')
+    .default('production'),
   MODEL_CACHE_DIR: z.string().min(1).optional(),
   MODEL_CHANNEL_POLL_MS: int(0, 86_400_000).default(30_000),
   WORKER_POOLS: list.pipe(z.array(z.enum(['classify', 'finalise', 'webhook'])).min(1)).default('classify,finalise,webhook'),
@@ -74,7 +93,11 @@ export const EnvSchema = z.object({
   HEATMAP_MAX_BATCH: int(1, 1024).default(1024),
   DICOM_OUTPUTS: bool.default('true'),
   DICOMWEB_STOW_URL: StowBaseUrl.optional(),
-  DICOMWEB_AUTHORIZATION: z.string().min(1).regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be a header value (printable ASCII)').optional(),
+  DICOMWEB_AUTHORIZATION: z
+    .string()
+    .min(1)
+    .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be a header value (printable ASCII)')
+    .optional(),
   DICOMWEB_TIMEOUT_MS: int(100, 600_000).default(60_000),
   DICOMWEB_MAX_ATTEMPTS: int(1, 100).default(10),
 
@@ -91,7 +114,10 @@ export const EnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: bool.default('false'),
   WEBHOOK_ALLOW_HOSTS: list.optional(),
 
-  FEEDBACK_PREFIX: z.string().regex(/^[^/].*\/$/, 'must end with "/" and not start with one').default('feedback/'),
+  FEEDBACK_PREFIX: z
+    .string()
+    .regex(/^[^/].*\/$/, 'must end with "/" and not start with one')
+    .default('feedback/'),
   FEEDBACK_HOLDOUT_FRACTION: z.coerce.number().min(0).max(0.9).default(0.2),
 
   TRAINER_POOLS: list.pipe(z.array(z.enum(['feedback', 'training'])).min(1)).default('feedback,training'),

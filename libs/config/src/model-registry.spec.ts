@@ -40,5 +40,8 @@ test('the registry is reached with its own credentials when they are set, else w
   const own = loadConfig({ ...base, MODEL_REGISTRY_ACCESS_KEY_ID: 'READER', MODEL_REGISTRY_SECRET_ACCESS_KEY: 'reader-secret' });
   assert.deepEqual(own.models.registryS3.credentials, { accessKeyId: 'READER', secretAccessKey: 'reader-secret' });
   assert.deepEqual(own.s3.credentials, { accessKeyId: 'APPS', secretAccessKey: 'apps-secret' }, 'the data bucket keeps the apps identity');
-  assert.throws(() => loadConfig({ ...base, MODEL_REGISTRY_ACCESS_KEY_ID: 'READER' }), /MODEL_REGISTRY_SECRET_ACCESS_KEY: the registry's access key and secret go together/);
+  assert.throws(
+    () => loadConfig({ ...base, MODEL_REGISTRY_ACCESS_KEY_ID: 'READER' }),
+    /MODEL_REGISTRY_SECRET_ACCESS_KEY: the registry's access key and secret go together/,
+  );
 });

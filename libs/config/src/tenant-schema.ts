@@ -14,7 +14,18 @@ const TenantSpec = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 of a-z 0-9 _ - and start with a letter or digit'),
     locations: z
-      .array(z.object({ bucket: z.string().min(3).max(63).regex(/^[a-z0-9.-]+$/, 'must be an S3 bucket name'), prefix: z.string().default('') }).strict())
+      .array(
+        z
+          .object({
+            bucket: z
+              .string()
+              .min(3)
+              .max(63)
+              .regex(/^[a-z0-9.-]+$/, 'must be an S3 bucket name'),
+            prefix: z.string().default(''),
+          })
+          .strict(),
+      )
       .min(1),
     endpoints: z
       .array(
@@ -36,7 +47,10 @@ const TenantSpec = z
         z
           .object({
             id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -'),
-            sha256: z.string().transform((h) => h.toLowerCase()).pipe(z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64 hex digits of the key\'s SHA-256')),
+            sha256: z
+              .string()
+              .transform((h) => h.toLowerCase())
+              .pipe(z.string().regex(/^[0-9a-f]{64}$/, "must be the 64 hex digits of the key's SHA-256")),
             scopes: z.array(z.enum(API_SCOPES)).min(1),
           })
           .strict(),
@@ -47,11 +61,15 @@ const TenantSpec = z
   .strict()
   .superRefine((t, ctx) => {
     if (t.callbackHosts.length && !t.callbackSecrets.length) {
-      ctx.addIssue({ code: 'custom', path: ['callbackSecrets'], message: 'required when callbackHosts is set: callbacks are always signed' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callbackSecrets'],
+        message: 'required when callbackHosts is set: callbacks are always signed',
+      });
     }
     t.endpoints.forEach((e, i) => {
       if (e.bucket !== undefined && !t.locations.some((l) => l.bucket === e.bucket)) {
-        ctx.addIssue({ code: 'custom', path: ['endpoints', i, 'bucket'], message: 'is none of the tenant\'s location buckets' });
+        ctx.addIssue({ code: 'custom', path: ['endpoints', i, 'bucket'], message: "is none of the tenant's location buckets" });
       }
     });
   });
@@ -67,7 +85,8 @@ const TenantList = z
       ids.add(t.id);
       t.apiKeys.forEach((k, j) => {
         const owner = keys.get(k.sha256);
-        if (owner !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'apiKeys', j, 'sha256'], message: `the same key is also listed for tenant "${owner}"` });
+        if (owner !== undefined)
+          ctx.addIssue({ code: 'custom', path: [i, 'apiKeys', j, 'sha256'], message: `the same key is also listed for tenant "${owner}"` });
         keys.set(k.sha256, t.id);
       });
     });
@@ -77,7 +96,11 @@ const TenantList = z
         for (const la of a.locations) {
           for (const lb of b.locations) {
             if (la.bucket === lb.bucket && (la.prefix.startsWith(lb.prefix) || lb.prefix.startsWith(la.prefix))) {
-              ctx.addIssue({ code: 'custom', path: [i, 'locations'], message: `tenants "${a.id}" and "${b.id}" overlap in bucket ${la.bucket}` });
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'locations'],
+                message: `tenants "${a.id}" and "${b.id}" overlap in bucket ${la.bucket}`,
+              });
             }
           }
         }

@@ -26,7 +26,10 @@ describe('tenants', () => {
   test('TENANTS: each tenant with its locations, endpoints and secrets, callback hosts and hashed keys', () => {
     const [a, b] = load([hospitalA, hospitalB]).tenants;
     assert.equal(a.id, 'hospital-a');
-    assert.deepEqual(a.locations, [{ bucket: 'shared-xray', prefix: 'incoming/a-' }, { bucket: 'hospital-a', prefix: '' }]);
+    assert.deepEqual(a.locations, [
+      { bucket: 'shared-xray', prefix: 'incoming/a-' },
+      { bucket: 'hospital-a', prefix: '' },
+    ]);
     assert.deepEqual(a.endpoints[0].secrets, [SECRET_A, SECRET_B]);
     assert.deepEqual(b.apiKeys[0].scopes, ['feedback']);
     assert.deepEqual(b.callbackHosts, []);
@@ -39,7 +42,9 @@ describe('tenants', () => {
       { bucket: 'hospital-a', prefix: 'incoming/' },
       { bucket: 'shared-xray', prefix: 'incoming/b-' },
     ]);
-    assert.deepEqual(watchedLocations(loadConfig({}).tenants, 'pneumoscreen', 'incoming/'), [{ bucket: 'pneumoscreen', prefix: 'incoming/' }]);
+    assert.deepEqual(watchedLocations(loadConfig({}).tenants, 'pneumoscreen', 'incoming/'), [
+      { bucket: 'pneumoscreen', prefix: 'incoming/' },
+    ]);
   });
 
   test("a tenant's study ids are its own: `<tenant>.<name>`, kept once scoped; the default tenant's are bare", () => {
@@ -74,7 +79,9 @@ describe('tenants', () => {
     assert.equal(tenantFor(c.tenants, 'any-bucket', 'incoming/x/y.png')?.tenant, t);
     assert.deepEqual(t.endpoints, [{ url: 'https://hooks.example.org/a', bucket: 'a-bucket', secrets: [SECRET_A] }]);
     assert.deepEqual(t.fallback, { url: 'https://hooks.example.org/all', secrets: [SECRET_A] });
-    assert.deepEqual(t.apiKeys, [{ id: 'INGEST_API_KEY', sha256: sha256Hex('an-ingest-api-key-0001'), scopes: ['submit', 'status', 'feedback'] }]);
+    assert.deepEqual(t.apiKeys, [
+      { id: 'INGEST_API_KEY', sha256: sha256Hex('an-ingest-api-key-0001'), scopes: ['submit', 'status', 'feedback'] },
+    ]);
     assert.equal(callbackHostAllowed(t, 'https://callbacks.example.org/x'), true);
     assert.deepEqual(loadConfig({}).tenants[0].apiKeys, []);
   });

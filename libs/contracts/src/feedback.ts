@@ -3,7 +3,9 @@ import { StudyId } from './ids';
 import { Decision } from './jobs';
 
 /** Who gave a label: a reader's id in the customer's system, never a name or free text. */
-export const ReaderId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ @ : - and start with a letter or digit');
+export const ReaderId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ @ : - and start with a letter or digit');
 
 /** `POST /v1/feedback`: a reader's label for one image of a completed study, or for all of them. */
 export const FeedbackRequest = z

@@ -62,7 +62,13 @@ export const ImageResult = z.object({
   modelVersion: z.string().optional(),
   engine: z.string().optional(),
   timing: z
-    .object({ downloadMs: z.number(), decodeMs: z.number(), inferenceMs: z.number(), batchSize: z.number().int(), heatmapMs: z.number().optional() })
+    .object({
+      downloadMs: z.number(),
+      decodeMs: z.number(),
+      inferenceMs: z.number(),
+      batchSize: z.number().int(),
+      heatmapMs: z.number().optional(),
+    })
     .optional(),
 });
 export type ImageResult = z.infer<typeof ImageResult>;

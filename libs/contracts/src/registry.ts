@@ -28,7 +28,9 @@ export const ChannelPointer = z.object({
 export type ChannelPointer = z.infer<typeof ChannelPointer>;
 
 /** A relative POSIX path inside a version folder, every segment a plain name. */
-export const VersionFilePath = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, 'must be a relative path of plain names');
+export const VersionFilePath = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/, 'must be a relative path of plain names');
 
 /** `models/<name>/<version>/published.json`, written last: a version without it is an
  * interrupted publish, invisible to readers. Downloads check every file against it. */

@@ -14,10 +14,7 @@ export type HeatmapUnavailable = z.infer<typeof HeatmapUnavailable>;
  * (`results/<studyId>/<image>.heatmap.png`: the film as the model saw it, the class-activation map
  * over it and a colour scale), or `unavailable` says why there is none.
  */
-export const HeatmapRef = z.union([
-  z.object({ key: z.string().min(1) }).strict(),
-  z.object({ unavailable: HeatmapUnavailable }).strict(),
-]);
+export const HeatmapRef = z.union([z.object({ key: z.string().min(1) }).strict(), z.object({ unavailable: HeatmapUnavailable }).strict()]);
 export type HeatmapRef = z.infer<typeof HeatmapRef>;
 
 /** A DICOM object written beside the results, in the study's bucket. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ModelName, ModelVersionId } from './registry';
 
 /** A site: where a version's threshold is fitted. Studies take their bucket's name as their site. */
-export const SiteName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'must be 2-63 of a-z 0-9 . - (an S3 bucket name), starting with a letter or digit');
+export const SiteName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'must be 2-63 of a-z 0-9 . - (an S3 bucket name), starting with a letter or digit');
 export type SiteName = z.infer<typeof SiteName>;
 
 export const Proportion = z.object({

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracy, binaryMetrics, confusionAt, rocAuc, rocPoints, sensitivity, specificity, thresholdForSensitivity } from './binary-classification';
+import {
+  accuracy,
+  binaryMetrics,
+  confusionAt,
+  rocAuc,
+  rocPoints,
+  sensitivity,
+  specificity,
+  thresholdForSensitivity,
+} from './binary-classification';
 
 test('AUC of a perfect ranking is 1 and of a reversed ranking is 0', () => {
   assert.equal(rocAuc([0.9, 0.8, 0.2, 0.1], [1, 1, 0, 0]), 1);

@@ -68,7 +68,7 @@ export function rocPoints(scores: Scores, labels: Labels): RocPoint[] {
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     const threshold = scores[order[k]!]!;
     for (; k < order.length && scores[order[k]!] === threshold; k++) labels[order[k]!] === 1 ? tp++ : fp++;
     points.push({ threshold, fpr: negatives ? fp / negatives : NaN, tpr: positives ? tp / positives : NaN });

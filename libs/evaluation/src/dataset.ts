@@ -21,7 +21,10 @@ export interface LabelledImage {
  */
 export async function listDataset(root: string): Promise<LabelledImage[]> {
   const files: Array<{ path: string; label: 0 | 1 }> = [];
-  const isDir = await fs.stat(root).then((s) => s.isDirectory(), () => false);
+  const isDir = await fs.stat(root).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new Error(`data folder ${root} does not exist or is not a folder`);
   await walk(path.resolve(root), undefined, files);
   if (files.length === 0) throw new Error(`no images under NORMAL/ or PNEUMONIA/ folders in ${root}`);
@@ -50,5 +53,11 @@ async function walk(dir: string, label: 0 | 1 | undefined, out: Array<{ path: st
  * not followed, so a link cycle cannot make the walk endless. */
 async function isFile(full: string, entry: Dirent): Promise<boolean> {
   if (entry.isFile()) return true;
-  return entry.isSymbolicLink() && (await fs.stat(full).then((s) => s.isFile(), () => false));
+  return (
+    entry.isSymbolicLink() &&
+    (await fs.stat(full).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  );
 }

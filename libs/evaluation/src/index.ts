@@ -1,5 +1,27 @@
-export { accuracy, binaryMetrics, confusionAt, rocAuc, rocPoints, sensitivity, specificity, thresholdForSensitivity, type Confusion, type Labels, type RocPoint, type Scores } from './binary-classification';
-export { CalibrationDataError, MIN_IMAGES_PER_CLASS, calibrate, checkClassCounts, fitThreshold, proportion, wilsonInterval, type CalibrateInput } from './site-calibration';
+export {
+  accuracy,
+  binaryMetrics,
+  confusionAt,
+  rocAuc,
+  rocPoints,
+  sensitivity,
+  specificity,
+  thresholdForSensitivity,
+  type Confusion,
+  type Labels,
+  type RocPoint,
+  type Scores,
+} from './binary-classification';
+export {
+  CalibrationDataError,
+  MIN_IMAGES_PER_CLASS,
+  calibrate,
+  checkClassCounts,
+  fitThreshold,
+  proportion,
+  wilsonInterval,
+  type CalibrateInput,
+} from './site-calibration';
 export { brierScore, expectedCalibrationError, meanConfidence } from './probability-calibration';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './dataset';
 export { patientId, patientSplit, groupImages, mulberry32, shuffle, type PatientSplit } from './split';

@@ -39,7 +39,9 @@ export function checkClassCounts(labels: Labels, min = MIN_IMAGES_PER_CLASS): { 
   for (let i = 0; i < labels.length; i++) positives += labels[i] === 1 ? 1 : 0;
   const negatives = labels.length - positives;
   if (positives < min || negatives < min) {
-    throw new CalibrationDataError(`calibration needs at least ${min} images of each class; got ${positives} PNEUMONIA and ${negatives} NORMAL`);
+    throw new CalibrationDataError(
+      `calibration needs at least ${min} images of each class; got ${positives} PNEUMONIA and ${negatives} NORMAL`,
+    );
   }
   return { positives, negatives };
 }

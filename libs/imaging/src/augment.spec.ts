@@ -6,7 +6,8 @@ const IDENTITY: Augmentation = { crop: { left: 0, top: 0, width: 1, height: 1 },
 
 function gradient(size: number): Uint8Array {
   const rgb = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) rgb.fill(Math.round((x / (size - 1)) * 255), (y * size + x) * 3, (y * size + x) * 3 + 3);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) rgb.fill(Math.round((x / (size - 1)) * 255), (y * size + x) * 3, (y * size + x) * 3 + 3);
   return rgb;
 }
 

@@ -29,7 +29,7 @@ describe('one radiograph in every container DCMTK and GDCM write', () => {
     pngInput = await decodeToRgb(await readFile(set.variants.find((v) => v.name === 'PNG')!.file), [224, 224]);
   });
 
-  test('the generator made what it meant to: DCMTK displays every lossless DICOM file as the JPEG\'s pixels', async () => {
+  test("the generator made what it meant to: DCMTK displays every lossless DICOM file as the JPEG's pixels", async () => {
     for (const v of set.variants.filter((v) => v.render && !v.lossy)) {
       assert.equal(differing((await renderWithDcmtk(v)).grey, set.reference.grey), 0, `${v.name}: DCMTK's own rendering differs`);
     }
@@ -41,12 +41,14 @@ describe('one radiograph in every container DCMTK and GDCM write', () => {
       assert.deepEqual([pixels.width, pixels.height, pixels.channels], [set.reference.width, set.reference.height, 1], v.name);
       // A lossy file's pixels are what the toolkit decodes it to (DCMTK's display of those rounds
       // windowed values down, this reader to the nearest level, so its own samples are compared).
-      const expected = v.lossy ? (await decodePixels(await readFile(await decompressWithToolkit(v, `${v.file}.decompressed`)))).data : set.reference.grey;
+      const expected = v.lossy
+        ? (await decodePixels(await readFile(await decompressWithToolkit(v, `${v.file}.decompressed`)))).data
+        : set.reference.grey;
       assert.equal(differing(pixels.data, expected), 0, `${v.name}: pixels differ from DCMTK's`);
     }
   });
 
-  test('and every lossless container, the bare JPEG included, gives the model the PNG\'s input', async () => {
+  test("and every lossless container, the bare JPEG included, gives the model the PNG's input", async () => {
     for (const v of set.variants.filter((v) => !v.lossy)) {
       const input = await decodeToRgb(await readFile(v.file), [224, 224]);
       assert.equal(differing(input, pngInput), 0, `${v.name}: model input differs from the PNG's`);
@@ -59,8 +61,14 @@ describe('one radiograph in every container DCMTK and GDCM write', () => {
     await copyFile(explicit, narrower);
     await promisify(execFile)('dcmodify', ['-nb', '-m', `(0028,0011)=${set.reference.width - 10}`, narrower]);
     const refused = (bytes: Buffer, message: RegExp) =>
-      assert.rejects(decodePixels(bytes), (err: unknown) => err instanceof ImageDecodeError && err.reason === 'corrupt' && message.test(err.message));
-    await refused(await readFile(narrower), /more than the \d+ that 1 frame of 1222x952 at 8 bits needs; the header does not describe these pixels/);
+      assert.rejects(
+        decodePixels(bytes),
+        (err: unknown) => err instanceof ImageDecodeError && err.reason === 'corrupt' && message.test(err.message),
+      );
+    await refused(
+      await readFile(narrower),
+      /more than the \d+ that 1 frame of 1222x952 at 8 bits needs; the header does not describe these pixels/,
+    );
     const whole = await readFile(explicit);
     await refused(whole.subarray(0, whole.length - 1000), /truncated/);
   });
@@ -71,7 +79,10 @@ describe('one radiograph in every container DCMTK and GDCM write', () => {
     await promisify(execFile)('dcmcjpeg', ['--encode-extended', bits12, extended]);
     await assert.rejects(decodePixels(await readFile(extended)), (err: unknown) => {
       assert.ok(err instanceof ImageDecodeError && err.reason === 'unsupported-format', String(err));
-      assert.match(err.message, /12-bit lossy JPEG \(process 4\) is not supported \(8-bit only\); JPEG lossless, JPEG-LS or JPEG 2000 carry 12 bits/);
+      assert.match(
+        err.message,
+        /12-bit lossy JPEG \(process 4\) is not supported \(8-bit only\); JPEG lossless, JPEG-LS or JPEG 2000 carry 12 bits/,
+      );
       return true;
     });
   });

@@ -9,7 +9,12 @@ export function greyIccProfile(gamma: number): Buffer {
     return b;
   };
   const text = 'grey test profile\0';
-  const desc = Buffer.concat([Buffer.from('desc\0\0\0\0'), u32(text.length), Buffer.from(text, 'latin1'), Buffer.alloc(4 + 4 + 2 + 1 + 67)]);
+  const desc = Buffer.concat([
+    Buffer.from('desc\0\0\0\0'),
+    u32(text.length),
+    Buffer.from(text, 'latin1'),
+    Buffer.alloc(4 + 4 + 2 + 1 + 67),
+  ]);
   const tags: Array<[string, Buffer]> = [
     ['desc', desc],
     ['wtpt', Buffer.concat([Buffer.from('XYZ \0\0\0\0'), xyz(d50)])],

@@ -18,7 +18,7 @@ function referencePixel(film: RgbImage, map: HeatValues, x: number, y: number): 
 }
 
 function random(seed: number): () => number {
-  return () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  return () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 }
 
 const rnd = random(7);
@@ -33,7 +33,10 @@ test('every pixel is within one level of the exact blend of film and jet colour'
     for (let x = 0; x < film.width; x++) {
       const got = [...out.data.subarray((y * out.width + x) * 3, (y * out.width + x) * 3 + 3)];
       const want = referencePixel(film, map, x, y);
-      assert.ok(got.every((g, k) => Math.abs(g - want[k]!) <= 1), `(${x}, ${y}): ${got} vs ${want}`);
+      assert.ok(
+        got.every((g, k) => Math.abs(g - want[k]!) <= 1),
+        `(${x}, ${y}): ${got} vs ${want}`,
+      );
       if (got.some((g, k) => g !== want[k])) differing++;
     }
   }
@@ -42,7 +45,11 @@ test('every pixel is within one level of the exact blend of film and jet colour'
 
 test('where the map is 0 the film shows as it is; the scale runs from jet(1) at the top to jet(0) at the bottom', () => {
   const out = heatmapOverlay(film, { values: new Float32Array(4), width: 2, height: 2 });
-  for (let y = 0; y < film.height; y++) assert.deepEqual(out.data.subarray(y * out.width * 3, (y * out.width + film.width) * 3), film.data.subarray(y * film.width * 3, (y + 1) * film.width * 3));
+  for (let y = 0; y < film.height; y++)
+    assert.deepEqual(
+      out.data.subarray(y * out.width * 3, (y * out.width + film.width) * 3),
+      film.data.subarray(y * film.width * 3, (y + 1) * film.width * 3),
+    );
   const bar = (y: number) => [...out.data.subarray((y * out.width + film.width + 8) * 3, (y * out.width + film.width + 8) * 3 + 3)];
   assert.deepEqual(bar(8), jet(1));
   assert.deepEqual(bar(film.height - 9), jet(0));
@@ -50,7 +57,9 @@ test('where the map is 0 the film shows as it is; the scale runs from jet(1) at 
 
 test('the PNG holds the overlay losslessly', async () => {
   const out = heatmapOverlay(film, { values: Float32Array.of(0, 0.5, 1, 0.25), width: 2, height: 2 });
-  const { data, info } = await sharp(await encodePng(out)).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(await encodePng(out))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   assert.deepEqual([info.width, info.height, info.channels], [out.width, out.height, 3]);
   assert.deepEqual(new Uint8Array(data), out.data);
 });

@@ -69,7 +69,9 @@ export function heatmapOverlay(film: RgbImage, map: HeatValues): RgbImage {
 /** zlib level 1: on the release's 256x224 overlays about half the encode time of the default 6
  * for files about an eighth larger (`npm run bench -- --only heatmaps`, README Benchmarks). */
 export function encodePng({ data, width, height }: RgbImage): Promise<Buffer> {
-  return sharp(data, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 /**
@@ -121,7 +123,13 @@ function drawGlyph(out: Uint8Array, width: number, glyph: string[], left: number
   glyph.forEach((row, gy) => {
     [...row].forEach((bit, gx) => {
       if (bit !== '1') return;
-      for (let dy = 0; dy < GLYPH_SCALE; dy++) for (let dx = 0; dx < GLYPH_SCALE; dx++) out.fill(255, ((top + gy * GLYPH_SCALE + dy) * width + left + gx * GLYPH_SCALE + dx) * 3, ((top + gy * GLYPH_SCALE + dy) * width + left + gx * GLYPH_SCALE + dx) * 3 + 3);
+      for (let dy = 0; dy < GLYPH_SCALE; dy++)
+        for (let dx = 0; dx < GLYPH_SCALE; dx++)
+          out.fill(
+            255,
+            ((top + gy * GLYPH_SCALE + dy) * width + left + gx * GLYPH_SCALE + dx) * 3,
+            ((top + gy * GLYPH_SCALE + dy) * width + left + gx * GLYPH_SCALE + dx) * 3 + 3,
+          );
     });
   });
 }

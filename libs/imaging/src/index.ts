@@ -1,5 +1,13 @@
 export { ImageDecodeError, type ImageDecodeReason } from './errors';
-export { preprocess, decodeToRgb, normalise, normaliseInto, DEFAULT_MAX_PIXELS, DEFAULT_MAX_DICOM_PIXELS, type PreprocessOptions } from './preprocess';
+export {
+  preprocess,
+  decodeToRgb,
+  normalise,
+  normaliseInto,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_DICOM_PIXELS,
+  type PreprocessOptions,
+} from './preprocess';
 export { readDicomStudyInfo, type DicomStudyInfo } from './dicom/study-info';
 export { looksLikeDicom } from './dicom/parse';
 export { TTA_VIEWS, NO_AUGMENTATION, averageScores, nestedView, type TtaViewName } from './tta-views';

@@ -75,7 +75,10 @@ test('caffe mode swaps RGB to BGR', async () => {
 });
 
 test('an embedded ICC profile is ignored: stored pixel values are what the model was trained on', async () => {
-  const plain = await sharp(Buffer.alloc(4 * 4, 128), { raw: { width: 4, height: 4, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  const plain = await sharp(Buffer.alloc(4 * 4, 128), { raw: { width: 4, height: 4, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
   const tagged = embedIccInPng(plain, greyIccProfile(1.8));
   // A colour-managed decode turns grey 128 under gamma 1.8 into ~146 in sRGB.
   const managed = (await sharp(tagged).toColourspace('srgb').raw().toBuffer())[0]!;
@@ -88,7 +91,10 @@ test('normaliseInto fills one image of a batch in place, with the values preproc
   const batch = new Float32Array(12).fill(7);
   normaliseInto(rgb, 'mobilenet', batch, 6);
   assert.deepEqual([...batch.subarray(0, 6)], [7, 7, 7, 7, 7, 7], 'the batch before the offset is untouched');
-  assert.deepEqual([...batch.subarray(6)], [...rgb].map((v) => Math.fround(v / 127.5 - 1)));
+  assert.deepEqual(
+    [...batch.subarray(6)],
+    [...rgb].map((v) => Math.fround(v / 127.5 - 1)),
+  );
   normaliseInto(rgb, 'caffe', batch, 0);
   assert.deepEqual([...batch.subarray(0, 3)], [255 - 103.939, 127 - 116.779, 0 - 123.68].map(Math.fround), 'caffe: BGR minus the means');
   assert.throws(() => normaliseInto(rgb, 'mobilenet', batch, 7), RangeError);
@@ -146,7 +152,9 @@ function busyJpeg() {
     state = (state * 1103515245 + 12345) & 0x7fffffff;
     raw[i] = (state >> 16) & 255;
   }
-  return sharp(raw, { raw: { width: 300, height: 300, channels: 3 } }).jpeg().toBuffer();
+  return sharp(raw, { raw: { width: 300, height: 300, channels: 3 } })
+    .jpeg()
+    .toBuffer();
 }
 
 test('truncated JPEG is reported as corrupt', async () => {

@@ -42,11 +42,7 @@ export interface PreprocessOptions {
  * Turns encoded image bytes into one NHWC float tensor (height x width x 3, row-major) ready for
  * a model trained with `spec`.
  */
-export async function preprocess(
-  bytes: Buffer,
-  spec: Preprocessing,
-  opts: PreprocessOptions = {},
-): Promise<Float32Array> {
+export async function preprocess(bytes: Buffer, spec: Preprocessing, opts: PreprocessOptions = {}): Promise<Float32Array> {
   const rgb = await decodeToRgb(bytes, spec.inputSize, opts);
   return normalise(rgb, spec.mode);
 }
@@ -56,11 +52,7 @@ export async function preprocess(
  * to 3 channels, transparency flattened onto black, 16-bit samples scaled down to 8 bits. Every
  * container is first decoded in full, then resized by the same resampler.
  */
-export async function decodeToRgb(
-  bytes: Buffer,
-  inputSize: readonly [number, number],
-  opts: PreprocessOptions = {},
-): Promise<Uint8Array> {
+export async function decodeToRgb(bytes: Buffer, inputSize: readonly [number, number], opts: PreprocessOptions = {}): Promise<Uint8Array> {
   return resampleToRgb(await decodePixels(bytes, opts), inputSize);
 }
 
@@ -112,7 +104,9 @@ export async function decodePixels(bytes: Buffer, opts: PreprocessOptions = {}):
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels`);
-    const samples = deep ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const samples = deep
+      ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { data: samples, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
     const message = messageOf(err);

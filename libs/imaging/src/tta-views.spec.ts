@@ -20,7 +20,15 @@ test('nestedView: the view crops inside the outer crop', () => {
 });
 
 test('averageScores: the per-image mean, and refuses mismatched lengths', () => {
-  assert.deepEqual([...averageScores([[0, 1], [1, 0.5]])], [0.5, 0.75]);
+  assert.deepEqual(
+    [
+      ...averageScores([
+        [0, 1],
+        [1, 0.5],
+      ]),
+    ],
+    [0.5, 0.75],
+  );
   assert.throws(() => averageScores([[0, 1], [1]]), /do not match/);
   assert.throws(() => averageScores([]), /at least one/);
 });

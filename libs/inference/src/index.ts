@@ -7,7 +7,13 @@ export { OnnxEngine, type OnnxEngineOptions } from './engine/onnx-engine';
 export { TfjsNodeEngine, type TfjsNodeVariant } from './engine/tfjs-node-engine';
 export { loadEngine, type EngineOptions } from './engine/select-engine';
 export { benchmarkEngine, type EngineBenchmark } from './engine/benchmark';
-export { quantizeVersion, quantizeVersionFromFiles, QuantizationRejectedError, type Int8Report, type QuantizeVersionInput } from './int8/quantize-version';
+export {
+  quantizeVersion,
+  quantizeVersionFromFiles,
+  QuantizationRejectedError,
+  type Int8Report,
+  type QuantizeVersionInput,
+} from './int8/quantize-version';
 export { loadModelVersion } from './load-version';
 export { scoreImages, scoreWithEngine } from './score';
 export { scoreItems, plainView, SCORE_BATCH, type ScoreItemsOptions, type ScopeCheck, type View } from './score-items';
@@ -15,5 +21,16 @@ export { ScopeGuard, VIEW_CLASSES, FLAG_FRACTION, encodeFloats, type GuardFile, 
 export { intendedUseOf, headerVerdict, contentVerdict, contentFlag } from './scope/judge';
 export { ModelWorkerClient } from './engine/worker-client';
 export type { WorkerReady, WorkerRequest, WorkerResponse } from './engine/worker-protocol';
-export { checkCuda, cudaProblem, onnxRuntimeNode, CUDA_LIBRARIES, CUDA_PROVIDER_FILES, CUDA_PROVIDER_RECORD, CUDA_PROVIDER_PACKAGE, CUDA_PROVIDER_RELEASES, type CudaCheck, type CudaProviderRecord } from './engine/cuda-provider';
+export {
+  checkCuda,
+  cudaProblem,
+  onnxRuntimeNode,
+  CUDA_LIBRARIES,
+  CUDA_PROVIDER_FILES,
+  CUDA_PROVIDER_RECORD,
+  CUDA_PROVIDER_PACKAGE,
+  CUDA_PROVIDER_RELEASES,
+  type CudaCheck,
+  type CudaProviderRecord,
+} from './engine/cuda-provider';
 export { findLibraries, librarySearchDirs, nvidiaWheelDirs, type LibrarySearch } from './engine/native-libraries';

@@ -17,7 +17,9 @@ async function firstImages(label: 'NORMAL' | 'PNEUMONIA'): Promise<Buffer[]> {
 }
 
 test('the released model scores real X-rays, batched exactly like one by one, off the main thread', async () => {
-  const { manifest, engine } = await loadModelVersion(await resolveModelDir(path.join(REPO_ROOT, 'models/releases')), { engine: 'tfjs-wasm' });
+  const { manifest, engine } = await loadModelVersion(await resolveModelDir(path.join(REPO_ROOT, 'models/releases')), {
+    engine: 'tfjs-wasm',
+  });
   try {
     assert.equal(engine.name, 'tfjs-wasm');
     const normal = await Promise.all((await firstImages('NORMAL')).map((b) => preprocess(b, manifest.preprocessing)));

@@ -51,7 +51,11 @@ export interface ScopeCheck {
  * item, averaged over the views; null where an item was left out. Batches run one after another,
  * so no more than one batch is read and decoded ahead of the engine whatever the item count.
  */
-export async function scoreItems<T, S = Buffer>(engine: ModelEngine, items: readonly T[], o: ScoreItemsOptions<T, S>): Promise<Array<number | null>> {
+export async function scoreItems<T, S = Buffer>(
+  engine: ModelEngine,
+  items: readonly T[],
+  o: ScoreItemsOptions<T, S>,
+): Promise<Array<number | null>> {
   const size = o.batchSize ?? SCORE_BATCH;
   const scope = o.scope as ScopeCheck | undefined;
   const scores: Array<number | null> = new Array(items.length).fill(null);
@@ -89,8 +93,15 @@ export async function scoreItems<T, S = Buffer>(engine: ModelEngine, items: read
       const guard = v === 0 ? scope?.guard : null;
       const wantsFeatures = v === 0 && (guard || o.onFeatures);
       if (o.onFeatures && !engine.score) throw new Error(`engine ${engine.name} does not return features`);
-      const scored: EngineScores = wantsFeatures && engine.score ? await engine.score(batch, ready.length) : { probabilities: await engine.predict(batch, ready.length), featureDim: 0 };
-      if (v === 0) o.onFeatures?.(ready.map((r) => i + r.j), scored);
+      const scored: EngineScores =
+        wantsFeatures && engine.score
+          ? await engine.score(batch, ready.length)
+          : { probabilities: await engine.predict(batch, ready.length), featureDim: 0 };
+      if (v === 0)
+        o.onFeatures?.(
+          ready.map((r) => i + r.j),
+          scored,
+        );
       if (guard && scored.features && scored.featureDim === guard.featureDim) {
         const { features, featureDim } = scored;
         ready.forEach((r, k) => {

@@ -18,7 +18,9 @@ function get(url: string): Promise<{ status: number; type?: string; body: string
 
 test('GET /metrics serves the registry in Prometheus text format where asked; nothing listens without an address', async () => {
   const registry = metricsRegistry();
-  new Counter({ name: 'pneumoscreen_test_total', help: 'a test counter', labelNames: ['engine'], registers: [registry] }).inc({ engine: 'tfjs-wasm' });
+  new Counter({ name: 'pneumoscreen_test_total', help: 'a test counter', labelNames: ['engine'], registers: [registry] }).inc({
+    engine: 'tfjs-wasm',
+  });
   const logged: string[] = [];
   const server = new MetricsEndpoint({ host: '127.0.0.1', port: 0 }, registry, (l) => logged.push(l));
   await server.onApplicationBootstrap();
@@ -29,7 +31,7 @@ test('GET /metrics serves the registry in Prometheus text format where asked; no
     assert.equal(ok.status, 200);
     assert.match(ok.type ?? '', /^text\/plain; version=0\.0\.4/);
     assert.match(ok.body, /^pneumoscreen_test_total\{engine="tfjs-wasm"\} 1$/m);
-    assert.match(ok.body, /^process_resident_memory_bytes \d+/m, 'the process\'s own metrics too');
+    assert.match(ok.body, /^process_resident_memory_bytes \d+/m, "the process's own metrics too");
     assert.deepEqual(logged, [`metrics at ${url}`]);
     assert.equal((await get(url!.replace('/metrics', '/'))).status, 404);
   } finally {
@@ -43,7 +45,12 @@ test('GET /metrics serves the registry in Prometheus text format where asked; no
 
 test('GET /ready answers 503 until the readiness check holds, then 200', async () => {
   let ready = false;
-  const server = new MetricsEndpoint({ host: '127.0.0.1', port: 0 }, metricsRegistry(), () => undefined, () => ready);
+  const server = new MetricsEndpoint(
+    { host: '127.0.0.1', port: 0 },
+    metricsRegistry(),
+    () => undefined,
+    () => ready,
+  );
   await server.onApplicationBootstrap();
   try {
     const url = server.url!.replace('/metrics', '/ready');

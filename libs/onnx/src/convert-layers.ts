@@ -1,4 +1,13 @@
-import { batchNormAffine, convertConv, pair, requireWeight, samePads, type ConvertContext, type Converted, type Value } from './convert-conv';
+import {
+  batchNormAffine,
+  convertConv,
+  pair,
+  requireWeight,
+  samePads,
+  type ConvertContext,
+  type Converted,
+  type Value,
+} from './convert-conv';
 import type { GraphBuilder } from './graph-builder';
 import type { TfjsLayer } from './tfjs-model';
 
@@ -54,7 +63,11 @@ const pool: Converter = (layer, input, ctx) => {
   const [pl, pr] = same ? samePads(w, kx, sx) : [0, 0];
   // AveragePool's default count_include_pad=0 averages real pixels only, as TF does.
   const op = layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
-  const name = ctx.g.op(op, layer.name, [input.name], { kernel_shape: { ints: [ky, kx] }, strides: { ints: [sy, sx] }, pads: { ints: [pt, pl, pb, pr] } });
+  const name = ctx.g.op(op, layer.name, [input.name], {
+    kernel_shape: { ints: [ky, kx] },
+    strides: { ints: [sy, sx] },
+    pads: { ints: [pt, pl, pb, pr] },
+  });
   return { value: { name, shape: [c, Math.floor((h + pt + pb - ky) / sy) + 1, Math.floor((w + pl + pr - kx) / sx) + 1] } };
 };
 
@@ -81,7 +94,8 @@ const dense: Converter = (layer, input, ctx) => {
   const [inF, units] = kernel.shape as [number, number];
   if (inF !== input.shape[0]) throw new Error(`dense layer ${layer.name} expects ${inF} features, gets ${input.shape[0]}`);
   const inputs = [input.name, ctx.g.constant(`${layer.name}_W`, [inF, units], kernel.data)];
-  if (layer.config['use_bias'] !== false) inputs.push(ctx.g.constant(`${layer.name}_B`, [units], requireWeight(ctx, layer.name, 'bias').data));
+  if (layer.config['use_bias'] !== false)
+    inputs.push(ctx.g.constant(`${layer.name}_B`, [units], requireWeight(ctx, layer.name, 'bias').data));
   const out = { name: ctx.g.op('Gemm', layer.name, inputs), shape: [units] };
   return { value: activate(ctx.g, out, layer.config['activation'], layer.name) };
 };
@@ -90,8 +104,16 @@ const batchNorm: Converter = (layer, input, ctx) => {
   const channels = input.shape[0]!;
   const { scale, shift } = batchNormAffine(layer, ctx, channels);
   const dims = input.shape.length === 3 ? [channels, 1, 1] : [channels];
-  const scaled = ctx.g.op('Mul', `${layer.name}_scale`, [input.name, ctx.g.constant(`${layer.name}_scale`, dims, Float32Array.from(scale))]);
-  return { value: { name: ctx.g.op('Add', layer.name, [scaled, ctx.g.constant(`${layer.name}_shift`, dims, Float32Array.from(shift))]), shape: input.shape } };
+  const scaled = ctx.g.op('Mul', `${layer.name}_scale`, [
+    input.name,
+    ctx.g.constant(`${layer.name}_scale`, dims, Float32Array.from(scale)),
+  ]);
+  return {
+    value: {
+      name: ctx.g.op('Add', layer.name, [scaled, ctx.g.constant(`${layer.name}_shift`, dims, Float32Array.from(shift))]),
+      shape: input.shape,
+    },
+  };
 };
 
 const relu: Converter = (layer, input, ctx) => {
@@ -104,7 +126,13 @@ const relu: Converter = (layer, input, ctx) => {
 const zeroPadding: Converter = (layer, input) => {
   image(layer, input);
   const p = layer.config['padding'];
-  const [[t, b], [l, r]] = typeof p === 'number' ? [[p, p], [p, p]] : (p as unknown[]).map((side, i) => pair(side, `padding of ${layer.name} (${i})`));
+  const [[t, b], [l, r]] =
+    typeof p === 'number'
+      ? [
+          [p, p],
+          [p, p],
+        ]
+      : (p as unknown[]).map((side, i) => pair(side, `padding of ${layer.name} (${i})`));
   const [pt, pl, pb, pr] = input.pads ?? [0, 0, 0, 0];
   return { value: { name: input.name, shape: input.shape, pads: [pt + t!, pl + l!, pb + b!, pr + r!] } };
 };

@@ -12,11 +12,12 @@ import { ONNX_FILE } from '@pneumoscreen/model-format';
 /** Deterministic weights in [-0.5, 0.5); batch-norm variances positive, as trained ones are. */
 function randomise(tf: typeof tfTypes, model: tfTypes.LayersModel): void {
   let seed = 1;
-  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
   for (const layer of model.layers) {
     const weights = layer.getWeights().map((w, i) => {
       const values = Float32Array.from({ length: w.size }, next);
-      if (layer.getClassName() === 'BatchNormalization' && i === layer.getWeights().length - 1) values.forEach((v, j) => (values[j] = v + 0.6));
+      if (layer.getClassName() === 'BatchNormalization' && i === layer.getWeights().length - 1)
+        values.forEach((v, j) => (values[j] = v + 0.6));
       return tf.tensor(values, w.shape);
     });
     if (weights.length) layer.setWeights(weights);
@@ -70,7 +71,15 @@ test('a MobileNet-like functional model: zero padding, depthwise, folded and unf
   const tf = await initWasmBackend();
   const input = tf.input({ shape: [16, 16, 3] });
   const apply = (layer: tfTypes.layers.Layer, x: tfTypes.SymbolicTensor) => layer.apply(x) as tfTypes.SymbolicTensor;
-  let x = apply(tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }), input);
+  let x = apply(
+    tf.layers.zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    }),
+    input,
+  );
   x = apply(tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false }), x);
   x = apply(tf.layers.batchNormalization({ epsilon: 1e-3 }), x);
   x = apply(tf.layers.activation({ activation: 'relu6' }), x);
@@ -122,7 +131,9 @@ test('a layer with no exact ONNX translation is refused by name', async () => {
   });
   await model.save(directorySaver(dir));
   await assert.rejects(convertModelDir(dir), /layer up \(UpSampling2D\) cannot be exported/);
-  const elu = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [4, 4, 3], filters: 2, kernelSize: 1, activation: 'elu', name: 'c' })] });
+  const elu = tf.sequential({
+    layers: [tf.layers.conv2d({ inputShape: [4, 4, 3], filters: 2, kernelSize: 1, activation: 'elu', name: 'c' })],
+  });
   await elu.save(directorySaver(dir));
   await assert.rejects(convertModelDir(dir), /activation "elu" of layer c is not supported/);
   const flat = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 1 })] });

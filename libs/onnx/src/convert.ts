@@ -30,7 +30,10 @@ export function tfjsToOnnx(modelJson: TfjsModelJson, weightData: ArrayBuffer): U
 /** `tfjsToOnnx`'s model before encoding, for passes that rewrite it (int8 quantisation). */
 export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffer): OnnxModel {
   const graph = readTopology(modelJson.modelTopology);
-  const weights = readWeights(modelJson.weightsManifest.flatMap((group) => group.weights), weightData);
+  const weights = readWeights(
+    modelJson.weightsManifest.flatMap((group) => group.weights),
+    weightData,
+  );
   const consumers = new Map<string, TfjsLayer[]>();
   for (const layer of graph.layers) for (const from of layer.inbound) consumers.set(from, [...(consumers.get(from) ?? []), layer]);
 
@@ -54,7 +57,8 @@ export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffe
     if (layer.name === graph.input.layer || absorbed.has(layer.name)) continue;
     const convert = CONVERTERS[layer.className];
     if (!convert) throw new Error(`layer ${layer.name} (${layer.className}) cannot be exported to ONNX`);
-    if (layer.inbound.length !== 1) throw new Error(`layer ${layer.name} has ${layer.inbound.length} inputs; only single-input layers are supported`);
+    if (layer.inbound.length !== 1)
+      throw new Error(`layer ${layer.name} has ${layer.inbound.length} inputs; only single-input layers are supported`);
     const input = values.get(layer.inbound[0]!)!;
     const result = convert(layer, ABSORBS_PADDING.has(layer.className) ? input : materialize(g, input), ctx);
     values.set(layer.name, result.value);
@@ -65,7 +69,11 @@ export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffe
   }
 
   let out = materialize(g, values.get(graph.output)!);
-  if (out.shape.length === 3) out = { name: g.op('Transpose', 'output_nhwc', [out.name], { perm: { ints: [0, 2, 3, 1] } }), shape: [out.shape[1]!, out.shape[2]!, out.shape[0]!] };
+  if (out.shape.length === 3)
+    out = {
+      name: g.op('Transpose', 'output_nhwc', [out.name], { perm: { ints: [0, 2, 3, 1] } }),
+      shape: [out.shape[1]!, out.shape[2]!, out.shape[0]!],
+    };
   g.nodes.push({ opType: 'Identity', name: ONNX_OUTPUT, inputs: [out.name], outputs: [ONNX_OUTPUT] });
   const outputs = [{ name: ONNX_OUTPUT, shape: ['batch', ...out.shape] }];
   // A classifier's pooled features, for the image-content guard to score from the same run.
@@ -81,7 +89,13 @@ export function tfjsToOnnxGraph(modelJson: TfjsModelJson, weightData: ArrayBuffe
     if (map && map.shape.length === 3) {
       const [mc, mh, mw] = map.shape as [number, number, number];
       g.reserve(FEATURE_MAP_OUTPUT);
-      g.nodes.push({ opType: 'Transpose', name: FEATURE_MAP_OUTPUT, inputs: [materialize(g, map).name], outputs: [FEATURE_MAP_OUTPUT], attributes: { perm: { ints: [0, 2, 3, 1] } } });
+      g.nodes.push({
+        opType: 'Transpose',
+        name: FEATURE_MAP_OUTPUT,
+        inputs: [materialize(g, map).name],
+        outputs: [FEATURE_MAP_OUTPUT],
+        attributes: { perm: { ints: [0, 2, 3, 1] } },
+      });
       outputs.push({ name: FEATURE_MAP_OUTPUT, shape: ['batch', mh, mw, mc] });
     }
   }
@@ -109,7 +123,10 @@ export async function modelDirGraph(versionDir: string, modelFile = 'model.json'
 }
 
 /** A version folder's model.json and its weight shards, concatenated in the manifest's order. */
-export async function readTfjsModelDir(versionDir: string, modelFile = 'model.json'): Promise<{ modelJson: TfjsModelJson; weightData: ArrayBuffer }> {
+export async function readTfjsModelDir(
+  versionDir: string,
+  modelFile = 'model.json',
+): Promise<{ modelJson: TfjsModelJson; weightData: ArrayBuffer }> {
   const modelJson = JSON.parse(await fs.readFile(path.join(versionDir, modelFile), 'utf8')) as TfjsModelJson;
   const shards: Buffer[] = [];
   for (const group of modelJson.weightsManifest) {

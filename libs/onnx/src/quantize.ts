@@ -120,7 +120,13 @@ class Quantizer {
     const ws = this.add(`${weightName}_scale`, [outC], wScale);
     const wz = this.add(`${weightName}_zero`, [outC], new Int8Array(outC));
     const b = this.add(`${biasName ?? node.name}_int32`, [outC], bq);
-    this.nodes.push({ opType: 'QLinearConv', name: y.name, inputs: [x.name, x.scale, x.zeroPoint, w, ws, wz, y.scale, y.zeroPoint, b], outputs: [y.name], ...(node.attributes ? { attributes: node.attributes } : {}) });
+    this.nodes.push({
+      opType: 'QLinearConv',
+      name: y.name,
+      inputs: [x.name, x.scale, x.zeroPoint, w, ws, wz, y.scale, y.zeroPoint, b],
+      outputs: [y.name],
+      ...(node.attributes ? { attributes: node.attributes } : {}),
+    });
     this.quantized.set(output, y);
     this.dequantized.set(output, null);
     if (activation) this.fused.add(activation.node);
@@ -132,7 +138,14 @@ class Quantizer {
    * "Data-Free Quantization", bias correction). MobileNet's depthwise filters of 9 weights need it
    * most.
    */
-  private correctBias(bias: Float64Array, weight: OnnxTensor & { data: Float32Array }, wq: Int8Array, wScale: Float32Array, means: Float64Array | undefined, node: OnnxNode): void {
+  private correctBias(
+    bias: Float64Array,
+    weight: OnnxTensor & { data: Float32Array },
+    wq: Int8Array,
+    wScale: Float32Array,
+    means: Float64Array | undefined,
+    node: OnnxNode,
+  ): void {
     if (!means) return;
     const [outC, perGroup, kh, kw] = weight.dims as [number, number, number, number];
     const groups = Number((node.attributes?.['group'] as { int: number } | undefined)?.int ?? 1);
@@ -208,7 +221,8 @@ class Quantizer {
 
   private constant(name: string, node: OnnxNode): OnnxTensor & { data: Float32Array } {
     const tensor = this.constants.get(name);
-    if (!tensor || !(tensor.data instanceof Float32Array)) throw new Error(`convolution ${node.name} has no float constant ${name}; only exported models can be quantised`);
+    if (!tensor || !(tensor.data instanceof Float32Array))
+      throw new Error(`convolution ${node.name} has no float constant ${name}; only exported models can be quantised`);
     return tensor as OnnxTensor & { data: Float32Array };
   }
 
@@ -231,7 +245,12 @@ const INT32_MAX = 2 ** 31 - 1;
 
 /** Each output channel's weights (`outC` equal runs of `data`) as integers in [-levels, levels]
  * times that channel's scale, which is at least `minScale`. */
-function symmetricPerChannel(data: Float32Array, outC: number, levels: number, minScale: Float64Array): { wq: Int8Array; wScale: Float32Array } {
+function symmetricPerChannel(
+  data: Float32Array,
+  outC: number,
+  levels: number,
+  minScale: Float64Array,
+): { wq: Int8Array; wScale: Float32Array } {
   const perOut = data.length / outC;
   const wScale = new Float32Array(outC);
   const wq = new Int8Array(data.length);

@@ -54,11 +54,17 @@ function sequentialGraph(config: unknown): TfjsGraph {
 
 function functionalGraph(className: string | undefined, config: unknown): TfjsGraph {
   if (className !== 'Model' && className !== 'Functional') throw new Error(`model class ${className} is not supported`);
-  const c = config as { layers: Array<{ name: string; class_name: string; config: Json; inbound_nodes: unknown[] }>; input_layers: unknown[][]; output_layers: unknown[][] };
-  if (c.input_layers.length !== 1 || c.output_layers.length !== 1) throw new Error('only models with one input and one output can be exported');
+  const c = config as {
+    layers: Array<{ name: string; class_name: string; config: Json; inbound_nodes: unknown[] }>;
+    input_layers: unknown[][];
+    output_layers: unknown[][];
+  };
+  if (c.input_layers.length !== 1 || c.output_layers.length !== 1)
+    throw new Error('only models with one input and one output can be exported');
   const layers = c.layers.map((l): TfjsLayer => {
     if (l.inbound_nodes.length > 1) throw new Error(`layer ${l.name} is applied more than once; shared layers are not supported`);
-    if (['Model', 'Functional', 'Sequential'].includes(l.class_name)) throw new Error(`layer ${l.name} is a nested model; flatten it first`);
+    if (['Model', 'Functional', 'Sequential'].includes(l.class_name))
+      throw new Error(`layer ${l.name} is a nested model; flatten it first`);
     const node = (l.inbound_nodes[0] ?? []) as unknown[][];
     // Keras 3 writes inbound nodes as {args, kwargs} objects; TF.js and Keras 2 as arrays.
     if (!Array.isArray(node)) throw new Error(`layer ${l.name}: this model.json format (Keras 3?) is not supported`);
@@ -66,7 +72,11 @@ function functionalGraph(className: string | undefined, config: unknown): TfjsGr
   });
   const input = String(c.input_layers[0]![0]);
   const inputLayer = c.layers.find((l) => l.name === input);
-  return { layers, input: { layer: input, shape: imageShape(inputLayer?.config['batch_input_shape']) }, output: String(c.output_layers[0]![0]) };
+  return {
+    layers,
+    input: { layer: input, shape: imageShape(inputLayer?.config['batch_input_shape']) },
+    output: String(c.output_layers[0]![0]),
+  };
 }
 
 function imageShape(batchInputShape: unknown): [number, number, number] {

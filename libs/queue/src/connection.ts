@@ -12,7 +12,11 @@ export type RedisClient = Redis | Cluster;
  * (`maxRetriesPerRequest: null`), while producers and HTTP handlers should fail fast so a request
  * gets an error rather than hanging while Redis is down. */
 function roleOptions(role: ConnectionRole): RedisOptions {
-  return { maxRetriesPerRequest: role === 'worker' ? null : 3, enableOfflineQueue: role === 'worker', connectionName: `pneumoscreen-${role}` };
+  return {
+    maxRetriesPerRequest: role === 'worker' ? null : 3,
+    enableOfflineQueue: role === 'worker',
+    connectionName: `pneumoscreen-${role}`,
+  };
 }
 
 /** The one place a connection is made: a `Redis` for `redis://`, a `Cluster` for

@@ -1,4 +1,11 @@
-export { bullConnection, createRedisConnection, checkEvictionPolicy, logOutages, type ConnectionRole, type RedisClient } from './connection';
+export {
+  bullConnection,
+  createRedisConnection,
+  checkEvictionPolicy,
+  logOutages,
+  type ConnectionRole,
+  type RedisClient,
+} from './connection';
 export { MicroBatcher, type BatchOptions } from './micro-batcher';
 export { imageWorkerOptions, pacsWorkerOptions, studyWorkerOptions, webhookWorkerOptions } from './job-options';
 export { redisOptionsFromUrl } from './redis-url';

@@ -7,16 +7,28 @@ import { QueueProcessor } from './queue-processor';
 
 test('every queue has its jobs in the catalog, and every job one queue', () => {
   const byQueue = Object.values(QueueName).map((q) => jobsOn(q));
-  assert.ok(byQueue.every((jobs) => jobs.length > 0), 'no queue without jobs');
+  assert.ok(
+    byQueue.every((jobs) => jobs.length > 0),
+    'no queue without jobs',
+  );
   assert.deepEqual(byQueue.flat().sort(), Object.values(JobName).sort());
   assert.deepEqual(jobsOn(QueueName.image), [JobName.classifyImage]);
 });
 
 test('start-up fails when handlers and the catalog disagree, naming how', () => {
   assert.doesNotThrow(() => assertHandlersCoverJobs(QueueName.study, [JobName.finaliseStudy]));
-  assert.throws(() => assertHandlersCoverJobs(QueueName.study, []), /queue pneumoscreen-study: handlers do not match its jobs; no handler for finalise-study$/);
-  assert.throws(() => assertHandlersCoverJobs(QueueName.study, [JobName.finaliseStudy, JobName.finaliseStudy]), /several handlers for finalise-study$/);
-  assert.throws(() => assertHandlersCoverJobs(QueueName.study, [JobName.finaliseStudy, JobName.retrain]), /handlers for unknown jobs retrain$/);
+  assert.throws(
+    () => assertHandlersCoverJobs(QueueName.study, []),
+    /queue pneumoscreen-study: handlers do not match its jobs; no handler for finalise-study$/,
+  );
+  assert.throws(
+    () => assertHandlersCoverJobs(QueueName.study, [JobName.finaliseStudy, JobName.finaliseStudy]),
+    /several handlers for finalise-study$/,
+  );
+  assert.throws(
+    () => assertHandlersCoverJobs(QueueName.study, [JobName.finaliseStudy, JobName.retrain]),
+    /handlers for unknown jobs retrain$/,
+  );
 });
 
 test('a payload that cannot parse is unrecoverable, named by field and never by value', () => {
@@ -24,7 +36,10 @@ test('a payload that cannot parse is unrecoverable, named by field and never by 
   assert.deepEqual(parseJob(JobName.classifyImage, good), good);
   assert.throws(
     () => parseJob(JobName.classifyImage, { ...good, key: 42, etag: 'patient-name-Jane-Doe' }),
-    (e: Error) => e instanceof UnrecoverableError && /^invalid classify-image payload: key: Expected string/.test(e.message) && !e.message.includes('Jane'),
+    (e: Error) =>
+      e instanceof UnrecoverableError &&
+      /^invalid classify-image payload: key: Expected string/.test(e.message) &&
+      !e.message.includes('Jane'),
   );
   assert.equal(JOBS[JobName.deliverWebhook].options(3).attempts, 3);
 });
@@ -37,5 +52,8 @@ test('a processor whose handlers miss a job of its queue fails at start-up', () 
       super(QueueName.study);
     }
   }
-  assert.throws(() => new Incomplete().onModuleInit(), /queue pneumoscreen-study: handlers do not match its jobs; no handler for finalise-study/);
+  assert.throws(
+    () => new Incomplete().onModuleInit(),
+    /queue pneumoscreen-study: handlers do not match its jobs; no handler for finalise-study/,
+  );
 });

@@ -1,6 +1,15 @@
 import { UnrecoverableError, type JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import { FeedbackJobData, ImageJobData, JobName, PacsJobData, QueueName, RetrainJobData, StudyJobData, WebhookJobData } from '@pneumoscreen/contracts';
+import {
+  FeedbackJobData,
+  ImageJobData,
+  JobName,
+  PacsJobData,
+  QueueName,
+  RetrainJobData,
+  StudyJobData,
+  WebhookJobData,
+} from '@pneumoscreen/contracts';
 import { feedbackJobOptions, imageJobOptions, pacsJobOptions, retrainJobOptions, studyJobOptions, webhookJobOptions } from './job-options';
 
 interface JobEntry {

@@ -35,14 +35,22 @@ test('on a fatal signal the app is closed first, then the process exits 1; a clo
   const fatal = new FatalSignal();
   let exited!: () => void;
   const done = new Promise<void>((r) => (exited = r));
-  closeOnFatal(fatal, { close: async () => void events.push('closed') }, { log: (l) => events.push(l), exit: (code) => (events.push(`exit ${code}`), exited()) });
+  closeOnFatal(
+    fatal,
+    { close: async () => void events.push('closed') },
+    { log: (l) => events.push(l), exit: (code) => (events.push(`exit ${code}`), exited()) },
+  );
   fatal.raise(new Error('engine broken'));
   await done;
   assert.deepEqual(events, ['engine broken; closing the pools before exiting', 'closed', 'closed; exiting 1', 'exit 1']);
 
   const hung = new FatalSignal();
   const codes: number[] = [];
-  closeOnFatal(hung, { close: () => new Promise<void>(() => undefined) }, { log: () => undefined, exit: (code) => codes.push(code), closeMs: 20 });
+  closeOnFatal(
+    hung,
+    { close: () => new Promise<void>(() => undefined) },
+    { log: () => undefined, exit: (code) => codes.push(code), closeMs: 20 },
+  );
   hung.raise(new Error('hung'));
   // The bound's own timer does not hold the process open (it is unref'd); this one does.
   await new Promise((r) => setTimeout(r, 200));

@@ -35,7 +35,10 @@ export class Readiness {
   /** `what` keeps the process unready until `until` is fulfilled; for ever if it rejects. */
   waitFor(what: string, until: Promise<unknown>): void {
     this.waiting.add(what);
-    until.then(() => this.waiting.delete(what), () => undefined);
+    until.then(
+      () => this.waiting.delete(what),
+      () => undefined,
+    );
   }
 
   get ready(): boolean {
@@ -60,7 +63,11 @@ export const FATAL_CLOSE_MS = 60_000;
 
 /** Wires a FatalSignal to the app: on a fault, logs it, closes the app (bounded by `closeMs`),
  * then calls `exit(1)`; main.ts passes `process.exit`. */
-export function closeOnFatal(fatal: FatalSignal, app: Closable, opts: { log: (line: string) => void; exit: (code: number) => void; closeMs?: number }): void {
+export function closeOnFatal(
+  fatal: FatalSignal,
+  app: Closable,
+  opts: { log: (line: string) => void; exit: (code: number) => void; closeMs?: number },
+): void {
   fatal.onRaised((why) => {
     opts.log(`${why.message}; closing the pools before exiting`);
     const bound = setTimeout(() => {
@@ -68,12 +75,15 @@ export function closeOnFatal(fatal: FatalSignal, app: Closable, opts: { log: (li
       opts.exit(1);
     }, opts.closeMs ?? FATAL_CLOSE_MS);
     bound.unref();
-    app.close().then(
-      () => opts.log('closed; exiting 1'),
-      (e: Error) => opts.log(`closing failed: ${e.message}`),
-    ).finally(() => {
-      clearTimeout(bound);
-      opts.exit(1);
-    });
+    app
+      .close()
+      .then(
+        () => opts.log('closed; exiting 1'),
+        (e: Error) => opts.log(`closing failed: ${e.message}`),
+      )
+      .finally(() => {
+        clearTimeout(bound);
+        opts.exit(1);
+      });
   });
 }

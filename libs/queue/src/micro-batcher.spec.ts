@@ -17,7 +17,11 @@ describe('MicroBatcher', () => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     let now = 0;
     const calls: number[][] = [];
-    const b = new MicroBatcher<number, number>(async (xs) => (calls.push(xs), xs), { maxBatch: 8, maxWaitMs: 50 }, () => now);
+    const b = new MicroBatcher<number, number>(
+      async (xs) => (calls.push(xs), xs),
+      { maxBatch: 8, maxWaitMs: 50 },
+      () => now,
+    );
     const p = b.submit(1);
     void b.submit(2);
     await tick();
@@ -30,7 +34,11 @@ describe('MicroBatcher', () => {
 
   test('a preferred size runs without waiting', async () => {
     const calls: number[][] = [];
-    const b = new MicroBatcher<number, number>(async (xs) => (calls.push(xs), xs), { maxBatch: 32, maxWaitMs: 60_000, preferredSizes: [2] });
+    const b = new MicroBatcher<number, number>(async (xs) => (calls.push(xs), xs), {
+      maxBatch: 32,
+      maxWaitMs: 60_000,
+      preferredSizes: [2],
+    });
     await Promise.all([b.submit(1), b.submit(2)]);
     assert.deepEqual(calls, [[1, 2]]);
   });
@@ -65,10 +73,13 @@ describe('MicroBatcher', () => {
 
   test('a failing batch rejects its own items only', async () => {
     let n = 0;
-    const b = new MicroBatcher<number, number>(async (xs) => {
-      if (n++ === 0) throw new Error('model crashed');
-      return xs;
-    }, { maxBatch: 1, maxWaitMs: 0 });
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        if (n++ === 0) throw new Error('model crashed');
+        return xs;
+      },
+      { maxBatch: 1, maxWaitMs: 0 },
+    );
     const a = b.submit(1);
     const c = b.submit(2);
     await assert.rejects(a, /model crashed/);

@@ -12,7 +12,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 class StudyProcessor extends QueueProcessor<typeof QueueName.study> {
   readonly seen: StudyJobData[] = [];
-  protected readonly handlers: JobHandlers<typeof QueueName.study> = { [JobName.finaliseStudy]: async (study) => (this.seen.push(study), { ok: true }) };
+  protected readonly handlers: JobHandlers<typeof QueueName.study> = {
+    [JobName.finaliseStudy]: async (study) => (this.seen.push(study), { ok: true }),
+  };
   constructor() {
     super(QueueName.study);
   }
@@ -37,7 +39,11 @@ test('a payload that can never parse fails at once, spending one attempt of its 
     assert.equal(failed.attemptsMade, 1);
     assert.ok(Date.now() - started < 5_000, 'failed within seconds, not after minutes of retries');
 
-    const good = await queue.add(JobName.finaliseStudy, { studyId: 's-2', bucket: 'b', imageCount: 3, submittedAt: '2025-06-01T12:00:00.000Z', extra: 'dropped' }, options);
+    const good = await queue.add(
+      JobName.finaliseStudy,
+      { studyId: 's-2', bucket: 'b', imageCount: 3, submittedAt: '2025-06-01T12:00:00.000Z', extra: 'dropped' },
+      options,
+    );
     assert.deepEqual(await good.waitUntilFinished(events), { ok: true });
     assert.deepEqual(processor.seen, [{ studyId: 's-2', bucket: 'b', imageCount: 3, submittedAt: '2025-06-01T12:00:00.000Z' }]);
   } finally {

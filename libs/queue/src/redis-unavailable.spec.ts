@@ -27,19 +27,29 @@ test('the errors ioredis gives while no Redis answers count as unavailable; a re
   retrying.disconnect();
   assert.ok(gaveUp instanceof Error && isRedisUnavailable(gaveUp), String(gaveUp));
 
-  assert.equal(isRedisUnavailable(new Error("WRONGTYPE Operation against a key holding the wrong kind of value")), false);
+  assert.equal(isRedisUnavailable(new Error('WRONGTYPE Operation against a key holding the wrong kind of value')), false);
   assert.equal(isRedisUnavailable('ECONNREFUSED'), false);
   assert.equal(isRedisUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), true);
 });
 
 test('a Cluster client that reaches no node, or gives up following a failover, counts as unavailable', async () => {
   const port = await closedPort();
-  const cluster = new Cluster([{ host: '127.0.0.1', port }], { enableOfflineQueue: false, lazyConnect: true, clusterRetryStrategy: () => null });
+  const cluster = new Cluster([{ host: '127.0.0.1', port }], {
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    clusterRetryStrategy: () => null,
+  });
   cluster.on('error', () => undefined);
   const offline = await cluster.get('k').catch((e: Error) => e);
   cluster.disconnect();
   assert.ok(offline instanceof Error && isRedisUnavailable(offline), String(offline));
-  assert.equal(isRedisUnavailable(new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down')), true);
+  assert.equal(
+    isRedisUnavailable(new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down')),
+    true,
+  );
   assert.equal(isRedisUnavailable(Object.assign(new Error('CLUSTERDOWN The cluster is down'), { name: 'ReplyError' })), true);
-  assert.equal(isRedisUnavailable(Object.assign(new Error('CROSSSLOT Keys in request don\'t hash to the same slot'), { name: 'ReplyError' })), false);
+  assert.equal(
+    isRedisUnavailable(Object.assign(new Error("CROSSSLOT Keys in request don't hash to the same slot"), { name: 'ReplyError' })),
+    false,
+  );
 });

@@ -30,7 +30,9 @@ export async function downloadToCache(
         throw new Error(`cannot download ${record.version}/${file.path}: ${(err as Error).message}`);
       }
       if (body.length !== file.size || sha256(body) !== file.sha256) {
-        throw new Error(`${record.version}/${file.path} as downloaded does not match its published size and SHA-256: the stored copy is damaged or was altered`);
+        throw new Error(
+          `${record.version}/${file.path} as downloaded does not match its published size and SHA-256: the stored copy is damaged or was altered`,
+        );
       }
       const target = path.join(tmp, ...file.path.split('/'));
       await fs.mkdir(path.dirname(target), { recursive: true });

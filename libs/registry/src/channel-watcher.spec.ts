@@ -38,7 +38,12 @@ test('a notice makes the watcher re-read and report the change once; a burst of 
   notify();
   const now = await watcher.refresh();
   assert.deepEqual(now, { production: pointer('B'), canary: null });
-  assert.deepEqual(changes, [[{ production: pointer('B'), canary: null }, { production: pointer('A'), canary: null }]]);
+  assert.deepEqual(changes, [
+    [
+      { production: pointer('B'), canary: null },
+      { production: pointer('A'), canary: null },
+    ],
+  ]);
   assert.ok(registry.reads() - readsBefore <= 4, `two re-reads of two channels at most, got ${registry.reads() - readsBefore} reads`);
   await watcher.refresh();
   assert.equal(changes.length, 1, 'an unchanged re-read reports nothing');

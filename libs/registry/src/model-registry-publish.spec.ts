@@ -30,7 +30,10 @@ test('publishing adds the ONNX export as model.onnx, recorded like every file, a
 
   const record = await registry.publish(dir);
   const onnx = Buffer.from(await convertModelDir(dir));
-  assert.deepEqual(record.files.find((f) => f.path === ONNX_FILE), { path: ONNX_FILE, size: onnx.length, sha256: sha256(onnx) });
+  assert.deepEqual(
+    record.files.find((f) => f.path === ONNX_FILE),
+    { path: ONNX_FILE, size: onnx.length, sha256: sha256(onnx) },
+  );
   assert.deepEqual(await readFile(stored(`v1/${ONNX_FILE}`)), onnx);
   assert.deepEqual(await snapshot(dir), before);
 
@@ -67,10 +70,19 @@ test('a model the ONNX exporter cannot convert is not published, and the error n
 async function writeFakeBase(root: string, version: string, architecture: BaseModelManifest['architecture'] = 'vgg16'): Promise<string> {
   const dir = await writeFakeVersion(root, { version });
   const manifest: BaseModelManifest = {
-    kind: 'base', version, architecture, format: 'tfjs-layers', modelFile: 'model.json',
-    preprocessing: { mode: 'caffe', inputSize: [224, 224], channels: 3 }, featureLayer: 'pool', featureDim: 3,
+    kind: 'base',
+    version,
+    architecture,
+    format: 'tfjs-layers',
+    modelFile: 'model.json',
+    preprocessing: { mode: 'caffe', inputSize: [224, 224], channels: 3 },
+    featureLayer: 'pool',
+    featureDim: 3,
     source: { file: 'weights.h5', format: 'keras-h5-weights', sha256: sha256(tinyWeights(version)) },
-    layersMatched: 1, params: 4, ignoredLayers: [], createdAt: '2026-01-01T00:00:00.000Z',
+    layersMatched: 1,
+    params: 4,
+    ignoredLayers: [],
+    createdAt: '2026-01-01T00:00:00.000Z',
   };
   for (const f of ['manifest.json', 'metrics.json', 'plots']) await rm(path.join(dir, f), { recursive: true });
   await writeFile(path.join(dir, 'base.json'), JSON.stringify(manifest));
@@ -82,7 +94,10 @@ test('a base model is published under base-<architecture>, without ONNX, and dow
   const dir = await writeFakeBase(local, 'vgg16-0123456789ab');
 
   const record = await registry.publishBase(dir);
-  assert.deepEqual(record.files.map((f) => f.path), ['base.json', 'model.json', 'weights.bin']);
+  assert.deepEqual(
+    record.files.map((f) => f.path),
+    ['base.json', 'model.json', 'weights.bin'],
+  );
   assert.equal((await registry.getBaseManifest('vgg16-0123456789ab'))?.architecture, 'vgg16');
   assert.equal(await registry.getBaseManifest('vgg16-other'), null);
   await assert.rejects(registry.publishBase(dir), VersionExistsError);
@@ -101,12 +116,15 @@ test('a base model is published under base-<architecture>, without ONNX, and dow
   );
 });
 
-test('a base model goes only under its own architecture\'s name, never among classifier versions', async () => {
+test("a base model goes only under its own architecture's name, never among classifier versions", async () => {
   const { local } = await setup();
   const dir = await writeFakeBase(local, 'mobilenet_v1_0.75-0123456789ab', 'mobilenet_v1_0.75');
   for (const name of [TEST_MODEL, 'base-vgg16']) {
     const { registry } = await setup(name);
-    await assert.rejects(registry.publishBase(dir), new RegExp(`is a mobilenet_v1_0\\.75 base model, kept under the name "base-mobilenet_v1_0\\.75", but this registry holds "${name}"`));
+    await assert.rejects(
+      registry.publishBase(dir),
+      new RegExp(`is a mobilenet_v1_0\\.75 base model, kept under the name "base-mobilenet_v1_0\\.75", but this registry holds "${name}"`),
+    );
   }
   const { registry } = await setup();
   await assert.rejects(registry.publish(dir), /is not a model version \(no manifest\.json\)/);

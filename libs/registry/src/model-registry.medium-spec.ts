@@ -24,7 +24,13 @@ describe('ModelRegistry on s3rver with the committed release', () => {
   before(async () => {
     server = await startS3Server({ buckets: [bucket] });
     // Small pages, so listing a registry walks several of them.
-    store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS, listPageSize: 3 });
+    store = new S3ObjectStore({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+      listPageSize: 3,
+    });
     registry = new ModelRegistry({ store, bucket, prefix: 'models/', name: TEST_MODEL });
     release = await copyRelease();
   });
@@ -39,12 +45,21 @@ describe('ModelRegistry on s3rver with the committed release', () => {
     const before = await contents(release.dir);
     const record = await registry.publish(release.dir);
     assert.equal(record.version, release.version);
-    assert.deepEqual(record.files.map((f) => f.path), [...local, ONNX_FILE].sort());
+    assert.deepEqual(
+      record.files.map((f) => f.path),
+      [...local, ONNX_FILE].sort(),
+    );
     const onnx = Buffer.from(await convertModelDir(release.dir));
-    assert.deepEqual(record.files.find((f) => f.path === ONNX_FILE), { path: ONNX_FILE, size: onnx.length, sha256: createHash('sha256').update(onnx).digest('hex') });
+    assert.deepEqual(
+      record.files.find((f) => f.path === ONNX_FILE),
+      { path: ONNX_FILE, size: onnx.length, sha256: createHash('sha256').update(onnx).digest('hex') },
+    );
     const keys: string[] = [];
     for await (const o of store.listObjects(bucket, `models/${TEST_MODEL}/${release.version}/`)) keys.push(o.key);
-    assert.deepEqual(keys, [...local, ONNX_FILE, 'published.json'].sort().map((f) => `models/${TEST_MODEL}/${release.version}/${f}`));
+    assert.deepEqual(
+      keys,
+      [...local, ONNX_FILE, 'published.json'].sort().map((f) => `models/${TEST_MODEL}/${release.version}/${f}`),
+    );
     assert.deepEqual(await contents(release.dir), before);
   });
 
@@ -72,10 +87,13 @@ describe('ModelRegistry on s3rver with the committed release', () => {
     assert.equal((await registry.getChannel('canary'))?.fraction, 0.1);
   });
 
-  test('the listing shows both versions, newest first, with the release\'s validation metrics', async () => {
+  test("the listing shows both versions, newest first, with the release's validation metrics", async () => {
     const manifest = await readManifest(release.dir);
     const listing = await registry.list();
-    assert.deepEqual(listing.versions.map((v) => v.version), ['candidate-1', release.version]);
+    assert.deepEqual(
+      listing.versions.map((v) => v.version),
+      ['candidate-1', release.version],
+    );
     const released = listing.versions[1]!;
     assert.deepEqual(released, {
       version: release.version,
@@ -97,22 +115,44 @@ describe('ModelRegistry on s3rver with the committed release', () => {
 
   test('site calibrations sit beside the versions: listed per version, never as versions', async () => {
     const fit = (site: string, threshold: number) => ({
-      model: TEST_MODEL, version: release.version, site, threshold, targetSensitivity: 0.95, n: 30,
+      model: TEST_MODEL,
+      version: release.version,
+      site,
+      threshold,
+      targetSensitivity: 0.95,
+      n: 30,
       sensitivity: { value: 0.95, low: 0.76, high: 0.99, count: 19, of: 20 },
       specificity: { value: 0.9, low: 0.6, high: 0.98, count: 9, of: 10 },
-      auc: 0.97, source: 'feedback' as const, fittedAt: '2026-03-01T09:00:00.000Z',
+      auc: 0.97,
+      source: 'feedback' as const,
+      fittedAt: '2026-03-01T09:00:00.000Z',
     });
     await registry.calibrations.put(fit('hospital-a', 0.41));
     await registry.calibrations.put(fit('clinic-b', 0.62));
     await registry.calibrations.put(fit('hospital-a', 0.43));
     const keys: string[] = [];
     for await (const o of store.listObjects(bucket, `models/${TEST_MODEL}/calibrations/`)) keys.push(o.key);
-    assert.deepEqual(keys, ['clinic-b', 'hospital-a'].map((s) => `models/${TEST_MODEL}/calibrations/${release.version}/${s}.json`));
-    assert.deepEqual((await registry.calibrations.list(release.version)).map((c) => [c.site, c.threshold]), [['clinic-b', 0.62], ['hospital-a', 0.43]]);
+    assert.deepEqual(
+      keys,
+      ['clinic-b', 'hospital-a'].map((s) => `models/${TEST_MODEL}/calibrations/${release.version}/${s}.json`),
+    );
+    assert.deepEqual(
+      (await registry.calibrations.list(release.version)).map((c) => [c.site, c.threshold]),
+      [
+        ['clinic-b', 0.62],
+        ['hospital-a', 0.43],
+      ],
+    );
     assert.deepEqual(await registry.calibrations.get(release.version, 'hospital-a'), fit('hospital-a', 0.43));
     assert.equal(await registry.calibrations.get('candidate-1', 'hospital-a'), null);
-    assert.deepEqual((await registry.list()).versions.map((v) => v.version), ['candidate-1', release.version]);
-    await assert.rejects(registry.calibrations.put({ ...fit('hospital-a', 0.5), version: 'never-published' }), /no published version "never-published"/);
+    assert.deepEqual(
+      (await registry.list()).versions.map((v) => v.version),
+      ['candidate-1', release.version],
+    );
+    await assert.rejects(
+      registry.calibrations.put({ ...fit('hospital-a', 0.5), version: 'never-published' }),
+      /no published version "never-published"/,
+    );
   });
 
   test('a downloaded version is byte for byte the release and loads and scores', async () => {
@@ -168,7 +208,8 @@ async function xrays(preprocessing: Parameters<typeof preprocess>[1]): Promise<{
   const inputs: Float32Array[] = [];
   for (const label of ['NORMAL', 'PNEUMONIA']) {
     const names = (await readdir(path.join(data, label))).sort();
-    for (const name of [names[0]!, names[Math.floor(names.length / 2)]!]) inputs.push(await preprocess(await readFile(path.join(data, label, name)), preprocessing));
+    for (const name of [names[0]!, names[Math.floor(names.length / 2)]!])
+      inputs.push(await preprocess(await readFile(path.join(data, label, name)), preprocessing));
   }
   const batch = new Float32Array(inputs.length * inputs[0]!.length);
   inputs.forEach((x, i) => batch.set(x, i * x.length));

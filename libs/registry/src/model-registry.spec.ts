@@ -17,9 +17,15 @@ describe('ModelRegistry publishing', () => {
     await writeFile(path.join(dir, '.DS_Store'), 'hidden files stay home');
 
     const record = await registry.publish(dir);
-    assert.deepEqual(record.files.map((f) => f.path), ['manifest.json', 'metrics.json', 'model.json', 'model.onnx', 'plots/roc.png', 'weights.bin']);
+    assert.deepEqual(
+      record.files.map((f) => f.path),
+      ['manifest.json', 'metrics.json', 'model.json', 'model.onnx', 'plots/roc.png', 'weights.bin'],
+    );
     const weights = await readFile(path.join(dir, 'weights.bin'));
-    assert.deepEqual(record.files.find((f) => f.path === 'weights.bin'), { path: 'weights.bin', size: weights.length, sha256: sha256(weights) });
+    assert.deepEqual(
+      record.files.find((f) => f.path === 'weights.bin'),
+      { path: 'weights.bin', size: weights.length, sha256: sha256(weights) },
+    );
     assert.deepEqual(await readFile(stored('v1/weights.bin')), weights);
     assert.deepEqual(await readFile(stored('v1/plots/roc.png')), await readFile(path.join(dir, 'plots/roc.png')));
     assert.deepEqual(JSON.parse(await readFile(stored('v1/published.json'), 'utf8')), record);
@@ -40,7 +46,10 @@ describe('ModelRegistry publishing', () => {
     await registry.publish(dir);
     await writeFile(path.join(dir, 'weights.bin'), tinyWeights('v2'));
 
-    await assert.rejects(registry.publish(dir), (e: Error) => e instanceof VersionExistsError && /v1 is already published .* immutable/.test(e.message));
+    await assert.rejects(
+      registry.publish(dir),
+      (e: Error) => e instanceof VersionExistsError && /v1 is already published .* immutable/.test(e.message),
+    );
     assert.deepEqual(await readFile(stored('v1/weights.bin')), tinyWeights('v1'));
   });
 
@@ -63,7 +72,10 @@ describe('ModelRegistry publishing', () => {
     await rm(path.join(dir, 'weights.bin'));
     await assert.rejects(registry.publish(dir), /not a whole model version: weights\.bin is missing/);
 
-    await assert.rejects(registry.publish(await writeFakeVersion(local, { version: 'v2', name: 'other-model' })), /names model "other-model" but this registry holds "pneumoscreen-pneumonia"/);
+    await assert.rejects(
+      registry.publish(await writeFakeVersion(local, { version: 'v2', name: 'other-model' })),
+      /names model "other-model" but this registry holds "pneumoscreen-pneumonia"/,
+    );
     await assert.rejects(registry.publish(await writeFakeVersion(local, { version: 'channels' })), /version "channels" is a reserved name/);
     await assert.rejects(registry.publish(await writeFakeVersion(local, { version: 'v 3' })), /version "v 3" must be letters, digits/);
     const odd = await writeFakeVersion(local, { version: 'v4' });
@@ -131,8 +143,26 @@ describe('ModelRegistry listing', () => {
     assert.deepEqual(Object.keys(listing.channels).sort(), ['canary', 'production']);
     assert.equal(listing.channels['canary']!.fraction, 0.05);
     assert.deepEqual(listing.versions, [
-      { version: 'v2', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-02T00:00:00.000Z', parentVersion: 'v1', threshold: 0.4, validation: null, channels: ['canary'], int8: false },
-      { version: 'v1', architecture: 'mobilenet_v1_0.75', createdAt: '2026-01-01T00:00:00.000Z', parentVersion: null, threshold: 0.4, validation: { auc: 0.95, sensitivity: 0.95, specificity: 0.85 }, channels: ['production'], int8: false },
+      {
+        version: 'v2',
+        architecture: 'mobilenet_v1_0.75',
+        createdAt: '2026-01-02T00:00:00.000Z',
+        parentVersion: 'v1',
+        threshold: 0.4,
+        validation: null,
+        channels: ['canary'],
+        int8: false,
+      },
+      {
+        version: 'v1',
+        architecture: 'mobilenet_v1_0.75',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        parentVersion: null,
+        threshold: 0.4,
+        validation: { auc: 0.95, sensitivity: 0.95, specificity: 0.85 },
+        channels: ['production'],
+        int8: false,
+      },
     ]);
   });
 });

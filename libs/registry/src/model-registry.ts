@@ -14,11 +14,18 @@ import type { ObjectStore } from '@pneumoscreen/storage';
 import { ONNX_FILE, MANIFEST_FILE, readManifest, resolveModelDir, BASE_MODEL_FILE, PUBLISHED_FILE } from '@pneumoscreen/model-format';
 import { downloadToCache } from './cache';
 import { checked, JsonRecords } from './json-records';
-import { collectBaseModelFiles, collectVersionFiles, contentType, onnxExportFile, readBaseManifest, sha256, type VersionFile } from './version-files';
+import {
+  collectBaseModelFiles,
+  collectVersionFiles,
+  contentType,
+  onnxExportFile,
+  readBaseManifest,
+  sha256,
+  type VersionFile,
+} from './version-files';
 import { SiteScopeRecords } from './site-scope-records';
 import { SiteCalibrationRecords } from './site-calibration-records';
 import { CHANNELS, namesInListing, summarise } from './version-summary';
-
 
 export interface ModelRegistryOptions {
   store: ObjectStore;
@@ -74,7 +81,13 @@ export class ModelRegistry {
       location: this.location,
       isPublished: async (version) => (await this.getPublished(version)) !== null,
     });
-    this.scopes = new SiteScopeRecords({ base: this.base, records: this.records, model: this.name, location: this.location, isPublished: async (version) => (await this.getPublished(version)) !== null });
+    this.scopes = new SiteScopeRecords({
+      base: this.base,
+      records: this.records,
+      model: this.name,
+      location: this.location,
+      isPublished: async (version) => (await this.getPublished(version)) !== null,
+    });
   }
 
   /** Where this model's versions live, for messages and listings. */
@@ -90,7 +103,9 @@ export class ModelRegistry {
     const versionDir = await resolveModelDir(dir);
     const { manifest, files } = await collectVersionFiles(versionDir);
     if (manifest.name !== this.name) {
-      throw new Error(`${path.join(dir, MANIFEST_FILE)} names model "${manifest.name}" but this registry holds "${this.name}" (MODEL_NAME)`);
+      throw new Error(
+        `${path.join(dir, MANIFEST_FILE)} names model "${manifest.name}" but this registry holds "${this.name}" (MODEL_NAME)`,
+      );
     }
     await this.refuseExisting(manifest.version);
     const onnx = files.some((f) => f.path === ONNX_FILE) ? [] : [await onnxExportFile(versionDir, manifest)];
@@ -103,7 +118,9 @@ export class ModelRegistry {
     const { manifest, files } = await collectBaseModelFiles(path.resolve(dir));
     const expected = baseModelName(manifest.architecture);
     if (expected !== this.name) {
-      throw new Error(`${path.join(dir, BASE_MODEL_FILE)} is a ${manifest.architecture} base model, kept under the name "${expected}", but this registry holds "${this.name}"`);
+      throw new Error(
+        `${path.join(dir, BASE_MODEL_FILE)} is a ${manifest.architecture} base model, kept under the name "${expected}", but this registry holds "${this.name}"`,
+      );
     }
     await this.refuseExisting(manifest.version);
     return this.upload(manifest.version, files, BASE_MODEL_FILE);
@@ -126,7 +143,11 @@ export class ModelRegistry {
 
   /** Points a channel at a published version. Pointing it where it already points (same
    * fraction) changes nothing, so the rollback target survives a repeated promote. */
-  async setChannel(channel: string, version: string, options: { fraction?: number } = {}): Promise<{ pointer: ChannelPointer; changed: boolean }> {
+  async setChannel(
+    channel: string,
+    version: string,
+    options: { fraction?: number } = {},
+  ): Promise<{ pointer: ChannelPointer; changed: boolean }> {
     const key = this.channelKey(channel);
     await this.requirePublished(version);
     const current = await this.getChannel(channel);
@@ -159,14 +180,18 @@ export class ModelRegistry {
    * loadModelVersion (or, for a base model, for training). */
   async download(version: string, cacheDir: string): Promise<string> {
     const record = await this.requirePublished(version);
-    const dir = await downloadToCache(record, path.join(cacheDir, this.name), async (f) =>
-      (await this.store.getObject(this.bucket, this.versionKey(version, f.path), { maxBytes: f.size })).body,
+    const dir = await downloadToCache(
+      record,
+      path.join(cacheDir, this.name),
+      async (f) => (await this.store.getObject(this.bucket, this.versionKey(version, f.path), { maxBytes: f.size })).body,
     );
     const base = record.files.some((f) => f.path === BASE_MODEL_FILE);
     const described = base ? await readBaseManifest(dir) : await readManifest(dir);
     const name = 'kind' in described ? baseModelName(described.architecture) : described.name;
     if (name !== this.name || described.version !== version) {
-      throw new Error(`${this.describe(this.versionKey(version, base ? BASE_MODEL_FILE : MANIFEST_FILE))} describes ${name}@${described.version}, not ${this.name}@${version}`);
+      throw new Error(
+        `${this.describe(this.versionKey(version, base ? BASE_MODEL_FILE : MANIFEST_FILE))} describes ${name}@${described.version}, not ${this.name}@${version}`,
+      );
     }
     return dir;
   }
@@ -179,7 +204,9 @@ export class ModelRegistry {
 
   private async refuseExisting(version: string): Promise<void> {
     if (await this.getPublished(version)) {
-      throw new VersionExistsError(`${this.name} version ${version} is already published at ${this.describe(this.versionKey(version, ''))}; versions are immutable, so give the new one a new version`);
+      throw new VersionExistsError(
+        `${this.name} version ${version} is already published at ${this.describe(this.versionKey(version, ''))}; versions are immutable, so give the new one a new version`,
+      );
     }
   }
 

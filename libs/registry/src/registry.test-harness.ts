@@ -22,7 +22,13 @@ export async function registryInFolder(o: { name?: string; store?: (inner: Objec
   const local = await mkdtemp(path.join(tmpdir(), 'model-versions-'));
   const inner = new DirectoryObjectStore(root);
   let now = T0;
-  const registry = new ModelRegistry({ store: o.store ? o.store(inner) : inner, bucket: REGISTRY_BUCKET, prefix: 'models/', name, now: () => now });
+  const registry = new ModelRegistry({
+    store: o.store ? o.store(inner) : inner,
+    bucket: REGISTRY_BUCKET,
+    prefix: 'models/',
+    name,
+    now: () => now,
+  });
   const stored = (key: string) => path.join(root, REGISTRY_BUCKET, 'models', name, key);
   return { registry, local, stored, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }
@@ -43,12 +49,23 @@ const TINY_MODEL = {
     config: {
       name: 'tiny',
       layers: [
-        { class_name: 'GlobalAveragePooling2D', config: { name: 'pool', batch_input_shape: [null, 224, 224, 3], data_format: 'channels_last' } },
+        {
+          class_name: 'GlobalAveragePooling2D',
+          config: { name: 'pool', batch_input_shape: [null, 224, 224, 3], data_format: 'channels_last' },
+        },
         { class_name: 'Dense', config: { name: 'head', units: 1, activation: 'sigmoid', use_bias: true } },
       ],
     },
   },
-  weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'head/kernel', shape: [3, 1], dtype: 'float32' }, { name: 'head/bias', shape: [1], dtype: 'float32' }] }],
+  weightsManifest: [
+    {
+      paths: ['weights.bin'],
+      weights: [
+        { name: 'head/kernel', shape: [3, 1], dtype: 'float32' },
+        { name: 'head/bias', shape: [1], dtype: 'float32' },
+      ],
+    },
+  ],
 };
 
 /** TINY_MODEL's weights, different for every version. */
@@ -62,9 +79,20 @@ export function tinyWeights(version: string): Buffer {
 export async function writeFakeVersion(root: string, v: FakeVersion): Promise<string> {
   const dir = path.join(root, v.version);
   await mkdir(path.join(dir, 'plots'), { recursive: true });
-  const validation: ModelManifest['metrics'] = v.auc === undefined ? {} : {
-    validation: { n: 10, accuracy: 0.9, sensitivity: 0.95, specificity: 0.85, auc: v.auc, threshold: 0.4, confusion: { tp: 5, fp: 1, tn: 3, fn: 1 } },
-  };
+  const validation: ModelManifest['metrics'] =
+    v.auc === undefined
+      ? {}
+      : {
+          validation: {
+            n: 10,
+            accuracy: 0.9,
+            sensitivity: 0.95,
+            specificity: 0.85,
+            auc: v.auc,
+            threshold: 0.4,
+            confusion: { tp: 5, fp: 1, tn: 3, fn: 1 },
+          },
+        };
   const manifest: ModelManifest = {
     name: v.name ?? TEST_MODEL,
     version: v.version,

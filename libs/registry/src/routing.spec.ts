@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import type { ChannelPointer } from '@pneumoscreen/contracts';
 import { canaryPosition, versionForStudy } from './routing';
 
-const pointer = (version: string, updatedAt: string, fraction?: number): ChannelPointer => ({ version, updatedAt, previousVersion: null, fraction });
+const pointer = (version: string, updatedAt: string, fraction?: number): ChannelPointer => ({
+  version,
+  updatedAt,
+  previousVersion: null,
+  fraction,
+});
 const production = pointer('A', '2025-01-01T00:00:00.000Z');
 const ids = Array.from({ length: 20_000 }, (_, i) => `study-${i}`);
 

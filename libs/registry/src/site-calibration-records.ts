@@ -28,9 +28,12 @@ export class SiteCalibrationRecords {
 
   async put(calibration: SiteCalibration): Promise<void> {
     const c = SiteCalibration.parse(calibration);
-    if (c.model !== this.o.model) throw new Error(`the calibration is for model "${c.model}" but this registry holds "${this.o.model}" (MODEL_NAME)`);
+    if (c.model !== this.o.model)
+      throw new Error(`the calibration is for model "${c.model}" but this registry holds "${this.o.model}" (MODEL_NAME)`);
     if (!(await this.o.isPublished(c.version))) {
-      throw new Error(`${this.o.model} has no published version "${c.version}" at ${this.o.location}: only a published version can be calibrated`);
+      throw new Error(
+        `${this.o.model} has no published version "${c.version}" at ${this.o.location}: only a published version can be calibrated`,
+      );
     }
     await this.o.records.put(this.key(c.version, c.site), c);
   }
@@ -40,7 +43,9 @@ export class SiteCalibrationRecords {
     const key = this.key(version, site);
     const c = await this.o.records.get(key, SiteCalibration);
     if (c && (c.model !== this.o.model || c.version !== version || c.site !== site)) {
-      throw new Error(`${this.o.describe(key)} holds the calibration of ${c.model}@${c.version} for site ${c.site}, not the one its key names`);
+      throw new Error(
+        `${this.o.describe(key)} holds the calibration of ${c.model}@${c.version} for site ${c.site}, not the one its key names`,
+      );
     }
     return c;
   }

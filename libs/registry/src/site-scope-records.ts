@@ -10,13 +10,21 @@ const SCOPES = 'scopes';
  */
 export class SiteScopeRecords {
   constructor(
-    private readonly o: { base: string; records: JsonRecords; model: string; location: string; isPublished: (version: string) => Promise<boolean> },
+    private readonly o: {
+      base: string;
+      records: JsonRecords;
+      model: string;
+      location: string;
+      isPublished: (version: string) => Promise<boolean>;
+    },
   ) {}
 
   async put(scope: SiteScope): Promise<void> {
     const s = SiteScope.parse(scope);
     if (!(await this.o.isPublished(s.version))) {
-      throw new Error(`${this.o.model} has no published version "${s.version}" at ${this.o.location}: only a published version's scope can be widened`);
+      throw new Error(
+        `${this.o.model} has no published version "${s.version}" at ${this.o.location}: only a published version's scope can be widened`,
+      );
     }
     await this.o.records.put(this.key(s.version, s.site), s);
   }
@@ -24,7 +32,8 @@ export class SiteScopeRecords {
   /** A site's widening of a version's intended use, or null when it has none. */
   async get(version: string, site: string): Promise<SiteScope | null> {
     const s = await this.o.records.get(this.key(version, site), SiteScope);
-    if (s && (s.version !== version || s.site !== site)) throw new Error(`the scope record of ${version} for ${site} names ${s.version} for ${s.site}`);
+    if (s && (s.version !== version || s.site !== site))
+      throw new Error(`the scope record of ${version} for ${site} names ${s.version} for ${s.site}`);
     return s;
   }
 

@@ -55,10 +55,18 @@ export async function onnxExportFile(dir: string, manifest: ModelManifest): Prom
   try {
     onnx = await convertModelDir(dir, manifest.modelFile);
   } catch (err) {
-    throw new Error(`cannot publish ${manifest.name}@${manifest.version}: a version is published with its ONNX export (${ONNX_FILE}) and this model cannot be exported: ${(err as Error).message}`);
+    throw new Error(
+      `cannot publish ${manifest.name}@${manifest.version}: a version is published with its ONNX export (${ONNX_FILE}) and this model cannot be exported: ${(err as Error).message}`,
+    );
   }
   const body = Buffer.from(onnx.buffer, onnx.byteOffset, onnx.byteLength);
-  return { path: ONNX_FILE, size: body.length, sha256: sha256(body), origin: `the ONNX export of ${path.join(dir, manifest.modelFile)}`, read: async () => body };
+  return {
+    path: ONNX_FILE,
+    size: body.length,
+    sha256: sha256(body),
+    origin: `the ONNX export of ${path.join(dir, manifest.modelFile)}`,
+    read: async () => body,
+  };
 }
 
 async function collectFiles(dir: string, version: string, modelFile: string, descriptor: string): Promise<VersionFile[]> {

@@ -88,7 +88,9 @@ export class ObjectChangedError extends Error {
     readonly expected: string,
     readonly found?: string,
   ) {
-    super(`s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${expected}${found ? `, now ${found}` : ''}); the recorded version is not scored`);
+    super(
+      `s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${expected}${found ? `, now ${found}` : ''}); the recorded version is not scored`,
+    );
     this.name = 'ObjectChangedError';
   }
 }

@@ -6,11 +6,14 @@ const put = 'ObjectCreated:Put';
 
 describe('parseS3Notification on malformed input', () => {
   const fails = (body: unknown, message: string) =>
-    assert.throws(() => parseS3Notification(body), (err: unknown) => {
-      assert.ok(err instanceof S3EventError);
-      assert.equal(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseS3Notification(body),
+      (err: unknown) => {
+        assert.ok(err instanceof S3EventError);
+        assert.equal(err.message, message);
+        return true;
+      },
+    );
   const withObject = (object: unknown) => ({ Records: [{ eventName: put, s3: { bucket: { name: 'b' }, object } }] });
 
   test('not an object', () => {
@@ -31,7 +34,10 @@ describe('parseS3Notification on malformed input', () => {
     fails({ Records: [{ eventName: put, s3: { bucket: {}, object: { key: 'k' } } }] }, 'Records[0].s3.bucket.name: missing');
     fails({ Records: [{ eventName: put }] }, 'Records[0].s3: missing');
     fails({ Records: [{ s3: {} }] }, 'Records[0].eventName: missing');
-    fails({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'b' }, object: {} } }, 'detail.object.key: missing');
+    fails(
+      { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'b' }, object: {} } },
+      'detail.object.key: missing',
+    );
   });
 
   test('bad percent-encoding', () => {

@@ -56,7 +56,10 @@ describe('S3ObjectStore against s3rver', () => {
     const { etag: now } = await store.putObject(bucket, key, 'second bytes');
     await assert.rejects(store.getObject(bucket, key, { maxBytes: 100, ifMatch: etag }), (err: Error) => {
       assert.ok(err instanceof ObjectChangedError);
-      assert.equal(err.message, `s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${etag}, now ${now}); the recorded version is not scored`);
+      assert.equal(
+        err.message,
+        `s3://${bucket}/${key} was replaced after it was recorded (recorded ETag ${etag}, now ${now}); the recorded version is not scored`,
+      );
       return true;
     });
   });
@@ -111,7 +114,10 @@ describe('S3ObjectStore against s3rver', () => {
     await store.putObject(bucket, 'listed-not/x', 'outside the prefix');
 
     const listed = await collect(store.listObjects(bucket, 'list/'));
-    assert.deepEqual(listed.map((o) => o.key), keys);
+    assert.deepEqual(
+      listed.map((o) => o.key),
+      keys,
+    );
     for (const o of listed) {
       assert.equal(o.etag, md5(`body of ${o.key}`));
       assert.equal(o.size, `body of ${o.key}`.length);
@@ -149,7 +155,12 @@ describe('S3ObjectStore.getObjectHead against stores s3rver does not imitate', (
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    store = new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    store = new S3ObjectStore({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+    });
   });
   after(async () => {
     store?.destroy();
@@ -176,13 +187,22 @@ describe('two s3rver processes over one store (the bench spreads its S3 load thi
   test('an object put through one is read through the other, and only the first removes the store', async () => {
     const first = await startS3Server({ buckets: [bucket] });
     const second = await startS3Server({ directory: first.directory });
-    const through = (s: S3Server) => new S3ObjectStore({ endpoint: s.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const through = (s: S3Server) =>
+      new S3ObjectStore({ endpoint: s.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
     const [a, b] = [through(first), through(second)];
     try {
       const { etag } = await a.putObject(bucket, 'incoming/shared/x.jpg', Buffer.from('shared bytes'), 'image/jpeg');
-      assert.deepEqual(await b.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 }), { body: Buffer.from('shared bytes'), etag, contentType: 'image/jpeg' });
+      assert.deepEqual(await b.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 }), {
+        body: Buffer.from('shared bytes'),
+        etag,
+        contentType: 'image/jpeg',
+      });
       await second.stop();
-      assert.equal((await a.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 })).etag, etag, 'the second server left the store in place');
+      assert.equal(
+        (await a.getObject(bucket, 'incoming/shared/x.jpg', { maxBytes: 1024 })).etag,
+        etag,
+        'the second server left the store in place',
+      );
     } finally {
       a.destroy();
       b.destroy();

@@ -62,7 +62,9 @@ export class S3ObjectStore implements RangedObjectStore {
     let res: GetObjectCommandOutput;
     const expected = ifMatch === undefined ? undefined : normaliseEtag(ifMatch);
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: expected && `"${expected}"`, VersionId: versionId }));
+      res = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: expected && `"${expected}"`, VersionId: versionId }),
+      );
     } catch (err) {
       if (expected && httpStatus(err) === 412) throw new ObjectChangedError(bucket, key, expected);
       if (versionId && errorName(err) === 'NoSuchVersion') throw new ObjectChangedError(bucket, key, expected ?? `version ${versionId}`);
@@ -123,9 +125,7 @@ export class S3ObjectStore implements RangedObjectStore {
   }
 
   async putObject(bucket: string, key: string, body: Buffer | string, contentType?: string): Promise<{ etag: string }> {
-    const res = await this.client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
-    );
+    const res = await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
     return { etag: bareEtag(res.ETag, bucket, key) };
   }
 

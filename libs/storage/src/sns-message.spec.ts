@@ -21,7 +21,12 @@ test('SignatureVersion 1 and 2, as a parsed object or as the text/plain body SNS
   }
   const { Subject: _, ...noSubject } = notification;
   assert.equal((await v.verify(signer.message(noSubject))).Type, 'Notification');
-  const confirm = signer.message({ Type: 'SubscriptionConfirmation', Message: 'confirm', SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=t', Token: 't' });
+  const confirm = signer.message({
+    Type: 'SubscriptionConfirmation',
+    Message: 'confirm',
+    SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=t',
+    Token: 't',
+  });
   assert.equal((await v.verify(confirm)).Type, 'SubscriptionConfirmation');
 });
 
@@ -30,7 +35,10 @@ test('a changed field, another signer or a missing signature is refused', async 
   const m = signer.message(notification);
   await assert.rejects(v.verify({ ...m, Message: '{"Records":[{"forged":true}]}' }), refused(/signature does not verify/));
   await assert.rejects(v.verify({ ...m, TopicArn: 'arn:aws:sns:eu-west-1:123456789012:other' }), refused(/signature does not verify/));
-  await assert.rejects(v.verify({ ...m, Signature: createSnsSigner().message(notification).Signature }), refused(/signature does not verify/));
+  await assert.rejects(
+    v.verify({ ...m, Signature: createSnsSigner().message(notification).Signature }),
+    refused(/signature does not verify/),
+  );
   await assert.rejects(v.verify({ ...m, SignatureVersion: '3' }), refused(/SignatureVersion/));
   const { Signature: _, ...unsigned } = m;
   await assert.rejects(v.verify(unsigned), refused(/Signature/));
@@ -57,7 +65,9 @@ test('certificates are cached by URL; one that fails to download is tried again'
   for (let i = 0; i < 3; i++) await v.verify(signer.message(notification));
   assert.deepEqual(fetched, [SNS_TEST_CERT_URL]);
   let calls = 0;
-  const flaky = new SnsVerifier({ fetchCertificate: async () => (++calls === 1 ? Promise.reject(new Error('ECONNRESET')) : signer.certPem) });
+  const flaky = new SnsVerifier({
+    fetchCertificate: async () => (++calls === 1 ? Promise.reject(new Error('ECONNRESET')) : signer.certPem),
+  });
   await assert.rejects(flaky.verify(signer.message(notification)), refused(/cannot be fetched: ECONNRESET/));
   assert.equal((await flaky.verify(signer.message(notification))).Type, 'Notification');
 });

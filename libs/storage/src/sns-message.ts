@@ -19,8 +19,12 @@ const Common = {
 /** What SNS POSTs to an HTTPS subscription (`text/plain`, JSON inside). */
 export const SnsMessage = z.discriminatedUnion('Type', [
   z.object({ Type: z.literal('Notification'), ...Common, Subject: z.string().optional() }).passthrough(),
-  z.object({ Type: z.literal('SubscriptionConfirmation'), ...Common, SubscribeURL: z.string().min(1), Token: z.string().min(1) }).passthrough(),
-  z.object({ Type: z.literal('UnsubscribeConfirmation'), ...Common, SubscribeURL: z.string().min(1), Token: z.string().min(1) }).passthrough(),
+  z
+    .object({ Type: z.literal('SubscriptionConfirmation'), ...Common, SubscribeURL: z.string().min(1), Token: z.string().min(1) })
+    .passthrough(),
+  z
+    .object({ Type: z.literal('UnsubscribeConfirmation'), ...Common, SubscribeURL: z.string().min(1), Token: z.string().min(1) })
+    .passthrough(),
 ]);
 export type SnsMessage = z.infer<typeof SnsMessage>;
 
@@ -87,13 +91,16 @@ export class SnsVerifier {
     }
     const parsed = SnsMessage.safeParse(json);
     if (!parsed.success) {
-      throw new SnsMessageError(`not an SNS message: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      throw new SnsMessageError(
+        `not an SNS message: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      );
     }
     const m = parsed.data;
     const certUrl = assertSnsUrl(m.SigningCertURL, 'SigningCertURL', /\.pem$/).href;
     const cert = await this.certificate(certUrl);
     const at = this.now();
-    if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo)) throw new SnsMessageError('the signing certificate is not valid now');
+    if (at < Date.parse(cert.validFrom) || at > Date.parse(cert.validTo))
+      throw new SnsMessageError('the signing certificate is not valid now');
     const verifier = createVerify(m.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256');
     verifier.update(snsStringToSign(m), 'utf8');
     if (!verifier.verify(cert.publicKey, m.Signature, 'base64')) throw new SnsMessageError('the signature does not verify');

@@ -56,7 +56,13 @@ describe('RedisStudyRepository (real Redis)', () => {
 
   test('completion stores the summary', async () => {
     await repo.setOptions('s1', { externalRef: 'ref-1', callbackUrl: undefined });
-    await repo.complete('s1', 'completed', 'results/s1.json', { imageCount: 1, errorCount: 0, decision: 'NORMAL', maxProbability: 0.1 }, t0);
+    await repo.complete(
+      's1',
+      'completed',
+      'results/s1.json',
+      { imageCount: 1, errorCount: 0, decision: 'NORMAL', maxProbability: 0.1 },
+      t0,
+    );
     const s = await repo.get('s1');
     assert.equal(s?.status, 'completed');
     assert.equal(s?.externalRef, 'ref-1');
@@ -73,7 +79,12 @@ describe('RedisStudyRepository (real Redis)', () => {
     assert.deepEqual([await ttl('study:ret'), await ttl('study:ret:objects')], [-1, -1]);
     await short.claimSubmission('ret', t0);
     await short.complete('ret', 'completed', 'results/ret.json', { imageCount: 1, errorCount: 0 }, t0);
-    for (const [key, ms] of [['study:ret', 60_000], ['study:ret:objects', 60_000], ['placement:b:incoming/ret/a.jpg', 120_000], ['folder:b/ret:studies', 60_000]] as const) {
+    for (const [key, ms] of [
+      ['study:ret', 60_000],
+      ['study:ret:objects', 60_000],
+      ['placement:b:incoming/ret/a.jpg', 120_000],
+      ['folder:b/ret:studies', 60_000],
+    ] as const) {
       const left = await ttl(key);
       assert.ok(left > ms - 5_000 && left <= ms, `${key} expires in ${left} ms`);
     }
@@ -89,9 +100,15 @@ describe('RedisStudyRepository (real Redis)', () => {
   test("a folder's first manifest wins, and lists every study the folder's objects joined", async () => {
     assert.equal(await repo.joinFolder('b', 'f1', 'uid-a'), null);
     assert.equal(await repo.folderManifest('b', 'f1'), null);
-    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'first' }), { options: { externalRef: 'first' }, studies: ['uid-a'] });
+    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'first' }), {
+      options: { externalRef: 'first' },
+      studies: ['uid-a'],
+    });
     assert.deepEqual(await repo.joinFolder('b', 'f1', 'f1'), { externalRef: 'first' });
-    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'second' }), { options: { externalRef: 'first' }, studies: ['f1', 'uid-a'] });
+    assert.deepEqual(await repo.recordFolderManifest('b', 'f1', { externalRef: 'second' }), {
+      options: { externalRef: 'first' },
+      studies: ['f1', 'uid-a'],
+    });
     assert.deepEqual(await repo.folderManifest('b', 'f1'), { externalRef: 'first' });
     assert.equal(await repo.joinFolder('b', 'f2', 'uid-a'), null, 'folders are separate');
   });
@@ -107,7 +124,10 @@ describe('RedisStudyRepository (real Redis)', () => {
   test('an object recorded while its study is being claimed leaves no queued study in the quiet index', async () => {
     await repo.recordObject('race-claim', 'b', { key: 'incoming/rc/a.jpg', etag: 'e' }, t0);
     // One connection keeps the order: the record is sent, then the claim, as two ingest replicas would.
-    const [recorded, won] = await Promise.all([repo.recordObject('race-claim', 'b', { key: 'incoming/rc/b.jpg', etag: 'e' }, t0), repo.claimSubmission('race-claim', t0)]);
+    const [recorded, won] = await Promise.all([
+      repo.recordObject('race-claim', 'b', { key: 'incoming/rc/b.jpg', etag: 'e' }, t0),
+      repo.claimSubmission('race-claim', t0),
+    ]);
     assert.deepEqual([recorded, won], [{ isNew: true, status: 'collecting' }, true]);
     assert.ok(!(await repo.quietSince(new Date(t0.getTime() + 1), 1000)).includes('race-claim'));
   });
@@ -143,9 +163,19 @@ describe('RedisStudyRepository (real Redis)', () => {
       { studyId: 'a2', bucket: 'ba2', completedAt: at(70) },
       { studyId: 'a1', bucket: 'ba', completedAt: at(30) },
     ]);
-    assert.deepEqual((await short.recentlyFinished('ta', 1, at(75))).map((s) => s.studyId), ['a2']);
-    assert.deepEqual((await short.recentlyFinished('ta', 10, at(95))).map((s) => s.studyId), ['a2'], 'past the retention period a study leaves the list');
-    assert.deepEqual((await short.recentlyFinished('tb', 10, at(75))).map((s) => s.studyId), ['b1']);
+    assert.deepEqual(
+      (await short.recentlyFinished('ta', 1, at(75))).map((s) => s.studyId),
+      ['a2'],
+    );
+    assert.deepEqual(
+      (await short.recentlyFinished('ta', 10, at(95))).map((s) => s.studyId),
+      ['a2'],
+      'past the retention period a study leaves the list',
+    );
+    assert.deepEqual(
+      (await short.recentlyFinished('tb', 10, at(75))).map((s) => s.studyId),
+      ['b1'],
+    );
     const left = await redis.pttl(`${prefix}:tenant:{ta}:finished`);
     assert.ok(left > 55_000 && left <= 60_000, `the index expires in ${left} ms`);
 
@@ -156,7 +186,11 @@ describe('RedisStudyRepository (real Redis)', () => {
     await short.complete('c-last', 'completed', 'results/c-last.json', summary, at(2), { tenantId: 'tc', bucket: 'bc' });
     assert.equal(await redis.zcard(`${prefix}:tenant:{tc}:finished`), RECENTLY_FINISHED_CAP);
     const kept = async (i: number) => (await redis.zscore(`${prefix}:tenant:{tc}:finished`, `bc/c${i}`)) !== null;
-    assert.deepEqual([await kept(RECENTLY_FINISHED_CAP - 2), await kept(RECENTLY_FINISHED_CAP - 1)], [true, false], 'the oldest leave first');
+    assert.deepEqual(
+      [await kept(RECENTLY_FINISHED_CAP - 2), await kept(RECENTLY_FINISHED_CAP - 1)],
+      [true, false],
+      'the oldest leave first',
+    );
     assert.equal((await short.recentlyFinished('tc', 1, at(3)))[0]?.studyId, 'c-last');
   });
 });

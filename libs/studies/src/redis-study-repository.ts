@@ -71,7 +71,16 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async claimSubmission(studyId: string, at: Date) {
-    const won = await this.redis.eval(CLAIM, 3, this.keys.study(studyId), this.keys.collecting, this.keys.queued, studyId, at.toISOString(), at.getTime());
+    const won = await this.redis.eval(
+      CLAIM,
+      3,
+      this.keys.study(studyId),
+      this.keys.collecting,
+      this.keys.queued,
+      studyId,
+      at.toISOString(),
+      at.getTime(),
+    );
     return won === 1;
   }
 
@@ -94,7 +103,14 @@ export class RedisStudyRepository implements StudyRepository {
     return this.redis.zrangebyscore(this.keys.collecting, '-inf', before.getTime(), 'LIMIT', 0, limit);
   }
 
-  async complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date, finishedFor?: { tenantId: string; bucket: string }) {
+  async complete(
+    studyId: string,
+    status: 'completed' | 'failed',
+    resultsKey: string,
+    summary: StudySummary,
+    at: Date,
+    finishedFor?: { tenantId: string; bucket: string },
+  ) {
     const study = this.keys.study(studyId);
     await exec(
       this.redis
@@ -122,7 +138,15 @@ export class RedisStudyRepository implements StudyRepository {
   }
 
   async recentlyFinished(tenantId: string, limit: number, now: Date): Promise<FinishedStudy[]> {
-    const entries = await this.redis.zrevrangebyscore(this.keys.finished(tenantId), '+inf', now.getTime() - this.retentionMs, 'WITHSCORES', 'LIMIT', 0, limit);
+    const entries = await this.redis.zrevrangebyscore(
+      this.keys.finished(tenantId),
+      '+inf',
+      now.getTime() - this.retentionMs,
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      limit,
+    );
     const studies: FinishedStudy[] = [];
     for (let i = 0; i + 1 < entries.length; i += 2) {
       const member = entries[i]!;

@@ -66,7 +66,14 @@ export interface StudyRepository {
   quietSince(before: Date, limit: number): Promise<string[]>;
   /** Records the outcome; with `finishedFor`, the study also enters that tenant's index of
    * recently finished studies (a study of no single tenant is nobody's to review). */
-  complete(studyId: string, status: 'completed' | 'failed', resultsKey: string, summary: StudySummary, at: Date, finishedFor?: { tenantId: string; bucket: string }): Promise<void>;
+  complete(
+    studyId: string,
+    status: 'completed' | 'failed',
+    resultsKey: string,
+    summary: StudySummary,
+    at: Date,
+    finishedFor?: { tenantId: string; bucket: string },
+  ): Promise<void>;
   /** The tenant's studies finished in the retention period before `now`, newest first. */
   recentlyFinished(tenantId: string, limit: number, now: Date): Promise<FinishedStudy[]>;
   get(studyId: string): Promise<StudyRecord | null>;

@@ -92,27 +92,72 @@ async function build(sourceJpeg: string, dir: string, scratch: string): Promise<
   const deep = async (file: string, pixels: Buffer, edits: string[]) => {
     await copyFile(at('explicit-le.dcm'), at(file));
     await writeFile(temp(`${file}.raw`), pixels);
-    await tool('dcmodify', ['-nb', '-m', '(0028,0100)=16', '-m', '(0028,0101)=12', '-m', '(0028,0102)=11', ...edits, '-if', `(7fe0,0010)=${temp(`${file}.raw`)}`, at(file)]);
+    await tool('dcmodify', [
+      '-nb',
+      '-m',
+      '(0028,0100)=16',
+      '-m',
+      '(0028,0101)=12',
+      '-m',
+      '(0028,0102)=11',
+      ...edits,
+      '-if',
+      `(7fe0,0010)=${temp(`${file}.raw`)}`,
+      at(file),
+    ]);
   };
   // The LINEAR window (PS3.3 C.11.2.1.2.1) 2040.5/4081 maps 0..4080 onto 0..1, so 16v onto v/255;
   // DCMTK and this reader both apply it as the standard says, even to lossy data beyond 4080.
   const window = ['-i', '(0028,1050)=2040.5', '-i', '(0028,1051)=4081'];
-  await deep('bits12.dcm', words((x) => 16 * x), window);
+  await deep(
+    'bits12.dcm',
+    words((x) => 16 * x),
+    window,
+  );
   add('DICOM 16-bit, 12 stored, window', 'bits12.dcm', ['+Wi', '1']);
   await encodings(at('bits12.dcm'), '16-bit, 12 stored', ['+Wi', '1'], add, at);
-  await deep('monochrome1.dcm', words((x) => 4095 - 16 * x), ['-m', '(0028,0004)=MONOCHROME1']);
+  await deep(
+    'monochrome1.dcm',
+    words((x) => 4095 - 16 * x),
+    ['-m', '(0028,0004)=MONOCHROME1'],
+  );
   add('DICOM MONOCHROME1, no VOI (min-max)', 'monochrome1.dcm', ['+Wm']);
   // Modality value 2s - 1000 = 16v.
-  await deep('rescale-window.dcm', words((x) => 8 * x + 500), ['-i', '(0028,1053)=2', '-i', '(0028,1052)=-1000', ...window]);
+  await deep(
+    'rescale-window.dcm',
+    words((x) => 8 * x + 500),
+    ['-i', '(0028,1053)=2', '-i', '(0028,1052)=-1000', ...window],
+  );
   add('DICOM rescale slope/intercept + window', 'rescale-window.dcm', ['+Wi', '1']);
-  await deep('signed-rescale-window.dcm', words((x) => 8 * x - 1020), ['-m', '(0028,0103)=1', '-i', '(0028,1053)=2', '-i', '(0028,1052)=2040', ...window]);
+  await deep(
+    'signed-rescale-window.dcm',
+    words((x) => 8 * x - 1020),
+    ['-m', '(0028,0103)=1', '-i', '(0028,1053)=2', '-i', '(0028,1052)=2040', ...window],
+  );
   add('DICOM signed, rescale + window', 'signed-rescale-window.dcm', ['+Wi', '1']);
   const lut = Buffer.alloc(4096 * 2);
   for (let x = 0; x < 4096; x++) lut.writeUInt16LE(Math.min(255, Math.round(x / 16)), x * 2);
   await writeFile(temp('voi-lut.raw'), lut);
-  await deep('voi-lut.dcm', words((x) => 16 * x), ['-i', '(0028,3010)[0].(0028,3002)=4096\\0\\8', '-if', `(0028,3010)[0].(0028,3006)=${temp('voi-lut.raw')}`, '-i', '(0028,1050)=1000', '-i', '(0028,1051)=500']);
+  await deep(
+    'voi-lut.dcm',
+    words((x) => 16 * x),
+    [
+      '-i',
+      '(0028,3010)[0].(0028,3002)=4096\\0\\8',
+      '-if',
+      `(0028,3010)[0].(0028,3006)=${temp('voi-lut.raw')}`,
+      '-i',
+      '(0028,1050)=1000',
+      '-i',
+      '(0028,1051)=500',
+    ],
+  );
   add('DICOM VOI LUT (and a window it overrides)', 'voi-lut.dcm', ['+Wl', '1']);
-  for (const [stem, label, render] of [['explicit-le', '8-bit', []], ['bits12', '16-bit, 12 stored', ['+Wi', '1']], ['voi-lut', 'VOI LUT', ['+Wl', '1']]] as const) {
+  for (const [stem, label, render] of [
+    ['explicit-le', '8-bit', []],
+    ['bits12', '16-bit, 12 stored', ['+Wi', '1']],
+    ['voi-lut', 'VOI LUT', ['+Wl', '1']],
+  ] as const) {
     await tool('dcmconv', ['+tb', at(`${stem}.dcm`), at(`${stem}-big-endian.dcm`)]);
     add(`DICOM ${label} explicit VR big endian`, `${stem}-big-endian.dcm`, [...render]);
     await tool('dcmconv', ['+td', at(`${stem}.dcm`), at(`${stem}-deflated.dcm`)]);
@@ -122,7 +167,13 @@ async function build(sourceJpeg: string, dir: string, scratch: string): Promise<
 }
 
 /** The lossless compressed encodings of an uncompressed file. */
-async function encodings(source: string, label: string, render: string[], add: (name: string, file: string, render?: string[]) => void, at: (f: string) => string) {
+async function encodings(
+  source: string,
+  label: string,
+  render: string[],
+  add: (name: string, file: string, render?: string[]) => void,
+  at: (f: string) => string,
+) {
   const stem = source.replace(/^.*\//, '').replace(/\.dcm$/, '');
   await tool('dcmcjpeg', [source, at(`${stem}-jpeg-lossless-sv1.dcm`)]);
   add(`DICOM ${label} JPEG lossless SV1`, `${stem}-jpeg-lossless-sv1.dcm`, render);
@@ -164,7 +215,10 @@ export async function decompressWithToolkit(variant: Pick<ContainerVariant, 'fil
 
 /** A binary 8-bit PGM (P5), as dcmj2pnm writes it. */
 function readPgm(bytes: Buffer): { width: number; height: number; grey: Uint8Array } {
-  const header = bytes.subarray(0, 64).toString('latin1').match(/^P5\s+(\d+)\s+(\d+)\s+255\s/);
+  const header = bytes
+    .subarray(0, 64)
+    .toString('latin1')
+    .match(/^P5\s+(\d+)\s+(\d+)\s+255\s/);
   if (!header) throw new Error('not an 8-bit binary PGM');
   const [width, height] = [Number(header[1]), Number(header[2])];
   return { width, height, grey: new Uint8Array(bytes.subarray(header[0].length, header[0].length + width * height)) };

@@ -8,7 +8,9 @@ import { repoRoot } from './paths';
  * same weights; `as` gives it another version id and threshold in its manifest, so tests can
  * publish several versions whose results are told apart by version and threshold.
  */
-export async function copyRelease(as: { version?: string; threshold?: number } = {}): Promise<{ dir: string; version: string; threshold: number }> {
+export async function copyRelease(
+  as: { version?: string; threshold?: number } = {},
+): Promise<{ dir: string; version: string; threshold: number }> {
   const releases = join(repoRoot(), 'models/releases');
   const current = (await readFile(join(releases, 'CURRENT'), 'utf8')).trim();
   const version = as.version ?? current;

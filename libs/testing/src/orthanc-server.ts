@@ -25,7 +25,8 @@ export interface OrthancServer {
 /** A real Orthanc with its DICOMweb plugin, on a free loopback port, HTTP Basic auth on, its DICOM
  * (DIMSE) listener off, storing in a temporary folder. It starts in well under a second. */
 export async function startOrthanc(): Promise<OrthancServer> {
-  if (spawnSync('Orthanc', ['--version'], { stdio: 'ignore' }).status !== 0) throw new Error('Orthanc is not installed (apt-get install orthanc orthanc-dicomweb)');
+  if (spawnSync('Orthanc', ['--version'], { stdio: 'ignore' }).status !== 0)
+    throw new Error('Orthanc is not installed (apt-get install orthanc orthanc-dicomweb)');
   const dir = await mkdtemp(join(tmpdir(), 'orthanc-'));
   const port = await freePort();
   const user = 'pneumoscreen';
@@ -55,7 +56,10 @@ export async function startOrthanc(): Promise<OrthancServer> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`Orthanc exited with code ${proc.exitCode}`);
-      const up = await fetch(`${base}/system`, { headers: { authorization: basic() } }).then((r) => r.ok, () => false);
+      const up = await fetch(`${base}/system`, { headers: { authorization: basic() } }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) return;
       if (Date.now() > deadline) throw new Error('Orthanc did not answer within 15 s');
       await new Promise((r) => setTimeout(r, 50));

@@ -37,7 +37,10 @@ function cli(args: string[]): string {
 }
 
 /** `CLUSTER NODES` from one node: id, address, flags and slots per line. */
-function clusterNodes(host: string, port: number): Array<{ address: string; master: boolean; failed: boolean; slots: Array<[number, number]> }> {
+function clusterNodes(
+  host: string,
+  port: number,
+): Array<{ address: string; master: boolean; failed: boolean; slots: Array<[number, number]> }> {
   return cli(['-h', host, '-p', String(port), 'cluster', 'nodes'])
     .trim()
     .split('\n')
@@ -47,7 +50,9 @@ function clusterNodes(host: string, port: number): Array<{ address: string; mast
         address: address.split('@')[0]!,
         master: flags.includes('master'),
         failed: flags.includes('fail'),
-        slots: slots.filter((s) => /^\d/.test(s)).map((s) => (s.includes('-') ? (s.split('-').map(Number) as [number, number]) : [Number(s), Number(s)])),
+        slots: slots
+          .filter((s) => /^\d/.test(s))
+          .map((s) => (s.includes('-') ? (s.split('-').map(Number) as [number, number]) : [Number(s), Number(s)])),
       };
     });
 }
@@ -84,8 +89,30 @@ export async function startRedisCluster(o: ClusterOptions = {}): Promise<Private
       // Cluster nodes also listen on port + 10000 for their bus; both must be free.
       let port = await freePort();
       while (port > 55_000) port = await freePort();
-      const args = ['--port', String(port), '--bind', host, '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
-      args.push('--cluster-node-timeout', String(nodeTimeoutMs), '--dir', dir, '--logfile', join(dir, `${port}.log`), '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction');
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        host,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+      ];
+      args.push(
+        '--cluster-node-timeout',
+        String(nodeTimeoutMs),
+        '--dir',
+        dir,
+        '--logfile',
+        join(dir, `${port}.log`),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+      );
       // A replica's first sync otherwise waits 5 s for more replicas to share it.
       args.push('--repl-diskless-sync-delay', '0');
       nodes.push({ host, port, child: spawn('redis-server', args, { stdio: 'ignore' }) });
@@ -98,8 +125,19 @@ export async function startRedisCluster(o: ClusterOptions = {}): Promise<Private
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    cli(['--cluster', 'create', ...nodes.map((n) => `${host}:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
-    await waitFor(() => nodes.every((n) => /cluster_state:ok/.test(cli(['-h', host, '-p', String(n.port), 'cluster', 'info']))), 20_000, 'the cluster to be ok on every node');
+    cli([
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `${host}:${n.port}`),
+      '--cluster-replicas',
+      String(replicasPerMaster),
+      '--cluster-yes',
+    ]);
+    await waitFor(
+      () => nodes.every((n) => /cluster_state:ok/.test(cli(['-h', host, '-p', String(n.port), 'cluster', 'info']))),
+      20_000,
+      'the cluster to be ok on every node',
+    );
     // A replica still in its first sync has nothing to take over with.
     const synced = (n: ClusterNode) => {
       const info = cli(['-h', host, '-p', String(n.port), 'info', 'replication']);

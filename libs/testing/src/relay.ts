@@ -41,7 +41,11 @@ export interface NamespaceRelay {
 
 /** Runs `routes` in a process inside network namespace `netns` (`ip netns exec`). */
 export async function startNamespaceRelay(netns: string, routes: RelayRoute[]): Promise<NamespaceRelay> {
-  const child = fork(__filename, [], { execPath: 'ip', execArgv: ['netns', 'exec', netns, process.execPath], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(__filename, [], {
+    execPath: 'ip',
+    execArgv: ['netns', 'exec', netns, process.execPath],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     child.once('message', (m: { error?: string }) => (m.error ? reject(new Error(`relay in ${netns}: ${m.error}`)) : resolve()));

@@ -34,7 +34,9 @@ type ServerReport = { port: number } | { error: string };
  * continuation tokens with DES, which OpenSSL 3 keeps only in its legacy provider, so without it
  * every truncated listing is a 500. The child also keeps s3rver's Koa and winston out of the tests.
  */
-export async function startS3Server(options: { buckets?: string[]; directory?: string; port?: number; host?: string; netns?: string } = {}): Promise<S3Server> {
+export async function startS3Server(
+  options: { buckets?: string[]; directory?: string; port?: number; host?: string; netns?: string } = {},
+): Promise<S3Server> {
   const host = options.host ?? '127.0.0.1';
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'pneumoscreen-s3rver-')));
   const owned = options.directory === undefined;

@@ -25,7 +25,25 @@ const SIGNED: Record<string, string[]> = {
 export function createSnsSigner(): SnsSigner {
   const dir = mkdtempSync(join(tmpdir(), 'sns-signer-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=sns.amazonaws.com', '-days', '2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=sns.amazonaws.com',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const key = readFileSync(join(dir, 'key.pem'), 'utf8');
     const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
     return {
@@ -39,8 +57,12 @@ export function createSnsSigner(): SnsSigner {
           SigningCertURL: SNS_TEST_CERT_URL,
           ...fields,
         };
-        const text = SIGNED[m.Type!]!.filter((n) => m[n] !== undefined).map((n) => `${n}\n${m[n]}\n`).join('');
-        m.Signature = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256').update(text, 'utf8').sign(key, 'base64');
+        const text = SIGNED[m.Type!]!.filter((n) => m[n] !== undefined)
+          .map((n) => `${n}\n${m[n]}\n`)
+          .join('');
+        m.Signature = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256')
+          .update(text, 'utf8')
+          .sign(key, 'base64');
         return m;
       },
     };

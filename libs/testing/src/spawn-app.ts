@@ -13,7 +13,12 @@ export interface SpawnedApp {
 /** Runs a built app (`node <entry>`, or `<opts.command> <entry>`) as its own OS process with the
  * given environment; with `opts.netns`, inside that network namespace (`ip netns exec`, which
  * execs the app: the child's pid is the app's). */
-export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, opts: { echo?: boolean; command?: string; netns?: string } = {}): SpawnedApp {
+export function spawnApp(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  opts: { echo?: boolean; command?: string; netns?: string } = {},
+): SpawnedApp {
   const command = opts.command ?? process.execPath;
   const [file, args] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, command, entry]] : [command, [entry]];
   // Plain lines: readers match them with regular expressions.
@@ -41,8 +46,13 @@ export function spawnApp(name: string, entry: string, env: NodeJS.ProcessEnv, op
       const seen = output.map((l) => l.match(pattern)).find(Boolean);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no line matching ${pattern} within ${timeoutMs} ms; last output:\n${output.slice(-20).join('\n')}`)), timeoutMs);
-        const onExit = (code: number | null) => reject(new Error(`${name} exited (${code}) before printing ${pattern}:\n${output.slice(-20).join('\n')}`));
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`${name}: no line matching ${pattern} within ${timeoutMs} ms; last output:\n${output.slice(-20).join('\n')}`)),
+          timeoutMs,
+        );
+        const onExit = (code: number | null) =>
+          reject(new Error(`${name} exited (${code}) before printing ${pattern}:\n${output.slice(-20).join('\n')}`));
         child.once('exit', onExit);
         waiters.push({
           pattern,

@@ -11,7 +11,12 @@ test('a saved model loads back with identical outputs, as model.json + one weigh
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ units: 3, inputShape: [4], activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), biasInitializer: 'ones' }),
+      tf.layers.dense({
+        units: 1,
+        activation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+        biasInitializer: 'ones',
+      }),
     ],
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'tfjs-io-'));
@@ -19,7 +24,10 @@ test('a saved model loads back with identical outputs, as model.json + one weigh
   assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'weights.bin']);
 
   const loaded = await tf.loadLayersModel(directoryLoader(dir));
-  const x = tf.tensor2d([[1, 2, 3, 4], [-1, 0.5, 0, 2]]);
+  const x = tf.tensor2d([
+    [1, 2, 3, 4],
+    [-1, 0.5, 0, 2],
+  ]);
   const want = (model.predict(x) as typeof x).arraySync();
   const got = (loaded.predict(x) as typeof x).arraySync();
   assert.deepEqual(got, want);

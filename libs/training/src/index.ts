@@ -1,5 +1,13 @@
 export { initWasmTrainingBackend, registerWasmTrainingKernels } from './tfjs/wasm-training-kernels';
-export { ARCHITECTURES, DEFAULT_INPUT_SIZE, architectureByName, buildBackbone, preprocessingFor, type Architecture, type ArchitectureName } from './architectures/backbone';
+export {
+  ARCHITECTURES,
+  DEFAULT_INPUT_SIZE,
+  architectureByName,
+  buildBackbone,
+  preprocessingFor,
+  type Architecture,
+  type ArchitectureName,
+} from './architectures/backbone';
 export { buildClassifier, headLayers, trainableFrom, type HeadOptions } from './architectures/classifier';
 export { buildVgg16 } from './architectures/vgg16';
 export { buildMobilenetV1 } from './architectures/mobilenet-v1';

@@ -54,7 +54,10 @@ test('refuses literal non-public hosts in every spelling the URL parser accepts'
 });
 
 test('refuses localhost through the system resolver', async () => {
-  await assert.rejects(assertDeliverableUrl('http://localhost:8080/hook', strict), refused(/localhost \(resolves to .+\) is a loopback address/));
+  await assert.rejects(
+    assertDeliverableUrl('http://localhost:8080/hook', strict),
+    refused(/localhost \(resolves to .+\) is a loopback address/),
+  );
 });
 
 test('allowPrivate lets loopback and private hosts through', async () => {
@@ -96,7 +99,12 @@ test('resolver failures are passed on, not turned into a refusal', async () => {
 
 test('allowHosts accepts exact names and subdomains of wildcards, case-insensitively', async () => {
   const policy = { allowPrivate: true, allowHosts: ['hooks.customer.org', '*.example.org'] };
-  for (const url of ['https://hooks.customer.org/x', 'https://HOOKS.customer.org./x', 'https://a.example.org/', 'https://a.b.example.org/']) {
+  for (const url of [
+    'https://hooks.customer.org/x',
+    'https://HOOKS.customer.org./x',
+    'https://a.example.org/',
+    'https://a.b.example.org/',
+  ]) {
     await assertDeliverableUrl(url, policy);
   }
   for (const url of ['https://example.org/', 'https://evilexample.org/', 'https://customer.org/', 'https://hooks.customer.org.evil.com/']) {
@@ -120,6 +128,7 @@ test('NAT64, 6to4 and Teredo addresses, which reach IPv4 hosts through a gateway
   ];
   for (const [address, cls] of cases) assert.equal(nonPublicAddressClass(address), cls, address);
   // Neighbours stay public: the rest of 2001::/16 (most of the IPv6 Internet) and 2003::.
-  for (const address of ['2001:db8:1::1'.replace('db8', '4860'), '2003::1', '64:ff9c::1']) assert.equal(nonPublicAddressClass(address), null, address);
+  for (const address of ['2001:db8:1::1'.replace('db8', '4860'), '2003::1', '64:ff9c::1'])
+    assert.equal(nonPublicAddressClass(address), null, address);
   await assert.rejects(assertDeliverableUrl('http://[64:ff9b::7f00:1]/', strict), refused(/NAT64/));
 });

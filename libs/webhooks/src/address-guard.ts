@@ -14,19 +14,33 @@ type Range = [network: string, prefix: number];
 const IPV4_CLASSES: Record<string, Range[]> = {
   unspecified: [['0.0.0.0', 8]],
   loopback: [['127.0.0.0', 8]],
-  private: [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]],
+  private: [
+    ['10.0.0.0', 8],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['100.64.0.0', 10],
+  ],
   'link-local': [['169.254.0.0', 16]],
   'multicast or reserved': [['224.0.0.0', 3]],
 };
 const IPV6_CLASSES: Record<string, Range[]> = {
   unspecified: [['::', 128]],
   loopback: [['::1', 128]],
-  private: [['fc00::', 7], ['fec0::', 10]],
+  private: [
+    ['fc00::', 7],
+    ['fec0::', 10],
+  ],
   'link-local': [['fe80::', 10]],
-  'multicast or reserved': [['ff00::', 8], ['::', 96]],
+  'multicast or reserved': [
+    ['ff00::', 8],
+    ['::', 96],
+  ],
   // Each of these carries an IPv4 address inside and reaches it through a gateway: NAT64's
   // 64:ff9b::7f00:1 is 127.0.0.1, 6to4's 2002:a9fe:a9fe:: the metadata endpoint, Teredo's any.
-  'NAT64 (embeds IPv4)': [['64:ff9b::', 96], ['64:ff9b:1::', 48]],
+  'NAT64 (embeds IPv4)': [
+    ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
+  ],
   '6to4 (embeds IPv4)': [['2002::', 16]],
   'Teredo (embeds IPv4)': [['2001::', 32]],
 };
@@ -41,7 +55,14 @@ function blockList(ranges: Range[], family: Family): BlockList {
 const CLASSES: ReadonlyArray<readonly [label: string, family: Family, list: BlockList]> = [
   ...Object.entries(IPV4_CLASSES).flatMap(([label, ranges]) => [
     [label, 'ipv4', blockList(ranges, 'ipv4')] as const,
-    [label, 'ipv6', blockList(ranges.map(([net, p]) => [`::ffff:${net}`, p + 96]), 'ipv6')] as const,
+    [
+      label,
+      'ipv6',
+      blockList(
+        ranges.map(([net, p]) => [`::ffff:${net}`, p + 96]),
+        'ipv6',
+      ),
+    ] as const,
   ]),
   ...Object.entries(IPV6_CLASSES).map(([label, ranges]) => [label, 'ipv6', blockList(ranges, 'ipv6')] as const),
 ];
@@ -88,7 +109,10 @@ export async function assertDeliverableUrl(url: string | URL, policy: AddressPol
     throw new UnsafeWebhookUrlError(`webhook URL scheme ${parsed.protocol} is not allowed (only http and https)`);
   }
   // URL keeps IPv6 literals bracketed and a trailing root dot; neither is part of the name.
-  const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const hostname = parsed.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (policy.allowHosts && !hostAllowed(hostname, policy.allowHosts)) {
     throw new UnsafeWebhookUrlError(`webhook host ${hostname} is not in the allowed hosts`);
   }
@@ -124,9 +148,17 @@ export function guardedLookup(policy: AddressPolicy) {
         if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' }), '');
         for (const address of addresses) {
           const cls = nonPublicAddressClass(address);
-          if (cls) return callback(new UnsafeWebhookUrlError(`webhook host ${hostname} resolved to ${address} as it was connected to, a ${cls} address`), '');
+          if (cls)
+            return callback(
+              new UnsafeWebhookUrlError(`webhook host ${hostname} resolved to ${address} as it was connected to, a ${cls} address`),
+              '',
+            );
         }
-        if ('all' in options && options.all) callback(null, addresses.map((address) => ({ address, family: isIP(address) })));
+        if ('all' in options && options.all)
+          callback(
+            null,
+            addresses.map((address) => ({ address, family: isIP(address) })),
+          );
         else callback(null, addresses[0], isIP(addresses[0]));
       },
       (err: NodeJS.ErrnoException) => callback(err, ''),

@@ -34,25 +34,42 @@ export interface AnnouncementTargets {
  * that take it. The webhook id derives from the change (model, channel, its time), so announcing
  * the same change twice queues each delivery once. Returns how many deliveries were queued.
  */
-export async function announceChannelChange(targets: AnnouncementTargets, change: ChannelChange, warn: (text: string) => void): Promise<number> {
+export async function announceChannelChange(
+  targets: AnnouncementTargets,
+  change: ChannelChange,
+  warn: (text: string) => void,
+): Promise<number> {
   const { model, channel, pointer } = change;
   await publishChannelNotice(targets.redis, targets.redisPrefix, { model, channel, version: pointer.version });
   const event: ModelRolledOutEvent = {
     type: 'model.rolled_out',
     timestamp: pointer.updatedAt,
-    data: { action: change.action, model, channel, version: pointer.version, previousVersion: pointer.previousVersion, fraction: pointer.fraction },
+    data: {
+      action: change.action,
+      model,
+      channel,
+      version: pointer.version,
+      previousVersion: pointer.previousVersion,
+      fraction: pointer.fraction,
+    },
   };
   const body = JSON.stringify(event);
   let queued = 0;
   for (const tenant of targets.tenants) {
     const urls = resolveEndpoints({ type: 'model.rolled_out' }, { endpoints: tenant.endpoints, defaultUrl: tenant.fallback?.url }).urls;
     const signed = urls.filter((url) => secretsOf(tenant, url).length);
-    if (signed.length < urls.length) warn(`a model.rolled_out webhook is due for tenant ${tenant.id} but no secret is configured for ${urls.length - signed.length} endpoint(s); unsigned webhooks are never sent\n`);
+    if (signed.length < urls.length)
+      warn(
+        `a model.rolled_out webhook is due for tenant ${tenant.id} but no secret is configured for ${urls.length - signed.length} endpoint(s); unsigned webhooks are never sent\n`,
+      );
     // Per tenant: one URL may serve two tenants, each with its own secret and job.
     const messageId = webhookMessageId(event.type, `${tenant.id}/${model}/${channel}/${pointer.updatedAt}`);
     for (const url of signed) {
       const data = { messageId, tenantId: tenant.id, url, body };
-      await targets.webhookQueue.add(JobName.deliverWebhook, data, { ...JOBS[JobName.deliverWebhook].options(targets.maxAttempts), jobId: webhookJobId(messageId, url) });
+      await targets.webhookQueue.add(JobName.deliverWebhook, data, {
+        ...JOBS[JobName.deliverWebhook].options(targets.maxAttempts),
+        jobId: webhookJobId(messageId, url),
+      });
       queued++;
     }
   }

@@ -53,7 +53,15 @@ async function toDeadLetter(job: Job, endpoints: EndpointStatus): Promise<DeadLe
   }
   const m = parsed.data;
   const endpointDisabled = (await endpoints.disabled(m.url)) ?? undefined;
-  return { ...base, messageId: m.messageId, url: m.url, ...eventSummary(m.body), attempts: m.attempts, replays: m.replays, endpointDisabled };
+  return {
+    ...base,
+    messageId: m.messageId,
+    url: m.url,
+    ...eventSummary(m.body),
+    attempts: m.attempts,
+    replays: m.replays,
+    endpointDisabled,
+  };
 }
 
 async function failedJobs(queue: Queue): Promise<Job[]> {
@@ -82,7 +90,12 @@ export interface ReplayReport {
  * receiver drop it if an earlier attempt did arrive after all, and gets a fresh retry schedule.
  * Messages to a disabled endpoint are skipped: they would fail again at once.
  */
-export async function replayDeadLetters(queue: Queue, endpoints: EndpointStatus, selection: ReplaySelection, now: Date): Promise<ReplayReport> {
+export async function replayDeadLetters(
+  queue: Queue,
+  endpoints: EndpointStatus,
+  selection: ReplaySelection,
+  now: Date,
+): Promise<ReplayReport> {
   const failed = await failedJobs(queue);
   let chosen: Job[];
   let unknown: string[] = [];

@@ -42,11 +42,14 @@ test('200: delivered, and the reference library verifies the signature', async (
 test('500: retry naming the status', async () => {
   const r = await receiver(() => ({ status: 500 }));
   const attempt = await deliver(r.url);
-  assert.deepEqual({ outcome: attempt.outcome, status: attempt.status, error: attempt.error }, {
-    outcome: 'retry',
-    status: 500,
-    error: 'HTTP 500',
-  });
+  assert.deepEqual(
+    { outcome: attempt.outcome, status: attempt.status, error: attempt.error },
+    {
+      outcome: 'retry',
+      status: 500,
+      error: 'HTTP 500',
+    },
+  );
   assert.equal(r.requests[0].verified, true);
 });
 

@@ -53,7 +53,7 @@ test('every attempt carries the same id and a fresh, verifiable signature', asyn
   });
 });
 
-test('the signature timestamp is the attempt\'s start, even if the clock moves on', async () => {
+test("the signature timestamp is the attempt's start, even if the clock moves on", async () => {
   const { sent, fetchImpl } = recordingFetch(() => new Response(null, { status: 204 }));
   let ticks = 0;
   const ticking = () => new Date(t0.getTime() + 1000 * ticks++);
@@ -102,5 +102,8 @@ test('a thrown network error becomes a retry naming its cause', async () => {
     throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }) });
   }) as typeof fetch;
   const attempt = await deliverWebhook({ url: publicUrl, body, id: 'msg_1', secrets: secret, fetchImpl });
-  assert.deepEqual({ outcome: attempt.outcome, error: attempt.error }, { outcome: 'retry', error: 'fetch failed: ECONNRESET connect ECONNRESET' });
+  assert.deepEqual(
+    { outcome: attempt.outcome, error: attempt.error },
+    { outcome: 'retry', error: 'fetch failed: ECONNRESET connect ECONNRESET' },
+  );
 });

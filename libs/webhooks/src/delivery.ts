@@ -125,8 +125,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
   if (status >= 300 && status < 400) {
     return finish({ outcome: 'retry', status, error: `HTTP ${status}: redirects are not followed` });
   }
-  const retryAfterMs =
-    status === 429 || status === 503 ? parseRetryAfter(retryAfter, now()) : null;
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(retryAfter, now()) : null;
   return finish({
     outcome: 'retry',
     status,

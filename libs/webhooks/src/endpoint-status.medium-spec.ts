@@ -7,7 +7,12 @@ import { RedisEndpointStatus } from './endpoint-status';
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = `pstest-endpoints-${randomUUID()}`;
 const status = new RedisEndpointStatus(redis, prefix);
-const gone = { url: 'https://Hooks.example.org:443/h?k=1', since: '2025-06-01T12:00:00.000Z', reason: 'answered 410 Gone', messageId: 'msg_1' };
+const gone = {
+  url: 'https://Hooks.example.org:443/h?k=1',
+  since: '2025-06-01T12:00:00.000Z',
+  reason: 'answered 410 Gone',
+  messageId: 'msg_1',
+};
 
 after(async () => {
   const keys = await redis.keys(`${prefix}:*`);
@@ -35,9 +40,15 @@ test('a second 410 keeps the first record', async () => {
 
 test('enable returns what it lifted, once', async () => {
   await status.disable({ url: 'https://b.example.org/', since: '2025-05-01T00:00:00.000Z', reason: 'answered 410 Gone' });
-  assert.deepEqual((await status.listDisabled()).map((d) => d.url), ['https://b.example.org/', 'https://hooks.example.org/h?k=1']);
+  assert.deepEqual(
+    (await status.listDisabled()).map((d) => d.url),
+    ['https://b.example.org/', 'https://hooks.example.org/h?k=1'],
+  );
   assert.equal((await status.enable(gone.url))?.messageId, 'msg_1');
   assert.equal(await status.enable(gone.url), null);
   assert.equal(await status.disabled(gone.url), null);
-  assert.deepEqual((await status.listDisabled()).map((d) => d.url), ['https://b.example.org/']);
+  assert.deepEqual(
+    (await status.listDisabled()).map((d) => d.url),
+    ['https://b.example.org/'],
+  );
 });

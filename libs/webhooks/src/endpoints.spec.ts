@@ -22,7 +22,9 @@ test('a study goes to every endpoint whose bucket, prefix and event filter take 
     'https://a.example.org/ward3',
   ]);
   assert.deepEqual(resolveEndpoints({ type: 'study.failed', study: ward3 }, routing), ['https://a.example.org/results']);
-  assert.deepEqual(resolveEndpoints({ type: 'study.failed', study: study('hospital-b', ['x.jpeg']) }, routing), ['https://b.example.org/hook']);
+  assert.deepEqual(resolveEndpoints({ type: 'study.failed', study: study('hospital-b', ['x.jpeg']) }, routing), [
+    'https://b.example.org/hook',
+  ]);
 });
 
 test('a prefix must hold every key of the study', () => {
@@ -31,7 +33,9 @@ test('a prefix must hold every key of the study', () => {
 });
 
 test('the default URL serves studies no endpoint covers, and only those', () => {
-  assert.deepEqual(resolveEndpoints({ type: 'study.completed', study: study('hospital-c', ['k']) }, routing), ['https://ops.example.org/all']);
+  assert.deepEqual(resolveEndpoints({ type: 'study.completed', study: study('hospital-c', ['k']) }, routing), [
+    'https://ops.example.org/all',
+  ]);
   // hospital-a's endpoints cover the study but do not want this type: it goes nowhere.
   const only = { ...routing, endpoints: routing.endpoints.slice(1, 2) };
   assert.deepEqual(resolveEndpoints({ type: 'study.failed', study: study('hospital-a', ['incoming/ward3-1/a']) }, only), []);

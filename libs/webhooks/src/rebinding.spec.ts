@@ -27,7 +27,14 @@ test('DNS rebinding: the address is checked again as the connection is made, and
     const { resolve, asked } = rebindingResolver();
     const policy = { allowPrivate: false, resolve };
     const dispatcher = webhookDispatcher(policy);
-    const attempt = await deliverWebhook({ url: `http://rebind.example.test:${port}/hook`, body: '{"type":"x"}', id: 'msg_1', secrets: secret, addressPolicy: policy, dispatcher });
+    const attempt = await deliverWebhook({
+      url: `http://rebind.example.test:${port}/hook`,
+      body: '{"type":"x"}',
+      id: 'msg_1',
+      secrets: secret,
+      addressPolicy: policy,
+      dispatcher,
+    });
     await dispatcher.close();
     assert.equal(hits, 0, 'the request reached a loopback server');
     assert.equal(asked.length, 2, 'resolved once to check, once to connect');
@@ -41,7 +48,10 @@ test('DNS rebinding: the address is checked again as the connection is made, and
 test('the connect-time lookup hands over every checked address, or those of the family asked for', async () => {
   const lookup = guardedLookup({ allowPrivate: false, resolve: async () => ['93.184.216.34', '2606:2800:220:1::1'] });
   const all = await new Promise((r, j) => lookup('ok.example.test', { all: true }, (e, a) => (e ? j(e) : r(a))));
-  assert.deepEqual(all, [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }]);
+  assert.deepEqual(all, [
+    { address: '93.184.216.34', family: 4 },
+    { address: '2606:2800:220:1::1', family: 6 },
+  ]);
   const six = await new Promise((r, j) => lookup('ok.example.test', { family: 6 }, (e, a, f) => (e ? j(e) : r([a, f]))));
   assert.deepEqual(six, ['2606:2800:220:1::1', 6]);
 });

@@ -40,7 +40,10 @@ test('a delivery ends the message, whatever failed before', () => {
 });
 
 test('Retry-After on 429 pushes the next attempt later than the schedule, never earlier', () => {
-  assert.deepEqual(retryAt(decideNextStep({ ...failure, status: 429, retryAfterMs: 90 * s }, 1, svix, t0)), new Date(t0.getTime() + 90 * s));
+  assert.deepEqual(
+    retryAt(decideNextStep({ ...failure, status: 429, retryAfterMs: 90 * s }, 1, svix, t0)),
+    new Date(t0.getTime() + 90 * s),
+  );
   assert.deepEqual(retryAt(decideNextStep({ ...failure, status: 429, retryAfterMs: 1 * s }, 2, svix, t0)), new Date(t0.getTime() + 5 * m));
 });
 

@@ -7,11 +7,7 @@ export class WebhookSecretError extends Error {
 }
 
 export type VerificationFailure =
-  | 'missing-header'
-  | 'invalid-timestamp'
-  | 'timestamp-too-old'
-  | 'timestamp-too-new'
-  | 'no-matching-signature';
+  'missing-header' | 'invalid-timestamp' | 'timestamp-too-old' | 'timestamp-too-new' | 'no-matching-signature';
 
 export class WebhookVerificationError extends Error {
   override name = 'WebhookVerificationError';
@@ -47,10 +43,7 @@ function toSecretList(secret: string | readonly string[]): readonly string[] {
 }
 
 function hmacBase64(key: Buffer, id: string, timestamp: number, body: string | Uint8Array): string {
-  return createHmac('sha256', key)
-    .update(`${id}.${timestamp}.`)
-    .update(body)
-    .digest('base64');
+  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
 
 export interface SignInput {
@@ -103,9 +96,7 @@ export function signedHeaders({
 }
 
 /** Node's `req.headers`, a fetch `Headers`, or a plain record with any header-name case. */
-export type HeaderSource =
-  | { get(name: string): string | null }
-  | Record<string, string | readonly string[] | undefined>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | readonly string[] | undefined>;
 
 function headerReader(headers: HeaderSource): (name: string) => string | undefined {
   if (typeof headers.get === 'function') {

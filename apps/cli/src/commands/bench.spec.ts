@@ -6,11 +6,18 @@ import { runCli } from '../program/program';
 test('bench refuses an unknown section or worker count before measuring anything', async () => {
   const bench = async (...argv: string[]) => {
     let err = '';
-    const code = await runCli(['bench', ...argv], { config: (): AppConfig => assert.fail('read no settings'), out: () => undefined, err: (t) => void (err += t) });
+    const code = await runCli(['bench', ...argv], {
+      config: (): AppConfig => assert.fail('read no settings'),
+      out: () => undefined,
+      err: (t) => void (err += t),
+    });
     assert.equal(code, 2, argv.join(' '));
     return err;
   };
-  assert.match(await bench('--only', 'decode,gpu'), /--only takes a comma-separated list of decode, engines, heatmaps, e2e, soak, not "decode,gpu"/);
+  assert.match(
+    await bench('--only', 'decode,gpu'),
+    /--only takes a comma-separated list of decode, engines, heatmaps, e2e, soak, not "decode,gpu"/,
+  );
   assert.match(await bench('--only', ''), /--only takes/);
   assert.match(await bench('--workers', '1,0'), /--workers takes a comma-separated list of worker counts from 1 to 99, not "1,0"/);
   assert.match(await bench('--ingests', '0'), /--ingests must be a whole number from 1 to 64, not "0"/);

@@ -102,7 +102,11 @@ async function bench(values: z.output<typeof Options>, io: CliIo): Promise<numbe
   const dir = repoPath('bench/results');
   await mkdir(dir, { recursive: true });
   const sections = only.length === SECTIONS.length ? '' : `-${only.join('-')}`;
-  const file = await writeNewResult(dir, `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}`, JSON.stringify(report, null, 2) + '\n');
+  const file = await writeNewResult(
+    dir,
+    `${report.date.slice(0, 10)}${values.quick ? '-quick' : ''}${sections}`,
+    JSON.stringify(report, null, 2) + '\n',
+  );
   if (values.json) io.out(JSON.stringify(report) + '\n');
   else io.out(formatReport(report) + `\nwritten to ${file}\n`);
   return ExitCode.ok;
@@ -111,7 +115,10 @@ async function bench(values: z.output<typeof Options>, io: CliIo): Promise<numbe
 /** A comma-separated list whose items pass `ok`, without repeats. */
 function commaList(ok: (s: string) => boolean, expected: string) {
   return z.string().transform((raw, ctx) => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0 || items.some((s) => !ok(s))) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `takes a comma-separated list of ${expected}, not "${raw}"` });
       return z.NEVER;
@@ -129,7 +136,9 @@ async function engineSection(
   const backbones = values.backbone ? [values.backbone] : ['mobilenet', 'vgg16'];
   const choices = benchableEngines(values.engine);
   say('inference (random inputs; VGG16 with random weights)');
-  const vgg = backbones.includes('vgg16') ? await randomVgg16Version(manifest, choices.includes('onnxruntime-int8') ? await listXrays(values.data) : []) : undefined;
+  const vgg = backbones.includes('vgg16')
+    ? await randomVgg16Version(manifest, choices.includes('onnxruntime-int8') ? await listXrays(values.data) : [])
+    : undefined;
   try {
     // VGG16 on tfjs-wasm runs at about one image a second: one timed call per size is plenty.
     const iterations = (backbone: string, engine: string, batch: number) =>

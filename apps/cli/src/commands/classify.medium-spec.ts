@@ -19,8 +19,12 @@ interface Row {
 /** Runs `pneumoscreen classify ... --json` offline (no Redis or S3), on the released model. */
 async function classify(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; rows: Row[]; err: string }> {
   const done = new Promise<{ code: number | string; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [main, 'classify', ...args, '--json'], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? String((err as { signal?: string }).signal)) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [main, 'classify', ...args, '--json'],
+      { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? String((err as { signal?: string }).signal)) : 0, stdout, stderr }),
     );
   });
   const { code, stdout, stderr } = await done;
@@ -40,7 +44,9 @@ describe('pneumoscreen classify: one radiograph scores the same in every contain
   test('the JPEG, its PNG and every DICOM encoding get probabilities within 1e-3', async () => {
     // A lossy encoding holds other pixels: it must score as those pixels do uncompressed.
     const lossy = set.variants.filter((v) => v.lossy);
-    const plain = new Map(await Promise.all(lossy.map(async (v) => [v.file, await decompressWithToolkit(v, `${v.file}.decompressed.dcm`)] as const)));
+    const plain = new Map(
+      await Promise.all(lossy.map(async (v) => [v.file, await decompressWithToolkit(v, `${v.file}.decompressed.dcm`)] as const)),
+    );
     const { code, rows, err } = await classify([dir]);
     assert.equal(code, 0, err);
     const p = new Map(rows.map((r) => [r.file, r.probability]));
@@ -78,7 +84,10 @@ describe('pneumoscreen classify with a long argument list, on every engine', () 
       const { code, rows, err } = await classify(args, { ENGINE: engine, HOME: home });
       assert.equal(code, 0, err);
       assert.equal(rows.length, args.length);
-      assert.ok(rows.every((r) => r.error === undefined && r.probability === rows[0]!.probability), 'the same file scores the same every time');
+      assert.ok(
+        rows.every((r) => r.error === undefined && r.probability === rows[0]!.probability),
+        'the same file scores the same every time',
+      );
       // With its telemetry on, ONNX Runtime keeps a device id and an event database here.
       assert.equal(existsSync(path.join(home, '.cache/Microsoft')), false, 'ONNX Runtime telemetry is off');
     });
@@ -91,7 +100,10 @@ test('a folder run gives every file a row: HEIC, TIFF and text say they are not 
   const jpeg = path.join(normals, (await readdir(normals)).sort()[0]!);
   await copyFile(jpeg, path.join(dir, 'a.jpeg'));
   await mkdir(path.join(dir, 'series'));
-  await copyFile(path.join(repoRoot(), 'libs/imaging/fixtures/dicom/kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm'), path.join(dir, 'series', 'IM000001'));
+  await copyFile(
+    path.join(repoRoot(), 'libs/imaging/fixtures/dicom/kermany_train_PNEUMONIA_person1003_virus_1685_jpegbaseline.dcm'),
+    path.join(dir, 'series', 'IM000001'),
+  );
   const grey = sharp(jpeg).greyscale();
   await writeFile(path.join(dir, 'b.heic'), await grey.clone().heif({ compression: 'av1' }).toBuffer());
   await writeFile(path.join(dir, 'c.tif'), await grey.clone().tiff().toBuffer());
@@ -100,7 +112,13 @@ test('a folder run gives every file a row: HEIC, TIFF and text say they are not 
   const { code, rows } = await classify([dir]);
   assert.equal(code, 1, 'a file that could not be classified fails the run');
   const row = (name: string) => rows.find((r) => r.file === path.join(dir, name));
-  assert.deepEqual(rows.map((r) => path.relative(dir, r.file)).sort(), ['a.jpeg', 'b.heic', 'c.tif', 'notes.txt', path.join('series', 'IM000001')]);
+  assert.deepEqual(rows.map((r) => path.relative(dir, r.file)).sort(), [
+    'a.jpeg',
+    'b.heic',
+    'c.tif',
+    'notes.txt',
+    path.join('series', 'IM000001'),
+  ]);
   assert.equal(typeof row('a.jpeg')!.probability, 'number');
   assert.equal(row('series/IM000001')!.error, undefined);
   assert.equal(typeof row('series/IM000001')!.probability, 'number');

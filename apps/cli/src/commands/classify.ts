@@ -51,16 +51,28 @@ async function classify(options: z.output<typeof Options>, io: CliIo): Promise<n
   const rows: Row[] = [];
   const plain = !options.json && !options.jsonl;
   try {
-    const scope = { use: intendedUseOf(manifest), guard: await ScopeGuard.load(dir), verdicts: new Array<OutOfScope | null>(files.length).fill(null), flags: new Array<OutOfScope | null>(files.length).fill(null) };
+    const scope = {
+      use: intendedUseOf(manifest),
+      guard: await ScopeGuard.load(dir),
+      verdicts: new Array<OutOfScope | null>(files.length).fill(null),
+      flags: new Array<OutOfScope | null>(files.length).fill(null),
+    };
     const errors = new Map<string, string>();
     const view = plainView(manifest);
     const rowOf = (j: number, probability: number | null | undefined): Row => {
       const file = files[j]!;
       const outOfScope = scope.verdicts[j];
       if (outOfScope) return { file, label: 'NOT_ASSESSED', outOfScope, modelVersion: manifest.version };
-      if (probability === null || probability === undefined) return { file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' };
+      if (probability === null || probability === undefined)
+        return { file, modelVersion: manifest.version, error: errors.get(file) ?? 'not a readable image' };
       const flag = scope.flags[j];
-      return { file, probability, label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL', ...(flag ? { scopeFlag: flag } : {}), modelVersion: manifest.version };
+      return {
+        file,
+        probability,
+        label: probability >= manifest.threshold ? 'PNEUMONIA' : 'NORMAL',
+        ...(flag ? { scopeFlag: flag } : {}),
+        modelVersion: manifest.version,
+      };
     };
     await scoreItems(engine, files, {
       read: (f) => readImage(f, config.worker.maxImageBytes).catch((e: Error) => (errors.set(f, `cannot read: ${e.message}`), null)),
@@ -86,7 +98,11 @@ async function classify(options: z.output<typeof Options>, io: CliIo): Promise<n
   } else if (plain) {
     io.err('\n');
     for (const r of rows) {
-      const what = r.error ? `error: ${r.error}` : r.outOfScope ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})` : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}${r.scopeFlag ? `  (flagged: ${r.scopeFlag.reason}, score ${r.scopeFlag.score})` : ''}`;
+      const what = r.error
+        ? `error: ${r.error}`
+        : r.outOfScope
+          ? `NOT_ASSESSED out of scope: ${r.outOfScope.reason} (score ${r.outOfScope.score})`
+          : `${r.label!.padEnd(9)} P(pneumonia)=${r.probability!.toFixed(4)}${r.scopeFlag ? `  (flagged: ${r.scopeFlag.reason}, score ${r.scopeFlag.score})` : ''}`;
       io.out(`${r.file}  ${what}\n`);
     }
     io.out(`model ${manifest.name}@${manifest.version}, threshold ${manifest.threshold.toFixed(4)}\n`);

@@ -45,12 +45,16 @@ export async function listOodImages(root: string): Promise<OodImage[]> {
 
 export function scopeReport(
   data: { verdicts: Array<OutOfScope | null>; flags: Array<OutOfScope | null> },
-  ood: { images: OodImage[]; verdicts: Array<OutOfScope | null>; flags: Array<OutOfScope | null>; scores: Array<number | null> } | undefined,
+  ood:
+    { images: OodImage[]; verdicts: Array<OutOfScope | null>; flags: Array<OutOfScope | null>; scores: Array<number | null> } | undefined,
   guard: boolean,
 ): ScopeReport {
   const n = Math.max(1, data.verdicts.length);
   const flagged = data.flags.filter(Boolean).length;
-  const report: ScopeReport = { guard, outOfScope: { ...count(data.verdicts), share: data.verdicts.filter(Boolean).length / n, flagged, flaggedShare: flagged / n } };
+  const report: ScopeReport = {
+    guard,
+    outOfScope: { ...count(data.verdicts), share: data.verdicts.filter(Boolean).length / n, flagged, flaggedShare: flagged / n },
+  };
   if (!ood) return report;
   const groups: Record<string, Share> = {};
   ood.images.forEach((img, i) => {
@@ -71,7 +75,13 @@ export function scopeReport(
       images: ood.images.length,
       // Files the decoder refused (no score, no verdict): refused too, but not by the guard.
       unreadable: ood.images.filter((_, i) => !ood.verdicts[i] && ood.scores[i] === null).length,
-      refused: { images: ood.images.length, refused, share: refused / ood.images.length, flagged: oodFlagged, refusedOrFlagged: (refused + oodFlagged) / ood.images.length },
+      refused: {
+        images: ood.images.length,
+        refused,
+        share: refused / ood.images.length,
+        flagged: oodFlagged,
+        refusedOrFlagged: (refused + oodFlagged) / ood.images.length,
+      },
       reasons: count(ood.verdicts).reasons,
       groups,
     },

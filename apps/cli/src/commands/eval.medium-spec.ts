@@ -13,7 +13,9 @@ const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
 /** Runs `pneumoscreen eval` offline: no Redis or S3 configured. */
 async function evaluate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, 'eval', ...args], { env: { PATH: process.env['PATH'] ?? '' } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, 'eval', ...args], {
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -42,7 +44,8 @@ describe('pneumoscreen eval (released model, real X-rays)', () => {
     const { code, out, err } = await evaluate('--data', data, '--json');
     assert.equal(code, 0, err);
     const r = JSON.parse(out);
-    for (const key of ['n', 'accuracy', 'sensitivity', 'specificity', 'auc', 'threshold', 'confusion', 'modelVersion']) assert.ok(key in r, `no ${key}`);
+    for (const key of ['n', 'accuracy', 'sensitivity', 'specificity', 'auc', 'threshold', 'confusion', 'modelVersion'])
+      assert.ok(key in r, `no ${key}`);
     assert.match(r.engine, /^(onnxruntime|tfjs)-/, 'the engine that scored is named');
     assert.deepEqual([r.n, r.threshold, r.modelVersion, r.thresholdSource], [12, threshold, version, 'model']);
     const c = r.confusion;
@@ -50,7 +53,7 @@ describe('pneumoscreen eval (released model, real X-rays)', () => {
     assert.equal(r.accuracy, (c.tp + c.tn) / 12);
   });
 
-  test('--reshape scores reshaped images at the model\'s own threshold and says so', async () => {
+  test("--reshape scores reshaped images at the model's own threshold and says so", async () => {
     const { code, out, err } = await evaluate('--data', data, '--reshape', 'narrower', '--json');
     assert.equal(code, 0, err);
     const r = JSON.parse(out);

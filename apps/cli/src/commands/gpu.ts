@@ -12,14 +12,20 @@ export function configureGpuCommand(program: Command, io: CliIo): void {
   const gpu = program.command('gpu').description("GPU engines: ONNX Runtime's CUDA provider from npm, and what each GPU engine lacks here");
   gpu
     .command('install')
-    .description("fetch ONNX Runtime's CUDA provider (179 MB) from the npm registry at the release built for onnxruntime-node, and place it beside libonnxruntime.so.1")
+    .description(
+      "fetch ONNX Runtime's CUDA provider (179 MB) from the npm registry at the release built for onnxruntime-node, and place it beside libonnxruntime.so.1",
+    )
     .option('--version <v>', 'the provider package release (default: the one built for the installed onnxruntime-node)')
     .option('--onnxruntime-dir <dir>', "an onnxruntime-node package folder other than the project's")
     .action(
       commandAction(io, z.object({ version: z.string().optional(), onnxruntimeDir: z.string().optional() }), async (o, io) => {
         const ort = onnxRuntimeNode(o.onnxruntimeDir);
         try {
-          const check = await installCudaProvider({ ortDir: ort.dir, ...(o.version ? { version: o.version } : {}), log: (line) => io.err(`${line}\n`) });
+          const check = await installCudaProvider({
+            ortDir: ort.dir,
+            ...(o.version ? { version: o.version } : {}),
+            log: (line) => io.err(`${line}\n`),
+          });
           io.out(formatGpuReport(check, ort.binDir));
           return ExitCode.ok;
         } catch (e) {
@@ -31,7 +37,9 @@ export function configureGpuCommand(program: Command, io: CliIo): void {
     );
   gpu
     .command('check')
-    .description('list what onnxruntime-cuda (provider, CUDA 13 and cuDNN 9 libraries) and onnxruntime-webgpu (Vulkan loader) still lack on this host')
+    .description(
+      'list what onnxruntime-cuda (provider, CUDA 13 and cuDNN 9 libraries) and onnxruntime-webgpu (Vulkan loader) still lack on this host',
+    )
     .option('--onnxruntime-dir <dir>', "an onnxruntime-node package folder other than the project's")
     .action(
       commandAction(io, z.object({ onnxruntimeDir: z.string().optional() }), async (o, io) => {

@@ -30,7 +30,9 @@ const Options = z.object({
 export function configureLeversCommand(program: Command, io: CliIo): void {
   program
     .command('levers')
-    .description('compare training and serving levers (label smoothing, mixup, augmentation, head ensembles, test-time augmentation) on validation and the aspect stress views')
+    .description(
+      'compare training and serving levers (label smoothing, mixup, augmentation, head ensembles, test-time augmentation) on validation and the aspect stress views',
+    )
     .requiredOption('--data <dir>', 'labelled images in NORMAL/ and PNEUMONIA/ folders (any depth), split by patient as train splits them')
     .option('--backbone <name>', Object.keys(BACKBONES).join(' | '), 'mobilenet')
     .option('--seed <n>', 'the split, sampling, augmentation and initialisation seed', '42')
@@ -76,14 +78,27 @@ export function leverTables(run: LeverRun): string[] {
   const { images, extraction } = run;
   const lines = [
     `${images.train} training images (${images.trainNormal} NORMAL), ${images.val} validation images (${images.valNormal} NORMAL); ` +
-      (extraction.passes ? `${extraction.passes} backbone passes computed in ${extraction.seconds.toFixed(0)} s` : 'every feature from the cache'),
+      (extraction.passes
+        ? `${extraction.passes} backbone passes computed in ${extraction.seconds.toFixed(0)} s`
+        : 'every feature from the cache'),
   ];
   for (const view of Object.keys(run.results[0]?.views ?? {})) {
     lines.push('', `${view} (threshold: each lever's, chosen on validation)`);
     const rows = [['lever', 'AUC', 'sens', 'spec', 'Brier', 'ECE', 'conf', 'conf wrong', 'train s', 'passes/image']];
     for (const r of run.results) {
       const v = r.views[view]!;
-      rows.push([r.lever, f(v.auc, 4), f(v.sensitivity), f(v.specificity), f(v.brier, 4), f(v.ece, 4), f(v.confidence), f(v.confidenceWhenWrong), r.trainSeconds.toFixed(1), `${r.backbonePasses} backbone, ${r.headPasses} head`]);
+      rows.push([
+        r.lever,
+        f(v.auc, 4),
+        f(v.sensitivity),
+        f(v.specificity),
+        f(v.brier, 4),
+        f(v.ece, 4),
+        f(v.confidence),
+        f(v.confidenceWhenWrong),
+        r.trainSeconds.toFixed(1),
+        `${r.backbonePasses} backbone, ${r.headPasses} head`,
+      ]);
     }
     lines.push(...textTable(rows));
   }

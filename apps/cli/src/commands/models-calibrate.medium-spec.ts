@@ -64,7 +64,11 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
   async function models(argv: string[], extra: Record<string, string> = {}) {
     let out = '';
     let err = '';
-    const code = await runCli(['models', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
+    const code = await runCli(['models', ...argv], {
+      config: () => loadConfig({ ...env, ...extra }),
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+    });
     return { code, out, err };
   }
   const run = (argv: string[], extra: Record<string, string> = {}) => models(['calibrate', ...argv], extra);
@@ -90,30 +94,41 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     const { manifest, engine } = await loadModelVersion(release.dir);
     const scores: number[] = [];
     try {
-      for (const image of images) scores.push((await engine.predict(await preprocess(await readFile(image.path), manifest.preprocessing), 1))[0]!);
+      for (const image of images)
+        scores.push((await engine.predict(await preprocess(await readFile(image.path), manifest.preprocessing), 1))[0]!);
     } finally {
       await engine.dispose();
     }
-    expected = fitThreshold(scores, images.map((i) => i.label), 0.95);
+    expected = fitThreshold(
+      scores,
+      images.map((i) => i.label),
+      0.95,
+    );
   });
   after(async () => {
     store?.destroy();
     await server?.stop();
   });
 
-  test('--data fits the production version\'s threshold for S3_BUCKET\'s site and records it beside the version', async () => {
+  test("--data fits the production version's threshold for S3_BUCKET's site and records it beside the version", async () => {
     const { code, out, err } = await run(['--data', data, '--json']);
     assert.equal(code, 0, err);
     const r = JSON.parse(out);
     assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
-    assert.deepEqual([r.version, r.site, r.source, r.n, r.positives, r.negatives, r.targetSensitivity], [release.version, SITE, 'data', 24, 12, 12, 0.95]);
+    assert.deepEqual(
+      [r.version, r.site, r.source, r.n, r.positives, r.negatives, r.targetSensitivity],
+      [release.version, SITE, 'data', 24, 12, 12, 0.95],
+    );
     assert.ok(r.sensitivity >= 0.95 && r.sensitivityCi.low < r.sensitivity && r.sensitivityCi.high <= 1);
     assert.ok(r.specificityCi.low <= r.specificity && r.specificity <= r.specificityCi.high);
     assert.equal(r.versionThreshold.threshold, release.threshold);
     assert.equal(r.recordedAt, `s3://registry/models/pneumoscreen-pneumonia/calibrations/${release.version}/${SITE}.json`);
 
     const stored = await registry.calibrations.get(release.version, SITE);
-    assert.deepEqual([stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value], [r.threshold, 24, r.sensitivity, r.specificity]);
+    assert.deepEqual(
+      [stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value],
+      [r.threshold, 24, r.sensitivity, r.specificity],
+    );
     assert.equal((await registry.list()).versions.length, 1);
   });
 
@@ -127,14 +142,17 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal((await registry.calibrations.get(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
   });
 
-  test('models calibrations lists every site\'s threshold of the production version, or says there is none', async () => {
+  test("models calibrations lists every site's threshold of the production version, or says there is none", async () => {
     const listing = (...argv: string[]) => models(['calibrations', ...argv]);
     const json = await listing('--json');
     assert.equal(json.code, 0, json.err);
     const r = JSON.parse(json.out);
     const stored = await Promise.all([OTHER_SITE, SITE].map((s) => registry.calibrations.get(release.version, s)));
     assert.equal(r.version, release.version);
-    assert.deepEqual(r.calibrations.map((c: { site: string; threshold: number }) => [c.site, c.threshold]), stored.map((c) => [c!.site, c!.threshold]));
+    assert.deepEqual(
+      r.calibrations.map((c: { site: string; threshold: number }) => [c.site, c.threshold]),
+      stored.map((c) => [c!.site, c!.threshold]),
+    );
     const table = await listing(release.version);
     assert.match(table.out, new RegExp(`^${SITE} +${stored[1]!.threshold.toFixed(6)} +95\\.0% +24 `, 'm'));
     assert.match(table.out, new RegExp(`^${OTHER_SITE} +${stored[0]!.threshold.toFixed(6)} +90\\.0% +24 `, 'm'));
@@ -143,10 +161,16 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal((await listing('a', 'b')).code, 2);
   });
 
-  test('eval VERSION --site measures at the site\'s threshold, and at the version\'s own without it', async () => {
+  test("eval VERSION --site measures at the site's threshold, and at the version's own without it", async () => {
     const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
     const evaluate = async (...extra: string[]) =>
-      JSON.parse((await promisify(execFile)(process.execPath, [main, 'eval', release.version, '--data', data, '--json', ...extra], { env: { ...process.env, ...env } })).stdout);
+      JSON.parse(
+        (
+          await promisify(execFile)(process.execPath, [main, 'eval', release.version, '--data', data, '--json', ...extra], {
+            env: { ...process.env, ...env },
+          })
+        ).stdout,
+      );
     const site = (await registry.calibrations.get(release.version, SITE))!;
     const atSite = await evaluate('--site', SITE);
     // The metrics are those of the assessed images; the content guard may refuse one of the 24.
@@ -158,12 +182,19 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.deepEqual([uncalibrated.threshold, uncalibrated.thresholdSource], [release.threshold, 'model']);
   });
 
-  test('--from-feedback uses the site\'s labelled images that are unchanged, saying how many it left out', async () => {
+  test("--from-feedback uses the site's labelled images that are unchanged, saying how many it left out", async () => {
     const feedback = new FeedbackStore(store, SITE, 'feedback/');
     const images = await listDataset(data);
     const record = (bucket: string, key: string, etag: string, label: 'NORMAL' | 'PNEUMONIA'): FeedbackRecord => ({
-      feedbackId: randomUUID(), studyId: `study-${key.replace(/\W/g, '')}`, bucket, scope: 'image', images: [{ key, etag }], label,
-      readerId: 'reader-1', receivedAt: '2026-03-01T10:00:00.000Z', recordedAt: '2026-03-01T10:00:01.000Z',
+      feedbackId: randomUUID(),
+      studyId: `study-${key.replace(/\W/g, '')}`,
+      bucket,
+      scope: 'image',
+      images: [{ key, etag }],
+      label,
+      readerId: 'reader-1',
+      receivedAt: '2026-03-01T10:00:00.000Z',
+      recordedAt: '2026-03-01T10:00:01.000Z',
     });
     for (const [i, image] of images.entries()) {
       const key = `incoming/f${i}/image.jpeg`;
@@ -171,7 +202,9 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
       const bytes = await readFile(image.path);
       await feedback.append(record(SITE, key, (await store.putObject(SITE, key, bytes)).etag, label));
       // Labels of another site never move this one's threshold.
-      await feedback.append(record(OTHER_SITE, key, (await store.putObject(OTHER_SITE, key, bytes)).etag, label === 'NORMAL' ? 'PNEUMONIA' : 'NORMAL'));
+      await feedback.append(
+        record(OTHER_SITE, key, (await store.putObject(OTHER_SITE, key, bytes)).etag, label === 'NORMAL' ? 'PNEUMONIA' : 'NORMAL'),
+      );
     }
     const replaced = await store.putObject(SITE, 'incoming/r/image.jpeg', await readFile(images[0]!.path));
     await feedback.append(record(SITE, 'incoming/r/image.jpeg', replaced.etag, 'PNEUMONIA'));

@@ -29,7 +29,10 @@ export function configureModelsCalibrateCommand(models: Command, io: CliIo): voi
     .description("fit a version's threshold for a site")
     .argument('[version]', 'a published version (default: the one MODEL_CHANNEL, production, points at)')
     .option('--data <dir>', 'labelled images from the site in NORMAL/ and PNEUMONIA/ folders (any depth)')
-    .option('--from-feedback', "the site's images that readers labelled (FEEDBACK_PREFIX in S3_BUCKET), each fetched again and used only if unchanged since it was labelled")
+    .option(
+      '--from-feedback',
+      "the site's images that readers labelled (FEEDBACK_PREFIX in S3_BUCKET), each fetched again and used only if unchanged since it was labelled",
+    )
     .option('--site <s>', 'the site: the bucket its studies arrive in (default S3_BUCKET)')
     .option('--target-sensitivity <t>', 'the sensitivity the threshold must keep (default TARGET_SENSITIVITY, 0.95)')
     .option('--json', 'print one JSON object instead of a table')
@@ -61,7 +64,8 @@ interface Source {
 
 /** `pneumoscreen models calibrate`. Exit codes: 0 recorded, 1 refused or failed, 2 a usage error. */
 async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): Promise<number> {
-  if ((request.data === undefined) === !request.fromFeedback) throw new UsageError('calibrate needs exactly one of --data DIR and --from-feedback');
+  if ((request.data === undefined) === !request.fromFeedback)
+    throw new UsageError('calibrate needs exactly one of --data DIR and --from-feedback');
   const config = io.config();
   const site = SiteName.safeParse(request.site ?? config.s3.bucket);
   if (!site.success) {
@@ -79,7 +83,10 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
     source = request.data ? await fromFolder(request.data) : await fromFeedback(config, s3(), site.data);
     checkClassCounts(source.items.map((i) => i.label));
     // The engine the site's workers run: an int8 model's threshold is fitted on its own scores.
-    const { manifest, engine } = await loadModelVersion(await registry.download(version, config.models.cacheDir), { engine: config.worker.engine, threads: config.worker.engineThreads });
+    const { manifest, engine } = await loadModelVersion(await registry.download(version, config.models.cacheDir), {
+      engine: config.worker.engine,
+      threads: config.worker.engineThreads,
+    });
     let scores;
     try {
       scores = await scoreItems(engine, source.items, {
@@ -108,10 +115,18 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
       fittedAt: new Date(),
     });
     await registry.calibrations.put(calibration);
-    const own = confusionAt(kept.map((k) => k.score), labels, manifest.threshold);
+    const own = confusionAt(
+      kept.map((k) => k.score),
+      labels,
+      manifest.threshold,
+    );
     const report: Report = {
       calibration,
-      versionThreshold: { threshold: manifest.threshold, sensitivity: proportion(own.tp, own.tp + own.fn), specificity: proportion(own.tn, own.tn + own.fp) },
+      versionThreshold: {
+        threshold: manifest.threshold,
+        sensitivity: proportion(own.tp, own.tp + own.fn),
+        specificity: proportion(own.tn, own.tn + own.fp),
+      },
       source,
       recordedAt: registry.calibrations.location(version, site.data),
     };
@@ -120,7 +135,9 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
   } catch (e) {
     if (!(e instanceof CalibrationDataError)) throw e;
     const skipped = Object.entries(source?.skipped ?? {}).map(([why, n]) => `${n} ${why}`);
-    io.err(`${e.message}${skipped.length ? ` (left out: ${skipped.join(', ')})` : ''}: a threshold fitted on so few is not a calibration\n`);
+    io.err(
+      `${e.message}${skipped.length ? ` (left out: ${skipped.join(', ')})` : ''}: a threshold fitted on so few is not a calibration\n`,
+    );
     return ExitCode.failed;
   } finally {
     close();
@@ -184,7 +201,13 @@ function toJson({ calibration: c, versionThreshold: v, source, recordedAt }: Rep
     specificity: c.specificity.value,
     specificityCi: ci(c.specificity),
     auc: c.auc,
-    versionThreshold: { threshold: v.threshold, sensitivity: v.sensitivity.value, sensitivityCi: ci(v.sensitivity), specificity: v.specificity.value, specificityCi: ci(v.specificity) },
+    versionThreshold: {
+      threshold: v.threshold,
+      sensitivity: v.sensitivity.value,
+      sensitivityCi: ci(v.sensitivity),
+      specificity: v.specificity.value,
+      specificityCi: ci(v.specificity),
+    },
     skipped: source.skipped,
     fittedAt: c.fittedAt,
     recordedAt,

@@ -44,7 +44,16 @@ async function listSiteCalibrations({ version, json }: z.output<typeof Options>,
       return ExitCode.ok;
     }
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    const rows = found.map((c) => [c.site, c.threshold.toFixed(6), pct(c.targetSensitivity), String(c.n), pct(c.sensitivity.value), pct(c.specificity.value), c.source, c.fittedAt]);
+    const rows = found.map((c) => [
+      c.site,
+      c.threshold.toFixed(6),
+      pct(c.targetSensitivity),
+      String(c.n),
+      pct(c.sensitivity.value),
+      pct(c.specificity.value),
+      c.source,
+      c.fittedAt,
+    ]);
     const head = ['site', 'threshold', 'target sens', 'images', 'sens', 'spec', 'source', 'fitted'];
     io.out(`site calibrations of ${registry.name}@${chosen}\n\n${textTable([head, ...rows]).join('\n')}\n`);
     return ExitCode.ok;

@@ -21,9 +21,18 @@ export function configureModelsGuardCommand(models: Command, io: CliIo): void {
     .command('guard')
     .description('fit the image-content guard of a version folder and record its intended use')
     .argument('<dir>', 'a version folder (or a folder whose CURRENT names one), before it is published')
-    .requiredOption('--data <images>', "the version's training data (NORMAL/ and PNEUMONIA/ folders); the patient split in its manifest keeps validation patients out of the fit")
-    .option('--originals <dir>', 'full-resolution originals of some training films (same file names, e.g. ../shared/data/kermany-original-sample): resized here as workers resize uploads, they join the fit on their side of the patient split')
-    .option('--ages <min-max>', `the population recorded as the version's intended use when its manifest names none (default ${PAEDIATRIC_CHEST.population.minAgeYears}-${PAEDIATRIC_CHEST.population.maxAgeYears})`)
+    .requiredOption(
+      '--data <images>',
+      "the version's training data (NORMAL/ and PNEUMONIA/ folders); the patient split in its manifest keeps validation patients out of the fit",
+    )
+    .option(
+      '--originals <dir>',
+      'full-resolution originals of some training films (same file names, e.g. ../shared/data/kermany-original-sample): resized here as workers resize uploads, they join the fit on their side of the patient split',
+    )
+    .option(
+      '--ages <min-max>',
+      `the population recorded as the version's intended use when its manifest names none (default ${PAEDIATRIC_CHEST.population.minAgeYears}-${PAEDIATRIC_CHEST.population.maxAgeYears})`,
+    )
     .option('--json', 'print the fit summary as one JSON object')
     .addHelpText(
       'after',
@@ -51,8 +60,17 @@ async function guardCommand(request: z.output<typeof Options>, io: CliIo): Promi
     ...(request.originals ? { originalsDir: request.originals } : {}),
     onProgress: (stage, done, total) => progress.update(`  features of ${stage}: ${done}/${total}`),
   });
-  const summary = { file: result.file, validationRefused: result.validationRefused, manifestUpdated: result.manifestUpdated, distanceThreshold: result.guard.distance.threshold, viewThreshold: result.guard.view.threshold, fit: result.guard.fit };
-  progress.keep(`wrote ${result.file}: refuses ${(result.validationRefused * 100).toFixed(2)}% of the version's validation films${result.manifestUpdated ? '; intended use recorded in manifest.json' : ''}`);
+  const summary = {
+    file: result.file,
+    validationRefused: result.validationRefused,
+    manifestUpdated: result.manifestUpdated,
+    distanceThreshold: result.guard.distance.threshold,
+    viewThreshold: result.guard.view.threshold,
+    fit: result.guard.fit,
+  };
+  progress.keep(
+    `wrote ${result.file}: refuses ${(result.validationRefused * 100).toFixed(2)}% of the version's validation films${result.manifestUpdated ? '; intended use recorded in manifest.json' : ''}`,
+  );
   if (request.json) io.out(JSON.stringify(summary) + '\n');
   return ExitCode.ok;
 }

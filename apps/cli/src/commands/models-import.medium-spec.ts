@@ -47,7 +47,10 @@ test('models import --out prints a short report', async (t) => {
   assert.equal(code, 0);
   assert.match(out, /^imported mobilenet_v1_0\.75 from mobilenet_v1_0\.75_224 \(TF\.js layers folder, sha256 [0-9a-f]{16}\.\.\.\)\n/);
   assert.match(out, /\n {2}layers matched {2}54 \(every mobilenet_v1_0\.75 layer with weights, up to conv_pw_13_relu\)\n/);
-  assert.match(out, /\n {2}parameters {6}1,832,976\n {2}ignored {9}conv_preds\n {2}input {11}224x224x3, preprocessing mobilenet\n {2}wrote {11}.*\/m \(model\.json, weights\.bin, base\.json\)\n$/);
+  assert.match(
+    out,
+    /\n {2}parameters {6}1,832,976\n {2}ignored {9}conv_preds\n {2}input {11}224x224x3, preprocessing mobilenet\n {2}wrote {11}.*\/m \(model\.json, weights\.bin, base\.json\)\n$/,
+  );
 });
 
 describe('models import into the registry (s3rver)', () => {
@@ -62,12 +65,13 @@ describe('models import into the registry (s3rver)', () => {
   before(async () => {
     server = await startS3Server({ buckets: [bucket] });
     store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-    config = () => loadConfig({
-      S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      MODEL_REGISTRY: `s3://${bucket}/models`,
-    });
+    config = () =>
+      loadConfig({
+        S3_ENDPOINT: server.endpoint,
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        MODEL_REGISTRY: `s3://${bucket}/models`,
+      });
     work = await mkdtemp(path.join(tmpdir(), 'cli-import-'));
     // A Keras weights file with known values for every MobileNet layer with weights (the test
     // writer takes at most 64 layers, and the others carry nothing).
@@ -97,8 +101,14 @@ describe('models import into the registry (s3rver)', () => {
     const { code, out } = await run(['--arch', 'mobilenet', h5], config);
     assert.equal(code, 0);
     assert.match(out, /^imported mobilenet_v1_0\.75 from mobilenet_1_0_224_tf_no_top\.h5 \(Keras weights file, /);
-    assert.match(out, /\n {2}published {7}base-mobilenet_v1_0\.75@mobilenet_v1_0\.75-[0-9a-f]{12} \(3 files, 7\.\d MB\) to s3:\/\/cli-base-models\/models\/base-mobilenet_v1_0\.75\/\n$/);
-    assert.deepEqual(await keys(), ['base.json', 'model.json', 'published.json', 'weights.bin'].map((f) => `models/base-mobilenet_v1_0.75/${version}/${f}`));
+    assert.match(
+      out,
+      /\n {2}published {7}base-mobilenet_v1_0\.75@mobilenet_v1_0\.75-[0-9a-f]{12} \(3 files, 7\.\d MB\) to s3:\/\/cli-base-models\/models\/base-mobilenet_v1_0\.75\/\n$/,
+    );
+    assert.deepEqual(
+      await keys(),
+      ['base.json', 'model.json', 'published.json', 'weights.bin'].map((f) => `models/base-mobilenet_v1_0.75/${version}/${f}`),
+    );
 
     // As `train --base VERSION` finds it.
     const cacheDir = path.join(work, 'cache');
@@ -108,19 +118,39 @@ describe('models import into the registry (s3rver)', () => {
     assert.deepEqual([base.kind, base.version, base.source.sha256, base.layersMatched], ['base', version, sha256, 54]);
     const local = path.join(work, 'local');
     assert.equal((await run(['--arch', 'mobilenet', h5, '--out', local])).code, 0);
-    for (const f of ['model.json', 'weights.bin']) assert.deepEqual(await readFile(path.join(copy, f)), await readFile(path.join(local, f)), f);
+    for (const f of ['model.json', 'weights.bin'])
+      assert.deepEqual(await readFile(path.join(copy, f)), await readFile(path.join(local, f)), f);
   });
 
   test('importing the same weights again finds them there, changes nothing and exits 0', async () => {
     const before = await keys();
-    const record = await store.getObject(bucket, before.find((k) => k.endsWith('/published.json'))!, { maxBytes: 1e6 });
+    const record = await store.getObject(
+      bucket,
+      before.find((k) => k.endsWith('/published.json'))!,
+      { maxBytes: 1e6 },
+    );
     const { code, out } = await run(['--arch', 'mobilenet', h5, '--json'], config);
     assert.equal(code, 0);
     const result = JSON.parse(out);
-    assert.deepEqual([result.status, result.name, result.version, result.source.sha256], ['exists', 'base-mobilenet_v1_0.75', `mobilenet_v1_0.75-${sha256.slice(0, 12)}`, sha256]);
+    assert.deepEqual(
+      [result.status, result.name, result.version, result.source.sha256],
+      ['exists', 'base-mobilenet_v1_0.75', `mobilenet_v1_0.75-${sha256.slice(0, 12)}`, sha256],
+    );
     assert.deepEqual(await keys(), before);
-    assert.deepEqual((await store.getObject(bucket, before.find((k) => k.endsWith('/published.json'))!, { maxBytes: 1e6 })).body, record.body);
-    assert.match((await run(['--arch', 'mobilenet', h5], config)).out, /^base-mobilenet_v1_0\.75@mobilenet_v1_0\.75-[0-9a-f]{12} is already in the registry at s3:\/\/cli-base-models\/models\/base-mobilenet_v1_0\.75\/ \(imported from mobilenet_1_0_224_tf_no_top\.h5 at .*\); nothing changed\n$/);
+    assert.deepEqual(
+      (
+        await store.getObject(
+          bucket,
+          before.find((k) => k.endsWith('/published.json'))!,
+          { maxBytes: 1e6 },
+        )
+      ).body,
+      record.body,
+    );
+    assert.match(
+      (await run(['--arch', 'mobilenet', h5], config)).out,
+      /^base-mobilenet_v1_0\.75@mobilenet_v1_0\.75-[0-9a-f]{12} is already in the registry at s3:\/\/cli-base-models\/models\/base-mobilenet_v1_0\.75\/ \(imported from mobilenet_1_0_224_tf_no_top\.h5 at .*\); nothing changed\n$/,
+    );
   });
 
   test('train --base takes a folder as it is, and refuses a base made for another input size', async () => {
@@ -129,10 +159,19 @@ describe('models import into the registry (s3rver)', () => {
     assert.equal(await resolveBaseModel(local, BACKBONES['mobilenet']!, noRegistry), local);
     const small = path.join(work, 'small');
     assert.equal((await run(['--arch', 'mobilenet', h5, '--out', small, '--input-size', '160'])).code, 0);
-    await assert.rejects(resolveBaseModel(small, BACKBONES['mobilenet']!, noRegistry), /is mobilenet_v1_0\.75 with .*"inputSize":\[160,160\].*; the mobilenet_v1_0\.75 backbone needs .*"inputSize":\[224,224\]/);
-    await assert.rejects(resolveBaseModel('mobilenet_v1_0.75-000000000000', BACKBONES['mobilenet']!, () => null), /is not a folder, and MODEL_REGISTRY is not set/);
     await assert.rejects(
-      resolveBaseModel('mobilenet_v1_0.75-000000000000', BACKBONES['mobilenet']!, () => ({ open: registryNamed, cacheDir: path.join(work, 'cache') })),
+      resolveBaseModel(small, BACKBONES['mobilenet']!, noRegistry),
+      /is mobilenet_v1_0\.75 with .*"inputSize":\[160,160\].*; the mobilenet_v1_0\.75 backbone needs .*"inputSize":\[224,224\]/,
+    );
+    await assert.rejects(
+      resolveBaseModel('mobilenet_v1_0.75-000000000000', BACKBONES['mobilenet']!, () => null),
+      /is not a folder, and MODEL_REGISTRY is not set/,
+    );
+    await assert.rejects(
+      resolveBaseModel('mobilenet_v1_0.75-000000000000', BACKBONES['mobilenet']!, () => ({
+        open: registryNamed,
+        cacheDir: path.join(work, 'cache'),
+      })),
       /base-mobilenet_v1_0\.75 has no published version "mobilenet_v1_0\.75-000000000000"/,
     );
   });
@@ -140,10 +179,16 @@ describe('models import into the registry (s3rver)', () => {
   test('a file that does not fit the architecture fails naming the first layer that does not fit, storing nothing', async () => {
     const before = await keys();
     const parent = await mkdtemp(path.join(work, 'out-'));
-    for (const [argv, cfg] of [[['--out', path.join(parent, 'vgg16')], NO_CONFIG], [[], config]] as const) {
+    for (const [argv, cfg] of [
+      [['--out', path.join(parent, 'vgg16')], NO_CONFIG],
+      [[], config],
+    ] as const) {
       const { code, err } = await run(['--arch', 'vgg16', TEACHABLE_H5(), ...argv], cfg);
       assert.equal(code, 1);
-      assert.match(err, /^pneumoscreen: keras_model\.h5 does not fit vgg16: layer "block1_conv1" \(kernel \[3,3,3,64\], bias \[64\]\) is not in it/);
+      assert.match(
+        err,
+        /^pneumoscreen: keras_model\.h5 does not fit vgg16: layer "block1_conv1" \(kernel \[3,3,3,64\], bias \[64\]\) is not in it/,
+      );
     }
     assert.deepEqual(await readdir(parent), []);
     assert.deepEqual(await keys(), before);

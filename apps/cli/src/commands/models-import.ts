@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { repoPath } from '@pneumoscreen/config';
-import { ARCHITECTURES, importBaseModel, importBaseModelToRegistry, type ArchitectureName, type BaseImportResult, type BaseModelInfo } from '@pneumoscreen/training';
+import {
+  ARCHITECTURES,
+  importBaseModel,
+  importBaseModelToRegistry,
+  type ArchitectureName,
+  type BaseImportResult,
+  type BaseModelInfo,
+} from '@pneumoscreen/training';
 import { openModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { ExitCode, commandAction } from '../program/action';
@@ -27,7 +34,10 @@ export function configureModelsImportCommand(models: Command, io: CliIo): void {
   models
     .command('import')
     .description('import ImageNet weights as a base model into the registry (base-<architecture>), or a folder with --out')
-    .argument('<source>', 'Keras .h5 weights (save_weights file, or a whole saved model) or a TF.js layers model folder (model.json + shards); weights are matched by layer name')
+    .argument(
+      '<source>',
+      'Keras .h5 weights (save_weights file, or a whole saved model) or a TF.js layers model folder (model.json + shards); weights are matched by layer name',
+    )
     .requiredOption('--arch <name>', `the architecture to build and fill: ${Object.keys(ARCHITECTURES).join(' or ')}`)
     .option('--out <dir>', 'write a local folder there instead of storing it in the registry')
     .option('--input-size <n>', 'input height and width in pixels, N or HxW', '224')
@@ -51,13 +61,17 @@ async function importCommand({ source, arch, out: outDir, inputSize, json }: z.o
   const config = outDir === undefined ? io.config() : null;
   if (!config?.models.registry) {
     const { dir, info } = await importBaseModel({ ...opts, outParent: repoPath('models/base') });
-    io.out(json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`));
+    io.out(
+      json ? JSON.stringify({ dir, ...info }, null, 2) + '\n' : report(info, `wrote           ${dir} (model.json, weights.bin, base.json)`),
+    );
     return ExitCode.ok;
   }
   const location = config.models.registry;
   let s3: S3ObjectStore | undefined;
   try {
-    const result = await importBaseModelToRegistry(opts, (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))));
+    const result = await importBaseModelToRegistry(opts, (name) =>
+      openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))),
+    );
     const { status, name, registry, info } = result;
     io.out(json ? JSON.stringify({ status, name, registry, ...info }, null, 2) + '\n' : describe(result));
     return ExitCode.ok;
@@ -72,11 +86,16 @@ function describe(result: BaseImportResult): string {
     return `${at} is already in the registry at ${result.registry} (imported from ${result.info.source.file} at ${result.info.createdAt}); nothing changed\n`;
   }
   const bytes = result.record.files.reduce((n, f) => n + f.size, 0);
-  return report(result.info, `published       ${at} (${result.record.files.length} files, ${(bytes / 1e6).toFixed(1)} MB) to ${result.registry}`);
+  return report(
+    result.info,
+    `published       ${at} (${result.record.files.length} files, ${(bytes / 1e6).toFixed(1)} MB) to ${result.registry}`,
+  );
 }
 
 function report(info: BaseModelInfo, stored: string): string {
-  const format = { 'keras-h5-weights': 'Keras weights file', 'keras-h5-model': 'Keras saved model', 'tfjs-layers': 'TF.js layers folder' }[info.source.format];
+  const format = { 'keras-h5-weights': 'Keras weights file', 'keras-h5-model': 'Keras saved model', 'tfjs-layers': 'TF.js layers folder' }[
+    info.source.format
+  ];
   const [h, w] = info.preprocessing.inputSize;
   return [
     `imported ${info.architecture} from ${info.source.file} (${format}, sha256 ${info.source.sha256.slice(0, 16)}...)`,

@@ -26,8 +26,16 @@ export function configureModelsQuantizeCommand(models: Command, io: CliIo): void
     .requiredOption('--data <images>', 'labelled X-rays in NORMAL/ and PNEUMONIA/ folders, e.g. the training data')
     .option('--calibration <n>', 'images that set the int8 value ranges', '256')
     .option('--check <n>', 'images of other patients on which the int8 and float models are compared', '512')
-    .option('--weight-bits <bits>', '7 cannot saturate on any x86 host; 8 is a little more exact where the CPU has VNNI or AMX, and may saturate on older ones', '7')
-    .option('--min-agreement <a>', "least share of check images both models must call alike at the version's threshold; below it nothing is written", '0.98')
+    .option(
+      '--weight-bits <bits>',
+      '7 cannot saturate on any x86 host; 8 is a little more exact where the CPU has VNNI or AMX, and may saturate on older ones',
+      '7',
+    )
+    .option(
+      '--min-agreement <a>',
+      "least share of check images both models must call alike at the version's threshold; below it nothing is written",
+      '0.98',
+    )
     .option('--json', 'print the report as one JSON object')
     .addHelpText(
       'after',
@@ -46,7 +54,9 @@ async function quantizeCommand(request: z.output<typeof Options>, io: CliIo): Pr
   const images = await listDataset(request.data);
   const { calibration, check } = pickImages(images, request.calibration, request.check);
   const progress = liveLine(errOutput(io));
-  progress.keep(`quantising ${manifest.version}: ${calibration.length} calibration images, ${check.length} check images of other patients, ${request.weightBits}-bit weights`);
+  progress.keep(
+    `quantising ${manifest.version}: ${calibration.length} calibration images, ${check.length} check images of other patients, ${request.weightBits}-bit weights`,
+  );
   let report: Int8Report;
   try {
     report = await quantizeVersionFromFiles(request.dir, {
@@ -54,7 +64,8 @@ async function quantizeCommand(request: z.output<typeof Options>, io: CliIo): Pr
       check,
       weightBits: request.weightBits,
       minAgreement: request.minAgreement,
-      onProgress: (stage, done, total) => progress.update(`  ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'}: ${done}/${total}`),
+      onProgress: (stage, done, total) =>
+        progress.update(`  ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'}: ${done}/${total}`),
     });
   } catch (e) {
     if (!(e instanceof QuantizationRejectedError)) throw e;
@@ -72,10 +83,17 @@ async function quantizeCommand(request: z.output<typeof Options>, io: CliIo): Pr
  * Calibration and check images from different patients: the patient split that training uses,
  * half and half, then `n` of each side drawn at random (seeded, so a rerun picks the same).
  */
-export function pickImages(images: LabelledImage[], calibration: number, check: number): { calibration: LabelledImage[]; check: LabelledImage[] } {
+export function pickImages(
+  images: LabelledImage[],
+  calibration: number,
+  check: number,
+): { calibration: LabelledImage[]; check: LabelledImage[] } {
   const split = patientSplit(images, 0.5, 1);
   const random = mulberry32(1);
-  const take = (side: number[], n: number) => shuffle(side, random).slice(0, n).map((i) => images[i]!);
+  const take = (side: number[], n: number) =>
+    shuffle(side, random)
+      .slice(0, n)
+      .map((i) => images[i]!);
   const chosen = { calibration: take(split.train, calibration), check: take(split.val, check) };
   if (chosen.calibration.length === 0 || chosen.check.length === 0) throw new Error(`too few images to quantise with: ${images.length}`);
   return chosen;

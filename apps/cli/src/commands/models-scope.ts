@@ -11,7 +11,11 @@ const Options = z.object({
   site: SiteName,
   ages: ageRange('0-120').optional(),
   accept: z.array(
-    z.literal('unlike-training-data', { errorMap: (_issue, ctx) => ({ message: `takes unlike-training-data only, not "${String(ctx.data)}": lateral views, other body parts and non-radiographs stay refused` }) }),
+    z.literal('unlike-training-data', {
+      errorMap: (_issue, ctx) => ({
+        message: `takes unlike-training-data only, not "${String(ctx.data)}": lateral views, other body parts and non-radiographs stay refused`,
+      }),
+    }),
   ),
   note: z.string().optional(),
   show: z.boolean().default(false),
@@ -24,8 +28,16 @@ export function configureModelsScopeCommand(models: Command, io: CliIo): void {
     .description("widen a version's intended use for a site that validated it (or --show the site's record)")
     .argument('<version>', 'a published version of the registry (MODEL_REGISTRY)')
     .requiredOption('--site <s>', 'the site (the bucket its studies arrive in) that validated VERSION on its own population')
-    .option('--ages <min-max>', "the population this site's DICOM headers are checked against, instead of the version's (e.g. 0-120 once the site has validated the version on adults)")
-    .option('--accept <reason>', 'content reasons the site takes responsibility for: its images are assessed anyway (unlike-training-data); lateral, not-chest and not-radiograph cannot be widened, the model was never made for them', (r: string, all: string[]) => [...all, r], [] as string[])
+    .option(
+      '--ages <min-max>',
+      "the population this site's DICOM headers are checked against, instead of the version's (e.g. 0-120 once the site has validated the version on adults)",
+    )
+    .option(
+      '--accept <reason>',
+      'content reasons the site takes responsibility for: its images are assessed anyway (unlike-training-data); lateral, not-chest and not-radiograph cannot be widened, the model was never made for them',
+      (r: string, all: string[]) => [...all, r],
+      [] as string[],
+    )
     .option('--note <text>', 'how the site validated it, kept with the record (no patient data)')
     .option('--show', "print the site's record instead of writing one")
     .option('--json', 'print the record as JSON')

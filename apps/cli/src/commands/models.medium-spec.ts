@@ -5,7 +5,14 @@ import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@pneumoscreen/config';
-import { ModelRegistryListing, ModelRolledOutEvent, QueueName, WebhookJobData, webhookJobId, type ChannelChangeNotice } from '@pneumoscreen/contracts';
+import {
+  ModelRegistryListing,
+  ModelRolledOutEvent,
+  QueueName,
+  WebhookJobData,
+  webhookJobId,
+  type ChannelChangeNotice,
+} from '@pneumoscreen/contracts';
 import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import { redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
@@ -22,7 +29,11 @@ describe('pneumoscreen models (s3rver)', () => {
   async function run(argv: string[], extra: Record<string, string> = {}) {
     let out = '';
     let err = '';
-    const code = await runCli(['models', ...argv], { config: () => loadConfig({ ...env, ...extra }), out: (t) => void (out += t), err: (t) => void (err += t) });
+    const code = await runCli(['models', ...argv], {
+      config: () => loadConfig({ ...env, ...extra }),
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+    });
     return { code, out, err };
   }
 
@@ -42,25 +53,39 @@ describe('pneumoscreen models (s3rver)', () => {
   test('list --json on an empty registry', async () => {
     const { code, out } = await run(['list', '--json']);
     assert.equal(code, 0);
-    assert.deepEqual(JSON.parse(out), { name: 'pneumoscreen-pneumonia', registry: `s3://${bucket}/models/pneumoscreen-pneumonia/`, channels: {}, versions: [] });
+    assert.deepEqual(JSON.parse(out), {
+      name: 'pneumoscreen-pneumonia',
+      registry: `s3://${bucket}/models/pneumoscreen-pneumonia/`,
+      channels: {},
+      versions: [],
+    });
   });
 
   test('publish, promote, then list --json shows the version with its metrics and channel', async () => {
     const manifest = await readManifest(await resolveModelDir(releases));
     const published = await run(['publish', releases]);
     assert.equal(published.code, 0, published.err);
-    assert.match(published.out, new RegExp(`^published pneumoscreen-pneumonia@${manifest.version} \\(\\d+ files, [\\d.]+ MB\\) to s3://${bucket}/models/`));
+    assert.match(
+      published.out,
+      new RegExp(`^published pneumoscreen-pneumonia@${manifest.version} \\(\\d+ files, [\\d.]+ MB\\) to s3://${bucket}/models/`),
+    );
 
     const promoted = await run(['promote', manifest.version]);
     assert.deepEqual(promoted, { code: 0, out: `production: (none) -> ${manifest.version}\n`, err: '' });
     assert.equal((await run(['promote', manifest.version])).out, `production already points at ${manifest.version}\n`);
-    assert.equal((await run(['promote', manifest.version, '--channel', 'canary', '--fraction', '0.07'])).out, `canary: (none) -> ${manifest.version} for 7% of studies\n`);
+    assert.equal(
+      (await run(['promote', manifest.version, '--channel', 'canary', '--fraction', '0.07'])).out,
+      `canary: (none) -> ${manifest.version} for 7% of studies\n`,
+    );
 
     const { code, out } = await run(['list', '--json']);
     assert.equal(code, 0);
     const listing = ModelRegistryListing.parse(JSON.parse(out));
     assert.deepEqual(Object.keys(listing.channels).sort(), ['canary', 'production']);
-    assert.deepEqual({ ...listing.channels['production'], updatedAt: undefined }, { version: manifest.version, previousVersion: null, updatedAt: undefined });
+    assert.deepEqual(
+      { ...listing.channels['production'], updatedAt: undefined },
+      { version: manifest.version, previousVersion: null, updatedAt: undefined },
+    );
     assert.deepEqual(listing.versions, [
       {
         version: manifest.version,
@@ -82,7 +107,13 @@ describe('pneumoscreen models (s3rver)', () => {
     assert.match(table.out, / int8\n/, 'the versions table has an int8 column');
     assert.match(table.out, / yes\n/, 'and the release has its int8 model');
     assert.match(table.out, new RegExp(`^production +${manifest.version.replace(/\./g, '\\.')} +\\d{4}-`, 'm'));
-    assert.match(table.out, new RegExp(`^${manifest.version.replace(/\./g, '\\.')} +${manifest.architecture.replace(/\./g, '\\.')} +\\S+ +${manifest.metrics['validation']!.auc.toFixed(4)} `, 'm'));
+    assert.match(
+      table.out,
+      new RegExp(
+        `^${manifest.version.replace(/\./g, '\\.')} +${manifest.architecture.replace(/\./g, '\\.')} +\\S+ +${manifest.metrics['validation']!.auc.toFixed(4)} `,
+        'm',
+      ),
+    );
   });
 
   test('publishing a version twice fails with exit code 1 and says why', async () => {
@@ -106,14 +137,23 @@ describe('pneumoscreen models (s3rver)', () => {
     const a = (await readManifest(await resolveModelDir(releases))).version;
     const b = await copyRelease({ version: `${a}-rollout`, threshold: 0.5 });
     assert.equal((await run(['publish', b.dir])).code, 0);
-    const hooks = { WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`, WEBHOOK_ENDPOINTS: JSON.stringify([{ url: 'https://ops.example.org/models', events: ['model.rolled_out'] }, { url: 'https://studies.example.org/', events: ['study.completed'] }]) };
+    const hooks = {
+      WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+      WEBHOOK_ENDPOINTS: JSON.stringify([
+        { url: 'https://ops.example.org/models', events: ['model.rolled_out'] },
+        { url: 'https://studies.example.org/', events: ['study.completed'] },
+      ]),
+    };
     const notices: ChannelChangeNotice[] = [];
     const unsubscribe = await subscribeChannelNotices(REDIS_URL, env['REDIS_PREFIX']!, (n) => notices.push(n));
     const queue = new Queue(QueueName.webhook, { connection: redisOptionsFromUrl(REDIS_URL), prefix: env['REDIS_PREFIX'] });
     try {
       const canary = await run(['canary', b.version, '--fraction', '0.25'], hooks);
       assert.equal(canary.code, 0, canary.err);
-      assert.match(canary.out, new RegExp(`^canary: .* -> ${b.version} for 25% of studies\nmodel.rolled_out webhook queued for 1 endpoint\\(s\\)\n$`));
+      assert.match(
+        canary.out,
+        new RegExp(`^canary: .* -> ${b.version} for 25% of studies\nmodel.rolled_out webhook queued for 1 endpoint\\(s\\)\n$`),
+      );
       assert.equal((await run(['promote', b.version], hooks)).code, 0);
       const back = await run(['rollback'], hooks);
       assert.equal(back.code, 0, back.err);
@@ -127,7 +167,10 @@ describe('pneumoscreen models (s3rver)', () => {
         { model, channel: 'production', version: b.version },
         { model, channel: 'production', version: a },
       ]);
-      const jobs = (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => ({ id: j.id, data: WebhookJobData.parse(j.data) }));
+      const jobs = (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => ({
+        id: j.id,
+        data: WebhookJobData.parse(j.data),
+      }));
       assert.equal(jobs.length, 3, 'one delivery per change, only to the endpoint that takes model.rolled_out');
       const events = jobs.map((j) => {
         assert.equal(j.id, webhookJobId(j.data.messageId, 'https://ops.example.org/models'), 'the standard job id scheme');
@@ -155,10 +198,16 @@ describe('pneumoscreen models (s3rver)', () => {
     await rm(path.join(float.dir, INT8_ONNX_FILE));
     assert.equal((await run(['publish', float.dir])).code, 0);
     const before = (await run(['list', '--json'])).out;
-    for (const argv of [['promote', float.version], ['canary', float.version, '--fraction', '0.1']]) {
+    for (const argv of [
+      ['promote', float.version],
+      ['canary', float.version, '--fraction', '0.1'],
+    ]) {
       const refused = await run(argv, { ENGINE: 'onnxruntime-int8' });
       assert.equal(refused.code, 1);
-      assert.match(refused.err, /^float-only has no int8 model \(model\.int8\.onnx\), which workers on ENGINE=onnxruntime-int8 need: .*; (production|canary) is unchanged\n$/);
+      assert.match(
+        refused.err,
+        /^float-only has no int8 model \(model\.int8\.onnx\), which workers on ENGINE=onnxruntime-int8 need: .*; (production|canary) is unchanged\n$/,
+      );
     }
     const after = JSON.parse((await run(['list', '--json'])).out) as ModelRegistryListing;
     assert.deepEqual(after.channels, (JSON.parse(before) as ModelRegistryListing).channels);

@@ -25,7 +25,10 @@ through Redis (REDIS_URL, REDIS_PREFIX) and queue a model.rolled_out webhook.
 
 /** `pneumoscreen models ...`: the model registry and the version folders made for it. */
 export function configureModelsCommand(program: Command, io: CliIo): void {
-  const models = program.command('models').description('the model registry: versions, channels, site calibrations and scopes').addHelpText('after', MODELS_HELP);
+  const models = program
+    .command('models')
+    .description('the model registry: versions, channels, site calibrations and scopes')
+    .addHelpText('after', MODELS_HELP);
   models
     .command('list')
     .description('versions (newest first, with validation metrics) and channels')
@@ -52,10 +55,14 @@ export function configureModelsCommand(program: Command, io: CliIo): void {
     .description('send a share F of studies, chosen by study id, to VERSION')
     .argument('<version>', 'a published version')
     .requiredOption('--fraction <f>', 'the share of studies it takes, in (0, 1]')
-    .action(commandAction(io, z.object({ version: z.string(), fraction: fraction() }), (o, io) => withRegistry(io, (r, c) => setChannel(r, io, c, 'canary', 'canary', o.version, o.fraction))));
+    .action(
+      commandAction(io, z.object({ version: z.string(), fraction: fraction() }), (o, io) =>
+        withRegistry(io, (r, c) => setChannel(r, io, c, 'canary', 'canary', o.version, o.fraction)),
+      ),
+    );
   models
     .command('rollback')
-    .description("point a channel (default production) back at its previous version")
+    .description('point a channel (default production) back at its previous version')
     .option('--channel <name>', 'the channel to move back', 'production')
     .action(commandAction(io, z.object({ channel: z.string() }), (o, io) => withRegistry(io, (r, c) => rollback(r, io, c, o.channel))));
   configureModelsCalibrateCommand(models, io);
@@ -81,7 +88,9 @@ async function publish(registry: ModelRegistry, io: CliIo, dir: string): Promise
   try {
     const record = await registry.publish(dir);
     const bytes = record.files.reduce((n, f) => n + f.size, 0);
-    io.out(`published ${record.name}@${record.version} (${record.files.length} files, ${(bytes / 1e6).toFixed(1)} MB) to ${registry.location}\n`);
+    io.out(
+      `published ${record.name}@${record.version} (${record.files.length} files, ${(bytes / 1e6).toFixed(1)} MB) to ${registry.location}\n`,
+    );
     return ExitCode.ok;
   } catch (e) {
     if (!(e instanceof VersionExistsError)) throw e;
@@ -104,7 +113,9 @@ async function setChannel(
   if (config.worker.engine === 'onnxruntime-int8') {
     const record = await registry.getPublished(version);
     if (record && !record.files.some((f) => f.path === INT8_ONNX_FILE)) {
-      io.err(`${version} has no int8 model (${INT8_ONNX_FILE}), which workers on ENGINE=onnxruntime-int8 need: publish a version made with TRAINING_INT8=true or 'models quantize', or move the workers to ENGINE=onnxruntime first; ${channel} is unchanged\n`);
+      io.err(
+        `${version} has no int8 model (${INT8_ONNX_FILE}), which workers on ENGINE=onnxruntime-int8 need: publish a version made with TRAINING_INT8=true or 'models quantize', or move the workers to ENGINE=onnxruntime first; ${channel} is unchanged\n`,
+      );
       return ExitCode.failed;
     }
   }
@@ -134,13 +145,21 @@ async function announce(io: CliIo, config: AppConfig, change: ChannelChange): Pr
     if (queued) io.out(`model.rolled_out webhook queued for ${queued} endpoint(s)\n`);
     return ExitCode.ok;
   } catch (e) {
-    io.err(`${change.channel} has moved, but announcing it failed: ${(e as Error).message}\nworkers and ingest will notice within MODEL_CHANNEL_POLL_MS; no model.rolled_out webhook was queued\n`);
+    io.err(
+      `${change.channel} has moved, but announcing it failed: ${(e as Error).message}\nworkers and ingest will notice within MODEL_CHANNEL_POLL_MS; no model.rolled_out webhook was queued\n`,
+    );
     return ExitCode.failed;
   }
 }
 
 function describe(l: ModelRegistryListing): string {
-  const channels = Object.entries(l.channels).map(([c, p]) => [c, p.version, p.fraction === undefined ? '' : String(p.fraction), p.updatedAt, p.previousVersion ?? '']);
+  const channels = Object.entries(l.channels).map(([c, p]) => [
+    c,
+    p.version,
+    p.fraction === undefined ? '' : String(p.fraction),
+    p.updatedAt,
+    p.previousVersion ?? '',
+  ]);
   const num = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toFixed(digits));
   const versions = l.versions.map((v) => [
     v.version,
@@ -165,5 +184,7 @@ function describe(l: ModelRegistryListing): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  return textTable([head, ...rows]).map((line) => `${line}\n`).join('');
+  return textTable([head, ...rows])
+    .map((line) => `${line}\n`)
+    .join('');
 }

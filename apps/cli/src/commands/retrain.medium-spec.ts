@@ -10,13 +10,24 @@ import { runCli } from '../program/program';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function result(passed: boolean): RetrainResult {
-  const row = (model: 'production' | 'candidate', version: string, auc: number) =>
-    ({ model, version, set: 'validation' as const, n: 100, accuracy: 0.9, sensitivity: 0.95, specificity: 0.85, auc, threshold: 0.5 });
+  const row = (model: 'production' | 'candidate', version: string, auc: number) => ({
+    model,
+    version,
+    set: 'validation' as const,
+    n: 100,
+    accuracy: 0.9,
+    sensitivity: 0.95,
+    specificity: 0.85,
+    auc,
+    threshold: 0.5,
+  });
   return {
     candidateVersion: 'cand-1',
     productionVersion: 'prod-1',
     comparison: [row('production', 'prod-1', 0.97), row('candidate', 'cand-1', passed ? 0.975 : 0.9)],
-    gate: passed ? { passed, reasons: [] } : { passed, reasons: ['validation AUC 0.9000 is 0.0700 below production 0.9700 (at most 0.005 allowed)'] },
+    gate: passed
+      ? { passed, reasons: [] }
+      : { passed, reasons: ['validation AUC 0.9000 is 0.0700 below production 0.9700 (at most 0.005 allowed)'] },
     action: 'none',
     data: { baseImages: 100, feedbackTrainImages: 8, feedbackHeldBackImages: 2, newLabels: 10, disagreements: 1 },
     seconds: 3,
@@ -63,7 +74,16 @@ describe('pneumoscreen retrain (real Redis)', () => {
     const seen: unknown[] = [];
     const w = trainer(async (job) => {
       seen.push(RetrainJobData.parse(job.data));
-      const p: RetrainProgress = { phase: 'train', stage: 'head', message: 'training the head', epoch: 1, maxEpochs: 2, loss: 0.3, valAuc: 0.95, elapsedMs: 10 };
+      const p: RetrainProgress = {
+        phase: 'train',
+        stage: 'head',
+        message: 'training the head',
+        epoch: 1,
+        maxEpochs: 2,
+        loss: 0.3,
+        valAuc: 0.95,
+        elapsedMs: 10,
+      };
       await job.updateProgress(p);
       await new Promise((r) => setTimeout(r, 300));
       await job.updateProgress({ ...p, epoch: 2, loss: 0.2, valAuc: 0.97 });
@@ -72,7 +92,10 @@ describe('pneumoscreen retrain (real Redis)', () => {
     const r = await run(['--wait', '--epochs', '2', '--min-new-labels', '5']);
     await w.close();
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(seen.map((d) => ({ ...(d as object), requestedAt: 'x' })), [{ requestedAt: 'x', minNewLabels: 5, maxEpochs: 2 }]);
+    assert.deepEqual(
+      seen.map((d) => ({ ...(d as object), requestedAt: 'x' })),
+      [{ requestedAt: 'x', minNewLabels: 5, maxEpochs: 2 }],
+    );
     assert.match(r.err, /\[train head\] epoch 1\/2 loss 0\.3000 val AUC 0\.9500/);
     assert.match(r.out, /candidate\s+cand-1\s+validation\s+100\s+0\.9000\s+0\.9500\s+0\.8500\s+0\.9750\s+0\.5000/);
     assert.match(r.out, /gate: passed/);

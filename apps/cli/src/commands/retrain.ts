@@ -81,10 +81,16 @@ async function retrain(values: z.output<typeof Options>, io: CliIo): Promise<num
       }
     } else {
       const jobId = `retrain-${randomUUID()}`;
-      job = await queue.add(JobName.retrain, data, { ...JOBS[JobName.retrain].options, jobId, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
+      job = await queue.add(JobName.retrain, data, {
+        ...JOBS[JobName.retrain].options,
+        jobId,
+        deduplication: { id: RETRAIN_DEDUPLICATION_ID },
+      });
       if (job.id !== jobId) {
         const state = await queue.getJobState(job.id!);
-        io.err(`retrain: another retrain is already ${state === 'active' ? 'running' : 'queued'} (job ${job.id}); follow it with: pneumoscreen retrain --follow ${job.id}\n`);
+        io.err(
+          `retrain: another retrain is already ${state === 'active' ? 'running' : 'queued'} (job ${job.id}); follow it with: pneumoscreen retrain --follow ${job.id}\n`,
+        );
         return ExitCode.failed;
       }
       io.err(`retrain: queued job ${job.id}\n`);
@@ -130,7 +136,9 @@ async function follow(config: AppConfig, queue: Queue, job: Job, io: CliIo, json
     }
     const result = RetrainResult.safeParse(returned);
     if (!result.success) {
-      io.err(`retrain: job ${job.id} returned an unexpected result (is the trainer a different version?): ${result.error.issues[0]?.message}\n`);
+      io.err(
+        `retrain: job ${job.id} returned an unexpected result (is the trainer a different version?): ${result.error.issues[0]?.message}\n`,
+      );
       return ExitCode.failed;
     }
     if (json) io.out(JSON.stringify(result.data) + '\n');

@@ -12,7 +12,17 @@ export async function announceChannelChange(config: AppConfig, change: ChannelCh
   const connection = await connectRedis(config.redis.url);
   const webhookQueue = new Queue(QueueName.webhook, { connection, prefix: config.redis.prefix });
   try {
-    return await announce({ redis: connection, redisPrefix: config.redis.prefix, webhookQueue, tenants: config.tenants, maxAttempts: config.webhooks.maxAttempts }, change, warn);
+    return await announce(
+      {
+        redis: connection,
+        redisPrefix: config.redis.prefix,
+        webhookQueue,
+        tenants: config.tenants,
+        maxAttempts: config.webhooks.maxAttempts,
+      },
+      change,
+      warn,
+    );
   } finally {
     await webhookQueue.close();
     await connection.quit();

@@ -54,12 +54,13 @@ test('on a TTY one live line is redrawn in place, and finished passes and epochs
 test('without a TTY only plain lines are written', () => {
   const out = run(false, EVENTS);
   assert.doesNotMatch(out, /\r/);
-  assert.deepEqual(out.trimEnd().split('\n').map((l) => l.slice(0, 24)), [
-    '[list] 100 images',
-    '[extract plain] ░░░░░░░░',
-    '[extract plain] ████████',
-    '[fine-tune] epoch 1/12 l',
-  ]);
+  assert.deepEqual(
+    out
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.slice(0, 24)),
+    ['[list] 100 images', '[extract plain] ░░░░░░░░', '[extract plain] ████████', '[fine-tune] epoch 1/12 l'],
+  );
 });
 
 test('scoring the reshaped validation views shows a bar per view and keeps the finished line', () => {

@@ -19,7 +19,9 @@ export function trainReporter(out: Output, now: () => number = Date.now): (e: Tr
       case 'list':
         return line(`[list] ${e.images} images`);
       case 'split':
-        return line(`[split] train ${e.train} images / ${e.trainPatients} patients, validation ${e.val} images / ${e.valPatients} patients`);
+        return line(
+          `[split] train ${e.train} images / ${e.trainPatients} patients, validation ${e.val} images / ${e.valPatients} patients`,
+        );
       case 'extract':
       case 'pool': {
         const fresh = e.phase === 'extract' ? e.done - e.fromCache : e.done;
@@ -27,7 +29,10 @@ export function trainReporter(out: Output, now: () => number = Date.now): (e: Tr
         const left = rate > 0 && e.done < e.total ? ` ~${duration(((e.total - e.done) / rate) * 1000)} left` : '';
         const name = e.phase === 'extract' ? `extract ${e.pass}` : 'pool features';
         const cached = e.phase === 'extract' ? ` (${e.fromCache} cached)` : '';
-        return update(`[${name}] ${bar(e.done / e.total)} ${e.done}/${e.total}${cached} ${rate.toFixed(1)} img/s${left}`, e.done === e.total);
+        return update(
+          `[${name}] ${bar(e.done / e.total)} ${e.done}/${e.total}${cached} ${rate.toFixed(1)} img/s${left}`,
+          e.done === e.total,
+        );
       }
       case 'train': {
         if (e.stage !== stage) {
@@ -48,7 +53,10 @@ export function trainReporter(out: Output, now: () => number = Date.now): (e: Tr
           );
         }
         const last = lastEpoch ? ` | loss ${lastEpoch.loss.toFixed(4)} val AUC ${lastEpoch.valAuc.toFixed(4)}` : '';
-        return update(`[${e.stage}] epoch ${e.epoch}/${e.maxEpochs} ${bar(e.batch / e.batches)}${last} | at most ~${duration(leftMs)} left`, false);
+        return update(
+          `[${e.stage}] epoch ${e.epoch}/${e.maxEpochs} ${bar(e.batch / e.batches)}${last} | at most ~${duration(leftMs)} left`,
+          false,
+        );
       }
       case 'score': {
         const rate = e.done > 0 ? e.done / (e.elapsedMs / 1000) : 0;

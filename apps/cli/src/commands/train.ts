@@ -46,25 +46,59 @@ export function configureTrainCommand(program: Command, io: CliIo): void {
     .option('--seed <n>', 'validation split, augmentation, initialisation and shuffling seed', '42')
     .option('--epochs <n>', 'phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs', String(TRAINING_DEFAULTS.maxEpochs))
     .option('--patience <n>', 'phase 1: stop after N epochs without better validation AUC', String(TRAINING_DEFAULTS.patience))
-    .option('--fine-tune-blocks <n>', 'phase 2: top backbone blocks trained with the head, 0 skips it', String(TRAINING_DEFAULTS.fineTuneBlocks))
-    .option('--fine-tune-lr <x>', 'phase 2: Adam learning rate (1e-4 wrecks the ImageNet features within ten steps)', String(TRAINING_DEFAULTS.fineTuneLearningRate))
+    .option(
+      '--fine-tune-blocks <n>',
+      'phase 2: top backbone blocks trained with the head, 0 skips it',
+      String(TRAINING_DEFAULTS.fineTuneBlocks),
+    )
+    .option(
+      '--fine-tune-lr <x>',
+      'phase 2: Adam learning rate (1e-4 wrecks the ImageNet features within ten steps)',
+      String(TRAINING_DEFAULTS.fineTuneLearningRate),
+    )
     .option('--fine-tune-epochs <n>', 'phase 2: maximum epochs', String(TRAINING_DEFAULTS.fineTuneEpochs))
-    .option('--fine-tune-patience <n>', 'phase 2: stop after N epochs without better validation AUC', String(TRAINING_DEFAULTS.fineTunePatience))
+    .option(
+      '--fine-tune-patience <n>',
+      'phase 2: stop after N epochs without better validation AUC',
+      String(TRAINING_DEFAULTS.fineTunePatience),
+    )
     .option('--val-fraction <x>', 'share of patients held out for validation', '0.18')
-    .option('--augment <n>', "augmented copies (crop, contrast, exposure, gamma) per image; validation's copies are the test-time augmentation views", String(TRAINING_DEFAULTS.augmentCopies))
-    .option('--shape-swap <n>', "copies of each training image with the other class's film shape (0 = none): takes away the shortcut of body proportions", String(TRAINING_DEFAULTS.shapeSwapCopies))
-    .option('--label-smoothing <x>', 'pull both phases\' 0/1 targets towards 0.5 by x (0 = none; `levers` measures what it does under shift)', '0')
+    .option(
+      '--augment <n>',
+      "augmented copies (crop, contrast, exposure, gamma) per image; validation's copies are the test-time augmentation views",
+      String(TRAINING_DEFAULTS.augmentCopies),
+    )
+    .option(
+      '--shape-swap <n>',
+      "copies of each training image with the other class's film shape (0 = none): takes away the shortcut of body proportions",
+      String(TRAINING_DEFAULTS.shapeSwapCopies),
+    )
+    .option(
+      '--label-smoothing <x>',
+      "pull both phases' 0/1 targets towards 0.5 by x (0 = none; `levers` measures what it does under shift)",
+      '0',
+    )
     .option('--mixup <alpha>', 'mix training rows with Beta(alpha, alpha) weights in both phases (0 = none)', '0')
-    .option('--workers <n>', 'activation-extraction threads (default: CPU cores, at most 4)', String(Math.min(4, os.availableParallelism())))
+    .option(
+      '--workers <n>',
+      'activation-extraction threads (default: CPU cores, at most 4)',
+      String(Math.min(4, os.availableParallelism())),
+    )
     .option('--cache-dir <dir>', 'backbone activation cache (default .cache/activations)')
-    .option('--base <version|dir>', 'the base model: a folder (model.json + weights), or a version that `models import` stored in MODEL_REGISTRY, downloaded into MODEL_CACHE_DIR (default models/base/<backbone folder>)')
+    .option(
+      '--base <version|dir>',
+      'the base model: a folder (model.json + weights), or a version that `models import` stored in MODEL_REGISTRY, downloaded into MODEL_CACHE_DIR (default models/base/<backbone folder>)',
+    )
     .action(commandAction(io, Options, train));
 }
 
 /** `pneumoscreen train`: prints the new version on stdout, its metrics on stderr. */
 async function train(values: z.output<typeof Options>, io: CliIo): Promise<number> {
   const backbone = BACKBONES[values.backbone]!;
-  if (values.fineTuneBlocks > backbone.topBlocks.length) throw new UsageError(`--fine-tune-blocks must be at most ${backbone.topBlocks.length} for ${values.backbone}, not ${values.fineTuneBlocks}`);
+  if (values.fineTuneBlocks > backbone.topBlocks.length)
+    throw new UsageError(
+      `--fine-tune-blocks must be at most ${backbone.topBlocks.length} for ${values.backbone}, not ${values.fineTuneBlocks}`,
+    );
   const numbers = {
     targetSensitivity: values.targetSensitivity,
     seed: values.seed,
@@ -82,7 +116,8 @@ async function train(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     fineTuneLearningRate: values.fineTuneLr,
   };
   const started = Date.now();
-  const backboneDir = values.base === undefined ? repoPath(path.join('models/base', backbone.folder)) : await baseModelDir(io, values.base, backbone);
+  const backboneDir =
+    values.base === undefined ? repoPath(path.join('models/base', backbone.folder)) : await baseModelDir(io, values.base, backbone);
   const result = await trainModel({
     dataDir: path.resolve(values.data),
     backbone: values.backbone,
@@ -111,7 +146,10 @@ async function baseModelDir(io: CliIo, ref: string, backbone: Backbone): Promise
       const config = io.config();
       const location = config.models.registry;
       if (!location) return null;
-      return { open: (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))), cacheDir: config.models.cacheDir };
+      return {
+        open: (name) => openModelRegistry(location, name, () => (s3 ??= new S3ObjectStore(config.models.registryS3))),
+        cacheDir: config.models.cacheDir,
+      };
     });
   } finally {
     s3?.destroy();

@@ -12,12 +12,22 @@ import { runCli } from '../program/program';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `{pstest-cli-webhooks-${randomUUID()}}`;
 const receiver = 'https://hooks.example.org/pneumo';
-const attempt = (status: number) => ({ at: '2025-06-01T11:00:00.000Z', outcome: 'retry' as const, status, latencyMs: 12, error: `HTTP ${status}` });
+const attempt = (status: number) => ({
+  at: '2025-06-01T11:00:00.000Z',
+  outcome: 'retry' as const,
+  status,
+  latencyMs: 12,
+  error: `HTTP ${status}`,
+});
 
 async function run(argv: string[], env: Record<string, string> = { REDIS_URL, REDIS_PREFIX: prefix }) {
   let out = '';
   let err = '';
-  const code = await runCli(['webhooks', ...argv], { config: () => loadConfig(env), out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await runCli(['webhooks', ...argv], {
+    config: () => loadConfig(env),
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+  });
   return { code, out, err };
 }
 
@@ -43,9 +53,13 @@ describe('pneumoscreen webhooks (real Redis)', () => {
       };
       jobIds.push((await queue.add(JobName.deliverWebhook, data, { jobId: webhookJobId(data.messageId, url), removeOnFail: false })).id!);
     }
-    const worker = new Worker(QueueName.webhook, async () => {
-      throw new UnrecoverableError('gave up after 2 attempts; the last: HTTP 503');
-    }, { connection: workerConnection, prefix });
+    const worker = new Worker(
+      QueueName.webhook,
+      async () => {
+        throw new UnrecoverableError('gave up after 2 attempts; the last: HTTP 503');
+      },
+      { connection: workerConnection, prefix },
+    );
     while ((await queue.getFailedCount()) < 3) await new Promise((r) => setTimeout(r, 20));
     await worker.close();
     await endpoints.disable({ url: 'https://gone.example.org/', since: '2025-06-01T10:00:00.000Z', reason: 'answered 410 Gone' });
@@ -67,7 +81,10 @@ describe('pneumoscreen webhooks (real Redis)', () => {
     assert.equal(first.messageId, 'msg_cli0');
     assert.equal(first.eventType, 'study.failed');
     assert.equal(first.studyId, 'st-0');
-    assert.deepEqual(first.attempts.map((a) => a.status), [500, 503]);
+    assert.deepEqual(
+      first.attempts.map((a) => a.status),
+      [500, 503],
+    );
     assert.match(first.reason, /gave up after 2 attempts/);
     assert.equal(letters.find((d) => d.jobId === jobIds[2])!.endpointDisabled?.reason, 'answered 410 Gone');
     assert.ok(!out.includes('"body"'), 'payloads are not printed');
@@ -89,7 +106,10 @@ describe('pneumoscreen webhooks (real Redis)', () => {
     const job = await Job.fromId(queue, jobIds[0]);
     assert.equal(await job!.getState(), 'waiting');
     assert.equal(job!.data.messageId, 'msg_cli0');
-    assert.deepEqual(job!.data.replays.map((r: { firstAttempt: number }) => r.firstAttempt), [2]);
+    assert.deepEqual(
+      job!.data.replays.map((r: { firstAttempt: number }) => r.firstAttempt),
+      [2],
+    );
   });
 
   test('replay --since skips a disabled endpoint, and enable lifts it', async () => {
@@ -108,7 +128,15 @@ describe('pneumoscreen webhooks (real Redis)', () => {
   });
 
   test('usage mistakes exit 2 and show the usage', async () => {
-    for (const argv of [[], ['frobnicate'], ['replay'], ['replay', 'x', '--since', '1h'], ['replay', '--since', 'yesterday'], ['enable', 'not a url'], ['failed', '--jsn']]) {
+    for (const argv of [
+      [],
+      ['frobnicate'],
+      ['replay'],
+      ['replay', 'x', '--since', '1h'],
+      ['replay', '--since', 'yesterday'],
+      ['enable', 'not a url'],
+      ['failed', '--jsn'],
+    ]) {
       const { code, err } = await run(argv);
       assert.equal(code, 2, argv.join(' '));
       assert.match(err, /^Usage: pneumoscreen webhooks/m, argv.join(' '));

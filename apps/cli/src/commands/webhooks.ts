@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { QueueName } from '@pneumoscreen/contracts';
-import { RedisEndpointStatus, listDeadLetters, parseSince, replayDeadLetters, type DeadLetter, type ReplaySelection } from '@pneumoscreen/webhooks';
+import {
+  RedisEndpointStatus,
+  listDeadLetters,
+  parseSince,
+  replayDeadLetters,
+  type DeadLetter,
+  type ReplaySelection,
+} from '@pneumoscreen/webhooks';
 import { connectRedis } from './redis-connection';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
@@ -33,7 +40,11 @@ export function configureWebhooksCommand(program: Command, io: CliIo): void {
     .command('enable')
     .description('lift the disabled state a 410 put on an endpoint')
     .argument('<url>', 'the endpoint URL')
-    .action(commandAction(io, z.object({ url: z.string().url({ message: 'must be an endpoint URL' }) }), (o, io) => withQueue(io, (ctx) => enable(ctx, o.url))));
+    .action(
+      commandAction(io, z.object({ url: z.string().url({ message: 'must be an endpoint URL' }) }), (o, io) =>
+        withQueue(io, (ctx) => enable(ctx, o.url)),
+      ),
+    );
 }
 
 async function withQueue(io: CliIo, run: (ctx: Context) => Promise<number>): Promise<number> {
@@ -89,7 +100,9 @@ function describe(d: DeadLetter): string {
     const a = d.attempts[i];
     if (!a) continue;
     const status = a.status === undefined ? '---' : String(a.status);
-    lines.push(`  attempt ${String(i + 1).padStart(2)}  ${a.at}  ${a.outcome.padEnd(9)} ${status}  ${String(a.latencyMs).padStart(6)} ms${a.error ? `  ${a.error}` : ''}`);
+    lines.push(
+      `  attempt ${String(i + 1).padStart(2)}  ${a.at}  ${a.outcome.padEnd(9)} ${status}  ${String(a.latencyMs).padStart(6)} ms${a.error ? `  ${a.error}` : ''}`,
+    );
   }
   if (d.attempts.length === 0) lines.push('  attempts    none: nothing was sent');
   return lines.join('\n') + '\n';

@@ -55,7 +55,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const redisUrl = await ensureRedis(o, stops);
     const s3 = await ensureS3(o, stops);
     const bucket = o.env.S3_BUCKET ?? 'pneumoscreen-demo';
-    const store = new S3ObjectStore({ endpoint: s3.endpoints[0]!, region: o.env.S3_REGION ?? 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
+    const store = new S3ObjectStore({
+      endpoint: s3.endpoints[0]!,
+      region: o.env.S3_REGION ?? 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
     await store.ensureBucket(bucket);
     const apiKey = randomBytes(24).toString('hex');
     const env: NodeJS.ProcessEnv = {
@@ -80,7 +85,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const apps = launch(env, { ingests: o.ingests ?? 1, workers: o.workers ?? 1 }, s3.endpoints, o.echo, stops);
     for (const app of [...apps.ingests, ...apps.workers]) {
       app.child.once('exit', (code, signal) => {
-        if (!stopping) crash(new Error(`${app.name} stopped unexpectedly (${signal ?? `exit code ${code}`}); its last lines:\n${app.output.slice(-10).join('\n')}`));
+        if (!stopping)
+          crash(
+            new Error(
+              `${app.name} stopped unexpectedly (${signal ?? `exit code ${code}`}); its last lines:\n${app.output.slice(-10).join('\n')}`,
+            ),
+          );
       });
     }
     const [ingestUrls] = await Promise.all([
@@ -100,7 +110,9 @@ async function ensureRedis(o: LocalStackOptions, stops: Array<() => Promise<unkn
   const url = o.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (await redisAnswers(url)) return url;
   if (!redisServerOnPath()) {
-    throw new Error(`nothing answers at ${url} and redis-server is not on the PATH: install Redis (e.g. apt-get install redis-server, or docker compose up redis) or set REDIS_URL`);
+    throw new Error(
+      `nothing answers at ${url} and redis-server is not on the PATH: install Redis (e.g. apt-get install redis-server, or docker compose up redis) or set REDIS_URL`,
+    );
   }
   const redis = await startPrivateRedis();
   stops.push(() => redis.stop());
@@ -124,18 +136,28 @@ async function ensureS3(o: LocalStackOptions, stops: Array<() => Promise<unknown
     stops.push(() => more.stop());
     servers.push(more);
   }
-  o.say(`started ${servers.length} embedded S3-protocol server(s) (s3rver) at ${servers.map((s) => s.endpoint).join(', ')}, data in ${first.directory}`);
+  o.say(
+    `started ${servers.length} embedded S3-protocol server(s) (s3rver) at ${servers.map((s) => s.endpoint).join(', ')}, data in ${first.directory}`,
+  );
   return { endpoints: servers.map((s) => s.endpoint), credentials: S3RVER_CREDENTIALS };
 }
 
-function launch(env: NodeJS.ProcessEnv, counts: { ingests: number; workers: number }, s3Endpoints: string[], echo: boolean, stops: Array<() => Promise<unknown>>) {
+function launch(
+  env: NodeJS.ProcessEnv,
+  counts: { ingests: number; workers: number },
+  s3Endpoints: string[],
+  echo: boolean,
+  stops: Array<() => Promise<unknown>>,
+) {
   let next = 0;
   const start = (name: string, entry: string) => {
     const app = spawnApp(name, require.resolve(entry), { ...env, S3_ENDPOINT: s3Endpoints[++next % s3Endpoints.length] }, { echo });
     stops.push(() => app.stop());
     return app;
   };
-  const ingests = Array.from({ length: counts.ingests }, (_, i) => start(counts.ingests > 1 ? `ingest-${i + 1}` : 'ingest', '@pneumoscreen/ingest'));
+  const ingests = Array.from({ length: counts.ingests }, (_, i) =>
+    start(counts.ingests > 1 ? `ingest-${i + 1}` : 'ingest', '@pneumoscreen/ingest'),
+  );
   const workers = Array.from({ length: counts.workers }, (_, i) => start(`gpu-worker-${i + 1}`, '@pneumoscreen/gpu-worker'));
   return { ingests, workers };
 }

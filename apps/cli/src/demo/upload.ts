@@ -33,5 +33,10 @@ export async function uploadStudy(store: ObjectStore, bucket: string, prefix: st
       await store.putObject(bucket, `${prefix}${study.studyId}/${name}`, await readFile(f), TYPES[extname(f).toLowerCase()]);
     }),
   );
-  await store.putObject(bucket, `${prefix}${study.studyId}/manifest.json`, JSON.stringify({ externalRef: study.studyId }), 'application/json');
+  await store.putObject(
+    bucket,
+    `${prefix}${study.studyId}/manifest.json`,
+    JSON.stringify({ externalRef: study.studyId }),
+    'application/json',
+  );
 }

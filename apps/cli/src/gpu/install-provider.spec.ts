@@ -10,9 +10,14 @@ test('the provider release is the one built for the installed ONNX Runtime; any 
   assert.equal(providerReleaseFor('1.29.0', '0.4.9').version, '0.4.9');
   assert.throws(
     () => providerReleaseFor('1.30.0'),
-    new GpuInstallRefused('onnxruntime-node is 1.30.0, and no com.github.asus4.onnxruntime.linux-x64-gpu release is known to hold its CUDA provider (known: com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 for ONNX Runtime 1.29.0): pin onnxruntime-node to one of those versions'),
+    new GpuInstallRefused(
+      'onnxruntime-node is 1.30.0, and no com.github.asus4.onnxruntime.linux-x64-gpu release is known to hold its CUDA provider (known: com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 for ONNX Runtime 1.29.0): pin onnxruntime-node to one of those versions',
+    ),
   );
-  assert.throws(() => providerReleaseFor('1.30.0', '0.4.9'), /@0\.4\.9 holds the CUDA provider of ONNX Runtime 1\.29\.0, but onnxruntime-node is 1\.30\.0: a provider loads only into the release it was built with; pin onnxruntime-node to 1\.29\.0/);
+  assert.throws(
+    () => providerReleaseFor('1.30.0', '0.4.9'),
+    /@0\.4\.9 holds the CUDA provider of ONNX Runtime 1\.29\.0, but onnxruntime-node is 1\.30\.0: a provider loads only into the release it was built with; pin onnxruntime-node to 1\.29\.0/,
+  );
   assert.throws(() => providerReleaseFor('1.29.0', '0.2.1'), /@0\.2\.1 is not a release this project knows the ONNX Runtime of/);
 });
 

@@ -2,7 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { checkCuda, CUDA_PROVIDER_FILES, CUDA_PROVIDER_PACKAGE, CUDA_PROVIDER_RECORD, CUDA_PROVIDER_RELEASES, nvidiaWheelDirs, onnxRuntimeNode, type CudaCheck, type CudaProviderRecord } from '@pneumoscreen/inference';
+import {
+  checkCuda,
+  CUDA_PROVIDER_FILES,
+  CUDA_PROVIDER_PACKAGE,
+  CUDA_PROVIDER_RECORD,
+  CUDA_PROVIDER_RELEASES,
+  nvidiaWheelDirs,
+  onnxRuntimeNode,
+  type CudaCheck,
+  type CudaProviderRecord,
+} from '@pneumoscreen/inference';
 
 export interface InstallProviderOptions {
   /** onnxruntime-node's package folder; the one the project loads when absent. */
@@ -23,14 +33,21 @@ export function providerReleaseFor(ortVersion: string, wanted?: string): { versi
   const list = known.map(([ort, r]) => `${CUDA_PROVIDER_PACKAGE}@${r.version} for ONNX Runtime ${ort}`).join(', ');
   if (wanted !== undefined) {
     const built = known.find(([, r]) => r.version === wanted);
-    if (!built) throw new GpuInstallRefused(`${CUDA_PROVIDER_PACKAGE}@${wanted} is not a release this project knows the ONNX Runtime of (known: ${list})`);
+    if (!built)
+      throw new GpuInstallRefused(
+        `${CUDA_PROVIDER_PACKAGE}@${wanted} is not a release this project knows the ONNX Runtime of (known: ${list})`,
+      );
     if (built[0] !== ortVersion) {
-      throw new GpuInstallRefused(`${CUDA_PROVIDER_PACKAGE}@${wanted} holds the CUDA provider of ONNX Runtime ${built[0]}, but onnxruntime-node is ${ortVersion}: a provider loads only into the release it was built with; pin onnxruntime-node to ${built[0]} or leave --version out`);
+      throw new GpuInstallRefused(
+        `${CUDA_PROVIDER_PACKAGE}@${wanted} holds the CUDA provider of ONNX Runtime ${built[0]}, but onnxruntime-node is ${ortVersion}: a provider loads only into the release it was built with; pin onnxruntime-node to ${built[0]} or leave --version out`,
+      );
     }
   }
   const release = CUDA_PROVIDER_RELEASES[ortVersion];
   if (!release) {
-    throw new GpuInstallRefused(`onnxruntime-node is ${ortVersion}, and no ${CUDA_PROVIDER_PACKAGE} release is known to hold its CUDA provider (known: ${list}): pin onnxruntime-node to one of those versions`);
+    throw new GpuInstallRefused(
+      `onnxruntime-node is ${ortVersion}, and no ${CUDA_PROVIDER_PACKAGE} release is known to hold its CUDA provider (known: ${list}): pin onnxruntime-node to one of those versions`,
+    );
   }
   return release;
 }
@@ -42,7 +59,8 @@ export function providerReleaseFor(ortVersion: string, wanted?: string): { versi
  * found. Returns what is then still missing for a CUDA session.
  */
 export async function installCudaProvider(opts: InstallProviderOptions): Promise<CudaCheck> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new GpuInstallRefused(`the CUDA provider on npm is for linux-x64; this is ${process.platform}-${process.arch}`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new GpuInstallRefused(`the CUDA provider on npm is for linux-x64; this is ${process.platform}-${process.arch}`);
   const ort = onnxRuntimeNode(opts.ortDir);
   const release = providerReleaseFor(ort.version, opts.version);
   const work = await mkdtemp(path.join(tmpdir(), 'pneumoscreen-gpu-'));
@@ -77,7 +95,9 @@ function packFromRegistry(spec: string, dir: string, integrity: string): string 
   const out = run('npm', ['pack', spec, '--prefer-offline', '--json', '--pack-destination', dir]);
   const [packed] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string; integrity: string }>;
   if (!packed || packed.integrity !== integrity) {
-    throw new GpuInstallRefused(`${spec} from the registry has integrity ${packed?.integrity ?? 'unknown'}, not the ${integrity} this project pinned: refusing it`);
+    throw new GpuInstallRefused(
+      `${spec} from the registry has integrity ${packed?.integrity ?? 'unknown'}, not the ${integrity} this project pinned: refusing it`,
+    );
   }
   return path.join(dir, packed.filename);
 }

@@ -5,7 +5,10 @@ import { z } from 'zod';
  * was expected and what came, so that "--epochs must be ..., not "two"" says it all.
  */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return numberText((x) => Number.isInteger(x) && x >= min && x <= max, max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`);
+  return numberText(
+    (x) => Number.isInteger(x) && x >= min && x <= max,
+    max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`,
+  );
 }
 
 /** A share in (0, 1]. */

@@ -25,6 +25,9 @@ export class ClassifyImageProcessor extends QueueProcessor<typeof QueueName.imag
 
   onApplicationBootstrap() {
     this.worker.concurrency = this.config.worker.concurrency;
-    this.readiness.waitFor('the classify pool (its model loading and warming up)', this.startWhen(this.runtime.warm).then(() => this.runtime.warm));
+    this.readiness.waitFor(
+      'the classify pool (its model loading and warming up)',
+      this.startWhen(this.runtime.warm).then(() => this.runtime.warm),
+    );
   }
 }

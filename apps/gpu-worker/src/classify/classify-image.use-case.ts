@@ -1,7 +1,24 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import { imageArtefactKey, type HeatmapRef, type ImageDicomOutputs, type ImageJobData, type ImageResult, type ModelManifest, type OutOfScope } from '@pneumoscreen/contracts';
-import { ImageDecodeError, decodeToRgb, encodePng, heatmapOverlay, looksLikeDicom, readDicomSource, secondaryCapture, type RgbImage } from '@pneumoscreen/imaging';
+import {
+  imageArtefactKey,
+  type HeatmapRef,
+  type ImageDicomOutputs,
+  type ImageJobData,
+  type ImageResult,
+  type ModelManifest,
+  type OutOfScope,
+} from '@pneumoscreen/contracts';
+import {
+  ImageDecodeError,
+  decodeToRgb,
+  encodePng,
+  heatmapOverlay,
+  looksLikeDicom,
+  readDicomSource,
+  secondaryCapture,
+  type RgbImage,
+} from '@pneumoscreen/imaging';
 import { contentFlag, contentVerdict, headerVerdict, intendedUseOf } from '@pneumoscreen/inference';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import type { ImageMetrics } from '../metrics/image-metrics';
@@ -43,7 +60,8 @@ export class ClassifyImageUseCase {
       const only = { maxBytes: this.config.worker.maxImageBytes, ifMatch: job.etag, versionId: job.versionId };
       bytes = (await this.store.getObject(job.bucket, job.key, only)).body;
     } catch (e) {
-      if (e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError || e instanceof ObjectChangedError) return { ...base, error: e.message };
+      if (e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError || e instanceof ObjectChangedError)
+        return { ...base, error: e.message };
       throw e;
     }
     const t1 = performance.now();
@@ -53,7 +71,10 @@ export class ClassifyImageUseCase {
     if (header) return { ...notAssessed(base, header), ...NOT_ASSESSED_HEATMAP, ...(await this.dicomOutputs(job, bytes, manifest)) };
     let rgb: Uint8Array;
     try {
-      rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, { maxPixels: this.config.worker.maxImagePixels, maxDicomPixels: this.config.worker.maxDicomPixels });
+      rgb = await decodeToRgb(bytes, manifest.preprocessing.inputSize, {
+        maxPixels: this.config.worker.maxImagePixels,
+        maxDicomPixels: this.config.worker.maxDicomPixels,
+      });
     } catch (e) {
       if (e instanceof ImageDecodeError) return { ...base, error: e.message };
       throw e;
@@ -62,7 +83,8 @@ export class ClassifyImageUseCase {
     const p = await model.predict(rgb);
     const timing = { downloadMs: round(t1 - t0), decodeMs: round(t2 - t1), inferenceMs: round(p.inferenceMs), batchSize: p.batchSize };
     const content = contentVerdict(model.guard, p.guard, site);
-    if (content) return { ...notAssessed(base, content), ...NOT_ASSESSED_HEATMAP, ...(await this.dicomOutputs(job, bytes, manifest)), timing };
+    if (content)
+      return { ...notAssessed(base, content), ...NOT_ASSESSED_HEATMAP, ...(await this.dicomOutputs(job, bytes, manifest)), timing };
     const t3 = performance.now();
     const { ref: heatmap, overlay } = await this.heatmap(job, rgb, manifest.preprocessing.inputSize, p);
     const dicom = await this.dicomOutputs(job, bytes, manifest, overlay);
@@ -82,7 +104,12 @@ export class ClassifyImageUseCase {
   }
 
   /** The film as the model saw it with its class-activation map, beside the results. */
-  private async heatmap(job: ImageJobData, rgb: Uint8Array, [height, width]: readonly [number, number], p: Prediction): Promise<{ ref: HeatmapRef; overlay?: RgbImage }> {
+  private async heatmap(
+    job: ImageJobData,
+    rgb: Uint8Array,
+    [height, width]: readonly [number, number],
+    p: Prediction,
+  ): Promise<{ ref: HeatmapRef; overlay?: RgbImage }> {
     if (!p.heatmap) return { ref: { unavailable: 'disabled' } };
     if (typeof p.heatmap === 'string') return { ref: { unavailable: p.heatmap } };
     const key = imageArtefactKey(job.studyId, job.key, 'heatmap.png');
@@ -93,7 +120,12 @@ export class ClassifyImageUseCase {
 
   /** Marks an image read from DICOM, for the study's SR, and writes its heatmap as a Secondary
    * Capture in the source's study. A file without the UIDs to reference gets neither. */
-  private async dicomOutputs(job: ImageJobData, bytes: Buffer, manifest: ModelManifest, overlay?: RgbImage): Promise<{ dicom?: ImageDicomOutputs }> {
+  private async dicomOutputs(
+    job: ImageJobData,
+    bytes: Buffer,
+    manifest: ModelManifest,
+    overlay?: RgbImage,
+  ): Promise<{ dicom?: ImageDicomOutputs }> {
     if (!this.config.worker.dicomOutputs || !looksLikeDicom(bytes)) return {};
     const source = readDicomSource(bytes);
     if (!source) return {};

@@ -36,7 +36,11 @@ const IMAGES = {
 const PATIENT_VALUES = ['KERMANY-PNEUMONIA', 'Covid0000'];
 
 const logged: string[] = [];
-const capture: LoggerService = { log: (m) => logged.push(String(m)), warn: (m) => logged.push(String(m)), error: (m) => logged.push(String(m)) };
+const capture: LoggerService = {
+  log: (m) => logged.push(String(m)),
+  warn: (m) => logged.push(String(m)),
+  error: (m) => logged.push(String(m)),
+};
 Logger.overrideLogger(capture);
 
 let server: S3Server;
@@ -51,7 +55,13 @@ before(async () => {
   server = await startS3Server({ buckets: [BUCKET] });
   store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   const release = await copyRelease();
-  config = loadConfig({ S3_ENDPOINT: server.endpoint, REDIS_URL, REDIS_PREFIX: `psheat-${randomBytes(4).toString('hex')}`, MODEL_DIR: release.dir, ENGINE: 'onnxruntime' });
+  config = loadConfig({
+    S3_ENDPOINT: server.endpoint,
+    REDIS_URL,
+    REDIS_PREFIX: `psheat-${randomBytes(4).toString('hex')}`,
+    MODEL_DIR: release.dir,
+    ENGINE: 'onnxruntime',
+  });
   runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
   redis = new Redis(REDIS_URL);
@@ -62,8 +72,13 @@ before(async () => {
     images.push(await classify.execute({ studyId: 'st', bucket: BUCKET, key, etag }));
   }
   const finalise = new FinaliseStudyUseCase(
-    config, store, new RedisStudyRepository(redis, config.redis.prefix), { enqueue: async () => undefined }, systemClock,
-    siteCalibrationsFor(config, store, (m) => assert.fail(m)), { idFor: async () => 'unused' },
+    config,
+    store,
+    new RedisStudyRepository(redis, config.redis.prefix),
+    { enqueue: async () => undefined },
+    systemClock,
+    siteCalibrationsFor(config, store, (m) => assert.fail(m)),
+    { idFor: async () => 'unused' },
     new S3StructuredReports(store, config.models.name, config.worker.maxImageBytes),
   );
   await finalise.execute({ studyId: 'st', bucket: BUCKET, imageCount: images.length, submittedAt: new Date().toISOString() }, images);
@@ -103,7 +118,12 @@ test('every image the model decided has a heatmap PNG beside the results: the fi
     // The film is grey; the map colours part of it.
     const { data } = await png.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     let coloured = 0;
-    for (let i = 0; i < data.length; i += 3) if (i % ((224 + 32) * 3) < 224 * 3 && Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!) > 20) coloured++;
+    for (let i = 0; i < data.length; i += 3)
+      if (
+        i % ((224 + 32) * 3) < 224 * 3 &&
+        Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!) > 20
+      )
+        coloured++;
     assert.ok(coloured > 2000, `${key}: ${coloured} coloured pixels`);
     assert.equal(typeof timing?.heatmapMs, 'number');
   }
@@ -129,8 +149,11 @@ test("a DICOM image's heatmap is also a Secondary Capture in the source's study,
   const ppm = await readFile(path.join(work, 'sc.ppm'));
   const pixels = ppm.subarray(ppm.length - (224 + 32) * 224 * 3);
   const heatmap = image('incoming/st/pa.dcm').heatmap as { key: string };
-  const png = await sharp(await get(heatmap.key)).removeAlpha().raw().toBuffer();
-  assert.ok(pixels.equals(png), 'the SC holds the PNG\'s pixels');
+  const png = await sharp(await get(heatmap.key))
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  assert.ok(pixels.equals(png), "the SC holds the PNG's pixels");
 });
 
 test('a DICOM study gets an SR (TID 1500) that DCMTK reads without complaint, with each decision of its study', async () => {
@@ -150,7 +173,10 @@ test('a DICOM study gets an SR (TID 1500) that DCMTK reads without complaint, wi
     assert.ok(report.includes(`"${Number(threshold!.toPrecision(8))}"`), `threshold ${threshold}`);
   }
   assert.match(report, /"Algorithm Name"\)="pneumoscreen-pneumonia"/);
-  assert.ok(report.includes(`"Algorithm Version")="${result.modelVersion}"`) || report.includes('"Algorithm Version")="mobilenet_v1_0.75-'), 'version');
+  assert.ok(
+    report.includes(`"Algorithm Version")="${result.modelVersion}"`) || report.includes('"Algorithm Version")="mobilenet_v1_0.75-'),
+    'version',
+  );
   assert.match(report, /"Finding"\)=\(233604007,SCT,"Pneumonia"\)/);
   assert.match(report, /"Intended-use verdict"\)=\(IN-SCOPE,99PNEUMOSCREEN,"Within the intended use"\)/);
   assert.equal(report.match(/"Class-activation map for pneumonia"\)=\(SC image/g)?.length, 2);

@@ -16,7 +16,9 @@ const manifest = ModelManifest.parse({
   createdAt: new Date(0).toISOString(),
 });
 /** One channel read straight into a sigmoid unit: the map is the feature map itself, normalised. */
-const head: ClassifierHead = { layers: [{ inputs: 1, units: 1, activation: 'sigmoid', kernel: Float32Array.from([1]), bias: Float32Array.from([0]) }] };
+const head: ClassifierHead = {
+  layers: [{ inputs: 1, units: 1, activation: 'sigmoid', kernel: Float32Array.from([1]), bias: Float32Array.from([0]) }],
+};
 
 /** Its feature map is each image's red channel, [2, 2, 1]; `withMap: false` is an engine (an old
  * int8 model) that has none. */
@@ -44,7 +46,10 @@ const image = (reds: number[]) => Uint8Array.from(reds.flatMap((r) => [r, 0, 0])
 
 test('an image gets the class-activation map of its own feature map, computed from the same run', async () => {
   const { engine, asked } = mappingEngine();
-  const model = await LoadedModel.warmUp({ manifest, engine, head }, { batching: { maxBatch: 4, maxWaitMs: 0 }, heatmaps: { maxBatch: 4 } });
+  const model = await LoadedModel.warmUp(
+    { manifest, engine, head },
+    { batching: { maxBatch: 4, maxWaitMs: 0 }, heatmaps: { maxBatch: 4 } },
+  );
   assert.equal(model.heatmapsUnavailable, null);
   const p = await model.predict(image([0, 255, 128, 0]));
   assert.ok(p.heatmap && typeof p.heatmap === 'object', JSON.stringify(p.heatmap));
@@ -58,22 +63,34 @@ test('an image gets the class-activation map of its own feature map, computed fr
 
 test('a batch larger than HEATMAP_MAX_BATCH gets no maps (batch-cost), and the engine is not asked for its feature map', async () => {
   const { engine, asked } = mappingEngine();
-  const model = await LoadedModel.warmUp({ manifest, engine, head }, { batching: { maxBatch: 4, maxWaitMs: 30 }, heatmaps: { maxBatch: 2 } });
+  const model = await LoadedModel.warmUp(
+    { manifest, engine, head },
+    { batching: { maxBatch: 4, maxWaitMs: 30 }, heatmaps: { maxBatch: 2 } },
+  );
   const ps = await Promise.all([0, 1, 2].map(() => model.predict(image([255, 0, 0, 0]))));
-  assert.deepEqual(ps.map((p) => p.heatmap), ['batch-cost', 'batch-cost', 'batch-cost']);
+  assert.deepEqual(
+    ps.map((p) => p.heatmap),
+    ['batch-cost', 'batch-cost', 'batch-cost'],
+  );
   assert.ok(!asked.some((a) => a.batchSize === 3 && a.featureMap), JSON.stringify(asked));
 });
 
 test('an engine without a feature map serves, says why at load, and gives each image `engine`', async () => {
   const { engine } = mappingEngine(false);
-  const model = await LoadedModel.warmUp({ manifest, engine, head }, { batching: { maxBatch: 2, maxWaitMs: 0 }, heatmaps: { maxBatch: 2 } });
+  const model = await LoadedModel.warmUp(
+    { manifest, engine, head },
+    { batching: { maxBatch: 2, maxWaitMs: 0 }, heatmaps: { maxBatch: 2 } },
+  );
   assert.match(model.heatmapsUnavailable ?? '', /mapping returns no feature map for version v1/);
   assert.equal((await model.predict(image([255, 0, 0, 0]))).heatmap, 'engine');
 });
 
 test('a head the analytic weights cannot follow gives `engine` too; with heatmaps off, no image has the field', async () => {
   const { engine, asked } = mappingEngine();
-  const unreadable = await LoadedModel.warmUp({ manifest, engine, head: new Error('head layer x is a BatchNormalization') }, { batching: { maxBatch: 2, maxWaitMs: 0 }, heatmaps: { maxBatch: 2 } });
+  const unreadable = await LoadedModel.warmUp(
+    { manifest, engine, head: new Error('head layer x is a BatchNormalization') },
+    { batching: { maxBatch: 2, maxWaitMs: 0 }, heatmaps: { maxBatch: 2 } },
+  );
   assert.match(unreadable.heatmapsUnavailable ?? '', /BatchNormalization/);
   assert.equal((await unreadable.predict(image([255, 0, 0, 0]))).heatmap, 'engine');
 

@@ -1,6 +1,17 @@
 import type { HeatmapUnavailable, ModelManifest } from '@pneumoscreen/contracts';
 import { normaliseInto } from '@pneumoscreen/imaging';
-import { gradCam, loadClassifierHead, loadModelVersion, ScopeGuard, type ActivationMap, type ClassifierHead, type EngineOptions, type EngineScores, type GuardScores, type ModelEngine } from '@pneumoscreen/inference';
+import {
+  gradCam,
+  loadClassifierHead,
+  loadModelVersion,
+  ScopeGuard,
+  type ActivationMap,
+  type ClassifierHead,
+  type EngineOptions,
+  type EngineScores,
+  type GuardScores,
+  type ModelEngine,
+} from '@pneumoscreen/inference';
 import { MicroBatcher, type BatchOptions } from '@pneumoscreen/queue';
 
 export interface Prediction {
@@ -78,18 +89,28 @@ export class LoadedModel {
    * full batch fails here, before it serves, and is disposed.
    */
   static async warmUp(
-    { manifest, engine, guard = null, head }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null; head?: ClassifierHead | Error },
+    {
+      manifest,
+      engine,
+      guard = null,
+      head,
+    }: { manifest: ModelManifest; engine: ModelEngine; guard?: ScopeGuard | null; head?: ClassifierHead | Error },
     { batching, onBroken = () => undefined, runTimeoutMs = 0, heatmaps }: LoadOptions,
   ): Promise<LoadedModel> {
     let unavailable: string | null = null;
-    const { inputSize: [height, width], channels } = manifest.preprocessing;
+    const {
+      inputSize: [height, width],
+      channels,
+    } = manifest.preprocessing;
     try {
       const blank = new Float32Array(batching.maxBatch * height * width * channels);
       if (guard) {
         // A guard that never gets features would let every image through unchecked.
         const scored = engine.score ? await engine.score(blank, batching.maxBatch) : undefined;
         if (scored?.featureDim !== guard.featureDim) {
-          throw new Error(`version ${manifest.version} has an image-content guard but this engine returns no pooled features for it (an int8 model made before guards? run \`pneumoscreen models quantize\` again)`);
+          throw new Error(
+            `version ${manifest.version} has an image-content guard but this engine returns no pooled features for it (an int8 model made before guards? run \`pneumoscreen models quantize\` again)`,
+          );
         }
       } else {
         await engine.predict(blank, batching.maxBatch);
@@ -97,10 +118,22 @@ export class LoadedModel {
       if (heatmaps) unavailable = head instanceof Error ? `its head: ${head.message}` : await featureMapMissing(engine, manifest);
     } catch (err) {
       await engine.dispose().catch(() => undefined);
-      throw new Error(`${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(
+        `${engine.name} cannot run a batch of ${batching.maxBatch} (WORKER_MAX_BATCH): ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     const usable = heatmaps && !unavailable && head && !(head instanceof Error) ? head : null;
-    return new LoadedModel(manifest, engine, batching, onBroken, guard, runTimeoutMs, heatmaps ? { options: heatmaps, head: usable } : null, unavailable);
+    return new LoadedModel(
+      manifest,
+      engine,
+      batching,
+      onBroken,
+      guard,
+      runTimeoutMs,
+      heatmaps ? { options: heatmaps, head: usable } : null,
+      unavailable,
+    );
   }
 
   /** Scores one image decoded to this version's input size as 8-bit RGB: it is normalised
@@ -121,7 +154,10 @@ export class LoadedModel {
     let out: EngineScores;
     const mapped = !!this.heatmaps?.head && inputs.length <= this.heatmaps.options.maxBatch;
     try {
-      const run = (this.guard || mapped) && this.engine.score ? this.engine.score(batch, inputs.length, { featureMap: mapped }) : this.engine.predict(batch, inputs.length).then((probabilities) => ({ probabilities, featureDim: 0 }));
+      const run =
+        (this.guard || mapped) && this.engine.score
+          ? this.engine.score(batch, inputs.length, { featureMap: mapped })
+          : this.engine.predict(batch, inputs.length).then((probabilities) => ({ probabilities, featureDim: 0 }));
       out = await this.withinTimeout(run, inputs.length);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -178,7 +214,10 @@ export class EngineTimeoutError extends Error {
  * heatmaps, a published model.onnx exported before them), or null when it does. */
 async function featureMapMissing(engine: ModelEngine, manifest: ModelManifest): Promise<string | null> {
   if (!engine.score) return `${engine.name} returns no feature map`;
-  const { inputSize: [height, width], channels } = manifest.preprocessing;
+  const {
+    inputSize: [height, width],
+    channels,
+  } = manifest.preprocessing;
   const probe = await engine.score(new Float32Array(height * width * channels), 1, { featureMap: true });
   if (probe.featureMap) return null;
   return `${engine.name} returns no feature map for version ${manifest.version} (a model file made before heatmaps: export or quantize it again)`;

@@ -60,7 +60,13 @@ async function runtimeFor(env: Record<string, string>) {
   const runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
   const metrics = new Registry();
-  return { runtime, config, cacheDir, metrics, classify: new ClassifyImageUseCase(config, store, runtime, new PrometheusImageMetrics(metrics)) };
+  return {
+    runtime,
+    config,
+    cacheDir,
+    metrics,
+    classify: new ClassifyImageUseCase(config, store, runtime, new PrometheusImageMetrics(metrics)),
+  };
 }
 
 test('with MODEL_REGISTRY the worker serves the version its channel points at, from a verified cache', async () => {
@@ -70,7 +76,13 @@ test('with MODEL_REGISTRY the worker serves the version its channel points at, f
     const result = await classify.execute({ studyId: 's', bucket, key: 'incoming/s/0.jpeg', etag: etags[0]! });
     assert.equal(result.modelVersion, a.version);
     const scraped = await metrics.metrics();
-    assert.match(scraped, new RegExp(`^pneumoscreen_images_classified_total\\{engine="${result.engine}",model_version="${a.version}",decision="${result.decision}"\\} 1$`, 'm'));
+    assert.match(
+      scraped,
+      new RegExp(
+        `^pneumoscreen_images_classified_total\\{engine="${result.engine}",model_version="${a.version}",decision="${result.decision}"\\} 1$`,
+        'm',
+      ),
+    );
     assert.match(scraped, new RegExp(`^pneumoscreen_image_batch_size_count\\{engine="${result.engine}"\\} 1$`, 'm'));
     assert.ok(result.probability! >= 0 && result.probability! <= 1, `probability ${result.probability}`);
     assert.equal(runtime.servedVersion, a.version);
@@ -84,7 +96,13 @@ test('a worker holds two versions, classifies pinned images with each in batches
   await registry.setChannel('production', a.version);
   const { runtime, classify } = await runtimeFor({ WORKER_MAX_BATCH: '8', WORKER_MAX_WAIT_MS: '300', MODEL_CHANNEL_POLL_MS: '0' });
   try {
-    const job = (i: number, modelVersion?: string) => ({ studyId: 's', bucket, key: `incoming/s/${i}.jpeg`, etag: etags[i]!, modelVersion });
+    const job = (i: number, modelVersion?: string) => ({
+      studyId: 's',
+      bucket,
+      key: `incoming/s/${i}.jpeg`,
+      etag: etags[i]!,
+      modelVersion,
+    });
     const results = await Promise.all([0, 1, 2].flatMap((i) => [classify.execute(job(i, b.version)), classify.execute(job(i))]));
     const [ofB, ofA] = [results.filter((_, i) => i % 2 === 0), results.filter((_, i) => i % 2 === 1)];
     for (const r of ofA) assert.deepEqual([r.modelVersion, r.decision, r.timing!.batchSize], [a.version, 'NORMAL', 3]);

@@ -68,7 +68,9 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
     const served = await this.served;
     const wanted = version ?? served;
     if (!this.registry && wanted !== served) {
-      throw new Error(`the job is pinned to model version ${wanted}, but this worker serves ${served} from ${this.source()} and has no MODEL_REGISTRY to fetch others from`);
+      throw new Error(
+        `the job is pinned to model version ${wanted}, but this worker serves ${served} from ${this.source()} and has no MODEL_REGISTRY to fetch others from`,
+      );
     }
     const slot = this.slot(wanted);
     slot.leases++;
@@ -94,7 +96,14 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown() {
     await this.watcher?.stop();
     await this.served?.catch(() => null);
-    await Promise.all([...this.slots.values()].map((s) => s.model.then((m) => m.dispose(), () => undefined)));
+    await Promise.all(
+      [...this.slots.values()].map((s) =>
+        s.model.then(
+          (m) => m.dispose(),
+          () => undefined,
+        ),
+      ),
+    );
     this.slots.clear();
   }
 
@@ -114,7 +123,10 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
         onError: (e) => this.log.warn(`cannot re-read channel ${channel}: ${e.message}`),
       });
       const pointer = (await this.watcher.start())[channel];
-      if (!pointer) throw new Error(`channel "${channel}" of ${name} points at no version yet (pneumoscreen models promote VERSION --channel ${channel})`);
+      if (!pointer)
+        throw new Error(
+          `channel "${channel}" of ${name} points at no version yet (pneumoscreen models promote VERSION --channel ${channel})`,
+        );
       version = pointer.version;
     }
     this.servedNow = version;
@@ -176,7 +188,9 @@ export class ModelRuntime implements OnModuleInit, BeforeApplicationShutdown {
       ...(heatmaps.enabled ? { heatmaps: { maxBatch: heatmaps.maxBatch } } : {}),
     });
     const { name } = model.manifest;
-    this.log.log(`model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`);
+    this.log.log(
+      `model ${name}@${version} from ${this.source()} on ${model.engine.name} ready in ${Date.now() - started} ms (batch ≤ ${maxBatch}, wait ≤ ${maxWaitMs} ms${preferredBatchSizes.length ? `, preferred ${preferredBatchSizes.join('/')}` : ''})`,
+    );
     if (model.heatmapsUnavailable) this.log.warn(`model version ${version} gives no heatmaps: ${model.heatmapsUnavailable}`);
     return model;
   }

@@ -33,9 +33,22 @@ after(async () => {
 
 /** A classify-only worker on a private prefix, with one image job queued before it starts. */
 async function workerWithQueuedJob(env: Record<string, string>) {
-  const base = { REDIS_URL, REDIS_PREFIX: `pslife-${randomBytes(4).toString('hex')}`, WORKER_POOLS: 'classify', ENGINE: 'onnxruntime-int8', METRICS_PORT: '0', AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, ...env };
+  const base = {
+    REDIS_URL,
+    REDIS_PREFIX: `pslife-${randomBytes(4).toString('hex')}`,
+    WORKER_POOLS: 'classify',
+    ENGINE: 'onnxruntime-int8',
+    METRICS_PORT: '0',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    ...env,
+  };
   const queue = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix: loadConfig(base).redis.prefix });
-  const job = await queue.add(JobName.classifyImage, { studyId: 's', bucket: BUCKET, key: 'incoming/s/0.jpeg', etag }, JOBS[JobName.classifyImage].options);
+  const job = await queue.add(
+    JobName.classifyImage,
+    { studyId: 's', bucket: BUCKET, key: 'incoming/s/0.jpeg', etag },
+    JOBS[JobName.classifyImage].options,
+  );
   const worker = spawnApp('gpu-worker', WORKER, { PATH: process.env.PATH, ...base });
   const cleanUp = async () => {
     await worker.stop();
@@ -48,7 +61,10 @@ async function workerWithQueuedJob(env: Record<string, string>) {
 function exitOf(worker: SpawnedApp, timeoutMs: number): Promise<number | null> {
   if (worker.child.exitCode !== null) return Promise.resolve(worker.child.exitCode);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker did not exit within ${timeoutMs} ms:\n${worker.output.slice(-20).join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the worker did not exit within ${timeoutMs} ms:\n${worker.output.slice(-20).join('\n')}`)),
+      timeoutMs,
+    );
     worker.child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
   });
 }
@@ -116,7 +132,12 @@ test('a job queued before the model is warm is not taken until it is; /ready ans
   await registry.setChannel('production', release.version);
   const relay = await heldRelay(new URL(s3.endpoint));
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'lifecycle-cache-'));
-  const { queue, job, worker, cleanUp } = await workerWithQueuedJob({ S3_ENDPOINT: relay.endpoint, MODEL_REGISTRY: `s3://${BUCKET}/models`, MODEL_CACHE_DIR: cacheDir, MODEL_CHANNEL_POLL_MS: '0' });
+  const { queue, job, worker, cleanUp } = await workerWithQueuedJob({
+    S3_ENDPOINT: relay.endpoint,
+    MODEL_REGISTRY: `s3://${BUCKET}/models`,
+    MODEL_CACHE_DIR: cacheDir,
+    MODEL_CHANNEL_POLL_MS: '0',
+  });
   try {
     const [, metricsUrl] = await worker.waitForLine(/metrics at (\S+)/, 60_000);
     // Started (its metrics endpoint listens only once every module is up), model not yet loaded.

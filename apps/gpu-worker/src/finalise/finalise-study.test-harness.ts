@@ -32,7 +32,9 @@ const messageIds: MessageIds = {
 export function useCaseWith(env: Record<string, string>, calibrations: SiteCalibrations = NO_SITE_CALIBRATIONS, lateObjects?: number) {
   const sent: NewWebhookJobData[] = [];
   const written: Array<{ bucket: string; key: string; body: string }> = [];
-  const store = { putObject: async (bucket: string, key: string, body: string) => (written.push({ bucket, key, body }), { etag: 'r' }) } as unknown as ObjectStore;
+  const store = {
+    putObject: async (bucket: string, key: string, body: string) => (written.push({ bucket, key, body }), { etag: 'r' }),
+  } as unknown as ObjectStore;
   const completed: unknown[] = [];
   const studies = {
     complete: async (...args: unknown[]) => void completed.push(args),
@@ -53,6 +55,12 @@ export function useCaseWith(env: Record<string, string>, calibrations: SiteCalib
 /** Finalises a study of `images` and gives the webhook jobs it queued. */
 export function finalise(env: Record<string, string>, study: Partial<StudyJobData> = {}, images: ImageResult[] = [image]) {
   const { useCase, sent } = useCaseWith(env);
-  const job: StudyJobData = { studyId: 's1', bucket: 'hospital-a', imageCount: images.length, submittedAt: '2025-06-01T11:59:00Z', ...study };
+  const job: StudyJobData = {
+    studyId: 's1',
+    bucket: 'hospital-a',
+    imageCount: images.length,
+    submittedAt: '2025-06-01T11:59:00Z',
+    ...study,
+  };
   return useCase.execute(job, images).then(() => sent);
 }

@@ -21,7 +21,10 @@ describe('FinaliseStudyUseCase: late objects', () => {
 describe('FinaliseStudyUseCase: where the study event goes', () => {
   test('to each endpoint configured for the bucket and the event, under one webhook-id', async () => {
     const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, WEBHOOK_URL: 'https://ops.example.org/' });
-    assert.deepEqual(sent.map((m) => m.url), ['https://a.example.org/all', 'https://a.example.org/positives']);
+    assert.deepEqual(
+      sent.map((m) => m.url),
+      ['https://a.example.org/all', 'https://a.example.org/positives'],
+    );
     assert.equal(new Set(sent.map((m) => m.messageId)).size, 1);
     assert.equal(JSON.parse(sent[0].body).type, 'study.completed');
   });
@@ -30,22 +33,40 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
     const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints }, {}, [
       { key: 'incoming/s1/a.jpeg', etag: 'e', error: 'corrupt' },
     ]);
-    assert.deepEqual(sent.map((m) => [m.url, JSON.parse(m.body).type]), [['https://a.example.org/all', 'study.failed']]);
+    assert.deepEqual(
+      sent.map((m) => [m.url, JSON.parse(m.body).type]),
+      [['https://a.example.org/all', 'study.failed']],
+    );
   });
 
   test("a manifest's callback URL never replaces the configured endpoints; off the callback hosts, the result says why", async () => {
     const { useCase, sent, written } = useCaseWith({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints });
-    const job: StudyJobData = { studyId: 's1', bucket: 'hospital-a', imageCount: 1, submittedAt: '2025-06-01T11:59:00Z', callbackUrl: 'https://attacker.example.net/steal' };
+    const job: StudyJobData = {
+      studyId: 's1',
+      bucket: 'hospital-a',
+      imageCount: 1,
+      submittedAt: '2025-06-01T11:59:00Z',
+      callbackUrl: 'https://attacker.example.net/steal',
+    };
     const result = await useCase.execute(job, [image]);
-    assert.deepEqual(sent.map((m) => m.url), ['https://a.example.org/all', 'https://a.example.org/positives']);
+    assert.deepEqual(
+      sent.map((m) => m.url),
+      ['https://a.example.org/all', 'https://a.example.org/positives'],
+    );
     assert.match(result.callbackRefused ?? '', /attacker\.example\.net is not on the tenant's callback hosts/);
     assert.equal(StudyResult.parse(JSON.parse(written[0].body)).callbackRefused, result.callbackRefused);
     assert.equal(JSON.parse(sent[0].body).data.callbackRefused, result.callbackRefused);
   });
 
   test('a callback URL on the callback hosts gets the event besides the configured endpoints', async () => {
-    const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, CALLBACK_HOSTS: 'ris.hospital-a.org' }, { callbackUrl: 'https://ris.hospital-a.org/cb' });
-    assert.deepEqual(sent.map((m) => m.url), ['https://a.example.org/all', 'https://a.example.org/positives', 'https://ris.hospital-a.org/cb']);
+    const sent = await finalise(
+      { WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, CALLBACK_HOSTS: 'ris.hospital-a.org' },
+      { callbackUrl: 'https://ris.hospital-a.org/cb' },
+    );
+    assert.deepEqual(
+      sent.map((m) => m.url),
+      ['https://a.example.org/all', 'https://a.example.org/positives', 'https://ris.hospital-a.org/cb'],
+    );
   });
 
   test('the webhook-id is random, not derived from bucket and study id, and the same when finalised again', async () => {
@@ -60,14 +81,31 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
 
   test("each tenant's study goes to its own endpoints, named with its tenant for signing", async () => {
     const tenants = JSON.stringify([
-      { id: 'a', locations: [{ bucket: 'shared', prefix: 'incoming/a-' }], endpoints: [{ url: 'https://a.example.org/r', secrets: [secret] }] },
-      { id: 'b', locations: [{ bucket: 'shared', prefix: 'incoming/b-' }], endpoints: [{ url: 'https://b.example.org/r', secrets: [secret] }] },
+      {
+        id: 'a',
+        locations: [{ bucket: 'shared', prefix: 'incoming/a-' }],
+        endpoints: [{ url: 'https://a.example.org/r', secrets: [secret] }],
+      },
+      {
+        id: 'b',
+        locations: [{ bucket: 'shared', prefix: 'incoming/b-' }],
+        endpoints: [{ url: 'https://b.example.org/r', secrets: [secret] }],
+      },
     ]);
     const sent = await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/b-1/x.jpeg' }]);
-    assert.deepEqual(sent.map((m) => [m.tenantId, m.url]), [['b', 'https://b.example.org/r']]);
+    assert.deepEqual(
+      sent.map((m) => [m.tenantId, m.url]),
+      [['b', 'https://b.example.org/r']],
+    );
     // Objects of no tenant, or of two: nobody's endpoint hears of them.
     assert.deepEqual(await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/c-1/x.jpeg' }]), []);
-    assert.deepEqual(await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [{ ...image, key: 'incoming/a-1/x.jpeg' }, { ...image, key: 'incoming/b-1/y.jpeg' }]), []);
+    assert.deepEqual(
+      await finalise({ TENANTS: tenants }, { bucket: 'shared' }, [
+        { ...image, key: 'incoming/a-1/x.jpeg' },
+        { ...image, key: 'incoming/b-1/y.jpeg' },
+      ]),
+      [],
+    );
   });
 
   test("a study enters its tenant's index of finished studies (for the review worklist); a study of no single tenant enters none", async () => {
@@ -77,7 +115,10 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
     ]);
     const finishedFor = async (keys: string[]) => {
       const { useCase, completed } = useCaseWith({ TENANTS: tenants });
-      await useCase.execute({ studyId: 's1', bucket: 'shared', imageCount: keys.length, submittedAt: '2025-06-01T11:59:00Z' }, keys.map((key) => ({ ...image, key })));
+      await useCase.execute(
+        { studyId: 's1', bucket: 'shared', imageCount: keys.length, submittedAt: '2025-06-01T11:59:00Z' },
+        keys.map((key) => ({ ...image, key })),
+      );
       return (completed[0] as unknown[])[5];
     };
     assert.deepEqual(await finishedFor(['incoming/b-1/x.jpeg']), { tenantId: 'b', bucket: 'shared' });
@@ -85,8 +126,14 @@ describe('FinaliseStudyUseCase: where the study event goes', () => {
   });
 
   test('WEBHOOK_URL serves a bucket no endpoint covers', async () => {
-    const sent = await finalise({ WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, WEBHOOK_URL: 'https://ops.example.org/' }, { bucket: 'hospital-b' });
-    assert.deepEqual(sent.map((m) => m.url), ['https://ops.example.org/']);
+    const sent = await finalise(
+      { WEBHOOK_SECRET: secret, WEBHOOK_ENDPOINTS: endpoints, WEBHOOK_URL: 'https://ops.example.org/' },
+      { bucket: 'hospital-b' },
+    );
+    assert.deepEqual(
+      sent.map((m) => m.url),
+      ['https://ops.example.org/'],
+    );
   });
 
   test('without a secret nothing is queued: unsigned webhooks are never sent', async () => {

@@ -1,6 +1,19 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { callbackHostAllowed, deliverySecrets as signingSecrets, studyTenant, type AppConfig, type TenantConfig } from '@pneumoscreen/config';
-import { pacsStatusKey, type ImageResult, type StudyDicomOutputs, type StudyJobData, type StudyResult, type StudyWebhookEvent } from '@pneumoscreen/contracts';
+import {
+  callbackHostAllowed,
+  deliverySecrets as signingSecrets,
+  studyTenant,
+  type AppConfig,
+  type TenantConfig,
+} from '@pneumoscreen/config';
+import {
+  pacsStatusKey,
+  type ImageResult,
+  type StudyDicomOutputs,
+  type StudyJobData,
+  type StudyResult,
+  type StudyWebhookEvent,
+} from '@pneumoscreen/contracts';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import type { Clock, StudyRepository } from '@pneumoscreen/studies';
 import { resolveEndpoints, type MessageIds } from '@pneumoscreen/webhooks';
@@ -52,17 +65,27 @@ export class FinaliseStudyUseCase {
     const lateObjects = (await this.studies.get(study.studyId))?.lateObjects;
     const base = { ...summary, ...(callbackRefused ? { callbackRefused } : {}), ...(lateObjects ? { lateObjects } : {}) };
     const written = this.config.worker.dicomOutputs && this.reports ? await this.reports.write(base) : undefined;
-    const dicom = written && this.config.pacs && this.pacs ? { ...written, pacs: { status: 'queued' as const, statusKey: pacsStatusKey(study.studyId) } } : written;
+    const dicom =
+      written && this.config.pacs && this.pacs
+        ? { ...written, pacs: { status: 'queued' as const, statusKey: pacsStatusKey(study.studyId) } }
+        : written;
     const result = dicom ? { ...base, dicom } : base;
     await this.store.putObject(study.bucket, result.resultsKey, JSON.stringify(result, null, 2), 'application/json');
     if (dicom?.pacs) await this.queuePush(result, dicom);
-    await this.studies.complete(study.studyId, result.status, result.resultsKey, {
-      decision: result.decision,
-      maxProbability: result.maxProbability,
-      modelVersion: result.modelVersion,
-      imageCount: images.length,
-      errorCount: images.filter((i) => i.error).length,
-    }, this.clock.now(), tenant ? { tenantId: tenant.id, bucket: study.bucket } : undefined);
+    await this.studies.complete(
+      study.studyId,
+      result.status,
+      result.resultsKey,
+      {
+        decision: result.decision,
+        maxProbability: result.maxProbability,
+        modelVersion: result.modelVersion,
+        imageCount: images.length,
+        errorCount: images.filter((i) => i.error).length,
+      },
+      this.clock.now(),
+      tenant ? { tenantId: tenant.id, bucket: study.bucket } : undefined,
+    );
     if (!tenant) {
       this.log.error(`study ${study.studyId}: its objects belong to no single tenant (TENANTS); no webhook is sent`);
     } else if (urls.length) {
@@ -77,13 +100,18 @@ export class FinaliseStudyUseCase {
   private async queuePush(result: StudyResult, dicom: StudyDicomOutputs): Promise<void> {
     const captures = result.images.flatMap((i) => (i.dicom?.secondaryCapture ? [i.dicom.secondaryCapture.key] : []));
     const keys = [dicom.structuredReport.key, ...captures];
-    await this.pacs!.enqueue({ studyId: result.studyId, bucket: result.bucket, keys, statusKey: dicom.pacs!.statusKey }, result.completedAt);
+    await this.pacs!.enqueue(
+      { studyId: result.studyId, bucket: result.bucket, keys, statusKey: dicom.pacs!.statusKey },
+      result.completedAt,
+    );
   }
 
   private async enqueue(tenant: TenantConfig, study: StudyJobData, urls: string[], event: StudyWebhookEvent): Promise<void> {
     const unsigned = urls.filter((url) => !signingSecrets(tenant, url).length);
     if (unsigned.length) {
-      this.log.error(`study ${study.studyId}: ${unsigned.length} webhook(s) due but no secret is configured for them (WEBHOOK_SECRET or the tenant's secrets); unsigned webhooks are never sent`);
+      this.log.error(
+        `study ${study.studyId}: ${unsigned.length} webhook(s) due but no secret is configured for them (WEBHOOK_SECRET or the tenant's secrets); unsigned webhooks are never sent`,
+      );
     }
     const signed = urls.filter((url) => !unsigned.includes(url));
     if (!signed.length) return;
@@ -94,6 +122,9 @@ export class FinaliseStudyUseCase {
 }
 
 function routingOf(tenant: TenantConfig) {
-  return { endpoints: tenant.endpoints, defaultUrl: tenant.fallback?.url, callbackAllowed: (url: string) => callbackHostAllowed(tenant, url) };
+  return {
+    endpoints: tenant.endpoints,
+    defaultUrl: tenant.fallback?.url,
+    callbackAllowed: (url: string) => callbackHostAllowed(tenant, url),
+  };
 }
-

@@ -16,6 +16,9 @@ export class BullPacsOutbox implements PacsOutbox {
   ) {}
 
   async enqueue(push: PacsJobData, completedAt: string): Promise<void> {
-    await this.queue.add(JobName.pushToPacs, push, { ...JOBS[JobName.pushToPacs].options(this.maxAttempts), jobId: pacsJobId(push.studyId, completedAt) });
+    await this.queue.add(JobName.pushToPacs, push, {
+      ...JOBS[JobName.pushToPacs].options(this.maxAttempts),
+      jobId: pacsJobId(push.studyId, completedAt),
+    });
   }
 }

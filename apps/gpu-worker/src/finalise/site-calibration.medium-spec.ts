@@ -80,26 +80,44 @@ after(async () => {
 /** Classifies the study's one image with the real model, then finalises the study as the worker
  * does, and reads back the result it stored. */
 async function runStudy(studyId: string, bucket: string): Promise<{ image: ImageResult; result: StudyResult }> {
-  const image = await new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }).execute({ studyId, bucket, key: 'incoming/s/a.jpeg', etag: etags.get(bucket)!, modelVersion: release.version });
+  const image = await new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }).execute({
+    studyId,
+    bucket,
+    key: 'incoming/s/a.jpeg',
+    etag: etags.get(bucket)!,
+    modelVersion: release.version,
+  });
   const study = { studyId, bucket, imageCount: 1, submittedAt: new Date().toISOString(), modelVersion: release.version };
   await finalise.execute(study, [image]);
-  const stored = StudyResult.parse(JSON.parse((await store.getObject(bucket, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString('utf8')));
+  const stored = StudyResult.parse(
+    JSON.parse((await store.getObject(bucket, `results/${studyId}.json`, { maxBytes: 1e6 })).body.toString('utf8')),
+  );
   return { image, result: stored };
 }
 
-test('a calibration for the study\'s site changes its decision once it is read; other sites keep the version\'s threshold', async () => {
+test("a calibration for the study's site changes its decision once it is read; other sites keep the version's threshold", async () => {
   const before = await runStudy('s1', 'hospital-a');
   const p = before.image.probability!;
   assert.ok(p < release.threshold, `the normal sample scores ${p}, under the version's threshold ${release.threshold}`);
   assert.deepEqual([before.image.decision, before.image.threshold], ['NORMAL', release.threshold]);
-  assert.deepEqual([before.result.decision, before.result.threshold, before.result.thresholdSource], ['NORMAL', release.threshold, 'model']);
+  assert.deepEqual(
+    [before.result.decision, before.result.threshold, before.result.thresholdSource],
+    ['NORMAL', release.threshold, 'model'],
+  );
 
   // A site threshold at exactly this image's score: the image is now called positive there.
   const fitted: SiteCalibration = {
-    model: 'pneumoscreen-pneumonia', version: release.version, site: 'hospital-a', threshold: p, targetSensitivity: 0.95, n: 40,
+    model: 'pneumoscreen-pneumonia',
+    version: release.version,
+    site: 'hospital-a',
+    threshold: p,
+    targetSensitivity: 0.95,
+    n: 40,
     sensitivity: { value: 0.95, low: 0.76, high: 0.99, count: 19, of: 20 },
     specificity: { value: 0.6, low: 0.39, high: 0.78, count: 12, of: 20 },
-    auc: 0.9, source: 'data', fittedAt: new Date().toISOString(),
+    auc: 0.9,
+    source: 'data',
+    fittedAt: new Date().toISOString(),
   };
   await registry.calibrations.put(fitted);
   await new Promise((r) => setTimeout(r, TTL_MS + 100));
@@ -114,17 +132,37 @@ test('a calibration for the study\'s site changes its decision once it is read; 
   assert.deepEqual([elsewhere.result.decision, elsewhere.result.thresholdSource], ['NORMAL', 'model']);
 });
 
-test('a site that widened the version\'s intended use gets its adults assessed; other sites keep them NOT_ASSESSED', async () => {
+test("a site that widened the version's intended use gets its adults assessed; other sites keep them NOT_ASSESSED", async () => {
   const adult = await readFile(path.join(sharedDir(), 'data/dicom/nih_cxr_nofinding_DX_nhsx.dcm'));
   const adultEtags = new Map<string, string>();
   for (const site of sites) adultEtags.set(site, (await store.putObject(site, 'incoming/adult/a.dcm', adult, 'application/dicom')).etag);
-  const classify = new ClassifyImageUseCase(config, store, runtime, { record: () => undefined }, siteScopesFor(config, store, (m) => assert.fail(m)));
-  const run = (bucket: string) => classify.execute({ studyId: 'adult', bucket, key: 'incoming/adult/a.dcm', etag: adultEtags.get(bucket)!, modelVersion: release.version });
+  const classify = new ClassifyImageUseCase(
+    config,
+    store,
+    runtime,
+    { record: () => undefined },
+    siteScopesFor(config, store, (m) => assert.fail(m)),
+  );
+  const run = (bucket: string) =>
+    classify.execute({
+      studyId: 'adult',
+      bucket,
+      key: 'incoming/adult/a.dcm',
+      etag: adultEtags.get(bucket)!,
+      modelVersion: release.version,
+    });
 
   const before = await run('hospital-a');
   assert.deepEqual([before.decision, before.outOfScope, before.probability], ['NOT_ASSESSED', { reason: 'adult', score: 1 }, undefined]);
 
-  await registry.scopes.put({ version: release.version, site: 'hospital-a', population: { minAgeYears: 0, maxAgeYears: 120 }, accept: ['unlike-training-data'], note: 'validated on 400 local adult films', updatedAt: new Date().toISOString() });
+  await registry.scopes.put({
+    version: release.version,
+    site: 'hospital-a',
+    population: { minAgeYears: 0, maxAgeYears: 120 },
+    accept: ['unlike-training-data'],
+    note: 'validated on 400 local adult films',
+    updatedAt: new Date().toISOString(),
+  });
   await new Promise((r) => setTimeout(r, TTL_MS + 100));
   const after = await run('hospital-a');
   assert.equal(after.outOfScope, undefined);

@@ -71,7 +71,11 @@ export class CachedRegistryCalibrations<T = SiteCalibration> {
 export function siteCalibrationsFor(config: AppConfig, store: ObjectStore, warn: (message: string) => void): SiteCalibrations {
   const { registry, name, channelPollMs } = config.models;
   if (!registry) return NO_SITE_CALIBRATIONS;
-  return new CachedRegistryCalibrations(openModelRegistry(registry, name, () => store), channelPollMs || DEFAULT_CALIBRATION_TTL_MS, warn);
+  return new CachedRegistryCalibrations(
+    openModelRegistry(registry, name, () => store),
+    channelPollMs || DEFAULT_CALIBRATION_TTL_MS,
+    warn,
+  );
 }
 
 export const SITE_SCOPES = Symbol('SITE_SCOPES');

@@ -1,5 +1,12 @@
 import { imageArtefactKey, structuredReportKey, type StudyDicomOutputs, type StudyResult } from '@pneumoscreen/contracts';
-import { ImageDecodeError, readDicomSource, SECONDARY_CAPTURE_SOP_CLASS, structuredReport, type DicomSource, type ReportedImage } from '@pneumoscreen/imaging';
+import {
+  ImageDecodeError,
+  readDicomSource,
+  SECONDARY_CAPTURE_SOP_CLASS,
+  structuredReport,
+  type DicomSource,
+  type ReportedImage,
+} from '@pneumoscreen/imaging';
 import { ObjectChangedError, ObjectNotFoundError, ObjectTooLargeError, type RangedObjectStore } from '@pneumoscreen/storage';
 
 export const STRUCTURED_REPORTS = Symbol('STRUCTURED_REPORTS');

@@ -8,7 +8,12 @@ import { resultsKey } from '@pneumoscreen/contracts';
  * again from its probability at the site's threshold; otherwise the decisions stand as classified,
  * at the version's own threshold.
  */
-export function summariseStudy(study: StudyJobData, images: ImageResult[], completedAt: Date, site: SiteCalibration | null = null): StudyResult {
+export function summariseStudy(
+  study: StudyJobData,
+  images: ImageResult[],
+  completedAt: Date,
+  site: SiteCalibration | null = null,
+): StudyResult {
   const decided = site ? images.map((i) => atSiteThreshold(i, site)) : images;
   const judged = decided.filter((i) => i.probability !== undefined);
   const sorted = [...decided].sort((a, b) => a.key.localeCompare(b.key));

@@ -16,9 +16,23 @@ export class PrometheusDeliveryMetrics implements DeliveryMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.attempts = new Counter({ name: 'pneumoscreen_webhook_attempts_total', help: 'Webhook delivery attempts, by outcome (delivered, retry, gone, refused)', labelNames: ['outcome'], registers });
-    this.latency = new Histogram({ name: 'pneumoscreen_webhook_attempt_seconds', help: 'Time from sending a webhook to its answer (or to giving up on it)', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
-    this.deadLettered = new Counter({ name: 'pneumoscreen_webhook_dead_letters_total', help: 'Webhook messages moved to the dead-letter list', registers });
+    this.attempts = new Counter({
+      name: 'pneumoscreen_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, gone, refused)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'pneumoscreen_webhook_attempt_seconds',
+      help: 'Time from sending a webhook to its answer (or to giving up on it)',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.deadLettered = new Counter({
+      name: 'pneumoscreen_webhook_dead_letters_total',
+      help: 'Webhook messages moved to the dead-letter list',
+      registers,
+    });
   }
 
   record(attempt: DeliveryAttemptRecord | undefined, next: NextStep): void {

@@ -22,14 +22,51 @@ export class PrometheusImageMetrics implements ImageMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.classified = new Counter({ name: 'pneumoscreen_images_classified_total', help: "Images classified, by engine, model version and decision at the version's own threshold (a site calibration may re-decide it when the study is finalised)", labelNames: ['engine', 'model_version', 'decision'], registers });
-    this.unreadable = new Counter({ name: 'pneumoscreen_images_unreadable_total', help: 'Images the worker could not judge: gone, too large, unreadable, or refused (a DICOM that is not a radiograph)', labelNames: ['engine', 'model_version'], registers });
-    this.outOfScope = new Counter({ name: 'pneumoscreen_images_out_of_scope_total', help: "Images outside their version's intended use (decision NOT_ASSESSED), by model version and reason: adult, lateral, not-chest, not-radiograph, unlike-training-data", labelNames: ['model_version', 'reason'], registers });
-    this.batchSize = new Histogram({ name: 'pneumoscreen_image_batch_size', help: 'Size of the batch each image was classified in', labelNames: ['engine'], buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers });
+    this.classified = new Counter({
+      name: 'pneumoscreen_images_classified_total',
+      help: "Images classified, by engine, model version and decision at the version's own threshold (a site calibration may re-decide it when the study is finalised)",
+      labelNames: ['engine', 'model_version', 'decision'],
+      registers,
+    });
+    this.unreadable = new Counter({
+      name: 'pneumoscreen_images_unreadable_total',
+      help: 'Images the worker could not judge: gone, too large, unreadable, or refused (a DICOM that is not a radiograph)',
+      labelNames: ['engine', 'model_version'],
+      registers,
+    });
+    this.outOfScope = new Counter({
+      name: 'pneumoscreen_images_out_of_scope_total',
+      help: "Images outside their version's intended use (decision NOT_ASSESSED), by model version and reason: adult, lateral, not-chest, not-radiograph, unlike-training-data",
+      labelNames: ['model_version', 'reason'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'pneumoscreen_image_batch_size',
+      help: 'Size of the batch each image was classified in',
+      labelNames: ['engine'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    });
     // An image's share of its batch's engine time: 1 / mean is the engine's images per second.
-    this.inference = new Histogram({ name: 'pneumoscreen_image_inference_seconds', help: "Each image's share of its batch's inference time", labelNames: ['engine'], buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers });
-    this.download = new Histogram({ name: 'pneumoscreen_image_download_seconds', help: 'Time to fetch an image from S3', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
-    this.decode = new Histogram({ name: 'pneumoscreen_image_decode_seconds', help: 'Time to decode and resize an image', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers });
+    this.inference = new Histogram({
+      name: 'pneumoscreen_image_inference_seconds',
+      help: "Each image's share of its batch's inference time",
+      labelNames: ['engine'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+      registers,
+    });
+    this.download = new Histogram({
+      name: 'pneumoscreen_image_download_seconds',
+      help: 'Time to fetch an image from S3',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.decode = new Histogram({
+      name: 'pneumoscreen_image_decode_seconds',
+      help: 'Time to decode and resize an image',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
   }
 
   record(r: ImageResult): void {

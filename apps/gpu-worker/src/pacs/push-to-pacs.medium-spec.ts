@@ -27,7 +27,11 @@ const SOURCE = path.join(sharedDir(), 'data/dicom/kermany_train_PNEUMONIA_person
 const PATIENT_VALUES = ['KERMANY-PNEUMONIA'];
 
 const logged: string[] = [];
-const capture: LoggerService = { log: (m) => logged.push(String(m)), warn: (m) => logged.push(String(m)), error: (m) => logged.push(String(m)) };
+const capture: LoggerService = {
+  log: (m) => logged.push(String(m)),
+  warn: (m) => logged.push(String(m)),
+  error: (m) => logged.push(String(m)),
+};
 Logger.overrideLogger(capture);
 
 let orthanc: OrthancServer;
@@ -46,8 +50,17 @@ async function dicomOutputs(studyId: string) {
   studyUid = source.studyInstanceUid;
   const producer = { model: 'pneumoscreen-pneumonia', version: 'v-test' };
   const sc = secondaryCapture({ width: 16, height: 16, data: Buffer.alloc(16 * 16 * 3, 90) }, source, producer, new Date());
-  const heatmap = { studyInstanceUid: source.studyInstanceUid, seriesInstanceUid: sc.seriesInstanceUid, sopClassUid: SECONDARY_CAPTURE_SOP_CLASS, sopInstanceUid: sc.sopInstanceUid };
-  const sr = structuredReport([{ source, trackingId: 'pa', decision: 'PNEUMONIA', probability: 0.9, threshold: 0.5, heatmap }], producer, new Date());
+  const heatmap = {
+    studyInstanceUid: source.studyInstanceUid,
+    seriesInstanceUid: sc.seriesInstanceUid,
+    sopClassUid: SECONDARY_CAPTURE_SOP_CLASS,
+    sopInstanceUid: sc.sopInstanceUid,
+  };
+  const sr = structuredReport(
+    [{ source, trackingId: 'pa', decision: 'PNEUMONIA', probability: 0.9, threshold: 0.5, heatmap }],
+    producer,
+    new Date(),
+  );
   const keys = [`results/${studyId}.sr.dcm`, `results/${studyId}/pa.heatmap.dcm`];
   await store.putObject(BUCKET, keys[0]!, sr.file, 'application/dicom');
   await store.putObject(BUCKET, keys[1]!, sc.file, 'application/dicom');
@@ -56,7 +69,10 @@ async function dicomOutputs(studyId: string) {
 
 async function push(studyId: string, keys: string[]): Promise<string> {
   const completedAt = new Date().toISOString();
-  await new BullPacsOutbox(queue, config.pacs!.maxAttempts).enqueue({ studyId, bucket: BUCKET, keys, statusKey: pacsStatusKey(studyId) }, completedAt);
+  await new BullPacsOutbox(queue, config.pacs!.maxAttempts).enqueue(
+    { studyId, bucket: BUCKET, keys, statusKey: pacsStatusKey(studyId) },
+    completedAt,
+  );
   return `pacs-${studyId}-${Date.parse(completedAt)}`;
 }
 
@@ -89,8 +105,15 @@ before(async () => {
   store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   const prefix = `{pstest-pacs-${randomUUID()}}`;
   config = loadConfig({
-    REDIS_URL, REDIS_PREFIX: prefix, S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    DICOMWEB_STOW_URL: orthanc.dicomWebUrl, DICOMWEB_AUTHORIZATION: orthanc.authorization, DICOMWEB_TIMEOUT_MS: '2000', DICOMWEB_MAX_ATTEMPTS: '5',
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    DICOMWEB_STOW_URL: orthanc.dicomWebUrl,
+    DICOMWEB_AUTHORIZATION: orthanc.authorization,
+    DICOMWEB_TIMEOUT_MS: '2000',
+    DICOMWEB_MAX_ATTEMPTS: '5',
   });
   @Module({ imports: [AdaptersModule.register(config), PacsPoolModule] })
   class PacsWorker {}
@@ -121,7 +144,10 @@ test('the SR and Secondary Capture of a real study arrive in Orthanc by STOW-RS,
   assert.equal(state, 'completed', job.failedReason);
   assert.equal(job.attemptsMade, 1);
   const s = await status('st-ok');
-  assert.deepEqual({ status: s.status, httpStatus: s.httpStatus, sent: s.sent, stored: s.stored, attempts: s.attempts }, { status: 'delivered', httpStatus: 200, sent: 2, stored: 2, attempts: 1 });
+  assert.deepEqual(
+    { status: s.status, httpStatus: s.httpStatus, sent: s.sent, stored: s.stored, attempts: s.attempts },
+    { status: 'delivered', httpStatus: 200, sent: 2, stored: 2, attempts: 1 },
+  );
   assert.deepEqual(await instancesInOrthanc(studyUid), uids);
   // Orthanc's own index agrees: the study it filed them under has the source's Study Instance UID.
   const studies = (await orthanc.get('/studies?expand')) as Array<{ MainDicomTags: { StudyInstanceUID: string } }>;
@@ -145,7 +171,10 @@ test('a PACS that is down is tried again with backoff, and the push lands once i
   const s = await status('st-down');
   assert.equal(s.status, 'delivered');
   assert.equal(s.attempts, job.attemptsMade);
-  assert.deepEqual((await instancesInOrthanc(studyUid)).filter((u) => uids.includes(u)), uids);
+  assert.deepEqual(
+    (await instancesInOrthanc(studyUid)).filter((u) => uids.includes(u)),
+    uids,
+  );
   assert.ok(logged.some((l) => /PACS push of study st-down: attempt 1 failed \(network error ECONNREFUSED\)/.test(l)));
 });
 
@@ -158,14 +187,17 @@ test('a 4xx from the PACS (credentials it no longer accepts) fails the push at o
     assert.equal(state, 'failed');
     assert.equal(job.attemptsMade, 1, 'not retried');
     const s = await status('st-401');
-    assert.deepEqual({ status: s.status, httpStatus: s.httpStatus, reason: s.reason }, { status: 'failed', httpStatus: 401, reason: 'HTTP 401' });
+    assert.deepEqual(
+      { status: s.status, httpStatus: s.httpStatus, reason: s.reason },
+      { status: 'failed', httpStatus: 401, reason: 'HTTP 401' },
+    );
   } finally {
     await orthanc.stop();
     await orthanc.start('orthanc-test-password');
   }
 });
 
-test("a 409 names the instances Orthanc refused and why (its Failed SOP Sequence)", async () => {
+test('a 409 names the instances Orthanc refused and why (its Failed SOP Sequence)', async () => {
   const { files, uids } = await dicomOutputs('st-409');
   // STOW-RS to one study (`/studies/{uid}`) refuses instances of any other.
   const publisher = new StowRsPublisher({ ...config.pacs!, stowUrl: `${orthanc.dicomWebUrl}/studies/1.2.3.4` });

@@ -57,7 +57,14 @@ export class PushToPacsUseCase {
         status = { status: 'delivered', ...base, ...http, ...stored };
         break;
       case 'refused':
-        status = { status: 'failed', reason: outcome.reason, ...base, ...http, ...stored, ...(outcome.failed.length ? { failedInstances: outcome.failed } : {}) };
+        status = {
+          status: 'failed',
+          reason: outcome.reason,
+          ...base,
+          ...http,
+          ...stored,
+          ...(outcome.failed.length ? { failedInstances: outcome.failed } : {}),
+        };
         break;
       case 'retry':
         if (!lastAttempt) return { outcome, final: false };

@@ -32,7 +32,8 @@ export class StowRsPublisher implements PacsPublisher {
   async publish(files: readonly Buffer[]): Promise<PublishOutcome> {
     const boundary = `pneumoscreen-${randomBytes(16).toString('hex')}`;
     const parts: Buffer[] = [];
-    for (const file of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), file, Buffer.from('\r\n'));
+    for (const file of files)
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), file, Buffer.from('\r\n'));
     parts.push(Buffer.from(`--${boundary}--\r\n`));
     let response: Response;
     let text: string;

@@ -15,7 +15,10 @@ describe('dead letters through the real worker', () => {
     const r = await pool.receiver([key], () => ({ status: gone ? 410 : 200 }));
     const first = await pool.settled(await pool.send(r.url));
     assert.equal(first.state, 'failed');
-    assert.deepEqual(first.data.attempts.map((a) => [a.outcome, a.status]), [['gone', 410]]);
+    assert.deepEqual(
+      first.data.attempts.map((a) => [a.outcome, a.status]),
+      [['gone', 410]],
+    );
     assert.match(first.job.failedReason, /answered 410 Gone and is now disabled/);
     const disabled = await pool.endpoints.disabled(r.url);
     assert.equal(disabled?.messageId, first.data.messageId);
@@ -31,7 +34,10 @@ describe('dead letters through the real worker', () => {
     // Enabled again, the skipped message can be replayed and arrives.
     assert.equal((await pool.endpoints.enable(r.url))?.reason, 'answered 410 Gone');
     const report = await replayDeadLetters(pool.queue, pool.endpoints, { ids: [String(second.job.id)] }, new Date());
-    assert.deepEqual(report.replayed.map((d) => d.jobId), [second.job.id]);
+    assert.deepEqual(
+      report.replayed.map((d) => d.jobId),
+      [second.job.id],
+    );
     assert.equal((await pool.settled(String(second.job.id))).state, 'completed');
     assert.equal(r.requests.length, 2);
 
@@ -55,16 +61,28 @@ describe('dead letters through the real worker', () => {
     const [listed] = (await listDeadLetters(pool.queue, pool.endpoints)).filter((d) => d.jobId === jobId);
     assert.equal(listed.messageId, dead.data.messageId);
     assert.equal(listed.eventType, 'study.completed');
-    assert.deepEqual(listed.attempts.map((a) => a.status), [503, 503, 503, 503]);
+    assert.deepEqual(
+      listed.attempts.map((a) => a.status),
+      [503, 503, 503, 503],
+    );
 
     // Replay by webhook-id: what a receiver's support ticket would quote.
     const report = await replayDeadLetters(pool.queue, pool.endpoints, { ids: [dead.data.messageId, 'msg_unknown'] }, new Date());
-    assert.deepEqual(report.replayed.map((d) => d.jobId), [jobId]);
+    assert.deepEqual(
+      report.replayed.map((d) => d.jobId),
+      [jobId],
+    );
     assert.deepEqual(report.unknown, ['msg_unknown']);
     const done = await pool.settled(jobId);
     assert.equal(done.state, 'completed');
-    assert.deepEqual(done.data.attempts.map((a) => a.status), [503, 503, 503, 503, 503, 200]);
-    assert.deepEqual(done.data.replays.map((p) => p.firstAttempt), [4]);
+    assert.deepEqual(
+      done.data.attempts.map((a) => a.status),
+      [503, 503, 503, 503, 503, 200],
+    );
+    assert.deepEqual(
+      done.data.replays.map((p) => p.firstAttempt),
+      [4],
+    );
     assert.deepEqual(new Set(r.requests.map((q) => q.headers['webhook-id'])), new Set([dead.data.messageId]));
     assert.ok(r.requests.every((q) => q.verified));
   });
@@ -80,11 +98,12 @@ describe('dead letters through the real worker', () => {
     healthy = true;
     const report = await replayDeadLetters(pool.queue, pool.endpoints, { since: cutoff }, new Date());
     assert.deepEqual(report.replayed.map((d) => d.jobId).sort(), [a, b].sort());
-    assert.deepEqual(report.skipped.map((s) => [s.deadLetter.jobId, s.why.replace(/since [^;]+/, 'since T')]), [
-      [g, 'its endpoint is disabled since T; enable it first'],
-    ]);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.deadLetter.jobId, s.why.replace(/since [^;]+/, 'since T')]),
+      [[g, 'its endpoint is disabled since T; enable it first']],
+    );
     for (const id of [a, b]) assert.equal((await pool.settled(id)).state, 'completed');
-    assert.equal((await pool.queue.getJobState(g)), 'failed');
+    assert.equal(await pool.queue.getJobState(g), 'failed');
   });
 });
 
@@ -97,7 +116,10 @@ describe('a private address, with WEBHOOK_ALLOW_PRIVATE off', () => {
     const r = await pool.receiver([key]);
     const { state, job, data } = await pool.settled(await pool.send(r.url));
     assert.equal(state, 'failed');
-    assert.deepEqual(data.attempts.map((a) => a.outcome), ['refused']);
+    assert.deepEqual(
+      data.attempts.map((a) => a.outcome),
+      ['refused'],
+    );
     assert.match(job.failedReason, /not sent: webhook host 127\.0\.0\.1 is a loopback address/);
     assert.equal(r.requests.length, 0);
   });

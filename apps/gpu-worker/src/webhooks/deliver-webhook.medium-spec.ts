@@ -19,7 +19,10 @@ describe('webhook delivery through the real worker', () => {
     assert.equal(r.requests.length, 1);
     assert.equal(r.requests[0].verified, true, r.requests[0].error);
     assert.equal(r.requests[0].headers['webhook-id'], data.messageId);
-    assert.deepEqual(data.attempts.map((a) => [a.outcome, a.status]), [['delivered', 200]]);
+    assert.deepEqual(
+      data.attempts.map((a) => [a.outcome, a.status]),
+      [['delivered', 200]],
+    );
   });
 
   test('a receiver failing 3 times then succeeding gets one logical delivery under one webhook-id', async () => {
@@ -27,28 +30,38 @@ describe('webhook delivery through the real worker', () => {
     const jobId = await pool.send(r.url);
     const { state, data } = await pool.settled(jobId);
     assert.equal(state, 'completed');
-    assert.deepEqual(data.attempts.map((a) => [a.outcome, a.status, a.error]), [
-      ['retry', 500, 'HTTP 500'],
-      ['retry', 500, 'HTTP 500'],
-      ['retry', 500, 'HTTP 500'],
-      ['delivered', 204, undefined],
-    ]);
+    assert.deepEqual(
+      data.attempts.map((a) => [a.outcome, a.status, a.error]),
+      [
+        ['retry', 500, 'HTTP 500'],
+        ['retry', 500, 'HTTP 500'],
+        ['retry', 500, 'HTTP 500'],
+        ['delivered', 204, undefined],
+      ],
+    );
     assert.deepEqual(new Set(r.requests.map((q) => q.headers['webhook-id'])), new Set([data.messageId]));
     assert.ok(r.requests.every((q) => q.verified && q.body === r.requests[0].body));
     const at = r.requests.map((q) => q.receivedAt);
     at.slice(1).forEach((t, i) => assert.ok(t - at[i] >= 95, `retry ${i + 1} came ${t - at[i]} ms after the last`));
     const jobs = await pool.queue.getJobs(['completed', 'failed', 'delayed', 'wait', 'active']);
-    assert.deepEqual(jobs.filter((j) => j.data.messageId === data.messageId).map((j) => j.id), [jobId], 'one job, never a second');
+    assert.deepEqual(
+      jobs.filter((j) => j.data.messageId === data.messageId).map((j) => j.id),
+      [jobId],
+      'one job, never a second',
+    );
   });
 
   test('a receiver slower than the timeout: that attempt times out, the next delivers', async () => {
     const r = await pool.receiver([current], (n) => ({ status: 200, delayMs: n === 1 ? 5_000 : 0 }));
     const { state, data } = await pool.settled(await pool.send(r.url));
     assert.equal(state, 'completed');
-    assert.deepEqual(data.attempts.map((a) => [a.outcome, a.error]), [
-      ['retry', 'timed out after 300 ms'],
-      ['delivered', undefined],
-    ]);
+    assert.deepEqual(
+      data.attempts.map((a) => [a.outcome, a.error]),
+      [
+        ['retry', 'timed out after 300 ms'],
+        ['delivered', undefined],
+      ],
+    );
     assert.ok(data.attempts[0].latencyMs >= 250 && data.attempts[0].latencyMs < 2_000, `latency ${data.attempts[0].latencyMs}`);
   });
 
@@ -56,7 +69,10 @@ describe('webhook delivery through the real worker', () => {
     const r = await pool.receiver([current], (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     const { state, data } = await pool.settled(await pool.send(r.url));
     assert.equal(state, 'completed');
-    assert.deepEqual(data.attempts.map((a) => a.status), [429, 200]);
+    assert.deepEqual(
+      data.attempts.map((a) => a.status),
+      [429, 200],
+    );
     const gap = r.requests[1].receivedAt - r.requests[0].receivedAt;
     assert.ok(gap >= 990, `second attempt came ${gap} ms after a 429 asking for 1 s`);
   });
@@ -93,7 +109,15 @@ describe('secret rotation through the real worker', () => {
 
 describe('deliveries in flight at once (WEBHOOK_CONCURRENCY)', () => {
   let pool: WebhookPool;
-  before(async () => void (pool = await startWebhookPool({ ...FAST_RETRIES, WEBHOOK_SECRET: current, WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_CONCURRENCY: '4' })));
+  before(
+    async () =>
+      void (pool = await startWebhookPool({
+        ...FAST_RETRIES,
+        WEBHOOK_SECRET: current,
+        WEBHOOK_TIMEOUT_MS: '10000',
+        WEBHOOK_CONCURRENCY: '4',
+      })),
+  );
   after(() => pool?.close());
 
   test('a slow receiver gets the next messages while it still holds the first', async () => {
@@ -103,6 +127,9 @@ describe('deliveries in flight at once (WEBHOOK_CONCURRENCY)', () => {
     for (const jobId of jobs) assert.equal((await pool.settled(jobId)).state, 'completed');
     const arrivals = r.requests.map((q) => q.receivedAt);
     // One at a time, each would arrive only after the one before had been answered.
-    assert.ok(Math.max(...arrivals) - Math.min(...arrivals) < slowMs, `arrivals spread over ${Math.max(...arrivals) - Math.min(...arrivals)} ms`);
+    assert.ok(
+      Math.max(...arrivals) - Math.min(...arrivals) < slowMs,
+      `arrivals spread over ${Math.max(...arrivals) - Math.min(...arrivals)} ms`,
+    );
   });
 });

@@ -31,7 +31,9 @@ function origin(url: string): string {
 })
 export class DeliverWebhookProcessor extends QueueProcessor<typeof QueueName.webhook> implements OnApplicationBootstrap {
   private readonly log = new Logger(DeliverWebhookProcessor.name);
-  protected readonly handlers: JobHandlers<typeof QueueName.webhook> = { [JobName.deliverWebhook]: (message, job, token) => this.deliver(message, job, token) };
+  protected readonly handlers: JobHandlers<typeof QueueName.webhook> = {
+    [JobName.deliverWebhook]: (message, job, token) => this.deliver(message, job, token),
+  };
 
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,

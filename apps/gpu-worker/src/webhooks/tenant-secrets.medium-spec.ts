@@ -13,7 +13,10 @@ describe('per-endpoint secrets through the real worker', () => {
   let b: WebhookReceiver;
   before(async () => {
     // Each receiver knows every secret, to report which of them signed each request.
-    [a, b] = await Promise.all([startWebhookReceiver({ secrets: [aOld, aNew, bOnly] }), startWebhookReceiver({ secrets: [aOld, aNew, bOnly] })]);
+    [a, b] = await Promise.all([
+      startWebhookReceiver({ secrets: [aOld, aNew, bOnly] }),
+      startWebhookReceiver({ secrets: [aOld, aNew, bOnly] }),
+    ]);
     const tenants = [
       { id: 'hospital-a', locations: [{ bucket: 'hospital-a' }], endpoints: [{ url: a.url, secrets: [aOld, aNew] }] },
       { id: 'hospital-b', locations: [{ bucket: 'hospital-b' }], endpoints: [{ url: b.url, secrets: [bOnly] }] },
@@ -28,8 +31,14 @@ describe('per-endpoint secrets through the real worker', () => {
   test("each endpoint's deliveries carry its own secrets, every current one during a rotation", async () => {
     assert.equal((await pool.settled(await pool.send(a.url, undefined, 'hospital-a'))).state, 'completed');
     assert.equal((await pool.settled(await pool.send(b.url, undefined, 'hospital-b'))).state, 'completed');
-    assert.deepEqual(a.requests.map((r) => r.verifiedBy), [[0, 1]]);
-    assert.deepEqual(b.requests.map((r) => r.verifiedBy), [[2]]);
+    assert.deepEqual(
+      a.requests.map((r) => r.verifiedBy),
+      [[0, 1]],
+    );
+    assert.deepEqual(
+      b.requests.map((r) => r.verifiedBy),
+      [[2]],
+    );
   });
 
   test("a message naming another tenant's endpoint is never sent, and the dead-letter list says why", async () => {

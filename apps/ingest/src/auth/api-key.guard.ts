@@ -42,7 +42,10 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(ReviewAuth) private readonly review: ReviewAuth,
   ) {
-    if (!keys.count) throw new Error('INGEST_API_KEY (or an apiKeys entry of a tenant in TENANTS) must be set for ingest to accept authenticated requests');
+    if (!keys.count)
+      throw new Error(
+        'INGEST_API_KEY (or an apiKeys entry of a tenant in TENANTS) must be set for ingest to accept authenticated requests',
+      );
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -58,7 +61,8 @@ export class ApiKeyGuard implements CanActivate {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const found = this.keys.identify(m?.[1] ?? '');
     if (!m || !found) throw new UnauthorizedException('missing or wrong bearer token');
-    if (!found.scopes.includes(scope)) throw new ForbiddenException(`API key ${found.id} of tenant ${found.tenant.id} does not have the ${scope} scope`);
+    if (!found.scopes.includes(scope))
+      throw new ForbiddenException(`API key ${found.id} of tenant ${found.tenant.id} does not have the ${scope} scope`);
     return { tenant: found.tenant, keyId: found.id };
   }
 

@@ -29,7 +29,9 @@ export class ApiKeys {
   private readonly keys: HashedKey[];
 
   constructor(tenants: readonly TenantConfig[]) {
-    this.keys = tenants.flatMap((tenant) => tenant.apiKeys.map((k) => ({ tenant, id: k.id, scopes: k.scopes, hash: Buffer.from(k.sha256, 'hex') })));
+    this.keys = tenants.flatMap((tenant) =>
+      tenant.apiKeys.map((k) => ({ tenant, id: k.id, scopes: k.scopes, hash: Buffer.from(k.sha256, 'hex') })),
+    );
   }
 
   get count(): number {

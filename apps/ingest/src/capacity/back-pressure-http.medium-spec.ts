@@ -42,8 +42,21 @@ after(async () => {
   await s3?.stop();
 });
 
-const event = JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'scans' }, object: { key: 'incoming/s1/0.jpeg', eTag: 'e', size: 1 } } }] });
-const post = (path: string, token: string, body: string) => fetch(`${ingest.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+const event = JSON.stringify({
+  Records: [
+    {
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'scans' }, object: { key: 'incoming/s1/0.jpeg', eTag: 'e', size: 1 } },
+    },
+  ],
+});
+const post = (path: string, token: string, body: string) =>
+  fetch(`${ingest.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
 
 /** Over its limit, ingest says so over HTTP as S3 event senders and API clients understand it:
  * 503 with Retry-After and the limit named, never a 500 or work accepted that it cannot hold. */
@@ -52,7 +65,10 @@ test('past INGEST_MAX_QUEUED_IMAGES, events and submissions get 503 with Retry-A
   await images.addBulk([1, 2].map((i) => ({ name: 'classify-image', data: { i }, opts: { delay: 600_000 } })));
   // The queue is measured at most once a second.
   await new Promise((r) => setTimeout(r, 1_100));
-  for (const [path, token, body] of [['/v1/s3-events', TOKEN, event], ['/v1/studies', API_KEY, JSON.stringify({ keys: ['incoming/s1/0.jpeg'] })]] as const) {
+  for (const [path, token, body] of [
+    ['/v1/s3-events', TOKEN, event],
+    ['/v1/studies', API_KEY, JSON.stringify({ keys: ['incoming/s1/0.jpeg'] })],
+  ] as const) {
     const res = await post(path, token, body);
     assert.equal(res.status, 503, path);
     assert.equal(res.headers.get('retry-after'), '30', path);

@@ -31,7 +31,13 @@ test('new work is refused with a retry time once the image queue reaches its lim
   await queue.add('classify-image', { i: 3 }, { delay: 60_000 }); // a retry waiting its turn counts too
   await capacity.check(); // measured at most once a second
   now += 1_000;
-  await assert.rejects(capacity.check(), (e: Error) => e instanceof OverCapacityError && e.retryAfterS === 30 && /3 images are waiting to be classified \(INGEST_MAX_QUEUED_IMAGES=3\)/.test(e.message));
+  await assert.rejects(
+    capacity.check(),
+    (e: Error) =>
+      e instanceof OverCapacityError &&
+      e.retryAfterS === 30 &&
+      /3 images are waiting to be classified \(INGEST_MAX_QUEUED_IMAGES=3\)/.test(e.message),
+  );
   await queue.obliterate({ force: true });
   now += 1_000;
   await capacity.check();
@@ -45,7 +51,10 @@ test('new work is refused once Redis passes the share of its maxmemory, and a Re
   await capacity.check();
   await redis.config('SET', 'maxmemory', String(Math.floor(used * 1.1)));
   now += 1_000;
-  await assert.rejects(capacity.check(), (e: Error) => e instanceof OverCapacityError && /the job store \(Redis\) is \d+% full/.test(e.message));
+  await assert.rejects(
+    capacity.check(),
+    (e: Error) => e instanceof OverCapacityError && /the job store \(Redis\) is \d+% full/.test(e.message),
+  );
   await redis.config('SET', 'maxmemory', '1');
   const oom = await redis.set('k', 'x'.repeat(1000)).catch((e: Error) => e);
   assert.ok(oom instanceof Error && /^OOM /.test(oom.message), String(oom));

@@ -48,7 +48,11 @@ export class IngestCapacity {
     if (maxQueuedImages > 0) {
       const counts = await this.imageQueue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
       const queued = Object.values(counts).reduce((a, b) => a + b, 0);
-      if (queued >= maxQueuedImages) return new OverCapacityError(`${queued} images are waiting to be classified (INGEST_MAX_QUEUED_IMAGES=${maxQueuedImages}); send this again later`, RETRY_AFTER_S);
+      if (queued >= maxQueuedImages)
+        return new OverCapacityError(
+          `${queued} images are waiting to be classified (INGEST_MAX_QUEUED_IMAGES=${maxQueuedImages}); send this again later`,
+          RETRY_AFTER_S,
+        );
     }
     // On a cluster the deployment's slot may be on any master: the fullest one counts.
     const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
@@ -57,7 +61,10 @@ export class IngestCapacity {
       const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
       const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
       if (max > 0 && used >= max * maxRedisMemoryFraction) {
-        return new OverCapacityError(`the job store (Redis) is ${Math.round((100 * used) / max)}% full (INGEST_MAX_REDIS_MEMORY_FRACTION=${maxRedisMemoryFraction}); send this again later`, RETRY_AFTER_S);
+        return new OverCapacityError(
+          `the job store (Redis) is ${Math.round((100 * used) / max)}% full (INGEST_MAX_REDIS_MEMORY_FRACTION=${maxRedisMemoryFraction}); send this again later`,
+          RETRY_AFTER_S,
+        );
       }
     }
     return null;

@@ -14,7 +14,8 @@ export class FeedbackController {
   async submit(@Body() body: unknown, @CurrentCaller() caller: Caller): Promise<FeedbackAccepted> {
     const req = FeedbackRequest.safeParse(body);
     if (!req.success) throw new BadRequestException(req.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    if (caller.readerId !== undefined && req.data.readerId !== caller.readerId) throw new ForbiddenException(`signed in to the review page as reader ${caller.readerId}: labels name that reader`);
+    if (caller.readerId !== undefined && req.data.readerId !== caller.readerId)
+      throw new ForbiddenException(`signed in to the review page as reader ${caller.readerId}: labels name that reader`);
     // Its refusals are domain errors, answered by HttpErrorFilter.
     return this.submitFeedback.execute(req.data, caller.tenant);
   }

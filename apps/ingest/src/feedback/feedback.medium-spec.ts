@@ -171,7 +171,14 @@ describe('feedback: POST /v1/feedback to records in the data set (s3rver, real R
   });
 
   test('an image label and a study label end as records; the latest wins and the disagreement is counted', async () => {
-    const first = await post({ studyId: 's2', bucket: 'scans', key: 'incoming/s2/a.jpeg', label: 'PNEUMONIA', readerId: 'dr-1', comment: COMMENT });
+    const first = await post({
+      studyId: 's2',
+      bucket: 'scans',
+      key: 'incoming/s2/a.jpeg',
+      label: 'PNEUMONIA',
+      readerId: 'dr-1',
+      comment: COMMENT,
+    });
     assert.equal(first.status, 202, JSON.stringify(first.body));
     const accepted = first.body as FeedbackAccepted;
     assert.deepEqual(accepted, { feedbackId: accepted.feedbackId, studyId: 's2', images: 1 });
@@ -204,7 +211,14 @@ describe('feedback: POST /v1/feedback to records in the data set (s3rver, real R
   });
 
   test('the comment is in S3 beside the record, and nowhere in Redis', async () => {
-    const r = await post({ studyId: 's1', bucket: 'scans', key: 'incoming/s1/c.jpeg', label: 'PNEUMONIA', readerId: 'dr-3', comment: COMMENT });
+    const r = await post({
+      studyId: 's1',
+      bucket: 'scans',
+      key: 'incoming/s1/c.jpeg',
+      label: 'PNEUMONIA',
+      readerId: 'dr-3',
+      comment: COMMENT,
+    });
     assert.equal(r.status, 202);
     await stored(r.body.feedbackId);
     const job = FeedbackJobData.parse((await queue.getJob(r.body.feedbackId))!.data);

@@ -38,6 +38,8 @@ export class RedisLabelledImages implements LabelledImages {
 
   async of(studyIds: readonly string[]): Promise<Map<string, Map<string, ImageLabelMark>>> {
     const all = await Promise.all(studyIds.map((id) => this.redis.hgetall(this.key(id))));
-    return new Map(studyIds.map((id, i) => [id, new Map(Object.entries(all[i]!).map(([key, v]) => [key, JSON.parse(v) as ImageLabelMark]))]));
+    return new Map(
+      studyIds.map((id, i) => [id, new Map(Object.entries(all[i]!).map(([key, v]) => [key, JSON.parse(v) as ImageLabelMark]))]),
+    );
   }
 }

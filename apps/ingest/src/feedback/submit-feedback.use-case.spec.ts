@@ -51,7 +51,10 @@ function setup(studies: Record<string, Partial<StudyRecord>> = {}, env: Record<s
 const base = { studyId: 's1', bucket: 'scans', label: 'NORMAL', readerId: 'dr-7' } as const;
 
 async function refusal(p: Promise<unknown>): Promise<{ status: number; message: string }> {
-  const e = await p.then(() => assert.fail('expected a refusal'), (err: unknown) => err);
+  const e = await p.then(
+    () => assert.fail('expected a refusal'),
+    (err: unknown) => err,
+  );
   assert.ok(e instanceof DomainError, String(e));
   const { status, message } = httpAnswerFor(e)!;
   return { status, message };
@@ -79,10 +82,13 @@ test('a study label covers every image that has a probability, and only those', 
   assert.equal((await useCase.execute({ ...base, label: 'PNEUMONIA' })).images, 2);
   const { job } = queued[0]!;
   assert.equal(job.scope, 'study');
-  assert.deepEqual(job.images.map((i) => [i.key, i.etag, i.modelVersion]), [
-    ['incoming/s1/a.jpeg', 'ea', 'v3'],
-    ['incoming/s1/c.jpeg', 'ec', 'v3'],
-  ]);
+  assert.deepEqual(
+    job.images.map((i) => [i.key, i.etag, i.modelVersion]),
+    [
+      ['incoming/s1/a.jpeg', 'ea', 'v3'],
+      ['incoming/s1/c.jpeg', 'ec', 'v3'],
+    ],
+  );
 });
 
 test('the comment is stored in the data bucket before the job is queued, and only its key travels', async () => {
@@ -114,7 +120,10 @@ test('the bucket defaults to S3_BUCKET', async () => {
 
 test('refusals: unknown study, unfinished study, foreign key, unreadable image; none queues anything', async () => {
   const { useCase, store, queued } = setup({ s2: { bucket: 'scans', status: 'queued' }, s3: { bucket: 'other', status: 'queued' } });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 'nope' })), { status: 404, message: 'no completed study nope in bucket scans' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 'nope' })), {
+    status: 404,
+    message: 'no completed study nope in bucket scans',
+  });
   assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 's2' })), {
     status: 409,
     message: 'study s2 is not completed yet (queued); label it once its result is in',
@@ -155,9 +164,18 @@ test("another tenant's study is answered as missing, whether its bucket is the c
   store.objects.set(`scans/${resultsKey('a.s1')}`, JSON.stringify({ ...RESULT, studyId: 'a.s1', resultsKey: resultsKey('a.s1') }));
   const [a, b] = config.tenants;
   assert.deepEqual(await refusal(useCase.execute(base, b)), { status: 404, message: 'no completed study b.s1 in bucket scans' });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 'a.s1' }, b)), { status: 404, message: 'no completed study b.a.s1 in bucket scans' });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: undefined }, b)), { status: 404, message: 'no completed study b.s1 in bucket b-own' });
-  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), { status: 404, message: 'no completed study a.s1 in bucket b-own' });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, studyId: 'a.s1' }, b)), {
+    status: 404,
+    message: 'no completed study b.a.s1 in bucket scans',
+  });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: undefined }, b)), {
+    status: 404,
+    message: 'no completed study b.s1 in bucket b-own',
+  });
+  assert.deepEqual(await refusal(useCase.execute({ ...base, bucket: 'b-own' }, a)), {
+    status: 404,
+    message: 'no completed study a.s1 in bucket b-own',
+  });
   assert.equal(queued.length, 0);
   assert.equal((await useCase.execute(base, a)).images, 2);
 });
@@ -165,7 +183,10 @@ test("another tenant's study is answered as missing, whether its bucket is the c
 test('a queued label is noted for the review worklist, and a label whose note fails is still accepted', async () => {
   const { useCase, queued, noted } = setup();
   await useCase.execute({ ...base, key: 'incoming/s1/a.jpeg', label: 'PNEUMONIA' });
-  assert.deepEqual(noted.map((j) => [j.studyId, j.label, j.images.map((i) => [i.key, i.etag])]), [['s1', 'PNEUMONIA', [['incoming/s1/a.jpeg', 'ea']]]]);
+  assert.deepEqual(
+    noted.map((j) => [j.studyId, j.label, j.images.map((i) => [i.key, i.etag])]),
+    [['s1', 'PNEUMONIA', [['incoming/s1/a.jpeg', 'ea']]]],
+  );
   assert.equal(queued.length, 1);
   const failing = setup({}, {}, true);
   const accepted = await failing.useCase.execute({ ...base, key: 'incoming/s1/a.jpeg' });

@@ -52,7 +52,14 @@ export class SubmitFeedbackUseCase {
     const notTheirs = () => new NotFoundError(`no completed study ${req.studyId} in bucket ${bucket}`);
     if (!inTenantBucket(tenant, bucket)) throw notTheirs();
     const result = await this.result(req.studyId, bucket, tenant);
-    if (!ownsStudy(tenant, bucket, result.images.map((i) => i.key))) throw notTheirs();
+    if (
+      !ownsStudy(
+        tenant,
+        bucket,
+        result.images.map((i) => i.key),
+      )
+    )
+      throw notTheirs();
     const images = req.key === undefined ? studyImages(result) : [oneImage(result, req.key)];
     const feedbackId = randomUUID();
     // Stored first, so a record never points at a comment that is not there.
@@ -70,7 +77,9 @@ export class SubmitFeedbackUseCase {
     };
     await this.queue.enqueue(job);
     // The label is queued, which is what counts; the review page's hint can be missing.
-    await this.labelled.note(job).catch((e: Error) => this.log.warn(`study ${req.studyId}: label queued, not marked for the review worklist: ${e.message}`));
+    await this.labelled
+      .note(job)
+      .catch((e: Error) => this.log.warn(`study ${req.studyId}: label queued, not marked for the review worklist: ${e.message}`));
     return { feedbackId, studyId: req.studyId, images: images.length };
   }
 
@@ -99,7 +108,14 @@ export class SubmitFeedbackUseCase {
   private async notFinished(studyId: string, bucket: string, tenant: TenantConfig): Promise<NotFoundError | ConflictError> {
     const study = await this.studies.get(studyId);
     const pending = study && study.bucket === bucket && (study.status === 'collecting' || study.status === 'queued');
-    if (pending && ownsStudy(tenant, bucket, (await this.studies.objects(studyId)).map((o) => o.key))) {
+    if (
+      pending &&
+      ownsStudy(
+        tenant,
+        bucket,
+        (await this.studies.objects(studyId)).map((o) => o.key),
+      )
+    ) {
       return new ConflictError(`study ${studyId} is not completed yet (${study.status}); label it once its result is in`);
     }
     return new NotFoundError(`no completed study ${studyId} in bucket ${bucket}`);
@@ -110,7 +126,9 @@ function oneImage(result: StudyResult, key: string): LabelledImageRef {
   const image = result.images.find((i) => i.key === key);
   if (!image) throw new NotFoundError(`${key} is not an image of study ${result.studyId}`);
   if (image.probability === undefined) {
-    throw new UnusableError(`${key} could not be read when study ${result.studyId} was classified, so a label for it cannot be used for training`);
+    throw new UnusableError(
+      `${key} could not be read when study ${result.studyId} was classified, so a label for it cannot be used for training`,
+    );
   }
   return labelled(result, image);
 }

@@ -24,11 +24,28 @@ export class PrometheusIngestMetrics implements IngestMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.objects = new Counter({ name: 'pneumoscreen_objects_total', help: 'Objects ingest was told of or found, by outcome (recorded, duplicate, ignored, late, manifest)', labelNames: ['outcome'], registers });
-    this.found = new Counter({ name: 'pneumoscreen_reconciler_objects_found_total', help: 'Objects recorded from a listing that no event had announced', registers });
+    this.objects = new Counter({
+      name: 'pneumoscreen_objects_total',
+      help: 'Objects ingest was told of or found, by outcome (recorded, duplicate, ignored, late, manifest)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.found = new Counter({
+      name: 'pneumoscreen_reconciler_objects_found_total',
+      help: 'Objects recorded from a listing that no event had announced',
+      registers,
+    });
     this.queued = new Counter({ name: 'pneumoscreen_studies_queued_total', help: 'Studies queued for classification', registers });
-    this.requeued = new Counter({ name: 'pneumoscreen_studies_requeued_total', help: 'Claimed studies whose job was missing (a crash between claim and enqueue, or lost Redis writes), queued again', registers });
-    this.reconcileErrors = new Counter({ name: 'pneumoscreen_reconciler_errors_total', help: 'Objects or studies the reconciler could not handle in a pass (refused, unreadable); the pass went on', registers });
+    this.requeued = new Counter({
+      name: 'pneumoscreen_studies_requeued_total',
+      help: 'Claimed studies whose job was missing (a crash between claim and enqueue, or lost Redis writes), queued again',
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: 'pneumoscreen_reconciler_errors_total',
+      help: 'Objects or studies the reconciler could not handle in a pass (refused, unreadable); the pass went on',
+      registers,
+    });
   }
 
   studyRequeued(): void {

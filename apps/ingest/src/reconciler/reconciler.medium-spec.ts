@@ -33,7 +33,8 @@ describe('the reconciler goes on past failures and repairs lost enqueues (s3rver
 
   test('an object the store refuses is counted and skipped; every key after it is recorded, and it is at the next pass', async () => {
     const ingest = stack.replica({ store: OneKeyRefusingStore });
-    for (const key of ['incoming/refusing/a.dcm', REFUSED, 'incoming/refusing/c.dcm', 'incoming/zz-after/a.dcm']) await stack.put(key, 'not a DICOM file');
+    for (const key of ['incoming/refusing/a.dcm', REFUSED, 'incoming/refusing/c.dcm', 'incoming/zz-after/a.dcm'])
+      await stack.put(key, 'not a DICOM file');
     assert.equal(await ingest.reconciler.reconcile(), 3);
     assert.match(await ingest.metrics(), /pneumoscreen_reconciler_errors_total 1/);
     assert.ok(stack.logs.some((l) => l.includes('an object of folder refusing could not be recorded: AccessDenied')));
@@ -87,7 +88,10 @@ describe('the reconciler goes on past failures and repairs lost enqueues (s3rver
     assert.ok(!(await queuedIds()).includes('lost'));
     stack.clock.advance(61_000);
     assert.equal(await ingest.reconciler.repair(), 1);
-    assert.deepEqual((await queuedIds()).filter((id) => id === 'lost' || id === 'kept'), ['kept', 'lost']);
+    assert.deepEqual(
+      (await queuedIds()).filter((id) => id === 'lost' || id === 'kept'),
+      ['kept', 'lost'],
+    );
     assert.match(await ingest.metrics(), /pneumoscreen_studies_requeued_total 1/);
   });
 });
@@ -109,8 +113,14 @@ describe('the reconciler lists every tenant location (s3rver, real Redis)', () =
     await stack.put('incoming/a-1/x.jpeg', 'not a jpeg');
     await stack.store.putObject('b-own', 'incoming/b-1/y.jpeg', 'not a jpeg', 'image/jpeg');
     assert.equal(await ingest.reconciler.reconcile(), 2);
-    assert.deepEqual((await ingest.studies.objects('hospital-b.b-1')).map((o) => o.key), ['incoming/b-1/y.jpeg']);
+    assert.deepEqual(
+      (await ingest.studies.objects('hospital-b.b-1')).map((o) => o.key),
+      ['incoming/b-1/y.jpeg'],
+    );
     assert.equal((await ingest.studies.get('hospital-b.b-1'))?.bucket, 'b-own');
-    assert.ok(stack.logs.some((l) => l.includes('bucket no-such-bucket could not be listed')), stack.logs.join('\n'));
+    assert.ok(
+      stack.logs.some((l) => l.includes('bucket no-such-bucket could not be listed')),
+      stack.logs.join('\n'),
+    );
   });
 });

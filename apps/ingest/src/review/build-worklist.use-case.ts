@@ -36,7 +36,16 @@ export class BuildWorklistUseCase {
       for (let i = next++; i < recent.length; i = next++) read[i] = await this.results.result(recent[i]!.bucket, recent[i]!.studyId);
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, recent.length) }, reader));
-    const theirs = read.filter((r, i): r is StudyResult => r !== null && r.bucket === recent[i]!.bucket && ownsStudy(tenant, r.bucket, r.images.map((img) => img.key)));
+    const theirs = read.filter(
+      (r, i): r is StudyResult =>
+        r !== null &&
+        r.bucket === recent[i]!.bucket &&
+        ownsStudy(
+          tenant,
+          r.bucket,
+          r.images.map((img) => img.key),
+        ),
+    );
     const labels = await this.labelled.of(theirs.map((r) => r.studyId));
     return rankWorklist(theirs, { heatmapUrl: heatmapPath, labels });
   }

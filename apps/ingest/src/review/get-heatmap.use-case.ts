@@ -16,7 +16,15 @@ export class GetHeatmapUseCase {
   async execute(tenant: TenantConfig, bucket: string, studyId: string, index: number): Promise<Buffer | null> {
     if (!inTenantBucket(tenant, bucket) || !StudyId.safeParse(studyId).success) return null;
     const result = await this.results.result(bucket, studyId);
-    if (!result || !ownsStudy(tenant, bucket, result.images.map((i) => i.key))) return null;
+    if (
+      !result ||
+      !ownsStudy(
+        tenant,
+        bucket,
+        result.images.map((i) => i.key),
+      )
+    )
+      return null;
     const ref = result.images[index]?.heatmap;
     if (!ref || !('key' in ref) || !ref.key.startsWith(`results/${studyId}/`)) return null;
     return this.results.heatmap(bucket, ref.key);

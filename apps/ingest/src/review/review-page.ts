@@ -16,7 +16,8 @@ export class ReviewPage {
 
   /** The sign-in form; after a refusal, with a message of its own (never anything the request said). */
   signIn(refused = false): string {
-    const message = '<p class="error" role="alert">That key cannot open the review page (it needs the feedback scope), or the reader id is not valid.</p>';
+    const message =
+      '<p class="error" role="alert">That key cannot open the review page (it needs the feedback scope), or the reader id is not valid.</p>';
     return this.loginHtml.replace('<!--signin-error-->', refused ? message : '');
   }
 
@@ -28,7 +29,8 @@ export class ReviewPage {
 /** Every review response: no framing, no other origins, no caching of results, no referrer. */
 export function reviewHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.set({
-    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'Content-Security-Policy':
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',

@@ -8,7 +8,14 @@ import { BuildWorklistUseCase } from './build-worklist.use-case';
 import { GetHeatmapUseCase } from './get-heatmap.use-case';
 import type { StudyResults } from './study-results';
 
-const tenant = (id: string, prefix: string): TenantConfig => ({ id, locations: [{ bucket: 'shared', prefix }], endpoints: [], callbackHosts: [], callbackSecrets: [], apiKeys: [] });
+const tenant = (id: string, prefix: string): TenantConfig => ({
+  id,
+  locations: [{ bucket: 'shared', prefix }],
+  endpoints: [],
+  callbackHosts: [],
+  callbackSecrets: [],
+  apiKeys: [],
+});
 const a = tenant('a', 'incoming/a-');
 const now = new Date('2026-12-07T12:00:00Z');
 
@@ -35,7 +42,11 @@ function resultsOf(held: StudyResult[], pngs: Record<string, string> = {}): Stud
 
 describe('BuildWorklistUseCase', () => {
   test("lists the tenant's finished studies from their results, leaving out gone ones, any whose images are not all the tenant's and any that names another bucket", async () => {
-    const finished: FinishedStudy[] = ['mine', 'gone', 'straddles', 'moved'].map((studyId) => ({ studyId, bucket: 'shared', completedAt: now }));
+    const finished: FinishedStudy[] = ['mine', 'gone', 'straddles', 'moved'].map((studyId) => ({
+      studyId,
+      bucket: 'shared',
+      completedAt: now,
+    }));
     const asked: Array<[string, number]> = [];
     const studies = { recentlyFinished: async (tenantId: string, limit: number) => (asked.push([tenantId, limit]), finished) };
     const results = resultsOf([
@@ -46,7 +57,10 @@ describe('BuildWorklistUseCase', () => {
     const useCase = new BuildWorklistUseCase(studies, results, { now: () => now }, { of: async () => new Map() });
     const list = await useCase.execute(a, 20);
     assert.deepEqual(asked, [['a', 20]]);
-    assert.deepEqual(list.map((s) => s.studyId), ['mine']);
+    assert.deepEqual(
+      list.map((s) => s.studyId),
+      ['mine'],
+    );
   });
 });
 

@@ -1,4 +1,19 @@
-import { BadRequestException, Body, Controller, ForbiddenException, Get, Inject, NotFoundException, Param, ParseIntPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentCaller } from '../auth/api-key.guard';
 import type { Caller } from '../auth/api-keys';
@@ -60,9 +75,13 @@ export class ReviewController {
 
   @Get('worklist')
   @UseGuards(ReviewSessionGuard)
-  async list(@CurrentCaller() caller: Caller, @Query('limit') limit?: string): Promise<{ tenantId: string; readerId: string; studies: WorklistStudy[] }> {
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Query('limit') limit?: string,
+  ): Promise<{ tenantId: string; readerId: string; studies: WorklistStudy[] }> {
     const n = limit === undefined ? DEFAULT_STUDIES : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_STUDIES) throw new BadRequestException(`limit must be a whole number from 1 to ${MAX_STUDIES}`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_STUDIES)
+      throw new BadRequestException(`limit must be a whole number from 1 to ${MAX_STUDIES}`);
     return { tenantId: caller.tenant.id, readerId: caller.readerId!, studies: await this.worklist.execute(caller.tenant, n) };
   }
 

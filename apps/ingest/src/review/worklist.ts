@@ -68,7 +68,10 @@ export function rankWorklist(results: readonly StudyResult[], sources: WorklistS
     const labelOf = (image: ImageResult) => (marks?.get(image.key)?.etag === image.etag ? marks.get(image.key)!.label : undefined);
     const ranked = result.images
       .map((image, index) => ({ image, index, labelled: labelOf(image) }))
-      .map((x) => ({ ...x, rank: uncertainty(x.image, x.image.threshold ?? result.threshold ?? DEFAULT_THRESHOLD, x.labelled !== undefined) }))
+      .map((x) => ({
+        ...x,
+        rank: uncertainty(x.image, x.image.threshold ?? result.threshold ?? DEFAULT_THRESHOLD, x.labelled !== undefined),
+      }))
       .sort((a, b) => before(a.rank, b.rank) || a.index - b.index);
     const shown = ranked.slice(0, IMAGES_PER_STUDY);
     const study: WorklistStudy = {
@@ -87,7 +90,13 @@ export function rankWorklist(results: readonly StudyResult[], sources: WorklistS
   return studies.map((s) => s.study);
 }
 
-function view(result: StudyResult, image: ImageResult, index: number, heatmapUrl: WorklistSources['heatmapUrl'], labelled: Decision | undefined): WorklistImage {
+function view(
+  result: StudyResult,
+  image: ImageResult,
+  index: number,
+  heatmapUrl: WorklistSources['heatmapUrl'],
+  labelled: Decision | undefined,
+): WorklistImage {
   const heatmap = image.heatmap;
   return {
     index,
@@ -99,7 +108,12 @@ function view(result: StudyResult, image: ImageResult, index: number, heatmapUrl
     outOfScope: image.outOfScope?.reason,
     scopeFlag: image.scopeFlag?.reason,
     error: image.error,
-    heatmap: heatmap === undefined ? { unavailable: 'none' } : 'key' in heatmap ? { url: heatmapUrl(result, index) } : { unavailable: heatmap.unavailable },
+    heatmap:
+      heatmap === undefined
+        ? { unavailable: 'none' }
+        : 'key' in heatmap
+          ? { url: heatmapUrl(result, index) }
+          : { unavailable: heatmap.unavailable },
     labelable: image.probability !== undefined,
     ...(labelled ? { labelled } : {}),
   };

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Logger, NotFoundException, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  HttpCode,
+  Inject,
+  Logger,
+  NotFoundException,
+  Post,
+} from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
 import { S3EventError, SnsMessageError, SnsVerifier, assertSnsUrl, parseS3Notification, type SnsTransport } from '@pneumoscreen/storage';
 import { RecordObjectUseCase } from '../studies/record-object.use-case';

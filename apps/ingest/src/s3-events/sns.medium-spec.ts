@@ -3,7 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@pneumoscreen/config';
-import { S3RVER_CREDENTIALS, SNS_TEST_CERT_URL, SNS_TEST_TOPIC, createSnsSigner, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import {
+  S3RVER_CREDENTIALS,
+  SNS_TEST_CERT_URL,
+  SNS_TEST_TOPIC,
+  createSnsSigner,
+  startS3Server,
+  type S3Server,
+} from '@pneumoscreen/testing';
 import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,17 +63,41 @@ describe('SNS HTTPS subscription', () => {
   });
 
   test('a signed SubscriptionConfirmation is confirmed by visiting its SubscribeURL', async () => {
-    const res = await post(signer.message({ Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe', SubscribeURL: SUBSCRIBE_URL, Token: 'tok' }, '1'));
+    const res = await post(
+      signer.message(
+        { Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe', SubscribeURL: SUBSCRIBE_URL, Token: 'tok' },
+        '1',
+      ),
+    );
     assert.equal(res.status, 200, await res.clone().text());
     assert.deepEqual(confirmed, [SUBSCRIBE_URL]);
     assert.deepEqual(fetchedCerts, [SNS_TEST_CERT_URL]);
   });
 
   test('a signed Notification carrying an S3 event records its objects', async () => {
-    const event = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'scans' }, object: { key: 'incoming/sns-1/a.jpeg', eTag: '0123456789abcdef0123456789abcdef', size: 1234 } } }] };
+    const event = {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: 'scans' }, object: { key: 'incoming/sns-1/a.jpeg', eTag: '0123456789abcdef0123456789abcdef', size: 1234 } },
+        },
+      ],
+    };
     const res = await post(signer.message({ Type: 'Notification', Message: JSON.stringify(event), Subject: 'Amazon S3 Notification' }));
     assert.equal(res.status, 200, await res.clone().text());
-    assert.deepEqual(await res.json(), { type: 'Notification', testEvent: false, records: 1, skipped: 0, recorded: 1, duplicate: 0, ignored: 0, late: 0, manifest: 0 });
+    assert.deepEqual(await res.json(), {
+      type: 'Notification',
+      testEvent: false,
+      records: 1,
+      skipped: 0,
+      recorded: 1,
+      duplicate: 0,
+      ignored: 0,
+      late: 0,
+      manifest: 0,
+    });
   });
 
   test('forged, foreign-topic and off-SNS messages are refused, and nothing is confirmed for them', async () => {
@@ -74,13 +105,24 @@ describe('SNS HTTPS subscription', () => {
     const forged = await post({ ...genuine, Message: '{"Records":[{"eventName":"ObjectCreated:Put"}]}' });
     assert.equal(forged.status, 403);
     assert.match(await forged.text(), /signature does not verify/);
-    const foreign = await post(signer.message({ Type: 'Notification', Message: '{"Records":[]}', TopicArn: 'arn:aws:sns:eu-west-1:999999999999:attacker' }));
+    const foreign = await post(
+      signer.message({ Type: 'Notification', Message: '{"Records":[]}', TopicArn: 'arn:aws:sns:eu-west-1:999999999999:attacker' }),
+    );
     assert.equal(foreign.status, 403);
     assert.match(await foreign.text(), /topic arn:aws:sns:eu-west-1:999999999999:attacker is not in SNS_TOPIC_ARNS/);
-    const redirect = await post(signer.message({ Type: 'SubscriptionConfirmation', Message: 'x', SubscribeURL: 'https://169.254.169.254/latest/meta-data', Token: 't' }));
+    const redirect = await post(
+      signer.message({
+        Type: 'SubscriptionConfirmation',
+        Message: 'x',
+        SubscribeURL: 'https://169.254.169.254/latest/meta-data',
+        Token: 't',
+      }),
+    );
     assert.equal(redirect.status, 403);
     assert.match(await redirect.text(), /SubscribeURL is not on an sns/);
-    const offHost = await post(signer.message({ Type: 'Notification', Message: '{"Records":[]}', SigningCertURL: 'https://certs.example.org/sns.pem' }));
+    const offHost = await post(
+      signer.message({ Type: 'Notification', Message: '{"Records":[]}', SigningCertURL: 'https://certs.example.org/sns.pem' }),
+    );
     assert.equal(offHost.status, 403);
     assert.equal(confirmed.length, 1, 'only the genuine confirmation of the first test');
     assert.deepEqual(fetchedCerts, [SNS_TEST_CERT_URL], 'no certificate was fetched from elsewhere');

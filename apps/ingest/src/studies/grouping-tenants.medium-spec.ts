@@ -17,11 +17,25 @@ describe('UID grouping stays inside a tenant (s3rver, real Redis)', () => {
     const ingest = stack.replica();
     const uid = '1.2.826.0.1.3680043.9.7101.1';
     const record = async (key: string) => (await stack.put(key, dicom(uid)), ingest.record.execute({ bucket: 'scans', key }));
-    assert.deepEqual([await record('incoming/a-ward/1.dcm'), await record('incoming/a-other/2.dcm'), await record('incoming/b-ward/3.dcm'), await record('incoming/c-ward/4.dcm')], ['recorded', 'recorded', 'recorded', 'ignored']);
+    assert.deepEqual(
+      [
+        await record('incoming/a-ward/1.dcm'),
+        await record('incoming/a-other/2.dcm'),
+        await record('incoming/b-ward/3.dcm'),
+        await record('incoming/c-ward/4.dcm'),
+      ],
+      ['recorded', 'recorded', 'recorded', 'ignored'],
+    );
     const [a, b] = ['hospital-a', 'hospital-b'].map((t) => `${t}.${uidStudyId('k'.repeat(32), t, uidDigest(uid))}`);
     assert.notEqual(a, b);
-    assert.deepEqual((await ingest.studies.objects(a!)).map((o) => o.key), ['incoming/a-other/2.dcm', 'incoming/a-ward/1.dcm']);
-    assert.deepEqual((await ingest.studies.objects(b!)).map((o) => o.key), ['incoming/b-ward/3.dcm']);
+    assert.deepEqual(
+      (await ingest.studies.objects(a!)).map((o) => o.key),
+      ['incoming/a-other/2.dcm', 'incoming/a-ward/1.dcm'],
+    );
+    assert.deepEqual(
+      (await ingest.studies.objects(b!)).map((o) => o.key),
+      ['incoming/b-ward/3.dcm'],
+    );
   });
 
   test("folder studies are in their tenant's id space: the same folder name in two tenants is two studies", async () => {
@@ -31,8 +45,14 @@ describe('UID grouping stays inside a tenant (s3rver, real Redis)', () => {
       return ingest.record.execute({ bucket: 'scans', key, etag, size: 11 });
     };
     assert.deepEqual([await record('incoming/a-same/0.jpeg'), await record('incoming/b-same/0.jpeg')], ['recorded', 'recorded']);
-    assert.deepEqual((await ingest.studies.objects('hospital-a.a-same')).map((o) => o.key), ['incoming/a-same/0.jpeg']);
-    assert.deepEqual((await ingest.studies.objects('hospital-b.b-same')).map((o) => o.key), ['incoming/b-same/0.jpeg']);
+    assert.deepEqual(
+      (await ingest.studies.objects('hospital-a.a-same')).map((o) => o.key),
+      ['incoming/a-same/0.jpeg'],
+    );
+    assert.deepEqual(
+      (await ingest.studies.objects('hospital-b.b-same')).map((o) => o.key),
+      ['incoming/b-same/0.jpeg'],
+    );
     assert.equal(await ingest.studies.get('a-same'), null, 'no study under the bare folder name');
   });
 });

@@ -86,13 +86,19 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     const reads = ingest.store.reads.length + other.store.reads.length;
     assert.equal(await ingest.reconciler.reconcile(), 0);
     assert.equal(ingest.store.reads.length + other.store.reads.length, reads, 'a listing reads no placed object again');
-
   });
 
   test('a header longer than the first read is read further, whether the read ends inside an element or between two', async () => {
     const [inside, between] = ['1.2.826.0.1.3680043.9.7003.1', '1.2.826.0.1.3680043.9.7003.2'];
     const long = dicom(inside, [[0x00091010, 'OB', new Uint8Array(200_000)]]);
-    assert.deepEqual(await drop('ward-4', { 'long.dcm': long, 'between.dcm': uidAt(65_536, between), 'big.jpeg': Buffer.concat([JPEG, Buffer.alloc(100_000)]) }), ['recorded', 'recorded', 'recorded']);
+    assert.deepEqual(
+      await drop('ward-4', {
+        'long.dcm': long,
+        'between.dcm': uidAt(65_536, between),
+        'big.jpeg': Buffer.concat([JPEG, Buffer.alloc(100_000)]),
+      }),
+      ['recorded', 'recorded', 'recorded'],
+    );
     const reads = (name: string) => ingest.store.reads.filter((r) => r.key === `incoming/ward-4/${name}`).map((r) => r.maxBytes);
     assert.deepEqual(reads('long.dcm'), [65_536, 1_048_576]);
     assert.deepEqual(reads('between.dcm'), [65_536, 1_048_576]);
@@ -104,7 +110,7 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     assert.deepEqual((await queuedStudy('ward-4')).keys, ['incoming/ward-4/big.jpeg']);
   });
 
-  test('DICOMs recorded after their folder\'s manifest take its options and wait for the quiet period', async () => {
+  test("DICOMs recorded after their folder's manifest take its options and wait for the quiet period", async () => {
     const uid = '1.2.826.0.1.3680043.9.7004.1';
     assert.deepEqual(await drop('ward-5', { 'manifest.json': JSON.stringify({ externalRef: 'early' }) }), ['manifest']);
     assert.ok(stack.logs.some((l) => /folder ward-5: manifest.json arrived before any image/.test(l)));
@@ -162,7 +168,11 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     const second = Buffer.concat([JPEG, Buffer.from('second')]);
     assert.equal(await announce(second), 'recorded');
     const objects = await ingest.studies.objects('ward-11');
-    assert.deepEqual(objects.map((o) => o.etag), [(await stack.store.headObject('scans', key))?.etag], 'the new version replaced the old');
+    assert.deepEqual(
+      objects.map((o) => o.etag),
+      [(await stack.store.headObject('scans', key))?.etag],
+      'the new version replaced the old',
+    );
     await drop('ward-11', { 'manifest.json': '{}' });
     assert.deepEqual((await queuedStudy('ward-11')).keys, [key]);
     assert.equal(await announce(Buffer.concat([JPEG, Buffer.from('third')])), 'late');
@@ -175,12 +185,23 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
 
   test("a replica's metrics count its objects by outcome, the studies it queued and what only a listing found", async () => {
     const fresh = stack.replica();
-    const metric = async (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await fresh.metrics())?.[1] ?? 0);
-    assert.deepEqual(await drop('ward-9', { 'a.jpeg': JPEG, 'b.jpeg': JPEG, 'manifest.json': '{}' }, fresh), ['recorded', 'recorded', 'manifest']);
+    const metric = async (name: string) =>
+      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await fresh.metrics())?.[1] ?? 0);
+    assert.deepEqual(await drop('ward-9', { 'a.jpeg': JPEG, 'b.jpeg': JPEG, 'manifest.json': '{}' }, fresh), [
+      'recorded',
+      'recorded',
+      'manifest',
+    ]);
     assert.equal(await fresh.record.execute({ bucket: 'scans', key: 'incoming/ward-9/a.jpeg' }), 'duplicate');
     assert.equal(await fresh.record.execute({ bucket: 'elsewhere', key: 'incoming/ward-9/a.jpeg' }), 'ignored');
     assert.deepEqual(
-      [await metric('pneumoscreen_objects_total{outcome="recorded"}'), await metric('pneumoscreen_objects_total{outcome="manifest"}'), await metric('pneumoscreen_objects_total{outcome="duplicate"}'), await metric('pneumoscreen_objects_total{outcome="ignored"}'), await metric('pneumoscreen_studies_queued_total')],
+      [
+        await metric('pneumoscreen_objects_total{outcome="recorded"}'),
+        await metric('pneumoscreen_objects_total{outcome="manifest"}'),
+        await metric('pneumoscreen_objects_total{outcome="duplicate"}'),
+        await metric('pneumoscreen_objects_total{outcome="ignored"}'),
+        await metric('pneumoscreen_studies_queued_total'),
+      ],
       [2, 1, 1, 1, 1],
     );
     await stack.put('incoming/ward-10/unannounced.jpeg', JPEG);
@@ -191,8 +212,12 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
 
   test('no patient attribute and no raw StudyInstanceUID reaches Redis, the queued jobs or the logs', async () => {
     const everything = [await stack.redisText(), ...stack.logs].join('\n');
-    assert.ok(stack.logs.some((l) => /joined study [0-9a-f]{32} by its StudyInstanceUID/.test(l)), 'the debug log was captured');
-    for (const secret of [...Object.values(PATIENT), ...UIDS, ...UIDS.map(uidDigest)]) assert.ok(!everything.includes(secret), `${secret} was stored or logged`);
+    assert.ok(
+      stack.logs.some((l) => /joined study [0-9a-f]{32} by its StudyInstanceUID/.test(l)),
+      'the debug log was captured',
+    );
+    for (const secret of [...Object.values(PATIENT), ...UIDS, ...UIDS.map(uidDigest)])
+      assert.ok(!everything.includes(secret), `${secret} was stored or logged`);
   });
 });
 

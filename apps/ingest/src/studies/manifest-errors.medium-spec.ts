@@ -11,7 +11,7 @@ after(async () => stack?.close());
 test('a manifest that does not parse is ignored with a reason that quotes none of it', async () => {
   const cases: Record<string, string> = {
     'bad-json': 'PATIENT^JOHN DOE MRN 7734921',
-    'truncated': '{"externalRef": "MRN 7734921 PATIENT^JOHN',
+    truncated: '{"externalRef": "MRN 7734921 PATIENT^JOHN',
     'wrong-types': JSON.stringify({ callbackUrl: 'PATIENT^JOHN DOE MRN 7734921', externalRef: 7734921 }),
   };
   for (const [folder, body] of Object.entries(cases)) {
@@ -21,7 +21,10 @@ test('a manifest that does not parse is ignored with a reason that quotes none o
   const lines = stack.logs.filter((l) => /manifest\.json ignored/.test(l));
   assert.equal(lines.length, 3, stack.logs.join('\n'));
   assert.match(lines.join('\n'), /folder bad-json: manifest\.json ignored \(not valid JSON\)/);
-  assert.match(lines.join('\n'), /folder wrong-types: manifest\.json ignored \(callbackUrl: Invalid url; externalRef: Expected string, received number\)/);
+  assert.match(
+    lines.join('\n'),
+    /folder wrong-types: manifest\.json ignored \(callbackUrl: Invalid url; externalRef: Expected string, received number\)/,
+  );
   for (const text of [stack.logs.join('\n'), await stack.redisText()]) {
     assert.doesNotMatch(text, /PATIENT|JOHN|7734921/);
   }
@@ -42,7 +45,9 @@ test('a study whose manifest was ignored is queued saying why, in its job', asyn
     await stack.put(`incoming/${folder}/manifest.json`, body);
     await replica.record.execute({ bucket: 'scans', key: `incoming/${folder}/manifest.json` });
   }
-  const said = Object.fromEntries((await stack.queued()).studies.filter((s) => s.studyId.startsWith('said-')).map((s) => [s.studyId, s.manifestIgnored]));
+  const said = Object.fromEntries(
+    (await stack.queued()).studies.filter((s) => s.studyId.startsWith('said-')).map((s) => [s.studyId, s.manifestIgnored]),
+  );
   assert.deepEqual(said, {
     'said-bad-json': 'not valid JSON',
     'said-too-big': 'larger than 64 KiB',

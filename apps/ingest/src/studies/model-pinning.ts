@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '@pneumoscreen/config';
-import { ChannelWatcher, liveCanary, openModelRegistry, versionForStudy, type ChannelSnapshot, type ServingChannels } from '@pneumoscreen/registry';
+import {
+  ChannelWatcher,
+  liveCanary,
+  openModelRegistry,
+  versionForStudy,
+  type ChannelSnapshot,
+  type ServingChannels,
+} from '@pneumoscreen/registry';
 import { subscribeChannelNotices } from '@pneumoscreen/queue';
 import type { ObjectStore } from '@pneumoscreen/storage';
 import { CONFIG, REGISTRY_STORE } from '../tokens';
@@ -35,13 +42,16 @@ export class RegistryModelPinning implements ModelPinning, OnModuleInit, OnModul
     const { registry, name, channel, channelPollMs } = this.config.models;
     if (!registry) return;
     const { url, prefix } = this.config.redis;
-    this.watcher = new ChannelWatcher(openModelRegistry(registry, name, () => this.store), {
-      channels: [channel, CANARY_CHANNEL],
-      pollMs: channelPollMs,
-      subscribe: (onNotice) => subscribeChannelNotices(url, prefix, (n) => n.model === name && onNotice()),
-      onChange: (now) => this.log.log(`studies now go to ${describe(this.serving(now))}`),
-      onError: (e) => this.log.warn(`cannot read the model channels: ${e.message}`),
-    });
+    this.watcher = new ChannelWatcher(
+      openModelRegistry(registry, name, () => this.store),
+      {
+        channels: [channel, CANARY_CHANNEL],
+        pollMs: channelPollMs,
+        subscribe: (onNotice) => subscribeChannelNotices(url, prefix, (n) => n.model === name && onNotice()),
+        onChange: (now) => this.log.log(`studies now go to ${describe(this.serving(now))}`),
+        onError: (e) => this.log.warn(`cannot read the model channels: ${e.message}`),
+      },
+    );
     // Not awaited: ingest starts while S3 is away; studies queued meanwhile wait for a read.
     this.watcher.start().then(
       (now) => this.log.log(`studies go to ${describe(this.serving(now))}`),

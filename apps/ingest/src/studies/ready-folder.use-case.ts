@@ -28,7 +28,9 @@ export class ReadyFolderUseCase {
     const known = await this.studies.folderManifest(bucket, folder);
     const { options, studies } = await this.studies.recordFolderManifest(bucket, folder, known ?? (await this.read(bucket, folder, key)));
     if (!known && studies.length === 0) {
-      this.log.warn(`folder ${folder}: manifest.json arrived before any image; its studies wait for the quiet period (upload the manifest last)`);
+      this.log.warn(
+        `folder ${folder}: manifest.json arrived before any image; its studies wait for the quiet period (upload the manifest last)`,
+      );
     }
     let queued = 0;
     for (const studyId of studies) {
@@ -47,7 +49,10 @@ export class ReadyFolderUseCase {
       // Anything else (the store unreachable) must fail this call, to be retried, rather than
       // settle the folder's options for good.
       if (!(e instanceof ObjectNotFoundError || e instanceof ObjectTooLargeError)) throw e;
-      return this.ignored(folder, e instanceof ObjectTooLargeError ? `larger than ${MAX_MANIFEST_BYTES / 1024} KiB` : 'no longer in the bucket');
+      return this.ignored(
+        folder,
+        e instanceof ObjectTooLargeError ? `larger than ${MAX_MANIFEST_BYTES / 1024} KiB` : 'no longer in the bucket',
+      );
     }
     let json: unknown;
     try {
@@ -58,7 +63,8 @@ export class ReadyFolderUseCase {
     }
     // zod's messages for these fields name the rule broken, never the value.
     const parsed = StudyManifest.safeParse(json);
-    if (!parsed.success) return this.ignored(folder, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      return this.ignored(folder, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
     return { callbackUrl: parsed.data.callbackUrl, externalRef: parsed.data.externalRef };
   }
 

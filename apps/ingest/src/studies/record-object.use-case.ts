@@ -84,7 +84,12 @@ export class RecordObjectUseCase {
       this.log.warn(`ignoring an object of folder ${folder}: with its tenant's name in front, the folder is too long for a study id`);
       return 'ignored';
     }
-    const r = await this.studies.recordObject(studyId, o.bucket, { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size }, this.clock.now());
+    const r = await this.studies.recordObject(
+      studyId,
+      o.bucket,
+      { key: o.key, etag: seen.etag, versionId: seen.versionId, size: seen.size },
+      this.clock.now(),
+    );
     // After recordObject: a manifest that finds the study in its folder must find the object in it.
     const manifest = await this.studies.joinFolder(o.bucket, folder, studyId);
     // Queuing here could cut off the rest of a study whose objects are still being recorded.
@@ -94,10 +99,15 @@ export class RecordObjectUseCase {
     if (!r.isNew) return 'duplicate';
     if (r.status !== 'collecting') {
       await this.studies.noteLateObject(studyId);
-      this.log.warn(`study ${studyId}: an object ${placed ? 'was overwritten' : 'arrived'} after the study was queued; it is not classified (counted in the study's lateObjects and pneumoscreen_objects_total{outcome="late"})`);
+      this.log.warn(
+        `study ${studyId}: an object ${placed ? 'was overwritten' : 'arrived'} after the study was queued; it is not classified (counted in the study's lateObjects and pneumoscreen_objects_total{outcome="late"})`,
+      );
       return 'late';
     }
-    if (manifest) this.log.warn(`study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`);
+    if (manifest)
+      this.log.warn(
+        `study ${studyId}: an object of folder ${folder} was recorded after the folder's manifest.json; the study waits for the next reconciler pass or the quiet period`,
+      );
     if (seen.uidDigest) this.log.debug(`an object of folder ${folder} joined study ${studyId} by its StudyInstanceUID`);
     return 'recorded';
   }

@@ -46,16 +46,31 @@ test('what is not DICOM, names no UID, or is unreadable as a whole stays with it
 });
 
 test('a longer header is read in growing steps, never past maxBytes', async () => {
-  assert.deepEqual(await inspect(withFiller(3 * MiB)), { uidDigest: HASH, etag: 'e1', size: withFiller(3 * MiB).length, reads: [64 * 1024, MiB, 16 * MiB] });
+  assert.deepEqual(await inspect(withFiller(3 * MiB)), {
+    uidDigest: HASH,
+    etag: 'e1',
+    size: withFiller(3 * MiB).length,
+    reads: [64 * 1024, MiB, 16 * MiB],
+  });
   const beyond = await inspect(withFiller(3 * MiB), 2 * MiB);
   assert.equal(beyond.uidDigest, undefined, 'a header longer than the worker accepts: the folder study, which refuses it for size');
   assert.deepEqual(beyond.reads, [64 * 1024, MiB, 2 * MiB]);
 });
 
 test('a JPEG or PNG announced with its ETag and size needs no read; any other name, or a missing ETag or size, does', () => {
-  assert.deepEqual(namedImage({ key: 'incoming/w/0.JPG', etag: '"ABC123"', size: 10, versionId: 'v1' }), { etag: 'abc123', size: 10, versionId: 'v1' });
+  assert.deepEqual(namedImage({ key: 'incoming/w/0.JPG', etag: '"ABC123"', size: 10, versionId: 'v1' }), {
+    etag: 'abc123',
+    size: 10,
+    versionId: 'v1',
+  });
   assert.deepEqual(namedImage({ key: 'incoming/w/0.png', etag: 'abc', size: 0 }), { etag: 'abc', size: 0 });
-  for (const hint of [{ key: 'incoming/w/0.dcm', etag: 'abc', size: 10 }, { key: 'incoming/w/0', etag: 'abc', size: 10 }, { key: 'incoming/w/jpeg', etag: 'abc', size: 10 }, { key: 'incoming/w/0.jpeg', size: 10 }, { key: 'incoming/w/0.jpeg', etag: 'abc' }]) {
+  for (const hint of [
+    { key: 'incoming/w/0.dcm', etag: 'abc', size: 10 },
+    { key: 'incoming/w/0', etag: 'abc', size: 10 },
+    { key: 'incoming/w/jpeg', etag: 'abc', size: 10 },
+    { key: 'incoming/w/0.jpeg', size: 10 },
+    { key: 'incoming/w/0.jpeg', etag: 'abc' },
+  ]) {
     assert.equal(namedImage(hint), undefined, hint.key);
   }
 });

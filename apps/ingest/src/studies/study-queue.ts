@@ -1,12 +1,5 @@
 import type { FlowProducer, Queue } from 'bullmq';
-import {
-  JobName,
-  QueueName,
-  imageJobId,
-  studyJobId,
-  type ImageJobData,
-  type StudyJobData,
-} from '@pneumoscreen/contracts';
+import { JobName, QueueName, imageJobId, studyJobId, type ImageJobData, type StudyJobData } from '@pneumoscreen/contracts';
 import { JOBS } from '@pneumoscreen/queue';
 
 /** Puts a study on the queues: one parent job that runs when its last image is done. */

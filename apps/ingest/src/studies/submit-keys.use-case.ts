@@ -22,12 +22,15 @@ export class SubmitKeysUseCase {
   async execute(req: SubmitStudyRequest, tenant: TenantConfig): Promise<{ studyId: string; images: number }> {
     // In the tenant's own id space: an id another tenant uses is simply free here.
     const studyId = studyIdIn(tenant, req.studyId ?? randomUUID());
-    if (!StudyId.safeParse(studyId).success) throw new InvalidRequestError(`studyId: with the tenant's name in front (${tenant.id}.), it is longer than 128 characters`);
+    if (!StudyId.safeParse(studyId).success)
+      throw new InvalidRequestError(`studyId: with the tenant's name in front (${tenant.id}.), it is longer than 128 characters`);
     const bucket = req.bucket ?? defaultBucket(tenant, this.config.s3.bucket);
     if (await this.studies.get(studyId)) throw new ConflictError(`study ${studyId} already exists`);
     const keys = [...new Set(req.keys)];
     // Not even looked up: whether another tenant's object exists is none of the caller's business.
-    const heads = await Promise.all(keys.map(async (key) => ({ key, head: tenantOwns(tenant, bucket, [key]) ? await this.store.headObject(bucket, key) : null })));
+    const heads = await Promise.all(
+      keys.map(async (key) => ({ key, head: tenantOwns(tenant, bucket, [key]) ? await this.store.headObject(bucket, key) : null })),
+    );
     const missing = heads.filter((h) => !h.head).map((h) => h.key);
     if (missing.length) {
       throw new NotFoundError(`${missing.length} key(s) not found in bucket ${bucket}: ${missing.slice(0, 5).join(', ')}`);

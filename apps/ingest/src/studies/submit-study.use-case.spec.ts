@@ -13,7 +13,10 @@ function setup(pinning?: ModelPinning) {
     claimSubmission: async () => true,
     releaseSubmission: async () => undefined,
     get: async (studyId: string) => ({ studyId, bucket: 'scans', status: 'collecting', createdAt: '2025-01-01T00:00:00.000Z' }),
-    objects: async () => [{ key: 'a.jpeg', etag: '1' }, { key: 'b.jpeg', etag: '2' }],
+    objects: async () => [
+      { key: 'a.jpeg', etag: '1' },
+      { key: 'b.jpeg', etag: '2' },
+    ],
   } as unknown as StudyRepository;
   const queued: Array<{ study: StudyJobData; images: ImageJobData[] }> = [];
   const queue: StudyQueue = { enqueue: async (study, images) => void queued.push({ study, images }), has: async () => queued.length > 0 };
@@ -28,7 +31,10 @@ test('the study and every image are pinned to the one version chosen for the stu
   assert.equal(await submit.execute('s1'), true);
   assert.deepEqual(asked, ['s1'], 'the channels are consulted once per study');
   assert.equal(queued[0]!.study.modelVersion, 'v2');
-  assert.deepEqual(queued[0]!.images.map((i) => i.modelVersion), ['v2', 'v2']);
+  assert.deepEqual(
+    queued[0]!.images.map((i) => i.modelVersion),
+    ['v2', 'v2'],
+  );
 });
 
 test('with no registry nothing is pinned, and workers use their own model', async () => {

@@ -7,7 +7,9 @@ import { RecordFeedbackUseCase } from './record-feedback.use-case';
  * set (QueueProcessor), where it is kept. */
 @Processor(QueueName.feedback)
 export class RecordFeedbackProcessor extends QueueProcessor<typeof QueueName.feedback> {
-  protected readonly handlers: JobHandlers<typeof QueueName.feedback> = { [JobName.recordFeedback]: (label) => this.useCase.execute(label) };
+  protected readonly handlers: JobHandlers<typeof QueueName.feedback> = {
+    [JobName.recordFeedback]: (label) => this.useCase.execute(label),
+  };
 
   constructor(private readonly useCase: RecordFeedbackUseCase) {
     super(QueueName.feedback);

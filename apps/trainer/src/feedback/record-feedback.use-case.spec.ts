@@ -33,5 +33,8 @@ test('a retried job keeps the first record as it was', async () => {
   await useCase.execute(LABEL);
   now += 60_000;
   assert.deepEqual(await useCase.execute(LABEL), { written: false });
-  assert.deepEqual((await feedback.readAll()).map((r) => r.recordedAt), ['2026-03-02T10:00:03.000Z']);
+  assert.deepEqual(
+    (await feedback.readAll()).map((r) => r.recordedAt),
+    ['2026-03-02T10:00:03.000Z'],
+  );
 });

@@ -22,7 +22,9 @@ export class RecordFeedbackUseCase {
   async execute(label: FeedbackJobData): Promise<{ written: boolean }> {
     if (await this.feedback.has(label)) return { written: false };
     await this.feedback.append({ ...label, recordedAt: this.clock.now().toISOString() });
-    this.log.log(`recorded feedback ${label.feedbackId}: ${label.scope} label for ${label.images.length} image(s) of study ${label.studyId}`);
+    this.log.log(
+      `recorded feedback ${label.feedbackId}: ${label.scope} label for ${label.images.length} image(s) of study ${label.studyId}`,
+    );
     return { written: true };
   }
 }

@@ -18,10 +18,14 @@ export class RedisChannelAnnouncer implements ChannelAnnouncer, OnModuleDestroy 
 
   async announce(change: ChannelChange): Promise<void> {
     const { redis, webhooks, tenants } = this.config;
-    const targets = { redis: this.redis, redisPrefix: redis.prefix, webhookQueue: this.webhookQueue, tenants, maxAttempts: webhooks.maxAttempts };
-    const queued = await announceChannelChange(targets, change, (text) =>
-      this.log.warn(text.trim()),
-    );
+    const targets = {
+      redis: this.redis,
+      redisPrefix: redis.prefix,
+      webhookQueue: this.webhookQueue,
+      tenants,
+      maxAttempts: webhooks.maxAttempts,
+    };
+    const queued = await announceChannelChange(targets, change, (text) => this.log.warn(text.trim()));
     this.log.log(`${change.channel} -> ${change.pointer.version} announced; model.rolled_out queued for ${queued} endpoint(s)`);
   }
 

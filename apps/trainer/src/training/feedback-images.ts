@@ -35,7 +35,12 @@ export interface DownloadOptions {
  * bytes the label was given for: a label pins its image by ETag, and an object overwritten since
  * is another image that nobody labelled.
  */
-export async function downloadFeedbackImages(store: ObjectStore, labels: readonly ImageLabel[], dir: string, opts: DownloadOptions): Promise<FeedbackDownload> {
+export async function downloadFeedbackImages(
+  store: ObjectStore,
+  labels: readonly ImageLabel[],
+  dir: string,
+  opts: DownloadOptions,
+): Promise<FeedbackDownload> {
   const found: Array<FeedbackImage | undefined> = new Array(labels.length);
   const skipped = { changed: 0, vanished: 0, unreadable: 0 };
   let next = 0;
@@ -53,7 +58,12 @@ export async function downloadFeedbackImages(store: ObjectStore, labels: readonl
   return { images: found.filter((f): f is FeedbackImage => f !== undefined), skipped };
 }
 
-async function fetchOne(store: ObjectStore, label: ImageLabel, dir: string, opts: DownloadOptions): Promise<LabelledImage | keyof FeedbackDownload['skipped']> {
+async function fetchOne(
+  store: ObjectStore,
+  label: ImageLabel,
+  dir: string,
+  opts: DownloadOptions,
+): Promise<LabelledImage | keyof FeedbackDownload['skipped']> {
   let body: Buffer;
   try {
     const object = await store.getObject(label.bucket, label.key, { maxBytes: opts.maxBytes });
@@ -72,7 +82,12 @@ async function fetchOne(store: ObjectStore, label: ImageLabel, dir: string, opts
   }
   const sha256 = createHash('sha256').update(body).digest('hex');
   const file = path.join(dir, label.label, `${sha256}${looksLikeDicom(body) ? '.dcm' : '.jpg'}`);
-  if (!(await fs.stat(file).then((s) => s.size === body.length, () => false))) {
+  if (
+    !(await fs.stat(file).then(
+      (s) => s.size === body.length,
+      () => false,
+    ))
+  ) {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${randomUUID()}`;
     await fs.writeFile(tmp, body);
@@ -84,7 +99,10 @@ async function fetchOne(store: ObjectStore, label: ImageLabel, dir: string, opts
 /** Feedback images split by the study's held-back draw (`isHeldBack`): held-back ones measure
  * candidates, the rest train them. Held back wins when the same bytes were labelled in a
  * training study too. */
-export function splitHeldBack(images: readonly FeedbackImage[], holdoutFraction: number): { heldBack: LabelledImage[]; train: LabelledImage[] } {
+export function splitHeldBack(
+  images: readonly FeedbackImage[],
+  holdoutFraction: number,
+): { heldBack: LabelledImage[]; train: LabelledImage[] } {
   const held = (f: FeedbackImage) => isHeldBack(f.label.bucket, f.label.studyId, holdoutFraction);
   const heldBack = images.filter(held).map((f) => f.image);
   const heldContent = new Set(heldBack.map((i) => i.sha256));

@@ -21,13 +21,22 @@ export async function addInt8Model(
 ): Promise<string | null> {
   const validating = new Set(validation.map((image) => image.sha256));
   const random = mulberry32(seed);
-  const calibration = shuffle((await listDataset(dataDir)).filter((image) => !validating.has(image.sha256)), random).slice(0, CALIBRATION_IMAGES);
+  const calibration = shuffle(
+    (await listDataset(dataDir)).filter((image) => !validating.has(image.sha256)),
+    random,
+  ).slice(0, CALIBRATION_IMAGES);
   const check = shuffle([...validation], random).slice(0, CHECK_IMAGES);
   try {
     await quantizeVersionFromFiles(versionDir, {
       calibration,
       check,
-      onProgress: (stage, done, total) => progress.report({ phase: 'evaluate', message: `int8 model: ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'} ${done}/${total}`, done, total }),
+      onProgress: (stage, done, total) =>
+        progress.report({
+          phase: 'evaluate',
+          message: `int8 model: ${stage === 'calibrate' ? 'calibrating' : 'comparing with float'} ${done}/${total}`,
+          done,
+          total,
+        }),
     });
     return null;
   } catch (e) {

@@ -30,7 +30,9 @@ export async function fetchProduction(
   const split = manifest.data['split'] as { seed?: unknown; valFraction?: unknown } | undefined;
   const { seed, valFraction } = trainer;
   if (split && (split.seed !== seed || split.valFraction !== valFraction)) {
-    warn(`production ${pointer.version} was validated on another split (seed ${String(split.seed)}, fraction ${String(split.valFraction)}; now ${seed}, ${valFraction}): its validation metrics may include images it trained on`);
+    warn(
+      `production ${pointer.version} was validated on another split (seed ${String(split.seed)}, fraction ${String(split.valFraction)}; now ${seed}, ${valFraction}): its validation metrics may include images it trained on`,
+    );
   }
   return { version: pointer.version, dir, manifest };
 }
@@ -45,7 +47,9 @@ export function feedbackUntil(manifest: ModelManifest | undefined): string | nul
  * folder TRAINING_BASE_MODEL_DIR is. */
 export function backboneFor(production: ModelManifest | undefined, baseModelDir: string): string {
   const entries = Object.entries(BACKBONES);
-  const found = production ? entries.find(([, b]) => b.architecture === production.architecture) : entries.find(([, b]) => b.folder === path.basename(baseModelDir));
+  const found = production
+    ? entries.find(([, b]) => b.architecture === production.architecture)
+    : entries.find(([, b]) => b.folder === path.basename(baseModelDir));
   if (found) return found[0];
   throw new Error(
     production

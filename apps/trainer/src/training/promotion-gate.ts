@@ -38,7 +38,9 @@ export function promotionGate(input: GateInput): GateVerdict {
     const c = row('candidate', set);
     const p = row('production', set);
     if (c && p && c.auc < p.auc - maxAucDrop) {
-      reasons.push(`candidate's ${label} AUC ${c.auc.toFixed(4)} is ${(p.auc - c.auc).toFixed(4)} below production ${p.version}'s ${p.auc.toFixed(4)}, more than the allowed ${maxAucDrop}`);
+      reasons.push(
+        `candidate's ${label} AUC ${c.auc.toFixed(4)} is ${(p.auc - c.auc).toFixed(4)} below production ${p.version}'s ${p.auc.toFixed(4)}, more than the allowed ${maxAucDrop}`,
+      );
     }
   };
   aucRule('validation', 'validation');

@@ -37,10 +37,12 @@ export class RetrainProgressReporter {
     this.lastSent = t;
     this.lastKey = key;
     const progress = RetrainProgress.parse({ ...update, elapsedMs: t - this.started });
-    this.queue = this.queue.then(() => this.sink(progress)).then(
-      () => undefined,
-      (err: Error) => this.warn(`progress update failed: ${err.message}`),
-    );
+    this.queue = this.queue
+      .then(() => this.sink(progress))
+      .then(
+        () => undefined,
+        (err: Error) => this.warn(`progress update failed: ${err.message}`),
+      );
   }
 
   /** A trainModel event. */
@@ -50,7 +52,10 @@ export class RetrainProgressReporter {
         return this.report({ phase: 'dataset', message: `${e.images} base images listed` }, true);
       case 'split':
         return this.report(
-          { phase: 'dataset', message: `training on ${e.train} images, validating on ${e.val} (${e.valPatients} patients of the base data)` },
+          {
+            phase: 'dataset',
+            message: `training on ${e.train} images, validating on ${e.val} (${e.valPatients} patients of the base data)`,
+          },
           true,
         );
       case 'extract': {
@@ -64,7 +69,13 @@ export class RetrainProgressReporter {
         });
       }
       case 'pool':
-        return this.report({ phase: 'extract', message: `pooled features ${e.done}/${e.total}`, done: e.done, total: e.total, ...eta(e.done, e.total - e.done, e.elapsedMs) });
+        return this.report({
+          phase: 'extract',
+          message: `pooled features ${e.done}/${e.total}`,
+          done: e.done,
+          total: e.total,
+          ...eta(e.done, e.total - e.done, e.elapsedMs),
+        });
       case 'train': {
         if (e.result) this.lastEpoch = { stage: e.stage, loss: e.result.loss, valAuc: e.result.valAuc };
         const last = this.lastEpoch?.stage === e.stage ? this.lastEpoch : undefined;
@@ -76,7 +87,9 @@ export class RetrainProgressReporter {
           {
             phase: 'train',
             stage: e.stage,
-            message: `${e.stage} epoch ${e.epoch}/${e.maxEpochs}` + (last ? `: loss ${last.loss.toFixed(4)}, validation AUC ${last.valAuc.toFixed(4)}` : ''),
+            message:
+              `${e.stage} epoch ${e.epoch}/${e.maxEpochs}` +
+              (last ? `: loss ${last.loss.toFixed(4)}, validation AUC ${last.valAuc.toFixed(4)}` : ''),
             epoch: e.epoch,
             maxEpochs: e.maxEpochs,
             done: e.batch,
@@ -88,7 +101,12 @@ export class RetrainProgressReporter {
         );
       }
       case 'score':
-        return this.report({ phase: 'train', message: `validation reshaped (${e.view}) ${e.done}/${e.total}`, done: e.done, total: e.total });
+        return this.report({
+          phase: 'train',
+          message: `validation reshaped (${e.view}) ${e.done}/${e.total}`,
+          done: e.done,
+          total: e.total,
+        });
       case 'export':
         return this.report({ phase: 'train', message: 'candidate model written and checked' }, true);
     }

@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue, QueueEvents } from 'bullmq';
-import { JobName, QueueName, RETRAIN_DEDUPLICATION_ID, RetrainJobData, RetrainProgress, RetrainResult, type ChannelChangeNotice, type ComparedMetrics, type NewRetrainJobData } from '@pneumoscreen/contracts';
+import {
+  JobName,
+  QueueName,
+  RETRAIN_DEDUPLICATION_ID,
+  RetrainJobData,
+  RetrainProgress,
+  RetrainResult,
+  type ChannelChangeNotice,
+  type ComparedMetrics,
+  type NewRetrainJobData,
+} from '@pneumoscreen/contracts';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { readManifest } from '@pneumoscreen/model-format';
 import { JOBS, createRedisConnection, redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
@@ -17,7 +27,13 @@ import { BUCKET, startRetrainWorld, type RetrainWorld } from './retrain.test-har
 import { TrainingPoolModule } from './training-pool.module';
 
 /** Small settings: two head epochs, one fine-tune epoch, no augmentation or shape swap. */
-const QUICK: NewRetrainJobData = { requestedAt: new Date().toISOString(), maxEpochs: 2, fineTuneEpochs: 1, augmentCopies: 0, shapeSwapCopies: 0 };
+const QUICK: NewRetrainJobData = {
+  requestedAt: new Date().toISOString(),
+  maxEpochs: 2,
+  fineTuneEpochs: 1,
+  augmentCopies: 0,
+  shapeSwapCopies: 0,
+};
 
 describe('retrain on a tiny data set, s3rver and Redis', () => {
   let world: RetrainWorld;
@@ -59,11 +75,21 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
       await events.waitUntilReady();
       assert.equal(await queue.getGlobalConcurrency(), 1, 'one retrain at a time across trainer processes');
       const before = await world.registry.getChannel('production');
-      const job = await queue.add(JobName.retrain, { ...QUICK, minNewLabels: world.labelledImages }, { ...JOBS[JobName.retrain].options, deduplication: { id: RETRAIN_DEDUPLICATION_ID } });
+      const job = await queue.add(
+        JobName.retrain,
+        { ...QUICK, minNewLabels: world.labelledImages },
+        { ...JOBS[JobName.retrain].options, deduplication: { id: RETRAIN_DEDUPLICATION_ID } },
+      );
       const result = RetrainResult.parse(await job.waitUntilFinished(events, 240_000));
 
       assert.equal(result.productionVersion, world.production);
-      assert.deepEqual(result.data, { baseImages: 20, feedbackTrainImages: 4, feedbackHeldBackImages: 2, newLabels: world.labelledImages, disagreements: 1 });
+      assert.deepEqual(result.data, {
+        baseImages: 20,
+        feedbackTrainImages: 4,
+        feedbackHeldBackImages: 2,
+        newLabels: world.labelledImages,
+        disagreements: 1,
+      });
       assert.deepEqual(rows(result.comparison), [
         ['production', world.production, 'validation'],
         ['production', world.production, 'feedback'],
@@ -71,7 +97,10 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
         ['candidate', result.candidateVersion, 'feedback'],
       ]);
       assert.equal(row(result, 'production', 'feedback').n, 2);
-      assert.equal(row(result, 'production', 'validation').threshold, (await readManifest(await world.registry.download(world.production, world.config.trainer.workDir))).threshold);
+      assert.equal(
+        row(result, 'production', 'validation').threshold,
+        (await readManifest(await world.registry.download(world.production, world.config.trainer.workDir))).threshold,
+      );
       assert.deepEqual(result.gate, { passed: true, reasons: [] });
       assert.equal(result.action, 'none');
       assert.deepEqual(await world.registry.getChannel('production'), before);
@@ -82,8 +111,24 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
       assert.equal((candidate.data['backbone'] as { weightsFrom?: string }).weightsFrom, world.production);
       // Measured as served, again: the very metrics training recorded, at the threshold it chose.
       const { n, accuracy, sensitivity, specificity, auc, threshold } = candidate.metrics['validation']!;
-      assert.deepEqual(row(result, 'candidate', 'validation'), { model: 'candidate', version: result.candidateVersion, set: 'validation', n, accuracy, sensitivity, specificity, auc, threshold });
-      assert.deepEqual(candidate.data['feedback'], { images: 4, NORMAL: 2, PNEUMONIA: 2, droppedAsValidation: 0, until: world.lastLabelAt });
+      assert.deepEqual(row(result, 'candidate', 'validation'), {
+        model: 'candidate',
+        version: result.candidateVersion,
+        set: 'validation',
+        n,
+        accuracy,
+        sensitivity,
+        specificity,
+        auc,
+        threshold,
+      });
+      assert.deepEqual(candidate.data['feedback'], {
+        images: 4,
+        NORMAL: 2,
+        PNEUMONIA: 2,
+        droppedAsValidation: 0,
+        until: world.lastLabelAt,
+      });
 
       // Progress went through every phase in order, and training reported its epochs.
       const phases = progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
@@ -94,7 +139,10 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
 
       // Asking again counts only labels received after the candidate's: none.
       await world.registry.setChannel('production', result.candidateVersion);
-      await assert.rejects(useCase({}).execute({ ...QUICK, minNewLabels: 1 }, async () => undefined), new RegExp(`0 new labels since ${result.candidateVersion}`));
+      await assert.rejects(
+        useCase({}).execute({ ...QUICK, minNewLabels: 1 }, async () => undefined),
+        new RegExp(`0 new labels since ${result.candidateVersion}`),
+      );
       await world.registry.setChannel('production', world.production);
     } finally {
       await events.close();
@@ -109,7 +157,10 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
     const announced: ChannelChange[] = [];
     // A candidate trained from production keeps production's weights unless validation improves,
     // so it cannot lose AUC there; demanding a gain of 0.5 makes it fail.
-    const result = await useCase({ promotionPolicy: 'promote-if-better', maxAucDrop: -0.5 }, announced).execute(RetrainJobData.parse(QUICK), async () => undefined);
+    const result = await useCase({ promotionPolicy: 'promote-if-better', maxAucDrop: -0.5 }, announced).execute(
+      RetrainJobData.parse(QUICK),
+      async () => undefined,
+    );
     assert.equal(result.gate.passed, false);
     assert.match(result.gate.reasons.join('\n'), new RegExp(`candidate's validation AUC .* below production ${world.production}'s`));
     assert.equal(result.action, 'none');
@@ -121,17 +172,29 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
   test('under the canary policy a candidate that passes takes the canary share; with TRAINING_INT8 it is published with its int8 model', async () => {
     const announced: ChannelChange[] = [];
     const progress: RetrainProgress[] = [];
-    const result = await useCase({ promotionPolicy: 'canary', canaryFraction: 0.25, int8: true }, announced).execute(RetrainJobData.parse(QUICK), async (p) => void progress.push(p));
+    const result = await useCase({ promotionPolicy: 'canary', canaryFraction: 0.25, int8: true }, announced).execute(
+      RetrainJobData.parse(QUICK),
+      async (p) => void progress.push(p),
+    );
     assert.equal(result.gate.passed, true, result.gate.reasons.join('; '));
     const published = await world.registry.getPublished(result.candidateVersion);
-    assert.deepEqual(published?.files.map((f) => f.path).filter((f) => f.startsWith('model.int8.')), ['model.int8.json', 'model.int8.onnx']);
-    assert.ok(progress.some((p) => /^int8 model: comparing with float \d+\/\d+$/.test(p.message)), 'the int8 step reports progress');
+    assert.deepEqual(
+      published?.files.map((f) => f.path).filter((f) => f.startsWith('model.int8.')),
+      ['model.int8.json', 'model.int8.onnx'],
+    );
+    assert.ok(
+      progress.some((p) => /^int8 model: comparing with float \d+\/\d+$/.test(p.message)),
+      'the int8 step reports progress',
+    );
     assert.equal(result.action, 'canary');
     const canary = await world.registry.getChannel('canary');
     assert.equal(canary?.version, result.candidateVersion);
     assert.equal(canary?.fraction, 0.25);
     assert.equal((await world.registry.getChannel('production'))?.version, world.production);
-    assert.deepEqual(announced.map((c) => [c.action, c.channel, c.pointer.version]), [['canary', 'canary', result.candidateVersion]]);
+    assert.deepEqual(
+      announced.map((c) => [c.action, c.channel, c.pointer.version]),
+      [['canary', 'canary', result.candidateVersion]],
+    );
   });
 
   test('under promote-if-better a candidate that passes becomes production, and workers hear of it', async () => {
@@ -141,7 +204,10 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
     const notices: ChannelChangeNotice[] = [];
     const unsubscribe = await subscribeChannelNotices(config.redis.url, config.redis.prefix, (n) => notices.push(n));
     try {
-      const result = await new RetrainUseCase(config, world.feedback, world.store, world.registry, announcer, systemClock).execute(RetrainJobData.parse(QUICK), async () => undefined);
+      const result = await new RetrainUseCase(config, world.feedback, world.store, world.registry, announcer, systemClock).execute(
+        RetrainJobData.parse(QUICK),
+        async () => undefined,
+      );
       assert.equal(result.action, 'promoted');
       const production = await world.registry.getChannel('production');
       assert.equal(production?.version, result.candidateVersion);
@@ -158,10 +224,14 @@ describe('retrain on a tiny data set, s3rver and Redis', () => {
   test('with no production version the first model trains from the ImageNet backbone and is judged on sensitivity alone', async () => {
     const empty = new ModelRegistry({ store: world.store, bucket: BUCKET, prefix: 'empty/', name: world.registry.name });
     const announced: ChannelChange[] = [];
-    const result = await new RetrainUseCase(world.config, world.feedback, world.store, empty, { announce: async (c) => void announced.push(c) }, systemClock).execute(
-      RetrainJobData.parse({ ...QUICK, minNewLabels: world.labelledImages }),
-      async () => undefined,
-    );
+    const result = await new RetrainUseCase(
+      world.config,
+      world.feedback,
+      world.store,
+      empty,
+      { announce: async (c) => void announced.push(c) },
+      systemClock,
+    ).execute(RetrainJobData.parse({ ...QUICK, minNewLabels: world.labelledImages }), async () => undefined);
     assert.equal(result.productionVersion, null);
     assert.deepEqual(rows(result.comparison), [
       ['candidate', result.candidateVersion, 'validation'],

@@ -76,14 +76,32 @@ export async function startRetrainWorld(env: Record<string, string> = {}): Promi
 
   const feedback = new FeedbackStore(store, BUCKET, config.feedback.prefix);
   const spare = async (label: Decision, from: number, count: number) =>
-    (await readdir(path.join(KERMANY(), label))).sort().slice(BASE_PER_CLASS + from, BASE_PER_CLASS + from + count).map((n) => path.join(KERMANY(), label, n));
+    (await readdir(path.join(KERMANY(), label)))
+      .sort()
+      .slice(BASE_PER_CLASS + from, BASE_PER_CLASS + from + count)
+      .map((n) => path.join(KERMANY(), label, n));
   const upload = async (study: string, files: string[]) =>
-    Promise.all(files.map(async (f) => ({ key: `incoming/${study}/${path.basename(f)}`, etag: (await store.putObject(BUCKET, `incoming/${study}/${path.basename(f)}`, await readFile(f))).etag })));
+    Promise.all(
+      files.map(async (f) => ({
+        key: `incoming/${study}/${path.basename(f)}`,
+        etag: (await store.putObject(BUCKET, `incoming/${study}/${path.basename(f)}`, await readFile(f))).etag,
+      })),
+    );
   let minute = 0;
   const label = async (study: string, images: Array<{ key: string; etag: string }>, decision: Decision) => {
     const receivedAt = new Date(Date.UTC(2026, 10, 20, 9, minute++)).toISOString();
     await feedback.append(
-      FeedbackRecord.parse({ feedbackId: randomUUID(), studyId: study, bucket: BUCKET, scope: 'study', images, label: decision, readerId: 'reader-1', receivedAt, recordedAt: receivedAt }),
+      FeedbackRecord.parse({
+        feedbackId: randomUUID(),
+        studyId: study,
+        bucket: BUCKET,
+        scope: 'study',
+        images,
+        label: decision,
+        readerId: 'reader-1',
+        receivedAt,
+        recordedAt: receivedAt,
+      }),
     );
     return receivedAt;
   };

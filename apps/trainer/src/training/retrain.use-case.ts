@@ -51,7 +51,11 @@ export class RetrainUseCase {
   ) {}
 
   async execute(job: RetrainJobData, sink: ProgressSink): Promise<RetrainResult> {
-    const progress = new RetrainProgressReporter(sink, (m) => this.log.warn(m), () => this.clock.now().getTime());
+    const progress = new RetrainProgressReporter(
+      sink,
+      (m) => this.log.warn(m),
+      () => this.clock.now().getTime(),
+    );
     try {
       return await this.run(job, progress);
     } finally {
@@ -79,14 +83,18 @@ export class RetrainUseCase {
       maxBytes: this.config.worker.maxImageBytes,
       maxPixels: this.config.worker.maxImagePixels,
       inputSize: BACKBONES[backbone]!.preprocessing.inputSize,
-      onProgress: (done, total) => progress.report({ phase: 'dataset', message: `feedback images downloaded ${done}/${total}`, done, total }),
+      onProgress: (done, total) =>
+        progress.report({ phase: 'dataset', message: `feedback images downloaded ${done}/${total}`, done, total }),
     });
     const { changed, vanished, unreadable } = downloaded.skipped;
     if (changed + vanished + unreadable > 0) {
       this.log.warn(`feedback images left out: ${changed} changed since labelled, ${vanished} gone, ${unreadable} unreadable or too large`);
     }
     const { heldBack, train: trainFeedback } = splitHeldBack(downloaded.images, this.config.feedback.holdoutFraction);
-    const latestLabel = labelSet.images.reduce<string | null>((a, l) => (a === null || Date.parse(l.labelledAt) > Date.parse(a) ? l.labelledAt : a), null);
+    const latestLabel = labelSet.images.reduce<string | null>(
+      (a, l) => (a === null || Date.parse(l.labelledAt) > Date.parse(a) ? l.labelledAt : a),
+      null,
+    );
 
     const cacheDir = path.join(trainer.workDir, 'activations', production?.version ?? 'base');
     await removeSiblings(cacheDir);
@@ -121,14 +129,27 @@ export class RetrainUseCase {
       ],
       (done, total) => progress.report({ phase: 'evaluate', message: `images scored ${done}/${total}`, done, total }),
     );
-    const int8Refusal = trainer.int8 ? await addInt8Model(trained.versionDir, trainer.dataDir, trained.validation, trainer.seed, progress) : null;
-    const gate = promotionGate({ comparison, heldBack: classCounts(heldBack), targetSensitivity: trainer.targetSensitivity, maxAucDrop: trainer.maxAucDrop, also: int8Refusal ? [int8Refusal] : [] });
+    const int8Refusal = trainer.int8
+      ? await addInt8Model(trained.versionDir, trainer.dataDir, trained.validation, trainer.seed, progress)
+      : null;
+    const gate = promotionGate({
+      comparison,
+      heldBack: classCounts(heldBack),
+      targetSensitivity: trainer.targetSensitivity,
+      maxAucDrop: trainer.maxAucDrop,
+      also: int8Refusal ? [int8Refusal] : [],
+    });
 
     progress.report({ phase: 'publish', message: `publishing ${candidate}` }, true);
     await this.registry.publish(trained.versionDir);
     const action = gate.passed ? await this.applyPolicy(candidate) : 'none';
-    this.log.log(`retrain: ${candidate} ${gate.passed ? 'passed' : 'failed'} the gate${gate.passed ? `; ${trainer.promotionPolicy} policy: ${action}` : `: ${gate.reasons.join('; ')}`}`);
-    progress.report({ phase: 'publish', message: `published ${candidate}; ${gate.passed ? `action: ${action}` : 'gate failed, no channel moved'}` }, true);
+    this.log.log(
+      `retrain: ${candidate} ${gate.passed ? 'passed' : 'failed'} the gate${gate.passed ? `; ${trainer.promotionPolicy} policy: ${action}` : `: ${gate.reasons.join('; ')}`}`,
+    );
+    progress.report(
+      { phase: 'publish', message: `published ${candidate}; ${gate.passed ? `action: ${action}` : 'gate failed, no channel moved'}` },
+      true,
+    );
     return RetrainResult.parse({
       candidateVersion: candidate,
       productionVersion: production?.version ?? null,

@@ -20,7 +20,13 @@ import { CHANNEL_ANNOUNCER, RetrainUseCase } from './retrain.use-case';
       provide: CHANNEL_ANNOUNCER,
       inject: [CONFIG, getQueueToken(QueueName.webhook)],
       useFactory: (config: AppConfig, webhookQueue: Queue) =>
-        new RedisChannelAnnouncer(config, logOutages(createRedisConnection(config.redis.url, 'producer', { connectionName: 'pneumoscreen-trainer-announcer' }), (l) => new Logger('Redis').warn(l)), webhookQueue),
+        new RedisChannelAnnouncer(
+          config,
+          logOutages(createRedisConnection(config.redis.url, 'producer', { connectionName: 'pneumoscreen-trainer-announcer' }), (l) =>
+            new Logger('Redis').warn(l),
+          ),
+          webhookQueue,
+        ),
     },
   ],
 })

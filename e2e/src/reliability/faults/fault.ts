@@ -17,7 +17,14 @@ export interface FaultRecord {
   studies: number;
 }
 
-export const FAULT_KINDS = ['worker-sigkill', 'worker-sigterm', 'redis-restart', 's3-outage', 'receiver-down', 'ingest-sigkill-after-claim'] as const;
+export const FAULT_KINDS = [
+  'worker-sigkill',
+  'worker-sigterm',
+  'redis-restart',
+  's3-outage',
+  'receiver-down',
+  'ingest-sigkill-after-claim',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The image jobs a worker holds, once it holds some (or [] if none within the time). */

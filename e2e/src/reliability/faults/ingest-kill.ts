@@ -34,5 +34,9 @@ export async function killIngestAfterClaim(ctx: FaultContext): Promise<FaultReco
   await stack.startIngest();
   await uploading;
   workload.expect({ studyId, tenant, keys }, true);
-  return { kind: 'ingest-sigkill-after-claim', detail: `study ${studyId} claimed, never enqueued; ingest SIGKILLed with uploads in flight and restarted`, studies: ctx.studiesPerWave + 1 };
+  return {
+    kind: 'ingest-sigkill-after-claim',
+    detail: `study ${studyId} claimed, never enqueued; ingest SIGKILLed with uploads in flight and restarted`,
+    studies: ctx.studiesPerWave + 1,
+  };
 }

@@ -23,7 +23,9 @@ export async function receiverDown(ctx: FaultContext): Promise<FaultRecord> {
       await new Promise((r) => setTimeout(r, 500));
       dead = new Set((await listDeadLetters(queue, endpoints)).map((d) => d.studyId ?? ''));
     }
-    const attempts = (await listDeadLetters(queue, endpoints)).filter((d) => wave.some((s) => s.studyId === d.studyId)).map((d) => d.attempts.length);
+    const attempts = (await listDeadLetters(queue, endpoints))
+      .filter((d) => wave.some((s) => s.studyId === d.studyId))
+      .map((d) => d.attempts.length);
     await ctx.stack.receiver.start();
     const report = await replayDeadLetters(queue, endpoints, { since }, new Date());
     return {

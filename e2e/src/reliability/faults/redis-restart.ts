@@ -15,5 +15,9 @@ export async function restartRedis(ctx: FaultContext): Promise<FaultRecord> {
   await new Promise((r) => setTimeout(r, DOWN_MS));
   await ctx.stack.redis.start();
   await uploading;
-  return { kind: 'redis-restart', detail: `SIGKILL with ${held.length} image job(s) active, back from its AOF after ${DOWN_MS / 1000} s`, studies: ctx.studiesPerWave };
+  return {
+    kind: 'redis-restart',
+    detail: `SIGKILL with ${held.length} image job(s) active, back from its AOF after ${DOWN_MS / 1000} s`,
+    studies: ctx.studiesPerWave,
+  };
 }

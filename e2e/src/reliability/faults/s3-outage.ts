@@ -11,5 +11,9 @@ export async function s3Outage(ctx: FaultContext): Promise<FaultRecord> {
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   await ctx.stack.s3.start();
   await uploading;
-  return { kind: 's3-outage', detail: `store down ${OUTAGE_MS / 1000} s with ${held.length} image job(s) active`, studies: ctx.studiesPerWave };
+  return {
+    kind: 's3-outage',
+    detail: `store down ${OUTAGE_MS / 1000} s with ${held.length} image job(s) active`,
+    studies: ctx.studiesPerWave,
+  };
 }

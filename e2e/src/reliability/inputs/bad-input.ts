@@ -71,7 +71,11 @@ export async function imagesInOneStudy(
   return items.map((it) => {
     const image = result.images.find((i) => i.key === keyOf(it.name));
     if (!image) return { kind: kindOf(it.name), name: it.name, answer: 'missing from the result', ok: false };
-    const answer = image.error ? `error: ${image.error}` : image.decision === 'NOT_ASSESSED' ? `NOT_ASSESSED (${image.outOfScope?.reason ?? '?'})` : `scored ${image.probability}`;
+    const answer = image.error
+      ? `error: ${image.error}`
+      : image.decision === 'NOT_ASSESSED'
+        ? `NOT_ASSESSED (${image.outOfScope?.reason ?? '?'})`
+        : `scored ${image.probability}`;
     const refused = Boolean(image.error) || image.decision === 'NOT_ASSESSED';
     return { kind: kindOf(it.name), name: it.name, answer, ok: it.accept ? it.accept(image) : refused };
   });

@@ -28,7 +28,12 @@ export async function hostileCallbacks(ctx: InputContext): Promise<BadInputRecor
     urls.map(async (url, i) => {
       const r = await studyWithManifest(ctx, `callback${i}-`, JSON.stringify({ callbackUrl: url }));
       const why = r.callbackRefused ?? r.manifestIgnored;
-      return { kind: 'hostile-callback' as const, name: url, answer: why ? `not called: ${why}` : 'no word of the callback', ok: Boolean(why) && hits() === 0 };
+      return {
+        kind: 'hostile-callback' as const,
+        name: url,
+        answer: why ? `not called: ${why}` : 'no word of the callback',
+        ok: Boolean(why) && hits() === 0,
+      };
     }),
   );
 }

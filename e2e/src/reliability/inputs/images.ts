@@ -16,7 +16,12 @@ function png(width: number, height: number, idat: Buffer): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function crc32(b: Buffer): number {
@@ -31,7 +36,7 @@ function crc32(b: Buffer): number {
 /** A JPEG's SOF0 height and width replaced, so its header claims far more pixels than it has. */
 function jpegClaiming(jpeg: Buffer, height: number, width: number): Buffer {
   const out = Buffer.from(jpeg);
-  for (let i = 2; i < out.length - 9; ) {
+  for (let i = 2; i < out.length - 9;) {
     if (out[i] !== 0xff) break;
     const marker = out[i + 1]!;
     if (marker >= 0xc0 && marker <= 0xc2) {
@@ -53,16 +58,30 @@ export async function badImages(ctx: InputContext): Promise<BadInputRecord[]> {
   const rowBytes = 12_001;
   // 144 megapixels of zeros compress to about 140 KB: a real decompression bomb.
   const bomb = png(12_000, 12_000, deflateSync(Buffer.alloc(rowBytes * 12_000), { level: 9 }));
-  const tinyPng = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer();
-  const gif = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).gif().toBuffer();
-  const webp = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).webp().toBuffer();
+  const tinyPng = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+    .png()
+    .toBuffer();
+  const gif = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+    .gif()
+    .toBuffer();
+  const webp = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+    .webp()
+    .toBuffer();
   const validPng = await sharp(xray).png().toBuffer();
   const badCrc = Buffer.from(validPng);
   badCrc.fill(0x5a, 200, 260);
   const items: Array<{ kind: InputKind; name: string; body: Buffer | string }> = [
     { kind: 'corrupt-image', name: 'truncated.jpeg', body: xray.subarray(0, Math.floor(xray.length * 0.4)) },
-    { kind: 'corrupt-image', name: 'soi-then-noise.jpeg', body: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 0x7f)]) },
-    { kind: 'corrupt-image', name: 'png-signature-then-noise.png', body: Buffer.concat([validPng.subarray(0, 8), Buffer.alloc(2048, 0x11)]) },
+    {
+      kind: 'corrupt-image',
+      name: 'soi-then-noise.jpeg',
+      body: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 0x7f)]),
+    },
+    {
+      kind: 'corrupt-image',
+      name: 'png-signature-then-noise.png',
+      body: Buffer.concat([validPng.subarray(0, 8), Buffer.alloc(2048, 0x11)]),
+    },
     { kind: 'corrupt-image', name: 'png-damaged-idat.png', body: badCrc },
     { kind: 'corrupt-image', name: 'jpeg-named-png.png', body: Buffer.concat([Buffer.from([0x89, 0x50]), xray.subarray(2)]) },
     { kind: 'empty-image', name: 'empty.jpeg', body: Buffer.alloc(0) },
@@ -70,7 +89,11 @@ export async function badImages(ctx: InputContext): Promise<BadInputRecord[]> {
     { kind: 'empty-image', name: 'empty.dcm', body: Buffer.alloc(0) },
     { kind: 'empty-image', name: 'one-pixel.png', body: tinyPng },
     { kind: 'huge-image', name: 'nine-mebibytes.jpeg', body: Buffer.concat([xray, Buffer.alloc(9 * 1024 * 1024)]) },
-    { kind: 'huge-image', name: 'nine-mebibytes-no-extension', body: Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(9 * 1024 * 1024)]) },
+    {
+      kind: 'huge-image',
+      name: 'nine-mebibytes-no-extension',
+      body: Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(9 * 1024 * 1024)]),
+    },
     { kind: 'decompression-bomb', name: 'bomb-144-megapixels.png', body: bomb },
     { kind: 'decompression-bomb', name: 'header-claims-65000x65000.jpeg', body: jpegClaiming(xray, 65_000, 65_000) },
     { kind: 'decompression-bomb', name: 'header-claims-100000x100000.png', body: png(100_000, 100_000, deflateSync(Buffer.alloc(1000))) },

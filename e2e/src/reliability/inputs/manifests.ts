@@ -6,7 +6,12 @@ import { mustTake, type BadInputRecord, type InputContext, type InputKind } from
  * A study of one good X-ray whose `manifest.json` is `manifest`, uploaded last; resolves with its
  * result. Shared by the manifest and callback inputs.
  */
-export async function studyWithManifest(ctx: InputContext, label: string, manifest: Buffer | string, tenant: TenantId = 'a'): Promise<StudyResult> {
+export async function studyWithManifest(
+  ctx: InputContext,
+  label: string,
+  manifest: Buffer | string,
+  tenant: TenantId = 'a',
+): Promise<StudyResult> {
   const { folder, studyId } = ctx.workload.nextFolder(tenant, label);
   const image = `incoming/${folder}/0.jpeg`;
   await mustTake(ctx.stack, image, ctx.workload.pickXray());
@@ -32,8 +37,15 @@ export async function badManifests(ctx: InputContext): Promise<BadInputRecord[]>
   return Promise.all(
     cases.map(async (c, i) => {
       const r = await studyWithManifest(ctx, `manifest${i}-`, c.body);
-      const answer = r.manifestIgnored ? `study ${r.status}, manifest ignored: ${r.manifestIgnored}` : `study ${r.status}, no word of the manifest`;
-      return { kind: c.kind, name: c.name, answer, ok: r.status === 'completed' && Boolean(r.manifestIgnored) && r.externalRef === undefined };
+      const answer = r.manifestIgnored
+        ? `study ${r.status}, manifest ignored: ${r.manifestIgnored}`
+        : `study ${r.status}, no word of the manifest`;
+      return {
+        kind: c.kind,
+        name: c.name,
+        answer,
+        ok: r.status === 'completed' && Boolean(r.manifestIgnored) && r.externalRef === undefined,
+      };
     }),
   );
 }

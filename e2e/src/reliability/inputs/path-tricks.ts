@@ -25,7 +25,12 @@ export async function pathTricks(ctx: InputContext): Promise<BadInputRecord[]> {
   for (const key of keys) {
     const res = await ctx.stack.postEvent(ctx.stack.eventFor(key, 'abc', 10));
     const body = await res.clone().text();
-    out.push({ kind: 'path-trick-key', name: JSON.stringify(key).slice(0, 80), answer: await httpAnswer(res), ok: res.status === 400 || (res.status === 200 && /"ignored":1/.test(body)) });
+    out.push({
+      kind: 'path-trick-key',
+      name: JSON.stringify(key).slice(0, 80),
+      answer: await httpAnswer(res),
+      ok: res.status === 400 || (res.status === 200 && /"ignored":1/.test(body)),
+    });
   }
   return out;
 }

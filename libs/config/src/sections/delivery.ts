@@ -30,7 +30,9 @@ export function webhooksSection(e: Env): WebhooksConfig {
 
 /** `TENANTS`, or one default tenant made of the single-tenant settings; never both. */
 export function tenantsSection(e: Env): TenantConfig[] {
-  const legacy = (['WEBHOOK_ENDPOINTS', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'CALLBACK_HOSTS', 'INGEST_API_KEY'] as const).filter((k) => e[k] !== undefined);
+  const legacy = (['WEBHOOK_ENDPOINTS', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'CALLBACK_HOSTS', 'INGEST_API_KEY'] as const).filter(
+    (k) => e[k] !== undefined,
+  );
   if (e.TENANTS && legacy.length) {
     throw invalid(legacy.map((k) => `${k}: cannot be combined with TENANTS; give it to a tenant`));
   }

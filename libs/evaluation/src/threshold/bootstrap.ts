@@ -13,7 +13,12 @@ function empiricalOfSorted(sorted: Float64Array, target: number): number {
  * (1 - confidence) quantile of those, a lower confidence bound on the score below which
  * (1 - target) of the site's positives fall. Seeded, so a set always gets the same threshold.
  */
-export function bootstrapThreshold(positiveScores: ArrayLike<number>, target: number, confidence: number, { resamples = BOOTSTRAP_RESAMPLES, seed = 1 } = {}): number {
+export function bootstrapThreshold(
+  positiveScores: ArrayLike<number>,
+  target: number,
+  confidence: number,
+  { resamples = BOOTSTRAP_RESAMPLES, seed = 1 } = {},
+): number {
   const n = positiveScores.length;
   if (!n) throw new Error('no positive labels: sensitivity is undefined');
   const random = mulberry32(seed);

@@ -40,7 +40,8 @@ export function positiveScores(scores: Scores, labels: Labels): Float64Array {
 export function chooseThreshold(scores: Scores, labels: Labels, rule: ThresholdRule): ThresholdChoice {
   const { target, method, confidence } = rule;
   // A promise of every positive cannot be kept with confidence from a sample; only on it.
-  if (!(target > 0 && (target < 1 || method === 'empirical'))) throw new Error(`target sensitivity ${target} must be in (0, 1)${method === 'empirical' ? ']' : ` for ${method}`}`);
+  if (!(target > 0 && (target < 1 || method === 'empirical')))
+    throw new Error(`target sensitivity ${target} must be in (0, 1)${method === 'empirical' ? ']' : ` for ${method}`}`);
   if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence ${confidence} must be in (0, 1)`);
   const positives = positiveScores(scores, labels);
   if (!positives.length) throw new Error('no positive labels: sensitivity is undefined');

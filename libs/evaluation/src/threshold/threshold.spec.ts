@@ -1,7 +1,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../split';
-import { binomialCdf, binormalThreshold, bootstrapThreshold, chooseThreshold, logit, minPositives, normalCdf, normalQuantile, orderStatisticThreshold, promiseConfidence, toleranceFactor, THRESHOLD_METHODS, type ThresholdMethod } from '.';
+import {
+  binomialCdf,
+  binormalThreshold,
+  bootstrapThreshold,
+  chooseThreshold,
+  logit,
+  minPositives,
+  normalCdf,
+  normalQuantile,
+  orderStatisticThreshold,
+  promiseConfidence,
+  toleranceFactor,
+  THRESHOLD_METHODS,
+  type ThresholdMethod,
+} from '.';
 
 const close = (actual: number, expected: number, digits = 4) =>
   assert.equal(actual.toFixed(digits), expected.toFixed(digits), `${actual} is not ${expected} to ${digits} places`);
@@ -86,7 +100,10 @@ describe('chooseThreshold', () => {
   });
 
   test('refuses a target it cannot promise with confidence, and a set without positives', () => {
-    assert.throws(() => chooseThreshold(scores, labels, { target: 1, method: 'binormal', confidence: 0.95 }), /must be in \(0, 1\) for binormal/);
+    assert.throws(
+      () => chooseThreshold(scores, labels, { target: 1, method: 'binormal', confidence: 0.95 }),
+      /must be in \(0, 1\) for binormal/,
+    );
     assert.throws(() => chooseThreshold([0.1], [0], { target: 0.9, method: 'binormal', confidence: 0.95 }), /no positive labels/);
   });
 
@@ -109,7 +126,8 @@ describe('chooseThreshold', () => {
       }
     }
     assert.ok(kept.empirical / sites < 0.7, `empirical kept ${kept.empirical}/${sites}`);
-    for (const method of ['order-statistic', 'binormal'] as const) assert.ok(kept[method] / sites >= 0.9, `${method} kept ${kept[method]}/${sites}`);
+    for (const method of ['order-statistic', 'binormal'] as const)
+      assert.ok(kept[method] / sites >= 0.9, `${method} kept ${kept[method]}/${sites}`);
     assert.ok(kept.bootstrap / sites >= 0.8, `bootstrap kept ${kept.bootstrap}/${sites}`);
   });
 });

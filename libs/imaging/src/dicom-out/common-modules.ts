@@ -18,7 +18,10 @@ export interface Coded {
  * designators beginning "99" are private). */
 export const PRIVATE_SCHEME = '99PNEUMOSCREEN';
 
-export const str = (vr: 'AE' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'SH' | 'ST' | 'TM' | 'UI' | 'UT', value: string | string[]): DicomValue => ({ vr, value });
+export const str = (
+  vr: 'AE' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'SH' | 'ST' | 'TM' | 'UI' | 'UT',
+  value: string | string[],
+): DicomValue => ({ vr, value });
 
 export function codeItem(c: Coded): DataSet {
   return new Map<Tag, DicomValue>([
@@ -43,7 +46,15 @@ export function dateTime(at: Date): { date: string; time: string } {
  * carried them, a new series of its own in the source's study, and the equipment (pneumoscreen
  * running the model version).
  */
-export function commonModules(o: { sopClassUid: string; modality: string; seriesNumber: number; seriesDescription: string; source: DicomSource; producer: Producer; at: Date }): { ds: DataSet; sopInstanceUid: string; seriesInstanceUid: string } {
+export function commonModules(o: {
+  sopClassUid: string;
+  modality: string;
+  seriesNumber: number;
+  seriesDescription: string;
+  source: DicomSource;
+  producer: Producer;
+  at: Date;
+}): { ds: DataSet; sopInstanceUid: string; seriesInstanceUid: string } {
   const { date, time } = dateTime(o.at);
   const sopInstanceUid = newUid();
   const seriesInstanceUid = newUid();
@@ -93,12 +104,24 @@ export function evidence(refs: InstanceRef[]): DicomValue {
   }
   return {
     vr: 'SQ',
-    items: [...studies].map(([study, series]) => new Map<Tag, DicomValue>([
-      [0x0020000d, str('UI', study)],
-      [0x00081115, { vr: 'SQ', items: [...series].map(([uid, instances]) => new Map<Tag, DicomValue>([
-        [0x0020000e, str('UI', uid)],
-        [0x00081199, { vr: 'SQ', items: instances.map((i) => sopReference(i.sopClassUid, i.sopInstanceUid)) }],
-      ])) }],
-    ])),
+    items: [...studies].map(
+      ([study, series]) =>
+        new Map<Tag, DicomValue>([
+          [0x0020000d, str('UI', study)],
+          [
+            0x00081115,
+            {
+              vr: 'SQ',
+              items: [...series].map(
+                ([uid, instances]) =>
+                  new Map<Tag, DicomValue>([
+                    [0x0020000e, str('UI', uid)],
+                    [0x00081199, { vr: 'SQ', items: instances.map((i) => sopReference(i.sopClassUid, i.sopInstanceUid)) }],
+                  ]),
+              ),
+            },
+          ],
+        ]),
+    ),
   };
 }

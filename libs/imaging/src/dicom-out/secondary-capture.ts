@@ -12,12 +12,31 @@ export const SC_SERIES_NUMBER = 9901;
  * study, derived from the source image (Source Image Sequence). Returns the Part 10 file and the
  * new instance's UIDs, for the study's SR to reference.
  */
-export function secondaryCapture(image: RgbImage, source: DicomSource, producer: Producer, at: Date): { file: Buffer; sopInstanceUid: string; seriesInstanceUid: string } {
-  const { ds, sopInstanceUid, seriesInstanceUid } = commonModules({ sopClassUid: SECONDARY_CAPTURE_SOP_CLASS, modality: 'OT', seriesNumber: SC_SERIES_NUMBER, seriesDescription: 'pneumoscreen heatmaps', source, producer, at });
+export function secondaryCapture(
+  image: RgbImage,
+  source: DicomSource,
+  producer: Producer,
+  at: Date,
+): { file: Buffer; sopInstanceUid: string; seriesInstanceUid: string } {
+  const { ds, sopInstanceUid, seriesInstanceUid } = commonModules({
+    sopClassUid: SECONDARY_CAPTURE_SOP_CLASS,
+    modality: 'OT',
+    seriesNumber: SC_SERIES_NUMBER,
+    seriesDescription: 'pneumoscreen heatmaps',
+    source,
+    producer,
+    at,
+  });
   const set = (tag: Tag, v: DicomValue) => ds.set(tag, v);
   set(0x00080008, str('CS', ['DERIVED', 'SECONDARY'])); // Image Type
   set(0x00080064, str('CS', 'WSD')); // Conversion Type: workstation
-  set(0x00082111, str('ST', `Grad-CAM class-activation map for PNEUMONIA of ${producer.model} ${producer.version}, over the image as the model read it; colour scale 0 (blue) to 1 (red), relative to the image's own maximum`));
+  set(
+    0x00082111,
+    str(
+      'ST',
+      `Grad-CAM class-activation map for PNEUMONIA of ${producer.model} ${producer.version}, over the image as the model read it; colour scale 0 (blue) to 1 (red), relative to the image's own maximum`,
+    ),
+  );
   set(0x00082112, { vr: 'SQ', items: [sopReference(source.sopClassUid, source.sopInstanceUid)] }); // Source Image Sequence
   set(0x00200020, str('CS', '')); // Patient Orientation (Type 2C): unknown after resampling
   set(0x00280002, { vr: 'US', value: 3 });

@@ -1,4 +1,14 @@
-import { type Coded, commonModules, codeSequence, evidence, type InstanceRef, PRIVATE_SCHEME, type Producer, sopReference, str } from './common-modules';
+import {
+  type Coded,
+  commonModules,
+  codeSequence,
+  evidence,
+  type InstanceRef,
+  PRIVATE_SCHEME,
+  type Producer,
+  sopReference,
+  str,
+} from './common-modules';
 import type { DicomSource } from './source';
 import { type DataSet, type DicomValue, IMPLEMENTATION_CLASS_UID, newUid, part10, type Tag } from './writer';
 
@@ -32,7 +42,13 @@ const FINDINGS: Record<ReportedImage['decision'], Coded> = {
 type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'INFERRED FROM';
 
 /** A content item; `name` may be null only for IMAGE items (PS3.3 C.17.3: Type 1C). */
-function item(relationship: Relationship | null, valueType: string, name: Coded | null, values: Array<[Tag, DicomValue]>, children: DataSet[] = []): DataSet {
+function item(
+  relationship: Relationship | null,
+  valueType: string,
+  name: Coded | null,
+  values: Array<[Tag, DicomValue]>,
+  children: DataSet[] = [],
+): DataSet {
   const ds = new Map<Tag, DicomValue>([[0x0040a040, str('CS', valueType)], ...values]);
   if (name) ds.set(0x0040a043, codeSequence(name));
   if (relationship) ds.set(0x0040a010, str('CS', relationship));
@@ -41,10 +57,31 @@ function item(relationship: Relationship | null, valueType: string, name: Coded 
   return ds;
 }
 const text = (rel: Relationship, name: Coded, value: string) => item(rel, 'TEXT', name, [[0x0040a160, str('UT', value)]]);
-const code = (rel: Relationship, name: Coded, value: Coded, children: DataSet[] = []) => item(rel, 'CODE', name, [[0x0040a168, codeSequence(value)]], children);
-const image = (rel: Relationship, name: Coded | null, ref: { sopClassUid: string; sopInstanceUid: string }) => item(rel, 'IMAGE', name, [[0x00081199, { vr: 'SQ', items: [sopReference(ref.sopClassUid, ref.sopInstanceUid)] }]]);
+const code = (rel: Relationship, name: Coded, value: Coded, children: DataSet[] = []) =>
+  item(rel, 'CODE', name, [[0x0040a168, codeSequence(value)]], children);
+const image = (rel: Relationship, name: Coded | null, ref: { sopClassUid: string; sopInstanceUid: string }) =>
+  item(rel, 'IMAGE', name, [[0x00081199, { vr: 'SQ', items: [sopReference(ref.sopClassUid, ref.sopInstanceUid)] }]]);
 const num = (name: Coded, value: number, children: DataSet[] = []) =>
-  item('CONTAINS', 'NUM', name, [[0x0040a300, { vr: 'SQ', items: [new Map<Tag, DicomValue>([[0x004008ea, codeSequence(NO_UNITS)], [0x0040a30a, str('DS', decimal(value))]])] }]], children);
+  item(
+    'CONTAINS',
+    'NUM',
+    name,
+    [
+      [
+        0x0040a300,
+        {
+          vr: 'SQ',
+          items: [
+            new Map<Tag, DicomValue>([
+              [0x004008ea, codeSequence(NO_UNITS)],
+              [0x0040a30a, str('DS', decimal(value))],
+            ]),
+          ],
+        },
+      ],
+    ],
+    children,
+  );
 
 /**
  * A Comprehensive SR following TID 1500 (Imaging Measurement Report) with the essentials of IHE
@@ -55,36 +92,93 @@ const num = (name: Coded, value: number, children: DataSet[] = []) =>
 export function structuredReport(images: ReportedImage[], producer: Producer, at: Date): { file: Buffer; sopInstanceUid: string } {
   const first = images[0];
   if (!first) throw new Error('an SR reports at least one image');
-  if (images.some((i) => i.source.studyInstanceUid !== first.source.studyInstanceUid)) throw new Error('the images reported are of more than one study');
-  const { ds, sopInstanceUid } = commonModules({ sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, modality: 'SR', seriesNumber: SR_SERIES_NUMBER, seriesDescription: 'pneumoscreen results', source: first.source, producer, at });
-  const algorithm = [text('HAS CONCEPT MOD', dcm('111001', 'Algorithm Name'), producer.model), text('HAS CONCEPT MOD', dcm('111003', 'Algorithm Version'), producer.version)];
+  if (images.some((i) => i.source.studyInstanceUid !== first.source.studyInstanceUid))
+    throw new Error('the images reported are of more than one study');
+  const { ds, sopInstanceUid } = commonModules({
+    sopClassUid: COMPREHENSIVE_SR_SOP_CLASS,
+    modality: 'SR',
+    seriesNumber: SR_SERIES_NUMBER,
+    seriesDescription: 'pneumoscreen results',
+    source: first.source,
+    producer,
+    at,
+  });
+  const algorithm = [
+    text('HAS CONCEPT MOD', dcm('111001', 'Algorithm Name'), producer.model),
+    text('HAS CONCEPT MOD', dcm('111003', 'Algorithm Version'), producer.version),
+  ];
   const groups = images.map((img) => {
     const sourceRef = image('INFERRED FROM', dcm('121112', 'Source of Measurement'), img.source);
-    const verdict = img.outOfScope ? own(img.outOfScope.toUpperCase(), `Outside the intended use: ${img.outOfScope}`) : img.scopeFlag ? own(img.scopeFlag.toUpperCase(), `Within the intended use, flagged: ${img.scopeFlag}`) : own('IN-SCOPE', 'Within the intended use');
-    return item('CONTAINS', 'CONTAINER', dcm('125007', 'Measurement Group'), [], [
-      text('HAS OBS CONTEXT', dcm('112039', 'Tracking Identifier'), img.trackingId),
-      item('HAS OBS CONTEXT', 'UIDREF', dcm('112040', 'Tracking Unique Identifier'), [[0x0040a124, str('UI', newUid())]]),
-      ...algorithm,
-      code('CONTAINS', dcm('121071', 'Finding'), FINDINGS[img.decision], [sourceRef]),
-      ...(img.probability === undefined ? [] : [num(own('PROBABILITY', 'Probability of pneumonia'), img.probability, [sourceRef])]),
-      ...(img.threshold === undefined ? [] : [num(own('THRESHOLD', 'Decision threshold for pneumonia'), img.threshold)]),
-      code('CONTAINS', own('INTENDED-USE', 'Intended-use verdict'), verdict),
-      ...(img.heatmap ? [image('CONTAINS', own('HEATMAP', 'Class-activation map for pneumonia'), img.heatmap)] : []),
-    ]);
+    const verdict = img.outOfScope
+      ? own(img.outOfScope.toUpperCase(), `Outside the intended use: ${img.outOfScope}`)
+      : img.scopeFlag
+        ? own(img.scopeFlag.toUpperCase(), `Within the intended use, flagged: ${img.scopeFlag}`)
+        : own('IN-SCOPE', 'Within the intended use');
+    return item(
+      'CONTAINS',
+      'CONTAINER',
+      dcm('125007', 'Measurement Group'),
+      [],
+      [
+        text('HAS OBS CONTEXT', dcm('112039', 'Tracking Identifier'), img.trackingId),
+        item('HAS OBS CONTEXT', 'UIDREF', dcm('112040', 'Tracking Unique Identifier'), [[0x0040a124, str('UI', newUid())]]),
+        ...algorithm,
+        code('CONTAINS', dcm('121071', 'Finding'), FINDINGS[img.decision], [sourceRef]),
+        ...(img.probability === undefined ? [] : [num(own('PROBABILITY', 'Probability of pneumonia'), img.probability, [sourceRef])]),
+        ...(img.threshold === undefined ? [] : [num(own('THRESHOLD', 'Decision threshold for pneumonia'), img.threshold)]),
+        code('CONTAINS', own('INTENDED-USE', 'Intended-use verdict'), verdict),
+        ...(img.heatmap ? [image('CONTAINS', own('HEATMAP', 'Class-activation map for pneumonia'), img.heatmap)] : []),
+      ],
+    );
   });
-  const root = item(null, 'CONTAINER', dcm('126000', 'Imaging Measurement Report'), [[0x0040a504, { vr: 'SQ', items: [new Map<Tag, DicomValue>([[0x00080105, str('CS', 'DCMR')], [0x0040db00, str('CS', '1500')]])] }]], [
-    code('HAS CONCEPT MOD', dcm('121049', 'Language of Content Item and Descendants'), { value: 'en-US', scheme: 'RFC5646', meaning: 'English (United States)' }),
-    code('HAS OBS CONTEXT', dcm('121005', 'Observer Type'), dcm('121007', 'Device')),
-    item('HAS OBS CONTEXT', 'UIDREF', dcm('121012', 'Device Observer UID'), [[0x0040a124, str('UI', IMPLEMENTATION_CLASS_UID)]]),
-    text('HAS OBS CONTEXT', dcm('121013', 'Device Observer Name'), 'pneumoscreen'),
-    text('HAS OBS CONTEXT', dcm('121014', 'Device Observer Manufacturer'), 'pneumoscreen'),
-    text('HAS OBS CONTEXT', dcm('121015', 'Device Observer Model Name'), `${producer.model} ${producer.version}`),
-    code('CONTAINS', dcm('121058', 'Procedure reported'), { value: '399208008', scheme: 'SCT', meaning: 'Plain chest X-ray' }),
-    item('CONTAINS', 'CONTAINER', dcm('111028', 'Image Library'), [], [
-      item('CONTAINS', 'CONTAINER', dcm('126200', 'Image Library Group'), [], images.map((i) => image('CONTAINS', null, i.source))),
-    ]),
-    item('CONTAINS', 'CONTAINER', dcm('126010', 'Imaging Measurements'), [], groups),
-  ]);
+  const root = item(
+    null,
+    'CONTAINER',
+    dcm('126000', 'Imaging Measurement Report'),
+    [
+      [
+        0x0040a504,
+        {
+          vr: 'SQ',
+          items: [
+            new Map<Tag, DicomValue>([
+              [0x00080105, str('CS', 'DCMR')],
+              [0x0040db00, str('CS', '1500')],
+            ]),
+          ],
+        },
+      ],
+    ],
+    [
+      code('HAS CONCEPT MOD', dcm('121049', 'Language of Content Item and Descendants'), {
+        value: 'en-US',
+        scheme: 'RFC5646',
+        meaning: 'English (United States)',
+      }),
+      code('HAS OBS CONTEXT', dcm('121005', 'Observer Type'), dcm('121007', 'Device')),
+      item('HAS OBS CONTEXT', 'UIDREF', dcm('121012', 'Device Observer UID'), [[0x0040a124, str('UI', IMPLEMENTATION_CLASS_UID)]]),
+      text('HAS OBS CONTEXT', dcm('121013', 'Device Observer Name'), 'pneumoscreen'),
+      text('HAS OBS CONTEXT', dcm('121014', 'Device Observer Manufacturer'), 'pneumoscreen'),
+      text('HAS OBS CONTEXT', dcm('121015', 'Device Observer Model Name'), `${producer.model} ${producer.version}`),
+      code('CONTAINS', dcm('121058', 'Procedure reported'), { value: '399208008', scheme: 'SCT', meaning: 'Plain chest X-ray' }),
+      item(
+        'CONTAINS',
+        'CONTAINER',
+        dcm('111028', 'Image Library'),
+        [],
+        [
+          item(
+            'CONTAINS',
+            'CONTAINER',
+            dcm('126200', 'Image Library Group'),
+            [],
+            images.map((i) => image('CONTAINS', null, i.source)),
+          ),
+        ],
+      ),
+      item('CONTAINS', 'CONTAINER', dcm('126010', 'Imaging Measurements'), [], groups),
+    ],
+  );
   for (const [tag, value] of root) ds.set(tag, value);
   ds.set(0x0040a491, str('CS', 'COMPLETE'));
   ds.set(0x0040a493, str('CS', 'UNVERIFIED'));

@@ -65,7 +65,8 @@ export function part10(ds: DataSet): Buffer {
 
 function stringOf(ds: DataSet, tag: Tag): string {
   const v = ds.get(tag);
-  if (!v || !('value' in v) || typeof v.value !== 'string') throw new Error(`the data set has no (${hex(tag >>> 16)},${hex(tag & 0xffff)})`);
+  if (!v || !('value' in v) || typeof v.value !== 'string')
+    throw new Error(`the data set has no (${hex(tag >>> 16)},${hex(tag & 0xffff)})`);
   return v.value;
 }
 
@@ -78,7 +79,8 @@ function encodeElement(tag: Tag, v: DicomValue): Buffer {
   header.write(v.vr, 4, 'latin1');
   if (long) header.writeUInt32LE(body.length, 8);
   else {
-    if (body.length > 0xffff) throw new Error(`(${hex(tag >>> 16)},${hex(tag & 0xffff)}) ${v.vr} value of ${body.length} bytes is too long`);
+    if (body.length > 0xffff)
+      throw new Error(`(${hex(tag >>> 16)},${hex(tag & 0xffff)}) ${v.vr} value of ${body.length} bytes is too long`);
     header.writeUInt16LE(body.length, 6);
   }
   return Buffer.concat([header, body]);

@@ -38,11 +38,17 @@ export function readPixelAttributes(ds: DataSet): PixelAttributes {
   const samples = ds.uint16('x00280002') ?? 1;
   const photometric = codeString(ds, 'x00280004') ?? (samples === 1 ? 'MONOCHROME2' : 'RGB');
   if (samples !== 1 || (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2')) {
-    throw new ImageDecodeError('unsupported-format', `DICOM colour images are not read (${samples} samples per pixel); a radiograph is MONOCHROME1 or MONOCHROME2`);
+    throw new ImageDecodeError(
+      'unsupported-format',
+      `DICOM colour images are not read (${samples} samples per pixel); a radiograph is MONOCHROME1 or MONOCHROME2`,
+    );
   }
   const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
   if ((bitsAllocated !== 8 && bitsAllocated !== 16) || bitsStored < 1 || bitsStored > bitsAllocated) {
-    throw new ImageDecodeError('unsupported-format', `unsupported DICOM sample layout: ${bitsStored} bits stored in ${bitsAllocated} allocated (expected 8 or 16 allocated)`);
+    throw new ImageDecodeError(
+      'unsupported-format',
+      `unsupported DICOM sample layout: ${bitsStored} bits stored in ${bitsAllocated} allocated (expected 8 or 16 allocated)`,
+    );
   }
   const signed = ds.uint16('x00280103') === 1;
   return {

@@ -53,12 +53,18 @@ test('VOI LUT sequence is read from an implicit VR file and wins over the window
     [0x00283006, 'US', [255, 170, 85, 0]],
   ];
   const dcm = file({ rows: ROWS, columns: COLS, pixels, extra: [...windowed, [0x00283010, 'SQ', [lut]]] }, { transferSyntax: TS.implicit });
-  assert.deepEqual(await greyOf(dcm), Array.from(pixels, (v) => 255 - 85 * v));
+  assert.deepEqual(
+    await greyOf(dcm),
+    Array.from(pixels, (v) => 255 - 85 * v),
+  );
 });
 
 test('without any VOI, deep data are stretched from minimum to maximum', async () => {
   const pixels = Uint16Array.from({ length: ROWS * COLS }, (_, i) => 1000 + (i % 3) * 500);
-  assert.deepEqual(await greyOf(file({ rows: ROWS, columns: COLS, bitsStored: 12, pixels })), Array.from(pixels, (v) => [0, 128, 255][(v - 1000) / 500]));
+  assert.deepEqual(
+    await greyOf(file({ rows: ROWS, columns: COLS, bitsStored: 12, pixels })),
+    Array.from(pixels, (v) => [0, 128, 255][(v - 1000) / 500]),
+  );
 });
 
 test('8-bit data with no VOI keep their values', async () => {
@@ -80,7 +86,12 @@ test('files without preamble, without file meta group, or bare implicit/explicit
   const pixels = ramp();
   const spec = { rows: ROWS, columns: COLS, bitsStored: 12, pixels, extra: windowed };
   const expected = expectedWindowed(pixels);
-  for (const opts of [{ preamble: false }, { meta: false, transferSyntax: TS.implicit }, { meta: false, transferSyntax: TS.explicit }, { transferSyntax: TS.implicit }]) {
+  for (const opts of [
+    { preamble: false },
+    { meta: false, transferSyntax: TS.implicit },
+    { meta: false, transferSyntax: TS.explicit },
+    { transferSyntax: TS.implicit },
+  ]) {
     assert.deepEqual(await greyOf(file(spec, opts)), expected, JSON.stringify(opts));
   }
 });
@@ -99,7 +110,10 @@ test('JPEG lossless, JPEG 2000 and RLE frames decode to exactly the native pixel
     assert.deepEqual(await greyOf(dcm), expected, transferSyntax);
   }
   const bytes = Uint8Array.from(pixels, (v) => v >> 4);
-  const rle8 = file({ rows: ROWS, columns: COLS, bitsAllocated: 8 }, { transferSyntax: TS.rle, encapsulated: { fragments: [encodeRle(bytes, 8)] } });
+  const rle8 = file(
+    { rows: ROWS, columns: COLS, bitsAllocated: 8 },
+    { transferSyntax: TS.rle, encapsulated: { fragments: [encodeRle(bytes, 8)] } },
+  );
   assert.deepEqual(await greyOf(rle8), Array.from(bytes), '8-bit RLE');
 });
 
@@ -119,15 +133,27 @@ test('multi-frame encapsulated data without offset table: the first frame, even 
 test('JPEG baseline: windowed and MONOCHROME1 frames go through the grey pipeline', async () => {
   // Flat 8x8 blocks survive JPEG quantisation exactly.
   const raw = Buffer.from(Array.from({ length: ROWS * COLS }, (_, i) => (Math.floor((i % COLS) / 8) + 3 * Math.floor(i / COLS / 8)) * 40));
-  const jpeg = await sharp(raw, { raw: { width: COLS, height: ROWS, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 100 }).toBuffer();
+  const jpeg = await sharp(raw, { raw: { width: COLS, height: ROWS, channels: 1 } })
+    .toColourspace('b-w')
+    .jpeg({ quality: 100 })
+    .toBuffer();
   const plain = await greyOf(jpeg);
   const wrap = (extra: Item, photometric = 'MONOCHROME2') =>
-    file({ rows: ROWS, columns: COLS, bitsAllocated: 8, photometric, extra }, { transferSyntax: TS.jpegBaseline, encapsulated: { fragments: [jpeg] } });
+    file(
+      { rows: ROWS, columns: COLS, bitsAllocated: 8, photometric, extra },
+      { transferSyntax: TS.jpegBaseline, encapsulated: { fragments: [jpeg] } },
+    );
   assert.deepEqual(await greyOf(wrap([])), plain, 'no VOI: the JPEG as it is');
-  assert.deepEqual(await greyOf(wrap([], 'MONOCHROME1')), plain.map((v) => 255 - v));
+  assert.deepEqual(
+    await greyOf(wrap([], 'MONOCHROME1')),
+    plain.map((v) => 255 - v),
+  );
   const window: Item = [
     [0x00281050, 'DS', '100'],
     [0x00281051, 'DS', '101'],
   ];
-  assert.deepEqual(await greyOf(wrap(window)), plain.map((v) => (v <= 49.5 ? 0 : v > 149.5 ? 255 : Math.round(((v - 99.5) / 100 + 0.5) * 255))));
+  assert.deepEqual(
+    await greyOf(wrap(window)),
+    plain.map((v) => (v <= 49.5 ? 0 : v > 149.5 ? 255 : Math.round(((v - 99.5) / 100 + 0.5) * 255))),
+  );
 });

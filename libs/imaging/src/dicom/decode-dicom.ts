@@ -22,7 +22,9 @@ export async function dicomToPixels(bytes: Uint8Array, maxPixels: number): Promi
     // Whatever else a hostile or broken file trips over is still a property of these bytes: the
     // caller must see a per-image failure, not an error worth retrying.
     if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err, 'its pixel data cannot be read')}`, { cause: err });
+    throw new ImageDecodeError('corrupt', `corrupt DICOM data: ${describeParseFailure(err, 'its pixel data cannot be read')}`, {
+      cause: err,
+    });
   }
 }
 

@@ -10,7 +10,10 @@ const SIZE = 1536;
 async function bigJpeg2000(): Promise<Buffer> {
   const pixels = Uint16Array.from({ length: SIZE * SIZE }, (_, i) => ((i % SIZE) * 7 + Math.floor(i / SIZE) * 3 + (i % 13) * 50) & 0xfff);
   const frame = await encodeJpeg2000(pixels, SIZE, SIZE, 12);
-  return writeDicom(xray({ rows: SIZE, columns: SIZE, bitsStored: 12 }), { transferSyntax: TS.jpeg2000Lossless, encapsulated: { fragments: [frame] } });
+  return writeDicom(xray({ rows: SIZE, columns: SIZE, bitsStored: 12 }), {
+    transferSyntax: TS.jpeg2000Lossless,
+    encapsulated: { fragments: [frame] },
+  });
 }
 
 test('a large JPEG 2000 decodes in a worker thread: the event loop keeps running meanwhile', async () => {
@@ -44,7 +47,11 @@ test('decodes wait for the memory budget, and one that could never fit it is ref
   }
   const small = new DicomDecodePool(1 << 20, 1);
   try {
-    await assert.rejects(small.decode(file, 40_000_000), (err: unknown) => err instanceof ImageDecodeError && err.reason === 'too-many-pixels' && /more than the decode budget of 1048576/.test(err.message));
+    await assert.rejects(
+      small.decode(file, 40_000_000),
+      (err: unknown) =>
+        err instanceof ImageDecodeError && err.reason === 'too-many-pixels' && /more than the decode budget of 1048576/.test(err.message),
+    );
   } finally {
     await small.close();
   }

@@ -29,7 +29,10 @@ export class DicomDecodePool {
   async decode(bytes: Uint8Array, maxPixels: number): Promise<Pixels> {
     const cost = estimateBytes(bytes, maxPixels);
     if (cost > this.budgetBytes) {
-      throw new ImageDecodeError('too-many-pixels', `decoding this DICOM image needs about ${cost} bytes, more than the decode budget of ${this.budgetBytes}`);
+      throw new ImageDecodeError(
+        'too-many-pixels',
+        `decoding this DICOM image needs about ${cost} bytes, more than the decode budget of ${this.budgetBytes}`,
+      );
     }
     while (this.inFlightBytes + cost > this.budgetBytes || (this.idle.length === 0 && this.workers.size >= this.size)) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));

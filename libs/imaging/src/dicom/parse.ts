@@ -13,9 +13,7 @@ const PREAMBLE_BYTES = 128;
 const MAGIC = 'DICM';
 const META_GROUP = 0x0002;
 const IDENTIFYING_GROUP = 0x0008;
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
+const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
 /** Part 10 files carry "DICM" after a 128-byte preamble; exports from old ACR-NEMA style systems
  * are a bare data set, which in practice opens with a group 0002 or 0008 element. JPEG and PNG
@@ -82,7 +80,10 @@ function boundedInflater(maxBytes: number): (byteArray: Uint8Array, position: nu
 }
 
 function hasPreamble(bytes: Uint8Array): boolean {
-  return bytes.length >= PREAMBLE_BYTES + MAGIC.length && Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, MAGIC.length).toString('latin1') === MAGIC;
+  return (
+    bytes.length >= PREAMBLE_BYTES + MAGIC.length &&
+    Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, MAGIC.length).toString('latin1') === MAGIC
+  );
 }
 
 function firstGroup(bytes: Uint8Array): number {

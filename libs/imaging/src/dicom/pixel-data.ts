@@ -11,7 +11,13 @@ import type { Codec } from './transfer-syntax';
 
 /** Decodes the first frame: a multi-frame radiograph is a series of the same view, and one frame
  * is what the model judges. */
-export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAttributes, bigEndian: boolean, jpeg2000Level = 0): Promise<Samples> {
+export async function decodeFirstFrame(
+  ds: DataSet,
+  codec: Codec,
+  attrs: PixelAttributes,
+  bigEndian: boolean,
+  jpeg2000Level = 0,
+): Promise<Samples> {
   if (codec === 'native') return nativeFirstFrame(ds, attrs, bigEndian);
   const frame = encapsulatedFirstFrame(ds, codec, attrs);
   switch (codec) {
@@ -30,7 +36,8 @@ export async function decodeFirstFrame(ds: DataSet, codec: Codec, attrs: PixelAt
 
 function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes, bigEndian: boolean): Samples {
   const el = pixelData(ds);
-  if (el.encapsulatedPixelData) throw new ImageDecodeError('corrupt', 'corrupt DICOM data: uncompressed transfer syntax but encapsulated pixel data');
+  if (el.encapsulatedPixelData)
+    throw new ImageDecodeError('corrupt', 'corrupt DICOM data: uncompressed transfer syntax but encapsulated pixel data');
   const pixels = attrs.rows * attrs.columns;
   const bytes = pixels * (attrs.bitsAllocated / 8);
   const needed = bytes * attrs.numberOfFrames;
@@ -38,13 +45,19 @@ function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes, bigEndian: boolea
   const need = attrs.numberOfFrames === 1 ? 'needs' : 'need';
   const present = Math.min(el.length, ds.byteArray.length - el.dataOffset);
   if (present < needed) {
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data truncated: it holds ${present} bytes, ${frames} ${need} ${needed}`);
+    throw new ImageDecodeError(
+      'corrupt',
+      `corrupt DICOM data: pixel data truncated: it holds ${present} bytes, ${frames} ${need} ${needed}`,
+    );
   }
   // Data beyond what the header's frames need (past the one byte that pads an odd length) means
   // Rows, Columns or Bits Allocated do not describe it: read as the header says, the image would
   // be sheared or shifted, and still look like an X-ray.
   if (el.length > needed + (needed % 2)) {
-    throw new ImageDecodeError('corrupt', `corrupt DICOM data: pixel data holds ${el.length} bytes, more than the ${needed} that ${frames} ${need}; the header does not describe these pixels`);
+    throw new ImageDecodeError(
+      'corrupt',
+      `corrupt DICOM data: pixel data holds ${el.length} bytes, more than the ${needed} that ${frames} ${need}; the header does not describe these pixels`,
+    );
   }
   // A copy, so 16-bit samples are aligned for Uint16Array (little endian, as on every host Node runs on).
   const copy = Buffer.alloc(bytes + (bytes % 2));
@@ -52,7 +65,9 @@ function nativeFirstFrame(ds: DataSet, attrs: PixelAttributes, bigEndian: boolea
   // Big endian OW data are 16-bit words however many bits a sample has: 8-bit samples too come
   // in swapped pairs. OB (8-bit) data are bytes as they are.
   if (bigEndian && el.vr !== 'OB') copy.swap16();
-  return attrs.bitsAllocated === 16 ? new Uint16Array(copy.buffer, copy.byteOffset, pixels) : new Uint8Array(copy.buffer, copy.byteOffset, pixels);
+  return attrs.bitsAllocated === 16
+    ? new Uint16Array(copy.buffer, copy.byteOffset, pixels)
+    : new Uint8Array(copy.buffer, copy.byteOffset, pixels);
 }
 
 /** The first frame's compressed bytes, however the writer split frames into fragments. */

@@ -40,7 +40,9 @@ const FILES: Record<string, Case> = {
 };
 
 test('every DICOM file in the shared data folder has an expectation here', () => {
-  const present = readdirSync(shared('dicom')).filter((f) => f.endsWith('.dcm')).sort();
+  const present = readdirSync(shared('dicom'))
+    .filter((f) => f.endsWith('.dcm'))
+    .sort();
   assert.deepEqual(present, Object.keys(FILES).sort());
 });
 
@@ -71,7 +73,10 @@ for (const [name, c] of Object.entries(FILES)) {
     // Lungs are air, dark on a radiograph; the spine and heart between them are bright. A
     // MONOCHROME1 image left uninverted, or a wrong VOI, turns this around or flattens it.
     const spine = patch(x, 80, 102, 20);
-    for (const [side, lung] of [['right', patch(x, 70, 40, 30)], ['left', patch(x, 70, 154, 30)]] as const) {
+    for (const [side, lung] of [
+      ['right', patch(x, 70, 40, 30)],
+      ['left', patch(x, 70, 154, 30)],
+    ] as const) {
       assert.ok(lung < spine - 0.3, `${side} lung (${lung.toFixed(2)}) should be much darker than the spine (${spine.toFixed(2)})`);
     }
   });

@@ -35,11 +35,38 @@ test('PatientAge in years, months, weeks or days, or bare years, against the pop
 });
 
 test('without PatientAge, the age comes from PatientBirthDate and the study date', () => {
-  assert.equal(header([[0x00100030, 'DA', '19400305'], [0x00080020, 'DA', '20040826']]), 'adult');
-  assert.equal(header([[0x00100030, 'DA', '20200305'], [0x00080020, 'DA', '20240826']]), null);
-  assert.equal(header([[0x00100030, 'DA', '20000101'], [0x00080021, 'DA', '20180102']]), 'adult', 'series date when there is no study date');
+  assert.equal(
+    header([
+      [0x00100030, 'DA', '19400305'],
+      [0x00080020, 'DA', '20040826'],
+    ]),
+    'adult',
+  );
+  assert.equal(
+    header([
+      [0x00100030, 'DA', '20200305'],
+      [0x00080020, 'DA', '20240826'],
+    ]),
+    null,
+  );
+  assert.equal(
+    header([
+      [0x00100030, 'DA', '20000101'],
+      [0x00080021, 'DA', '20180102'],
+    ]),
+    'adult',
+    'series date when there is no study date',
+  );
   assert.equal(header([[0x00100030, 'DA', '19400305']]), null, 'no date to measure against');
-  assert.equal(header([[0x00101010, 'AS', '005Y'], [0x00100030, 'DA', '19400305'], [0x00080020, 'DA', '20040826']]), null, 'PatientAge wins');
+  assert.equal(
+    header([
+      [0x00101010, 'AS', '005Y'],
+      [0x00100030, 'DA', '19400305'],
+      [0x00080020, 'DA', '20040826'],
+    ]),
+    null,
+    'PatientAge wins',
+  );
 });
 
 test('lateral views by ViewPosition, PatientOrientation or the view code sequence', () => {
@@ -47,13 +74,35 @@ test('lateral views by ViewPosition, PatientOrientation or the view code sequenc
   assert.equal(header([[0x00185101, 'CS', 'RL']]), 'lateral');
   assert.equal(header([[0x00185101, 'CS', 'LATERAL']]), 'lateral');
   assert.equal(header([[0x00185101, 'CS', 'LLD']]), null, 'decubitus films are frontal');
-  assert.equal(header([[0x00185101, 'CS', ''], [0x00200020, 'CS', 'P\\F']]), 'lateral');
+  assert.equal(
+    header([
+      [0x00185101, 'CS', ''],
+      [0x00200020, 'CS', 'P\\F'],
+    ]),
+    'lateral',
+  );
   assert.equal(header([[0x00200020, 'CS', 'L\\F']]), null);
-  const view = (code: string, meaning: string): Item => [[0x00540220, 'SQ', [[[0x00080100, 'SH', code], [0x00080102, 'SH', 'SRT'], [0x00080104, 'LO', meaning]]]]];
+  const view = (code: string, meaning: string): Item => [
+    [
+      0x00540220,
+      'SQ',
+      [
+        [
+          [0x00080100, 'SH', code],
+          [0x00080102, 'SH', 'SRT'],
+          [0x00080104, 'LO', meaning],
+        ],
+      ],
+    ],
+  ];
   assert.equal(header([[0x00185101, 'CS', ''], ...view('R-10236', 'left lateral')]), 'lateral');
   assert.equal(header([[0x00185101, 'CS', ''], ...view('R-10206', 'postero-anterior')]), null);
   assert.equal(header([[0x00185101, 'CS', ''], ...view('X-1', 'Lateral')]), 'lateral');
-  assert.equal(header([[0x00185101, 'CS', 'AP']], { ...PAEDIATRIC_CHEST, projections: ['PA'] }), 'lateral', 'a projection the version was not made for');
+  assert.equal(
+    header([[0x00185101, 'CS', 'AP']], { ...PAEDIATRIC_CHEST, projections: ['PA'] }),
+    'lateral',
+    'a projection the version was not made for',
+  );
 });
 
 test('modality, body part and image laterality', () => {

@@ -49,7 +49,8 @@ function verdict(f: ScopeFacts, use: IntendedUse): OutOfScope | null {
     f.viewCodes.some((c) => LATERAL_VIEW_CODES.has(c)) ||
     f.viewMeanings.some((m) => /lateral/i.test(m) && !/decubitus/i.test(m));
   if (lateral) return out('lateral');
-  if (f.viewPosition !== undefined && /^(AP|PA)$/.test(f.viewPosition) && !use.projections.includes(f.viewPosition as 'AP' | 'PA')) return out('lateral');
+  if (f.viewPosition !== undefined && /^(AP|PA)$/.test(f.viewPosition) && !use.projections.includes(f.viewPosition as 'AP' | 'PA'))
+    return out('lateral');
   const { minAgeYears, maxAgeYears } = use.population;
   // Ages count in whole years: a 17-year-old may be 17.9 years old.
   if (f.ageYears !== undefined && f.ageYears >= maxAgeYears + 1) return out('adult');
@@ -61,7 +62,12 @@ function readScopeFacts(ds: DataSet): ScopeFacts {
   const items = ds.elements.x00540220?.items ?? [];
   const orientation = ds.string('x00200020')?.split('\\')[0]?.trim().toUpperCase();
   return {
-    ageYears: patientAge(ds.string('x00101010')) ?? ageFromDates(ds.string('x00100030'), ds.string('x00080020') ?? ds.string('x00080021') ?? ds.string('x00080022') ?? ds.string('x00080023')),
+    ageYears:
+      patientAge(ds.string('x00101010')) ??
+      ageFromDates(
+        ds.string('x00100030'),
+        ds.string('x00080020') ?? ds.string('x00080021') ?? ds.string('x00080022') ?? ds.string('x00080023'),
+      ),
     modality: codeString(ds, 'x00080060'),
     bodyPart: codeString(ds, 'x00180015'),
     viewPosition: codeString(ds, 'x00185101'),

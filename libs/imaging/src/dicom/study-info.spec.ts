@@ -38,7 +38,10 @@ test('study info leaves out what is absent or not shaped like a code string', ()
 
 test('study info refuses what is not DICOM', () => {
   assert.equal(looksLikeDicom(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46])), false);
-  assert.throws(() => readDicomStudyInfo(Buffer.from('{"not":"dicom"}')), (err: unknown) => err instanceof ImageDecodeError && err.reason === 'unsupported-format');
+  assert.throws(
+    () => readDicomStudyInfo(Buffer.from('{"not":"dicom"}')),
+    (err: unknown) => err instanceof ImageDecodeError && err.reason === 'unsupported-format',
+  );
 });
 
 test('study info of every shared DICOM file: a UID hash, and none of its patient attributes', () => {
@@ -49,7 +52,12 @@ test('study info of every shared DICOM file: a UID hash, and none of its patient
     const info = readDicomStudyInfo(bytes);
     assert.match(info.studyInstanceUidHash ?? '', /^[0-9a-f]{32}$/, name);
     assert.match(info.modality ?? '', /^(CR|DX|OT)$/, name);
-    const header = parseDicom(bytes, bytes.subarray(128, 132).toString('latin1') === 'DICM' ? { untilTag: 'x7fe00010' } : { TransferSyntaxUID: TS.implicit, untilTag: 'x7fe00010' });
+    const header = parseDicom(
+      bytes,
+      bytes.subarray(128, 132).toString('latin1') === 'DICM'
+        ? { untilTag: 'x7fe00010' }
+        : { TransferSyntaxUID: TS.implicit, untilTag: 'x7fe00010' },
+    );
     // The hash and the transfer syntax are hex and digits by construction (checked above and in
     // the code); a short patient id such as "0" would match them by chance.
     const text = [info.modality, info.bodyPartExamined, info.viewPosition].join('|');

@@ -41,6 +41,11 @@ export async function benchmarkEngine(
     batch,
     iterations,
     imagesPerSecond: round((batch * iterations) / (total / 1000)),
-    msPerBatch: { mean: round(total / iterations), p50: round(sorted[Math.floor((iterations - 1) / 2)]!), min: round(sorted[0]!), max: round(sorted[iterations - 1]!) },
+    msPerBatch: {
+      mean: round(total / iterations),
+      p50: round(sorted[Math.floor((iterations - 1) / 2)]!),
+      min: round(sorted[0]!),
+      max: round(sorted[iterations - 1]!),
+    },
   };
 }

@@ -13,7 +13,10 @@ async function fakeOrt(version: string, provider?: Partial<CudaProviderRecord>):
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', version }));
   if (provider) {
     for (const f of CUDA_PROVIDER_FILES) await writeFile(path.join(bin, f), '');
-    await writeFile(path.join(bin, CUDA_PROVIDER_RECORD), JSON.stringify({ package: 'p', version: '0.4.9', onnxRuntime: version, libraryDirs: [], ...provider }));
+    await writeFile(
+      path.join(bin, CUDA_PROVIDER_RECORD),
+      JSON.stringify({ package: 'p', version: '0.4.9', onnxRuntime: version, libraryDirs: [], ...provider }),
+    );
   }
   return { dir, bin };
 }
@@ -35,10 +38,13 @@ test('without the provider installed, the check says to run gpu:install and name
   const { root } = await fakeSystem();
   const check = checkCuda(ort.dir, { root, env: {} });
   assert.equal(check.onnxRuntime, '1.29.0');
-  assert.deepEqual(check.libraries.filter((l) => l.path).map((l) => l.file), ['libcuda.so.1', 'libcudart.so.13']);
+  assert.deepEqual(
+    check.libraries.filter((l) => l.path).map((l) => l.file),
+    ['libcuda.so.1', 'libcudart.so.13'],
+  );
   assert.equal(
     cudaProblem(check),
-    'the CUDA provider is not installed (no libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so beside onnxruntime-node\'s libonnxruntime.so.1): run `npm run gpu:install` on a host that reaches an npm registry; ' +
+    "the CUDA provider is not installed (no libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so beside onnxruntime-node's libonnxruntime.so.1): run `npm run gpu:install` on a host that reaches an npm registry; " +
       `missing libcublasLt.so.13 (CUDA 13's cuBLASLt), libcublas.so.13 (CUDA 13's cuBLAS), libcurand.so.10 (CUDA 13's cuRAND), libcudnn.so.9 (cuDNN 9), looked in ${path.join(root, 'usr/lib')}: ` +
       'install CUDA 13 and cuDNN 9, or `pip install nvidia-cublas nvidia-curand nvidia-cudnn-cu13` and run `npm run gpu:install` again so it records their folders',
   );
@@ -57,6 +63,9 @@ test('a provider installed for another ONNX Runtime release is refused by name, 
   const ort = await fakeOrt('1.30.0', { onnxRuntime: '1.29.0', package: 'com.github.asus4.onnxruntime.linux-x64-gpu' });
   const root = await mkdtemp(path.join(tmpdir(), 'fake-root-'));
   const problem = cudaProblem(checkCuda(ort.dir, { root, env: {} }))!;
-  assert.match(problem, /^the CUDA provider installed is com\.github\.asus4\.onnxruntime\.linux-x64-gpu@0\.4\.9, built for ONNX Runtime 1\.29\.0, but onnxruntime-node is 1\.30\.0: run `npm run gpu:install` again; missing libcuda\.so\.1 /);
+  assert.match(
+    problem,
+    /^the CUDA provider installed is com\.github\.asus4\.onnxruntime\.linux-x64-gpu@0\.4\.9, built for ONNX Runtime 1\.29\.0, but onnxruntime-node is 1\.30\.0: run `npm run gpu:install` again; missing libcuda\.so\.1 /,
+  );
   assert.match(problem, /looked in no folder: .*; libcuda\.so\.1 comes with the NVIDIA driver/);
 });

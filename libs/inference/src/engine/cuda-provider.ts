@@ -39,7 +39,11 @@ export const CUDA_LIBRARIES: ReadonlyArray<{ file: string; what: string; wheel?:
 ];
 
 /** onnxruntime-node's package folder (the one this code loads) and its native folder for this platform. */
-export function onnxRuntimeNode(packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'))): { dir: string; version: string; binDir: string } {
+export function onnxRuntimeNode(packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'))): {
+  dir: string;
+  version: string;
+  binDir: string;
+} {
   const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
   return { dir: packageDir, version, binDir: path.join(packageDir, 'bin/napi-v6', process.platform, process.arch) };
 }
@@ -65,7 +69,10 @@ export function checkCuda(ortDir?: string, search: LibrarySearch = {}): CudaChec
     providerProblem = `the CUDA provider installed is ${record.package}@${record.version}, built for ONNX Runtime ${record.onnxRuntime}, but onnxruntime-node is ${ort.version}: run \`npm run gpu:install\` again`;
   }
   const searched = librarySearchDirs({ ...search, extraDirs: [...(search.extraDirs ?? []), ...(record?.libraryDirs ?? [])] });
-  const { found } = findLibraries(CUDA_LIBRARIES.map((l) => l.file), searched);
+  const { found } = findLibraries(
+    CUDA_LIBRARIES.map((l) => l.file),
+    searched,
+  );
   const libraries = CUDA_LIBRARIES.map((l) => ({ ...l, ...(found.has(l.file) ? { path: found.get(l.file) } : {}) }));
   return { onnxRuntime: ort.version, ...(record ? { record } : {}), ...(providerProblem ? { providerProblem } : {}), libraries, searched };
 }
@@ -76,9 +83,16 @@ export function cudaProblem(check: CudaCheck): string | undefined {
   const problems = check.providerProblem ? [check.providerProblem] : [];
   if (missing.length > 0) {
     const wheels = [...new Set(missing.flatMap((l) => (l.wheel ? [l.wheel] : [])))];
-    const driver = missing.some((l) => l.file === 'libcuda.so.1') ? '; libcuda.so.1 comes with the NVIDIA driver (in a container: the NVIDIA container toolkit mounts it)' : '';
-    const fix = wheels.length > 0 ? `: install CUDA 13 and cuDNN 9, or \`pip install ${wheels.join(' ')}\` and run \`npm run gpu:install\` again so it records their folders` : '';
-    problems.push(`missing ${missing.map((l) => `${l.file} (${l.what})`).join(', ')}, looked in ${check.searched.join(', ') || 'no folder'}${fix}${driver}`);
+    const driver = missing.some((l) => l.file === 'libcuda.so.1')
+      ? '; libcuda.so.1 comes with the NVIDIA driver (in a container: the NVIDIA container toolkit mounts it)'
+      : '';
+    const fix =
+      wheels.length > 0
+        ? `: install CUDA 13 and cuDNN 9, or \`pip install ${wheels.join(' ')}\` and run \`npm run gpu:install\` again so it records their folders`
+        : '';
+    problems.push(
+      `missing ${missing.map((l) => `${l.file} (${l.what})`).join(', ')}, looked in ${check.searched.join(', ') || 'no folder'}${fix}${driver}`,
+    );
   }
   return problems.length > 0 ? problems.join('; ') : undefined;
 }

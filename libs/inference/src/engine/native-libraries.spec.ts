@@ -32,17 +32,27 @@ test("the search follows the loader's order: LD_LIBRARY_PATH, extra folders, ld.
   const extra = path.join(root, 'site/nvidia/cublas/lib');
   await mkdir(extra, { recursive: true });
   const dirs = librarySearchDirs({ root, env: { LD_LIBRARY_PATH: `${own}::/no/such/dir` }, extraDirs: [extra] });
-  assert.deepEqual(dirs, [own, extra, path.join(root, 'usr/local/cuda-13.0/lib'), path.join(root, 'usr/lib/x86_64-linux-gnu'), path.join(root, 'usr/lib')]);
+  assert.deepEqual(dirs, [
+    own,
+    extra,
+    path.join(root, 'usr/local/cuda-13.0/lib'),
+    path.join(root, 'usr/lib/x86_64-linux-gnu'),
+    path.join(root, 'usr/lib'),
+  ]);
   const { found, missing } = findLibraries(['libcudart.so.13', 'libcuda.so.1', 'libcublas.so.13'], dirs);
   assert.equal(found.get('libcudart.so.13'), path.join(own, 'libcudart.so.13'), 'the first folder that has it wins');
   assert.equal(found.get('libcuda.so.1'), path.join(root, 'usr/lib/x86_64-linux-gnu/libcuda.so.1'));
   assert.deepEqual(missing, ['libcublas.so.13']);
-  assert.deepEqual(findLibraries(['libcudart.so.13'], librarySearchDirs({ root, env: {} })).found.get('libcudart.so.13'), path.join(root, 'usr/local/cuda-13.0/lib/libcudart.so.13'));
+  assert.deepEqual(
+    findLibraries(['libcudart.so.13'], librarySearchDirs({ root, env: {} })).found.get('libcudart.so.13'),
+    path.join(root, 'usr/local/cuda-13.0/lib/libcudart.so.13'),
+  );
 });
 
 test("NVIDIA's Python wheels are found in each site-packages' nvidia/*/lib, CUDA 13's nvidia/cu13/lib among them", async () => {
   const site = await mkdtemp(path.join(tmpdir(), 'site-packages-'));
-  for (const c of ['cu13', 'cudnn', 'nccl']) await mkdir(path.join(site, 'nvidia', c, c === 'nccl' ? 'include' : 'lib'), { recursive: true });
+  for (const c of ['cu13', 'cudnn', 'nccl'])
+    await mkdir(path.join(site, 'nvidia', c, c === 'nccl' ? 'include' : 'lib'), { recursive: true });
   await touch(path.join(site, 'nvidia/cu13/lib/libcublas.so.13'));
   const dirs = nvidiaWheelDirs([site, path.join(site, 'missing')]);
   assert.deepEqual(dirs, [path.join(site, 'nvidia/cu13/lib'), path.join(site, 'nvidia/cudnn/lib')]);
@@ -52,7 +62,10 @@ test("NVIDIA's Python wheels are found in each site-packages' nvidia/*/lib, CUDA
 test('a library that cannot be loaded is named with the reason', async () => {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'native-libs-')), 'libnot.so.1');
   await writeFile(file, 'not an ELF file');
-  assert.throws(() => preloadLibrary(file), (e: Error) => e.message.startsWith(`cannot load ${file}: `) && /invalid ELF header|file too short/.test(e.message));
+  assert.throws(
+    () => preloadLibrary(file),
+    (e: Error) => e.message.startsWith(`cannot load ${file}: `) && /invalid ELF header|file too short/.test(e.message),
+  );
 });
 
 test('a preloaded library stays mapped in the process after node refuses it as an addon', () => {

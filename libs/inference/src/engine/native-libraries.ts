@@ -20,7 +20,9 @@ export function librarySearchDirs(search: LibrarySearch = {}): string[] {
   const root = search.root ?? '/';
   const env = search.env ?? process.env;
   const fromEnv = (env['LD_LIBRARY_PATH'] ?? '').split(':').filter((d) => d !== '');
-  const system = [...ldSoConfDirs(path.join(root, 'etc/ld.so.conf'), root, 0), '/lib64', '/usr/lib64', '/lib', '/usr/lib'].map((d) => path.join(root, d));
+  const system = [...ldSoConfDirs(path.join(root, 'etc/ld.so.conf'), root, 0), '/lib64', '/usr/lib64', '/lib', '/usr/lib'].map((d) =>
+    path.join(root, d),
+  );
   const dirs = [...fromEnv, ...(search.extraDirs ?? []), ...system];
   return [...new Set(dirs)].filter((d) => existsSync(d));
 }
@@ -43,7 +45,8 @@ function ldSoConfDirs(file: string, root: string, depth: number): string[] {
       continue;
     }
     if (depth > 4) continue;
-    for (const pattern of include[1]!.split(/\s+/)) dirs.push(...expandGlob(path.join(root, pattern)).flatMap((f) => ldSoConfDirs(f, root, depth + 1)));
+    for (const pattern of include[1]!.split(/\s+/))
+      dirs.push(...expandGlob(path.join(root, pattern)).flatMap((f) => ldSoConfDirs(f, root, depth + 1)));
   }
   return dirs;
 }
@@ -52,9 +55,17 @@ function expandGlob(pattern: string): string[] {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!base.includes('*')) return [pattern];
-  const re = new RegExp(`^${base.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${base
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   try {
-    return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }

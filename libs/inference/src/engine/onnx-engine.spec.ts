@@ -18,7 +18,14 @@ async function softmaxOnnx(): Promise<Uint8Array> {
   const model = tf.sequential({
     layers: [tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] }), tf.layers.dense({ units: 2, activation: 'softmax' })],
   });
-  model.layers[1]!.setWeights([tf.tensor2d([[-1, 1], [-1, 1], [-1, 1]]), tf.zeros([2])]);
+  model.layers[1]!.setWeights([
+    tf.tensor2d([
+      [-1, 1],
+      [-1, 1],
+      [-1, 1],
+    ]),
+    tf.zeros([2]),
+  ]);
   const dir = await mkdtemp(path.join(tmpdir(), 'onnx-engine-'));
   await model.save(directorySaver(dir));
   return convertModelDir(dir);
@@ -69,7 +76,10 @@ test('several engines in one process run at the same time, each in its own worke
   try {
     const bright = () => new Float32Array(48).fill(1);
     const results = await Promise.all(engines.flatMap((e) => [e.predict(bright(), 1), e.predict(new Float32Array(48), 1)]));
-    assert.deepEqual(results.map((r) => Math.round(r[0]! * 1000) / 1000), [0.998, 0.5, 0.998, 0.5, 0.998, 0.5]);
+    assert.deepEqual(
+      results.map((r) => Math.round(r[0]! * 1000) / 1000),
+      [0.998, 0.5, 0.998, 0.5, 0.998, 0.5],
+    );
   } finally {
     await Promise.all(engines.map((e) => e.dispose()));
   }
@@ -85,11 +95,21 @@ test('bytes that are not an ONNX model fail start-up with ONNX Runtime saying wh
   await assert.rejects(OnnxEngine.load(new Uint8Array([1, 2, 3]), [4, 4]), /cannot start ONNX Runtime: ONNX Runtime \(cpu\):/);
 });
 
-test('asking for CUDA where its provider cannot load fails rather than quietly using the CPU', { skip: nvidiaGpuVisible() && 'this host has a GPU' }, async () => {
-  // A plain install never has the provider (`npm run gpu:install` fetches it); with it, a host without a GPU still lacks the driver's libcuda.so.1.
-  const provider = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin/napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
-  const why = existsSync(provider)
-    ? /^Error: cannot start ONNX Runtime: ONNX Runtime \(cuda\): missing libcuda\.so\.1 \(the NVIDIA driver's CUDA library\)/
-    : /^Error: cannot start ONNX Runtime: ONNX Runtime \(cuda\): the CUDA provider is not installed \(no libonnxruntime_providers_cuda\.so, libonnxruntime_providers_shared\.so beside onnxruntime-node's libonnxruntime\.so\.1\): run `npm run gpu:install`.*; missing libcuda\.so\.1 /;
-  await assert.rejects(OnnxEngine.load(await softmaxOnnx(), [4, 4], { executionProvider: 'cuda' }), why);
-});
+test(
+  'asking for CUDA where its provider cannot load fails rather than quietly using the CPU',
+  { skip: nvidiaGpuVisible() && 'this host has a GPU' },
+  async () => {
+    // A plain install never has the provider (`npm run gpu:install` fetches it); with it, a host without a GPU still lacks the driver's libcuda.so.1.
+    const provider = path.join(
+      path.dirname(require.resolve('onnxruntime-node/package.json')),
+      'bin/napi-v6',
+      process.platform,
+      process.arch,
+      'libonnxruntime_providers_cuda.so',
+    );
+    const why = existsSync(provider)
+      ? /^Error: cannot start ONNX Runtime: ONNX Runtime \(cuda\): missing libcuda\.so\.1 \(the NVIDIA driver's CUDA library\)/
+      : /^Error: cannot start ONNX Runtime: ONNX Runtime \(cuda\): the CUDA provider is not installed \(no libonnxruntime_providers_cuda\.so, libonnxruntime_providers_shared\.so beside onnxruntime-node's libonnxruntime\.so\.1\): run `npm run gpu:install`.*; missing libcuda\.so\.1 /;
+    await assert.rejects(OnnxEngine.load(await softmaxOnnx(), [4, 4], { executionProvider: 'cuda' }), why);
+  },
+);

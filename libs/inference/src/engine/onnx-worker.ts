@@ -43,9 +43,15 @@ async function start(init: OnnxWorkerInit): Promise<void> {
       // ran 25% faster at batch 8 without spinning (idle machine: ~3% slower at batch 1).
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    session = typeof init.model === 'string' ? await ort.InferenceSession.create(init.model, options) : await ort.InferenceSession.create(init.model, options);
+    session =
+      typeof init.model === 'string'
+        ? await ort.InferenceSession.create(init.model, options)
+        : await ort.InferenceSession.create(init.model, options);
   } catch (err) {
-    port.postMessage({ kind: 'failed', error: `ONNX Runtime (${init.executionProvider}): ${explainProviderError(init.executionProvider, messageOf(err))}` } satisfies WorkerReady);
+    port.postMessage({
+      kind: 'failed',
+      error: `ONNX Runtime (${init.executionProvider}): ${explainProviderError(init.executionProvider, messageOf(err))}`,
+    } satisfies WorkerReady);
     return;
   }
   const input = session.inputMetadata[0]!;
@@ -54,7 +60,8 @@ async function start(init: OnnxWorkerInit): Promise<void> {
   const featureWidth = featureMeta?.isTensor && typeof featureMeta.shape[1] === 'number' ? featureMeta.shape[1] : undefined;
   const mapMeta = session.outputMetadata.find((o) => o.name === FEATURE_MAP_OUTPUT);
   const mapDims = mapMeta?.isTensor ? mapMeta.shape.slice(1) : [];
-  const featureMapShape = mapDims.length === 3 && mapDims.every((d) => typeof d === 'number') ? (mapDims as [number, number, number]) : undefined;
+  const featureMapShape =
+    mapDims.length === 3 && mapDims.every((d) => typeof d === 'number') ? (mapDims as [number, number, number]) : undefined;
   const mapWidth = featureMapShape ? featureMapShape[0] * featureMapShape[1] * featureMapShape[2] : 0;
   const [, h, w, c] = input.isTensor ? input.shape : [];
   const widths = output.isTensor ? output.shape.slice(1) : ['?'];
@@ -64,7 +71,14 @@ async function start(init: OnnxWorkerInit): Promise<void> {
     return;
   }
   const outputWidth = (widths as number[]).reduce((a, b) => a * b, 1);
-  port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device: init.executionProvider, featureWidth, featureMapShape } satisfies WorkerReady);
+  port.postMessage({
+    kind: 'ready',
+    inputShape: [h, w, c],
+    outputWidth,
+    device: init.executionProvider,
+    featureWidth,
+    featureMapShape,
+  } satisfies WorkerReady);
 
   port.on('message', async (msg: WorkerRequest) => {
     let response: WorkerResponse;
@@ -93,7 +107,10 @@ async function start(init: OnnxWorkerInit): Promise<void> {
     } catch (err) {
       response = { kind: 'error', id: msg.id, error: messageOf(err) };
     }
-    const transfer = response.kind === 'result' ? [response.output, response.features, response.featureMap].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])) : [];
+    const transfer =
+      response.kind === 'result'
+        ? [response.output, response.features, response.featureMap].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []))
+        : [];
     port.postMessage(response, transfer);
   });
 }

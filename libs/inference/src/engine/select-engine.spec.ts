@@ -29,7 +29,9 @@ const manifest = ModelManifest.parse({
 async function versionDir(bias: number, extra: 'upsampling' | 'none' = 'none'): Promise<string> {
   const tf = await initWasmBackend();
   const layers = [
-    ...(extra === 'upsampling' ? [tf.layers.upSampling2d({ inputShape: [4, 4, 3] }), tf.layers.globalAveragePooling2d({})] : [tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] })]),
+    ...(extra === 'upsampling'
+      ? [tf.layers.upSampling2d({ inputShape: [4, 4, 3] }), tf.layers.globalAveragePooling2d({})]
+      : [tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] })]),
     tf.layers.dense({ units: 1, activation: 'sigmoid' }),
   ];
   const model = tf.sequential({ layers });
@@ -48,21 +50,32 @@ async function scoreOfBlack(dir: string, engine: EngineChoice): Promise<{ name: 
   }
 }
 
-test('auto takes ONNX Runtime, exported on the fly, when no tfjs-node package is installed', { skip: (tfjsNodeInstalled('tfjs-node') || tfjsNodeInstalled('tfjs-node-gpu')) && 'tfjs-node is installed here' }, async () => {
-  const skipped: string[] = [];
-  const engine = await loadEngine(await versionDir(1), manifest, { onSkip: (name, reason) => skipped.push(`${name}: ${reason}`) });
-  try {
-    assert.match(engine.name, /^onnxruntime-(cpu|cuda)$/);
-    assert.ok(Math.abs((await engine.predict(new Float32Array(48), 1))[0]! - 1 / (1 + Math.exp(-1))) < 1e-6);
-  } finally {
-    await engine.dispose();
-  }
-  assert.deepEqual(skipped, ['tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed', 'tfjs-node: @tensorflow/tfjs-node is not installed']);
-});
+test(
+  'auto takes ONNX Runtime, exported on the fly, when no tfjs-node package is installed',
+  { skip: (tfjsNodeInstalled('tfjs-node') || tfjsNodeInstalled('tfjs-node-gpu')) && 'tfjs-node is installed here' },
+  async () => {
+    const skipped: string[] = [];
+    const engine = await loadEngine(await versionDir(1), manifest, { onSkip: (name, reason) => skipped.push(`${name}: ${reason}`) });
+    try {
+      assert.match(engine.name, /^onnxruntime-(cpu|cuda)$/);
+      assert.ok(Math.abs((await engine.predict(new Float32Array(48), 1))[0]! - 1 / (1 + Math.exp(-1))) < 1e-6);
+    } finally {
+      await engine.dispose();
+    }
+    assert.deepEqual(skipped, [
+      'tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed',
+      'tfjs-node: @tensorflow/tfjs-node is not installed',
+    ]);
+  },
+);
 
-test('a named engine that cannot start fails instead of falling back', { skip: tfjsNodeInstalled('tfjs-node') && 'tfjs-node is installed here' }, async () => {
-  await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'tfjs-node' }), /@tensorflow\/tfjs-node is not installed/);
-});
+test(
+  'a named engine that cannot start fails instead of falling back',
+  { skip: tfjsNodeInstalled('tfjs-node') && 'tfjs-node is installed here' },
+  async () => {
+    await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'tfjs-node' }), /@tensorflow\/tfjs-node is not installed/);
+  },
+);
 
 test('a model ONNX cannot express falls back to TF.js WASM under auto, and names the layer', async () => {
   const dir = await versionDir(0, 'upsampling');
@@ -86,7 +99,10 @@ test('a published model.onnx is what ONNX Runtime runs; TF.js runs model.json', 
 });
 
 test('ENGINE=onnxruntime-int8 on a version without an int8 model fails, saying how to make one', async () => {
-  await assert.rejects(loadEngine(await versionDir(0), manifest, { engine: 'onnxruntime-int8' }), /version v1 has no int8 model \(model\.int8\.onnx\): make it with `pneumoscreen models quantize/);
+  await assert.rejects(
+    loadEngine(await versionDir(0), manifest, { engine: 'onnxruntime-int8' }),
+    /version v1 has no int8 model \(model\.int8\.onnx\): make it with `pneumoscreen models quantize/,
+  );
 });
 
 test('ENGINE=onnxruntime-cuda computes on a GPU or does not start: it never falls back to the CPU', async () => {
@@ -112,9 +128,16 @@ test('ENGINE=onnxruntime-webgpu scores as the CPU engine does on a GPU adapter, 
   const vulkanLoader = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout.includes('libvulkan.so.1');
   if (!vulkanLoader) {
     assert.ok(started instanceof Error, 'no Vulkan loader, yet it started');
-    return assert.match(started.message, /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU needs the Vulkan loader, libvulkan\.so\.1, which is in no folder the loader searches \(Debian and Ubuntu: apt-get install libvulkan1\)/);
+    return assert.match(
+      started.message,
+      /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU needs the Vulkan loader, libvulkan\.so\.1, which is in no folder the loader searches \(Debian and Ubuntu: apt-get install libvulkan1\)/,
+    );
   }
-  if (started instanceof Error) return assert.match(started.message, /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU found no GPU adapter: the Vulkan loader is here, but no Vulkan driver offers a GPU/);
+  if (started instanceof Error)
+    return assert.match(
+      started.message,
+      /^cannot start ONNX Runtime: ONNX Runtime \(webgpu\): WebGPU found no GPU adapter: the Vulkan loader is here, but no Vulkan driver offers a GPU/,
+    );
   try {
     assert.equal(started.name, 'onnxruntime-webgpu');
     const input = Float32Array.from({ length: 2 * 48 }, (_, i) => ((i * 37) % 255) / 127.5 - 1);

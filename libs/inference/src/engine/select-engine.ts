@@ -33,23 +33,40 @@ export async function loadEngine(versionDir: string, manifest: ModelManifest, op
   return startEngine('tfjs-wasm', versionDir, manifest, opts);
 }
 
-function startEngine(choice: Exclude<EngineChoice, 'auto'>, versionDir: string, manifest: ModelManifest, opts: EngineOptions): Promise<ModelEngine> {
+function startEngine(
+  choice: Exclude<EngineChoice, 'auto'>,
+  versionDir: string,
+  manifest: ModelManifest,
+  opts: EngineOptions,
+): Promise<ModelEngine> {
   const { modelFile, preprocessing } = manifest;
   switch (choice) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return TfjsNodeEngine.load(versionDir, modelFile, preprocessing.inputSize, choice);
     case 'onnxruntime':
-      return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0 }));
+      return onnxModel(versionDir, modelFile).then((model) =>
+        OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0 }),
+      );
     case 'onnxruntime-cuda':
       if (!nvidiaGpuVisible()) {
-        return Promise.reject(new Error('onnxruntime-cuda needs a GPU, and no NVIDIA GPU is visible to this process (none in /proc/driver/nvidia/gpus, no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides them all)'));
+        return Promise.reject(
+          new Error(
+            'onnxruntime-cuda needs a GPU, and no NVIDIA GPU is visible to this process (none in /proc/driver/nvidia/gpus, no /dev/nvidia0, or CUDA_VISIBLE_DEVICES hides them all)',
+          ),
+        );
       }
-      return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cuda' }));
+      return onnxModel(versionDir, modelFile).then((model) =>
+        OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cuda' }),
+      );
     case 'onnxruntime-webgpu':
-      return onnxModel(versionDir, modelFile).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'webgpu' }));
+      return onnxModel(versionDir, modelFile).then((model) =>
+        OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'webgpu' }),
+      );
     case 'onnxruntime-int8':
-      return int8Model(versionDir, manifest).then((model) => OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cpu', variant: 'int8' }));
+      return int8Model(versionDir, manifest).then((model) =>
+        OnnxEngine.load(model, preprocessing.inputSize, { intraOpThreads: opts.threads ?? 0, executionProvider: 'cpu', variant: 'int8' }),
+      );
     case 'tfjs-wasm':
       return TfjsWasmEngine.load(versionDir, modelFile, preprocessing.inputSize);
   }
@@ -68,12 +85,15 @@ async function onnxModel(versionDir: string, modelFile: string): Promise<Uint8Ar
 async function int8Model(versionDir: string, manifest: ModelManifest): Promise<string> {
   const file = path.join(versionDir, INT8_ONNX_FILE);
   if (!(await exists(file))) {
-    throw new Error(`version ${manifest.version} has no int8 model (${INT8_ONNX_FILE}): make it with \`pneumoscreen models quantize DIR --data IMAGES\` before publishing, or use ENGINE=onnxruntime`);
+    throw new Error(
+      `version ${manifest.version} has no int8 model (${INT8_ONNX_FILE}): make it with \`pneumoscreen models quantize DIR --data IMAGES\` before publishing, or use ENGINE=onnxruntime`,
+    );
   }
   return file;
 }
 
-const exists = (file: string) => fs.access(file).then(
-  () => true,
-  () => false,
-);
+const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );

@@ -17,7 +17,12 @@ export class TfjsNodeEngine implements ModelEngine {
 
   /** Fails unless the variant's package is installed and, for `tfjs-node-gpu`, TensorFlow
    * computes on a GPU. */
-  static async load(modelDir: string, modelFile: string, inputSize: readonly [number, number], variant: TfjsNodeVariant): Promise<TfjsNodeEngine> {
+  static async load(
+    modelDir: string,
+    modelFile: string,
+    inputSize: readonly [number, number],
+    variant: TfjsNodeVariant,
+  ): Promise<TfjsNodeEngine> {
     const pkg = TFJS_NODE_PACKAGES[variant];
     if (!tfjsNodeInstalled(variant)) throw new Error(`${pkg} is not installed`);
     const worker = await TfjsWorkerClient.start({ modelDir, modelFile, backend: variant });

@@ -15,7 +15,14 @@ async function softmaxModelDir(): Promise<string> {
       tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: 'zeros', biasInitializer: 'zeros' }),
     ],
   });
-  model.layers[1]!.setWeights([tf.tensor2d([[-1, 1], [-1, 1], [-1, 1]]), tf.zeros([2])]);
+  model.layers[1]!.setWeights([
+    tf.tensor2d([
+      [-1, 1],
+      [-1, 1],
+      [-1, 1],
+    ]),
+    tf.zeros([2]),
+  ]);
   const dir = await mkdtemp(path.join(tmpdir(), 'engine-'));
   await model.save(directorySaver(dir));
   return dir;
@@ -38,7 +45,7 @@ test('engine runs a softmax model in a worker and returns the PNEUMONIA column',
   await assert.rejects(engine.predict(new Float32Array(48), 1), /closed/);
 });
 
-test('memory() reports the worker\'s tensors, and many predict calls leave their count unchanged', async () => {
+test("memory() reports the worker's tensors, and many predict calls leave their count unchanged", async () => {
   const engine = await TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [4, 4]);
   try {
     await engine.predict(new Float32Array(48), 1);
@@ -58,9 +65,15 @@ test('memory() reports the worker\'s tensors, and many predict calls leave their
 });
 
 test('a model whose input size differs from the manifest is refused', async () => {
-  await assert.rejects(TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [224, 224]), /model input is 4x4x3 but the manifest says 224x224x3/);
+  await assert.rejects(
+    TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [224, 224]),
+    /model input is 4x4x3 but the manifest says 224x224x3/,
+  );
 });
 
 test('a missing model fails start-up with the folder named', async () => {
-  await assert.rejects(TfjsWasmEngine.load('/nonexistent-model-dir', 'model.json', [4, 4]), /cannot load model from \/nonexistent-model-dir/);
+  await assert.rejects(
+    TfjsWasmEngine.load('/nonexistent-model-dir', 'model.json', [4, 4]),
+    /cannot load model from \/nonexistent-model-dir/,
+  );
 });

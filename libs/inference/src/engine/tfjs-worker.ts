@@ -25,11 +25,15 @@ async function start(init: TfjsWorkerInit): Promise<void> {
   const outputWidth = widthOf(model.outputs[0]!);
   const featureWidth = model.outputs[1] ? widthOf(model.outputs[1]) : undefined;
   const mapShape = model.outputs[2]?.shape.slice(1);
-  const featureMapShape = mapShape?.length === 3 && mapShape.every((d) => typeof d === 'number') ? (mapShape as [number, number, number]) : undefined;
+  const featureMapShape =
+    mapShape?.length === 3 && mapShape.every((d) => typeof d === 'number') ? (mapShape as [number, number, number]) : undefined;
   // The same graph without the feature map, so that runs not asked for it do not copy it out.
   const scorer = featureMapShape ? tf.model({ inputs: model.inputs, outputs: model.outputs.slice(0, 2) }) : model;
   if (!h || !w || !c) {
-    port.postMessage({ kind: 'failed', error: `model input shape ${JSON.stringify(model.inputs[0]!.shape)} is not [batch, h, w, c]` } satisfies WorkerReady);
+    port.postMessage({
+      kind: 'failed',
+      error: `model input shape ${JSON.stringify(model.inputs[0]!.shape)} is not [batch, h, w, c]`,
+    } satisfies WorkerReady);
     return;
   }
   port.postMessage({ kind: 'ready', inputShape: [h, w, c], outputWidth, device, featureWidth, featureMapShape } satisfies WorkerReady);

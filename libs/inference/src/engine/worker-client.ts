@@ -52,7 +52,15 @@ export class ModelWorkerClient {
       if (ready.kind === 'failed') throw new Error(ready.error);
       // Only our own listeners: Worker keeps internal ones that (un)ref its message port.
       worker.off('error', listeners.error!).off('exit', listeners.exit!);
-      return new ModelWorkerClient(worker, ready.inputShape, ready.outputWidth, ready.device ?? 'cpu', label, ready.featureWidth ?? 0, ready.featureMapShape);
+      return new ModelWorkerClient(
+        worker,
+        ready.inputShape,
+        ready.outputWidth,
+        ready.device ?? 'cpu',
+        label,
+        ready.featureWidth ?? 0,
+        ready.featureMapShape,
+      );
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -67,12 +75,20 @@ export class ModelWorkerClient {
 
   /** `run`, also giving the pooled features when the model returns them, and its feature map
    * when asked for and it has one. */
-  async runWithFeatures(input: Float32Array, batchSize: number, opts: ScoreOptions = {}): Promise<{ output: Float32Array; features?: Float32Array; featureMap?: Float32Array }> {
+  async runWithFeatures(
+    input: Float32Array,
+    batchSize: number,
+    opts: ScoreOptions = {},
+  ): Promise<{ output: Float32Array; features?: Float32Array; featureMap?: Float32Array }> {
     const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
     const featureMap = !!opts.featureMap && !!this.featureMapShape;
     const answer = await this.request((id) => ({ kind: 'run', id, input: owned, batchSize, featureMap }), [owned.buffer as ArrayBuffer]);
     if (answer.kind !== 'result') throw new Error(`${this.label} worker answered "${answer.kind}" to a run`);
-    return { output: answer.output, ...(answer.features ? { features: answer.features } : {}), ...(answer.featureMap ? { featureMap: answer.featureMap } : {}) };
+    return {
+      output: answer.output,
+      ...(answer.features ? { features: answer.features } : {}),
+      ...(answer.featureMap ? { featureMap: answer.featureMap } : {}),
+    };
   }
 
   /** An engine's `score`: probabilities, pooled features and (when asked for) the feature map. */

@@ -24,11 +24,17 @@ export interface OnnxWorkerInit {
 }
 
 export type WorkerReady =
-  | { kind: 'ready'; inputShape: [number, number, number]; outputWidth: number; device?: string; featureWidth?: number; featureMapShape?: [number, number, number] }
+  | {
+      kind: 'ready';
+      inputShape: [number, number, number];
+      outputWidth: number;
+      device?: string;
+      featureWidth?: number;
+      featureMapShape?: [number, number, number];
+    }
   | { kind: 'failed'; error: string };
 
-export type WorkerRequest =
-  | { kind: 'run'; id: number; input: Float32Array; batchSize: number; featureMap?: boolean };
+export type WorkerRequest = { kind: 'run'; id: number; input: Float32Array; batchSize: number; featureMap?: boolean };
 
 /** Only TF.js workers (tfjs-worker.ts) take this: they answer with tf.memory()'s counts. */
 export interface MemoryRequest {

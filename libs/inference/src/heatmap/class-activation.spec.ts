@@ -28,12 +28,18 @@ test('the map peaks where the channel that raises the logit is active, and is 0 
 });
 
 test('a map with no positive evidence is all 0 rather than noise scaled up', () => {
-  const cam = gradCam(featureMap(2, 2, 3, (_y, _x, k) => (k === 0 ? 1 : 0)), [2, 2, 3], HEAD);
+  const cam = gradCam(
+    featureMap(2, 2, 3, (_y, _x, k) => (k === 0 ? 1 : 0)),
+    [2, 2, 3],
+    HEAD,
+  );
   assert.deepEqual([...cam.values], [0, 0, 0, 0]);
 });
 
 test('the gradient of a two-way softmax head is that of its log-odds', () => {
-  const softmax: ClassifierHead = { layers: [{ inputs: 2, units: 2, activation: 'softmax', kernel: Float32Array.from([1, 3, 2, -1]), bias: new Float32Array(2) }] };
+  const softmax: ClassifierHead = {
+    layers: [{ inputs: 2, units: 2, activation: 'softmax', kernel: Float32Array.from([1, 3, 2, -1]), bias: new Float32Array(2) }],
+  };
   assert.deepEqual([...logitGradient(Float32Array.from([0.3, 0.7]), softmax)], [2, -3]);
 });
 

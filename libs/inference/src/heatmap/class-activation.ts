@@ -37,9 +37,14 @@ export interface ActivationMap {
  * position, d(logit)/d(pooled channel) / positions, so the weights are that gradient up to a
  * constant, which the normalisation to [0, 1] removes. A map with no positive evidence is all 0.
  */
-export function gradCam(featureMap: Float32Array, [height, width, channels]: readonly [number, number, number], head: ClassifierHead): ActivationMap {
+export function gradCam(
+  featureMap: Float32Array,
+  [height, width, channels]: readonly [number, number, number],
+  head: ClassifierHead,
+): ActivationMap {
   const positions = height * width;
-  if (featureMap.length !== positions * channels) throw new Error(`feature map has ${featureMap.length} values; ${height}x${width}x${channels} needs ${positions * channels}`);
+  if (featureMap.length !== positions * channels)
+    throw new Error(`feature map has ${featureMap.length} values; ${height}x${width}x${channels} needs ${positions * channels}`);
   const first = head.layers[0];
   if (!first || first.inputs !== channels) throw new Error(`the head reads ${first?.inputs} channels but the feature map has ${channels}`);
   const pooled = new Float32Array(channels);
@@ -73,16 +78,17 @@ export function logitGradient(input: Float32Array, head: ClassifierHead): Float3
       for (let u = 0; u < layer.units; u++) y[u]! += xa * layer.kernel[a * layer.units + u]!;
     }
     const last = i === head.layers.length - 1;
-    if (!last && layer.activation !== 'relu' && layer.activation !== 'linear') throw new Error(`a ${layer.activation} layer inside the head is not supported`);
+    if (!last && layer.activation !== 'relu' && layer.activation !== 'linear')
+      throw new Error(`a ${layer.activation} layer inside the head is not supported`);
     const mask = new Uint8Array(layer.units).fill(1);
-    if (!last && layer.activation === 'relu') for (let u = 0; u < layer.units; u++) if (y[u]! <= 0) (mask[u] = 0), (y[u] = 0);
+    if (!last && layer.activation === 'relu') for (let u = 0; u < layer.units; u++) if (y[u]! <= 0) ((mask[u] = 0), (y[u] = 0));
     open.push(mask);
     x = y;
   });
   const last = head.layers[head.layers.length - 1]!;
   let grad = new Float32Array(last.units);
   if (last.units === 1) grad[0] = 1;
-  else if (last.units === 2) (grad[0] = -1), (grad[1] = 1);
+  else if (last.units === 2) ((grad[0] = -1), (grad[1] = 1));
   else throw new Error(`the head ends in ${last.units} units; expected 1 (sigmoid) or 2 (softmax NORMAL, PNEUMONIA)`);
   for (let i = head.layers.length - 1; i >= 0; i--) {
     const layer = head.layers[i]!;

@@ -12,7 +12,7 @@ const ACTIVATIONS = new Set<HeadActivation>(['linear', 'relu', 'sigmoid', 'softm
 export function classifierHead(graph: TfjsGraph, weight: (layer: string, role: string) => Weight | undefined): ClassifierHead {
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
   const chain = [];
-  for (let name = graph.output; name !== FEATURES_LAYER; ) {
+  for (let name = graph.output; name !== FEATURES_LAYER;) {
     const layer = byName.get(name);
     if (!layer) throw new Error(`the model has no ${FEATURES_LAYER} layer before its output`);
     chain.unshift(layer);
@@ -25,11 +25,13 @@ export function classifierHead(graph: TfjsGraph, weight: (layer: string, role: s
     if (layer.className === 'Dropout') continue;
     if (layer.className === 'Activation') {
       const previous = layers[layers.length - 1];
-      if (!previous || previous.activation !== 'linear' || !ACTIVATIONS.has(activation)) throw new Error(`head layer ${layer.name} (${activation}) cannot be folded into a dense layer`);
+      if (!previous || previous.activation !== 'linear' || !ACTIVATIONS.has(activation))
+        throw new Error(`head layer ${layer.name} (${activation}) cannot be folded into a dense layer`);
       previous.activation = activation;
       continue;
     }
-    if (layer.className !== 'Dense') throw new Error(`head layer ${layer.name} is a ${layer.className}; only Dense, Dropout and Activation are supported`);
+    if (layer.className !== 'Dense')
+      throw new Error(`head layer ${layer.name} is a ${layer.className}; only Dense, Dropout and Activation are supported`);
     if (!ACTIVATIONS.has(activation)) throw new Error(`head layer ${layer.name} has activation ${activation}`);
     const kernel = weight(layer.name, 'kernel');
     if (!kernel || kernel.shape.length !== 2) throw new Error(`head layer ${layer.name} has no [inputs, units] kernel`);
@@ -45,6 +47,9 @@ export function classifierHead(graph: TfjsGraph, weight: (layer: string, role: s
 /** `classifierHead` of `<versionDir>/<modelFile>`. */
 export async function loadClassifierHead(versionDir: string, modelFile: string): Promise<ClassifierHead> {
   const { modelJson, weightData } = await readTfjsModelDir(versionDir, modelFile);
-  const weights = readWeights(modelJson.weightsManifest.flatMap((g) => g.weights), weightData);
+  const weights = readWeights(
+    modelJson.weightsManifest.flatMap((g) => g.weights),
+    weightData,
+  );
   return classifierHead(readTopology(modelJson.modelTopology), (layer, role) => weights.get(`${layer}/${role}`));
 }

@@ -21,7 +21,8 @@ async function xrays(dir: string, perClass: number, offset: number, classes = ['
   const images: Float32Array[] = [];
   for (const name of classes) {
     const files = (await readdir(path.join(data, name))).sort();
-    for (let i = 0; i < perClass; i++) images.push(await preprocess(await readFile(path.join(data, name, files[offset + i * 53]!)), preprocessing));
+    for (let i = 0; i < perClass; i++)
+      images.push(await preprocess(await readFile(path.join(data, name, files[offset + i * 53]!)), preprocessing));
   }
   return images;
 }
@@ -47,12 +48,22 @@ function pearson(a: Float32Array, b: Float32Array): number {
 test('keeping the feature-map output leaves the int8 model and its scores as they are without it', async () => {
   const dir = await release();
   const graph = await modelDirGraph(dir);
-  assert.ok(graph.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT), 'the float export has the feature map');
-  const without: OnnxModel = { ...graph, outputs: graph.outputs.filter((o) => o.name !== FEATURE_MAP_OUTPUT), nodes: graph.nodes.filter((n) => !n.outputs.includes(FEATURE_MAP_OUTPUT)) };
+  assert.ok(
+    graph.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT),
+    'the float export has the feature map',
+  );
+  const without: OnnxModel = {
+    ...graph,
+    outputs: graph.outputs.filter((o) => o.name !== FEATURE_MAP_OUTPUT),
+    nodes: graph.nodes.filter((n) => !n.outputs.includes(FEATURE_MAP_OUTPUT)),
+  };
   const images = await xrays(dir, 2, 3);
   const ranges = await measureActivationRanges(graph, valuesToCalibrate(graph), images);
   const [withMap, withoutMap] = [graph, without].map((g) => quantizeModel(g, (v) => ranges.get(v)!));
-  assert.ok(withMap!.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT), 'the int8 model keeps it');
+  assert.ok(
+    withMap!.outputs.some((o) => o.name === FEATURE_MAP_OUTPUT),
+    'the int8 model keeps it',
+  );
   assert.deepEqual(
     withMap!.initializers.map((t) => t.name),
     withoutMap!.initializers.map((t) => t.name),
@@ -82,9 +93,15 @@ test("the release's int8 model gives heatmaps that agree with the float model's 
   const manifest = await readManifest(dir);
   const head = await loadClassifierHead(dir, manifest.modelFile);
   const images = await xrays(dir, 3, 7, ['PNEUMONIA']);
-  const [int8, float32] = await Promise.all([loadEngine(dir, manifest, { engine: 'onnxruntime-int8', threads: 1 }), loadEngine(dir, manifest, { engine: 'onnxruntime', threads: 1 })]);
+  const [int8, float32] = await Promise.all([
+    loadEngine(dir, manifest, { engine: 'onnxruntime-int8', threads: 1 }),
+    loadEngine(dir, manifest, { engine: 'onnxruntime', threads: 1 }),
+  ]);
   try {
-    const [s8, s32] = [await int8.score!(concat(images), images.length, { featureMap: true }), await float32.score!(concat(images), images.length, { featureMap: true })];
+    const [s8, s32] = [
+      await int8.score!(concat(images), images.length, { featureMap: true }),
+      await float32.score!(concat(images), images.length, { featureMap: true }),
+    ];
     assert.ok(s8.featureMap && s8.featureMapShape, 'the int8 engine returns the feature map');
     assert.deepEqual(s8.featureMapShape, s32.featureMapShape);
     const [h, w, c] = s8.featureMapShape;

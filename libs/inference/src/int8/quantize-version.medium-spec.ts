@@ -13,7 +13,10 @@ import { QuantizationRejectedError, quantizeVersion } from './quantize-version';
 async function releaseCopy(): Promise<string> {
   const dir = path.join(await mkdtemp(path.join(tmpdir(), 'int8-')), 'version');
   const int8 = new Set([INT8_ONNX_FILE, INT8_REPORT_FILE]);
-  await cp(await resolveModelDir(path.join(repoRoot(), 'models/releases')), dir, { recursive: true, filter: (from) => !int8.has(path.basename(from)) });
+  await cp(await resolveModelDir(path.join(repoRoot(), 'models/releases')), dir, {
+    recursive: true,
+    filter: (from) => !int8.has(path.basename(from)),
+  });
   return dir;
 }
 
@@ -23,7 +26,10 @@ async function xrays(dir: string, count: number, offset: number): Promise<{ imag
   const data = path.join(sharedDir(), 'data/kermany224-train');
   const images: Float32Array[] = [];
   const labels: (0 | 1)[] = [];
-  for (const [label, name] of [[0, 'NORMAL'], [1, 'PNEUMONIA']] as const) {
+  for (const [label, name] of [
+    [0, 'NORMAL'],
+    [1, 'PNEUMONIA'],
+  ] as const) {
     const files = (await readdir(path.join(data, name))).sort();
     for (let i = 0; i < count; i++) {
       images.push(await preprocess(await readFile(path.join(data, name, files[offset + i * 37]!)), preprocessing));
@@ -38,7 +44,12 @@ test('the released model quantised on real X-rays agrees with the float model an
   const manifest = await readManifest(dir);
   const calibration = await xrays(dir, 32, 0);
   const check = await xrays(dir, 32, 11);
-  const report = await quantizeVersion(dir, { calibration: calibration.images, check: check.images, checkLabels: check.labels, minAgreement: 0.95 });
+  const report = await quantizeVersion(dir, {
+    calibration: calibration.images,
+    check: check.images,
+    checkLabels: check.labels,
+    minAgreement: 0.95,
+  });
   assert.equal(report.checkImages, 64);
   assert.ok(report.decisionAgreement >= 0.95, `decisions alike on ${report.decisionAgreement}`);
   assert.ok(report.meanProbabilityDifference < 0.05, `mean probability difference ${report.meanProbabilityDifference}`);
@@ -46,7 +57,10 @@ test('the released model quantised on real X-rays agrees with the float model an
   assert.ok(report.sizes.int8 < report.sizes.float32 / 3, 'int8 weights take a quarter of the bytes');
   assert.deepEqual(JSON.parse(await readFile(path.join(dir, INT8_REPORT_FILE), 'utf8')), report);
 
-  const [int8, float32] = await Promise.all([loadEngine(dir, manifest, { engine: 'onnxruntime-int8', threads: 1 }), loadEngine(dir, manifest, { engine: 'onnxruntime', threads: 1 })]);
+  const [int8, float32] = await Promise.all([
+    loadEngine(dir, manifest, { engine: 'onnxruntime-int8', threads: 1 }),
+    loadEngine(dir, manifest, { engine: 'onnxruntime', threads: 1 }),
+  ]);
   try {
     assert.equal(int8.name, 'onnxruntime-cpu-int8');
     const size = check.images[0]!.length;
@@ -55,7 +69,10 @@ test('the released model quantised on real X-rays agrees with the float model an
     const [p8, p32] = [await int8.predict(batch.slice(), check.images.length), await float32.predict(batch, check.images.length)];
     const alike = p8.filter((p, i) => p >= manifest.threshold === p32[i]! >= manifest.threshold).length;
     assert.equal(alike / p8.length, report.decisionAgreement, 'the engine runs the model the report describes');
-    assert.ok(p8.some((p, i) => p !== p32[i]), 'and that model is not the float one');
+    assert.ok(
+      p8.some((p, i) => p !== p32[i]),
+      'and that model is not the float one',
+    );
   } finally {
     await Promise.all([int8.dispose(), float32.dispose()]);
   }
@@ -68,7 +85,10 @@ test('an int8 model calibrated on the wrong images is refused and nothing is wri
   const blank = Array.from({ length: 4 }, () => new Float32Array(check.images[0]!.length));
   await assert.rejects(
     quantizeVersion(dir, { calibration: blank, check: check.images }),
-    (e: unknown) => e instanceof QuantizationRejectedError && /calls \d+\.\d% of the check images differently/.test(e.message) && e.report.decisionAgreement < 0.98,
+    (e: unknown) =>
+      e instanceof QuantizationRejectedError &&
+      /calls \d+\.\d% of the check images differently/.test(e.message) &&
+      e.report.decisionAgreement < 0.98,
   );
   assert.ok(!(await readdir(dir)).some((f) => f === INT8_ONNX_FILE || f === INT8_REPORT_FILE));
 });

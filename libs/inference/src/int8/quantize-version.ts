@@ -11,7 +11,8 @@ import { modelDirGraph, encodeModel, quantizeModel, valuesToCalibrate, type Weig
 
 /** Images per comparison run. */
 const CHECK_BATCH = 8;
-const METHOD = 'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction';
+const METHOD =
+  'uint8 activations, one range per tensor (min/max over the calibration images); int8 weights per output channel; bias correction';
 
 export interface QuantizeVersionInput {
   /** Preprocessed images (as the version's preprocessing makes them) that set the value ranges. */
@@ -67,7 +68,9 @@ export async function quantizeVersion(dir: string, input: QuantizeVersionInput):
   if (input.check.length === 0) throw new Error('quantising needs check images to compare the int8 model with the float one');
   const graph = await modelDirGraph(dir, manifest.modelFile);
   const values = valuesToCalibrate(graph);
-  const ranges = await measureActivationRanges(graph, values, input.calibration, (done, total) => input.onProgress?.('calibrate', done, total));
+  const ranges = await measureActivationRanges(graph, values, input.calibration, (done, total) =>
+    input.onProgress?.('calibrate', done, total),
+  );
   const weightBits = input.weightBits ?? 7;
   const int8 = encodeModel(quantizeModel(graph, (v) => ranges.get(v)!, weightBits));
   const float32 = encodeModel(graph);
@@ -101,14 +104,27 @@ export async function quantizeVersion(dir: string, input: QuantizeVersionInput):
 /** `quantizeVersion` on image files, preprocessed as the version's manifest says. */
 export async function quantizeVersionFromFiles(
   dir: string,
-  input: Omit<QuantizeVersionInput, 'calibration' | 'check' | 'checkLabels'> & { calibration: readonly LabelledImage[]; check: readonly LabelledImage[] },
+  input: Omit<QuantizeVersionInput, 'calibration' | 'check' | 'checkLabels'> & {
+    calibration: readonly LabelledImage[];
+    check: readonly LabelledImage[];
+  },
 ): Promise<Int8Report> {
   const { preprocessing } = await readManifest(dir);
-  const load = (images: readonly LabelledImage[]) => Promise.all(images.map(async (image) => preprocess(await fs.readFile(image.path), preprocessing)));
-  return quantizeVersion(dir, { ...input, calibration: await load(input.calibration), check: await load(input.check), checkLabels: input.check.map((image) => image.label) });
+  const load = (images: readonly LabelledImage[]) =>
+    Promise.all(images.map(async (image) => preprocess(await fs.readFile(image.path), preprocessing)));
+  return quantizeVersion(dir, {
+    ...input,
+    calibration: await load(input.calibration),
+    check: await load(input.check),
+    checkLabels: input.check.map((image) => image.label),
+  });
 }
 
-function compare(float32: Float32Array, int8: Float32Array, threshold: number): Pick<Int8Report, 'decisionAgreement' | 'threshold' | 'maxProbabilityDifference' | 'meanProbabilityDifference'> {
+function compare(
+  float32: Float32Array,
+  int8: Float32Array,
+  threshold: number,
+): Pick<Int8Report, 'decisionAgreement' | 'threshold' | 'maxProbabilityDifference' | 'meanProbabilityDifference'> {
   let same = 0;
   let max = 0;
   let sum = 0;
@@ -118,10 +134,20 @@ function compare(float32: Float32Array, int8: Float32Array, threshold: number): 
     sum += d;
     if (f >= threshold === int8[i]! >= threshold) same++;
   });
-  return { decisionAgreement: same / float32.length, threshold, maxProbabilityDifference: max, meanProbabilityDifference: sum / float32.length };
+  return {
+    decisionAgreement: same / float32.length,
+    threshold,
+    maxProbabilityDifference: max,
+    meanProbabilityDifference: sum / float32.length,
+  };
 }
 
-async function classify(model: Uint8Array, inputSize: readonly [number, number], images: readonly Float32Array[], onDone: (done: number) => void): Promise<Float32Array> {
+async function classify(
+  model: Uint8Array,
+  inputSize: readonly [number, number],
+  images: readonly Float32Array[],
+  onDone: (done: number) => void,
+): Promise<Float32Array> {
   const engine = await OnnxEngine.load(model, inputSize, { executionProvider: 'cpu' });
   try {
     const scores = await scoreItems(engine, images, {

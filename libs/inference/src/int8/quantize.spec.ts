@@ -7,13 +7,21 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
 import { measureActivationRanges } from './activation-ranges';
-import { modelDirGraph, encodeModel, type OnnxModel, quantizeModel, uint8Params, valuesToCalibrate, type ValueRange } from '@pneumoscreen/onnx';
+import {
+  modelDirGraph,
+  encodeModel,
+  type OnnxModel,
+  quantizeModel,
+  uint8Params,
+  valuesToCalibrate,
+  type ValueRange,
+} from '@pneumoscreen/onnx';
 
 const SHAPE = [12, 12, 3] as const;
 
 /** A seeded generator of values in [-0.5, 0.5). */
 function random(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
 }
 
 /** Conv + ReLU, depthwise + ReLU6, max pooling, a linear conv, global pooling and a linear dense
@@ -22,20 +30,21 @@ function random(seed: number): () => number {
 async function smallModel(): Promise<OnnxModel> {
   const tf = await initWasmBackend();
   return exported(tf, [
-      tf.layers.conv2d({ inputShape: [...SHAPE], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }),
-      tf.layers.reLU({ maxValue: 6 }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 6, kernelSize: 1 }),
-      tf.layers.globalAveragePooling2d({}),
-      tf.layers.dense({ units: 2 }),
+    tf.layers.conv2d({ inputShape: [...SHAPE], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }),
+    tf.layers.reLU({ maxValue: 6 }),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    tf.layers.conv2d({ filters: 6, kernelSize: 1 }),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 2 }),
   ]);
 }
 
 async function exported(tf: typeof tfTypes, layers: tfTypes.layers.Layer[]): Promise<OnnxModel> {
   const model = tf.sequential({ layers });
   const next = random(7);
-  for (const layer of model.layers) layer.setWeights(layer.getWeights().map((w: tfTypes.Tensor) => tf.tensor(Float32Array.from({ length: w.size }, next), w.shape)));
+  for (const layer of model.layers)
+    layer.setWeights(layer.getWeights().map((w: tfTypes.Tensor) => tf.tensor(Float32Array.from({ length: w.size }, next), w.shape)));
   const dir = await mkdtemp(path.join(tmpdir(), 'quantize-'));
   await model.save(directorySaver(dir));
   return modelDirGraph(dir);
@@ -70,10 +79,17 @@ test('a quantised model runs every convolution as QLinearConv, fuses ReLU and Re
   assert.equal(ops.filter((op) => op === 'QLinearConv').length, 3);
   assert.ok(!ops.includes('Conv') && !ops.includes('Relu') && !ops.includes('Clip'), `left float: ${ops.join(', ')}`);
   const pool = int8.nodes.find((n) => n.opType === 'MaxPool')!;
-  assert.ok(int8.nodes.some((n) => n.opType === 'QLinearConv' && n.outputs[0] === pool.inputs[0]), 'max pooling reads the uint8 output of the depthwise conv');
+  assert.ok(
+    int8.nodes.some((n) => n.opType === 'QLinearConv' && n.outputs[0] === pool.inputs[0]),
+    'max pooling reads the uint8 output of the depthwise conv',
+  );
   assert.equal(ops.filter((op) => op === 'QuantizeLinear').length, 1, 'only the image is quantised from float');
   const used = new Set(int8.nodes.flatMap((n) => n.inputs));
-  assert.deepEqual(int8.initializers.filter((t) => !used.has(t.name)).map((t) => t.name), [], 'the float weights are gone');
+  assert.deepEqual(
+    int8.initializers.filter((t) => !used.has(t.name)).map((t) => t.name),
+    [],
+    'the float weights are gone',
+  );
 
   const check = images(16, 2);
   const [expected, actual] = [await run(model, check), await run(int8, check)];
@@ -87,7 +103,10 @@ test('bias correction takes back the mean shift that rounding the weights causes
   // Depthwise filters of 9 weights each, on channels whose mean is far from 0: rounding the
   // weights shifts every output channel by (rounding error) × (input mean).
   const tf = await initWasmBackend();
-  const model = await exported(tf, [tf.layers.depthwiseConv2d({ inputShape: [...SHAPE], kernelSize: 3, depthMultiplier: 4, padding: 'valid' }), tf.layers.globalAveragePooling2d({})]);
+  const model = await exported(tf, [
+    tf.layers.depthwiseConv2d({ inputShape: [...SHAPE], kernelSize: 3, depthMultiplier: 4, padding: 'valid' }),
+    tf.layers.globalAveragePooling2d({}),
+  ]);
   const ranges = await measureActivationRanges(model, valuesToCalibrate(model), images(32, 1));
   const withoutMeans = (v: string): ValueRange => ({ min: ranges.get(v)!.min, max: ranges.get(v)!.max });
   const check = images(32, 3);
@@ -120,8 +139,15 @@ test('a channel with near-zero weights keeps its bias (its weight scale widens r
   const graph = await modelDirGraph(dir);
   const ranges = await measureActivationRanges(graph, valuesToCalibrate(graph), images(8, 1));
   const check = images(4, 2);
-  const [expected, actual] = [await run(graph, check), await run(quantizeModel(graph, (v) => ranges.get(v)!), check)];
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(expected[i]! - actual[i]!) < 0.05, `output ${i}: ${actual[i]} for ${expected[i]}`);
+  const [expected, actual] = [
+    await run(graph, check),
+    await run(
+      quantizeModel(graph, (v) => ranges.get(v)!),
+      check,
+    ),
+  ];
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(expected[i]! - actual[i]!) < 0.05, `output ${i}: ${actual[i]} for ${expected[i]}`);
 });
 
 test('uint8 ranges always hold zero exactly', () => {

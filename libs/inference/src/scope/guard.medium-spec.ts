@@ -11,7 +11,12 @@ import { contentVerdict, headerVerdict, intendedUseOf } from './judge';
 
 const shared = (name: string) => readFileSync(join(sharedDir(), 'data/dicom', name));
 const fixture = (name: string) => readFileSync(join(repoRoot(), 'libs/imaging/fixtures/dicom', name));
-const samples = ['demo-normal-a/IM-0117-0001.jpeg', 'demo-normal-b/IM-0133-0001.jpeg', 'demo-pneumonia-a/person1003_virus_1685.jpeg', 'demo-pneumonia-b/person1026_bacteria_2957.jpeg'];
+const samples = [
+  'demo-normal-a/IM-0117-0001.jpeg',
+  'demo-normal-b/IM-0133-0001.jpeg',
+  'demo-pneumonia-a/person1003_virus_1685.jpeg',
+  'demo-pneumonia-b/person1026_bacteria_2957.jpeg',
+];
 
 /** The nhsx file's Modality is OT, which the decoder refuses outright; for its pixels alone, CR. */
 function asRadiograph(bytes: Buffer): Buffer {
@@ -44,7 +49,10 @@ test('the released guard: adult and non-chest DICOMs refused by header, and refu
     assert.notEqual(await content(nih), null, 'the adult NIH film, as a header-less export would arrive');
     assert.notEqual(await content(fixture('CR-MONO1-10-chest.dcm')), null, 'an adult CR film with no age in its header');
     assert.notEqual(await content(asRadiograph(nhsx)), null, 'the abdominal radiograph');
-    for (const name of ['kermany_train_NORMAL_IM-0117-0001_jpegbaseline.dcm', 'kermany_train_PNEUMONIA_person1003_virus_1685_explicitLE.dcm']) {
+    for (const name of [
+      'kermany_train_NORMAL_IM-0117-0001_jpegbaseline.dcm',
+      'kermany_train_PNEUMONIA_person1003_virus_1685_explicitLE.dcm',
+    ]) {
       assert.equal(headerVerdict(shared(name), use), null, name);
       assert.equal(await content(shared(name)), null, name);
     }

@@ -99,7 +99,10 @@ export class ScopeGuard {
       throw err;
     }
     const parsed = GuardFile.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`invalid ${path.join(versionDir, GUARD_FILE)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new Error(
+        `invalid ${path.join(versionDir, GUARD_FILE)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      );
     return new ScopeGuard(parsed.data);
   }
 

@@ -6,11 +6,24 @@ import { buildClassifier, trainableFrom } from './classifier';
 /** keras.applications.VGG16(include_top=False).summary(), layer by layer. */
 const KERAS_VGG16 = [
   ['input_1', []],
-  ['block1_conv1', [[3, 3, 3, 64], [64]]], ['block1_conv2', [[3, 3, 64, 64], [64]]], ['block1_pool', []],
-  ['block2_conv1', [[3, 3, 64, 128], [128]]], ['block2_conv2', [[3, 3, 128, 128], [128]]], ['block2_pool', []],
-  ['block3_conv1', [[3, 3, 128, 256], [256]]], ['block3_conv2', [[3, 3, 256, 256], [256]]], ['block3_conv3', [[3, 3, 256, 256], [256]]], ['block3_pool', []],
-  ['block4_conv1', [[3, 3, 256, 512], [512]]], ['block4_conv2', [[3, 3, 512, 512], [512]]], ['block4_conv3', [[3, 3, 512, 512], [512]]], ['block4_pool', []],
-  ['block5_conv1', [[3, 3, 512, 512], [512]]], ['block5_conv2', [[3, 3, 512, 512], [512]]], ['block5_conv3', [[3, 3, 512, 512], [512]]], ['block5_pool', []],
+  ['block1_conv1', [[3, 3, 3, 64], [64]]],
+  ['block1_conv2', [[3, 3, 64, 64], [64]]],
+  ['block1_pool', []],
+  ['block2_conv1', [[3, 3, 64, 128], [128]]],
+  ['block2_conv2', [[3, 3, 128, 128], [128]]],
+  ['block2_pool', []],
+  ['block3_conv1', [[3, 3, 128, 256], [256]]],
+  ['block3_conv2', [[3, 3, 256, 256], [256]]],
+  ['block3_conv3', [[3, 3, 256, 256], [256]]],
+  ['block3_pool', []],
+  ['block4_conv1', [[3, 3, 256, 512], [512]]],
+  ['block4_conv2', [[3, 3, 512, 512], [512]]],
+  ['block4_conv3', [[3, 3, 512, 512], [512]]],
+  ['block4_pool', []],
+  ['block5_conv1', [[3, 3, 512, 512], [512]]],
+  ['block5_conv2', [[3, 3, 512, 512], [512]]],
+  ['block5_conv3', [[3, 3, 512, 512], [512]]],
+  ['block5_pool', []],
 ] as const;
 
 test('VGG16 has exactly the layers, weight shapes and parameter count of Keras VGG16 without top', async () => {

@@ -20,7 +20,12 @@ export function headLayers({ seed, hiddenUnits = 128 }: HeadOptions): tf.layers.
       kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 }),
     }),
     tf.layers.dropout({ name: 'head_dropout', rate: 0.5, seed: seed + 2 }),
-    tf.layers.dense({ name: 'head_output', units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }) }),
+    tf.layers.dense({
+      name: 'head_output',
+      units: 1,
+      activation: 'sigmoid',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }),
+    }),
   ];
 }
 

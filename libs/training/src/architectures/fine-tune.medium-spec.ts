@@ -23,7 +23,10 @@ async function xrays(): Promise<{ x: Float32Array; y: Float32Array }> {
   const inputs: Float32Array[] = [];
   const labels: number[] = [];
   for (const [label, cls] of ['NORMAL', 'PNEUMONIA'].entries()) {
-    const files = (await readdir(path.join(root, cls))).filter((f) => f.endsWith('.jpeg')).sort().slice(0, PER_CLASS);
+    const files = (await readdir(path.join(root, cls)))
+      .filter((f) => f.endsWith('.jpeg'))
+      .sort()
+      .slice(0, PER_CLASS);
     for (const f of files) {
       inputs.push(await preprocess(await readFile(path.join(root, cls, f)), preprocessingFor('vgg16', SIZE)));
       labels.push(label);
@@ -34,7 +37,8 @@ async function xrays(): Promise<{ x: Float32Array; y: Float32Array }> {
   return { x, y: Float32Array.from(labels) };
 }
 
-const snapshot = (model: tfTypes.LayersModel) => new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
+const snapshot = (model: tfTypes.LayersModel) =>
+  new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
 const changed = (a: Float32Array, b: Float32Array) => a.some((v, i) => v !== b[i]);
 
 test('VGG16 from imported Keras weights fine-tunes block 5 and the head, then saves, loads and classifies alike', async (t) => {
@@ -45,7 +49,12 @@ test('VGG16 from imported Keras weights fine-tunes block 5 and the head, then sa
   const keras = await buildBackbone('vgg16', { inputSize: SIZE });
   await writeFile(path.join(dir, 'vgg16.h5'), kerasH5(kerasLayersOf(keras)));
   keras.dispose();
-  const base = await importBaseModel({ arch: 'vgg16', source: path.join(dir, 'vgg16.h5'), outDir: path.join(dir, 'base'), inputSize: SIZE });
+  const base = await importBaseModel({
+    arch: 'vgg16',
+    source: path.join(dir, 'vgg16.h5'),
+    outDir: path.join(dir, 'base'),
+    inputSize: SIZE,
+  });
   const model = buildClassifier(await tf.loadLayersModel(directoryLoader(base.dir)), { seed: 3 });
   trainableFrom(model, ARCHITECTURES.vgg16.topBlockStart);
   model.compile({ optimizer: tf.train.adam(1e-4), loss: 'binaryCrossentropy' });

@@ -9,16 +9,34 @@ test("on a TF.js classifier, the head read from its model.json gives TF.js autod
   // Pure-JS kernels: this compares gradients, not backends.
   await tf.setBackend('cpu');
   const input = tf.input({ shape: [8, 8, 3] });
-  const conv = tf.layers.conv2d({ name: 'conv', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) });
+  const conv = tf.layers.conv2d({
+    name: 'conv',
+    filters: 6,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'relu',
+    kernelInitializer: tf.initializers.randomNormal({ seed: 3 }),
+  });
   const backbone = tf.model({ inputs: input, outputs: conv.apply(input) as tf.SymbolicTensor });
   const model = buildClassifier(backbone, { seed: 7, hiddenUnits: 5 });
-  const saved = await new Promise<tf.io.ModelArtifacts>((resolve) => void model.save(tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))));
+  const saved = await new Promise<tf.io.ModelArtifacts>(
+    (resolve) =>
+      void model.save(
+        tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+      ),
+  );
   const weightsByName = new Map(model.weights.map((w) => [w.originalName, w.read()]));
   const head = classifierHead(readTopology(saved.modelTopology), (layer, role) => {
     const t = weightsByName.get(`${layer}/${role}`);
     return t && { shape: t.shape, data: t.dataSync() as Float32Array };
   });
-  assert.deepEqual(head.layers.map((l) => [l.inputs, l.units, l.activation]), [[6, 5, 'relu'], [5, 1, 'sigmoid']]);
+  assert.deepEqual(
+    head.layers.map((l) => [l.inputs, l.units, l.activation]),
+    [
+      [6, 5, 'relu'],
+      [5, 1, 'sigmoid'],
+    ],
+  );
 
   const image = tf.randomUniform([1, 8, 8, 3], 0, 1, 'float32', 11);
   const activations = backbone.predict(image) as tf.Tensor4D;
@@ -35,6 +53,9 @@ test("on a TF.js classifier, the head read from its model.json gives TF.js autod
   const pooled = activations.mean([1, 2]).dataSync() as Float32Array;
   const analytic = Array.from(logitGradient(pooled, head), (g) => g / 64);
   analytic.forEach((g, k) => assert.ok(Math.abs(g - expected[k]!) < 1e-6, `channel ${k}: ${g} vs ${expected[k]}`));
-  assert.ok(analytic.some((g) => Math.abs(g) > 1e-4), 'the gradient is not trivially zero');
+  assert.ok(
+    analytic.some((g) => Math.abs(g) > 1e-4),
+    'the gradient is not trivially zero',
+  );
   model.dispose();
 });

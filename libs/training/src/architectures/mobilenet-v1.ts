@@ -4,8 +4,19 @@ import * as tf from '@tensorflow/tfjs';
 const ALPHA = 0.75;
 /** Pointwise filters (before ALPHA) and depthwise stride of units 1..13. */
 const UNITS: ReadonlyArray<[number, number]> = [
-  [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
-  [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
+  [64, 1],
+  [128, 2],
+  [128, 1],
+  [256, 2],
+  [256, 1],
+  [512, 2],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [1024, 2],
+  [1024, 1],
 ];
 
 /**
@@ -20,18 +31,24 @@ export function buildMobilenetV1(inputSize: readonly [number, number]): tf.Layer
     return tf.layers.activation({ name: `${name}_relu`, activation: 'relu6' }).apply(bn) as tf.SymbolicTensor;
   };
   let x = bnRelu6(
-    tf.layers.conv2d({ name: 'conv1', filters: 32 * ALPHA, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor,
+    tf.layers
+      .conv2d({ name: 'conv1', filters: 32 * ALPHA, kernelSize: 3, strides: 2, padding: 'same', useBias: false })
+      .apply(input) as tf.SymbolicTensor,
     'conv1',
   );
   UNITS.forEach(([filters, stride], i) => {
     const dw = `conv_dw_${i + 1}`;
     const pw = `conv_pw_${i + 1}`;
     x = bnRelu6(
-      tf.layers.depthwiseConv2d({ name: dw, kernelSize: 3, strides: stride, padding: 'same', depthMultiplier: 1, useBias: false }).apply(x) as tf.SymbolicTensor,
+      tf.layers
+        .depthwiseConv2d({ name: dw, kernelSize: 3, strides: stride, padding: 'same', depthMultiplier: 1, useBias: false })
+        .apply(x) as tf.SymbolicTensor,
       dw,
     );
     x = bnRelu6(
-      tf.layers.conv2d({ name: pw, filters: filters * ALPHA, kernelSize: 1, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor,
+      tf.layers
+        .conv2d({ name: pw, filters: filters * ALPHA, kernelSize: 1, padding: 'same', useBias: false })
+        .apply(x) as tf.SymbolicTensor,
       pw,
     );
   });

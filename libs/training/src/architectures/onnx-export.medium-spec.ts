@@ -35,7 +35,10 @@ async function compare(tf: typeof tfTypes, model: tfTypes.LayersModel): Promise<
   try {
     const actual = (await session.run({ input: new ort.Tensor('float32', x, [2, ...SIZE, 3]) })).output!.data as Float32Array;
     assert.equal(actual.length, expected.length);
-    assert.ok(expected.some((p) => p > 0.01 && p < 0.99), `outputs ${Array.from(expected)} saturate: the check would prove little`);
+    assert.ok(
+      expected.some((p) => p > 0.01 && p < 0.99),
+      `outputs ${Array.from(expected)} saturate: the check would prove little`,
+    );
     expected.forEach((e, i) => assert.ok(Math.abs(e - actual[i]!) < 1e-5, `output ${i}: TF.js ${e}, ONNX ${actual[i]}`));
   } finally {
     await session.release();

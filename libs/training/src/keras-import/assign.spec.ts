@@ -17,10 +17,20 @@ const ramp = (n: number, from: number) => Float32Array.from({ length: n }, (_, i
 
 function source(overrides: Partial<Record<string, SourceLayer>> = {}): WeightSource {
   const layers: SourceLayer[] = [
-    { name: 'conv', weights: [{ name: 'conv/kernel', shape: [3, 3, 2, 3], values: ramp(54, -3) }, { name: 'conv/bias', shape: [3], values: ramp(3, 1) }] },
+    {
+      name: 'conv',
+      weights: [
+        { name: 'conv/kernel', shape: [3, 3, 2, 3], values: ramp(54, -3) },
+        { name: 'conv/bias', shape: [3], values: ramp(3, 1) },
+      ],
+    },
     {
       name: 'conv_bn',
-      weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w, i) => ({ name: `conv_bn/${w}`, shape: [3], values: ramp(3, 10 * (i + 1)) })),
+      weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w, i) => ({
+        name: `conv_bn/${w}`,
+        shape: [3],
+        values: ramp(3, 10 * (i + 1)),
+      })),
     },
     { name: 'predictions', weights: [{ name: 'predictions/kernel', shape: [3, 2], values: ramp(6, 0) }] },
   ];
@@ -33,7 +43,9 @@ test('weights land on the layers of the same name; extra source layers are repor
   const model = await smallModel();
   const report = assignWeights(model, source(), 'w.h5');
   assert.deepEqual(report, { layersMatched: 2, params: 54 + 3 + 4 * 3, ignoredLayers: ['predictions'] });
-  const want = source().layers.slice(0, 2).flatMap((l) => l.weights.map((w) => Array.from(w.values)));
+  const want = source()
+    .layers.slice(0, 2)
+    .flatMap((l) => l.weights.map((w) => Array.from(w.values)));
   assert.deepEqual(valuesOf(model), want);
 });
 
@@ -55,7 +67,9 @@ test('a missing layer fails naming it and what the file has, and changes nothing
     (e: unknown) =>
       e instanceof WeightImportError &&
       e.layer === 'conv_bn' &&
-      /^w\.h5 does not fit small: layer "conv_bn" \(gamma \[3\], beta \[3\], moving_mean \[3\], moving_variance \[3\]\) is not in it; its layers with weights are conv, predictions$/.test(e.message),
+      /^w\.h5 does not fit small: layer "conv_bn" \(gamma \[3\], beta \[3\], moving_mean \[3\], moving_variance \[3\]\) is not in it; its layers with weights are conv, predictions$/.test(
+        e.message,
+      ),
   );
   assert.deepEqual(valuesOf(model), before);
 });

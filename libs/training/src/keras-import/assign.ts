@@ -41,7 +41,10 @@ export function assignWeights(model: tf.LayersModel, source: WeightSource, label
         layer.name,
       );
     }
-    const values = inModelOrder(found, wanted.map((w) => w.name));
+    const values = inModelOrder(
+      found,
+      wanted.map((w) => w.name),
+    );
     if (values.length !== wanted.length) {
       throw new WeightImportError(
         `${label} does not fit ${model.name}: layer "${layer.name}" needs ${wanted.length} weights (${describe}), ` +

@@ -143,7 +143,16 @@ function writeGroup(w: Writer, g: H5Group): Written {
   const snodAt = w.put(Buffer.concat([snod, Buffer.alloc(snodSize - snod.length)]));
 
   const lastKey = offsets.length ? offsets[offsets.length - 1]! : 0;
-  const node = Buffer.concat([Buffer.from('TREE'), u8(0, 0), u16(names.length ? 1 : 0), u64(UNDEFINED), u64(UNDEFINED), u64(0), u64(snodAt), u64(lastKey)]);
+  const node = Buffer.concat([
+    Buffer.from('TREE'),
+    u8(0, 0),
+    u16(names.length ? 1 : 0),
+    u64(UNDEFINED),
+    u64(UNDEFINED),
+    u64(0),
+    u64(snodAt),
+    u64(lastKey),
+  ]);
   const nodeSize = 24 + 2 * INTERNAL_K * 16 + 8;
   const btree = w.put(Buffer.concat([node, Buffer.alloc(nodeSize - node.length)]));
 

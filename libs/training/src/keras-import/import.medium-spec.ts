@@ -90,7 +90,8 @@ test('the teachable-machine keras_model.h5 reads as exactly the weights of its T
       const w = fromH5.get(name)!;
       assert.deepEqual(w.shape, tensor.shape, name);
       const want = tensor.dataSync();
-      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(w.values[i]! - want[i]!) <= 1e-6, `${name}[${i}]: ${w.values[i]} vs ${want[i]}`);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(Math.abs(w.values[i]! - want[i]!) <= 1e-6, `${name}[${i}]: ${w.values[i]} vs ${want[i]}`);
     }
   } finally {
     tf.dispose(Object.values(converted));
@@ -104,7 +105,9 @@ test('importing the MobileNetV2 keras_model.h5 as vgg16 fails naming block1_conv
     (e: unknown) =>
       e instanceof WeightImportError &&
       e.layer === 'block1_conv1' &&
-      e.message.startsWith('keras_model.h5 does not fit vgg16: layer "block1_conv1" (kernel [3,3,3,64], bias [64]) is not in it; its layers with weights are Conv1, bn_Conv1,'),
+      e.message.startsWith(
+        'keras_model.h5 does not fit vgg16: layer "block1_conv1" (kernel [3,3,3,64], bias [64]) is not in it; its layers with weights are Conv1, bn_Conv1,',
+      ),
   );
   assert.deepEqual(await readdir(out), []);
 });
@@ -134,6 +137,12 @@ test('bad sources and an existing output folder are refused with clear errors', 
   const dir = await tempDir(t);
   await assert.rejects(importBaseModel({ arch: 'vgg16', source: path.join(dir, 'nope.h5') }), /no such file or folder: .*nope\.h5/);
   await assert.rejects(importBaseModel({ arch: 'vgg16', source: dir }), /is a folder without model.json, so not a TF.js layers model/);
-  await assert.rejects(importBaseModel({ arch: 'resnet' as 'vgg16', source: dir }), /unknown architecture "resnet" \(known: vgg16, mobilenet\)/);
-  await assert.rejects(importBaseModel({ arch: 'mobilenet', source: MOBILENET_BASE(), outDir: dir }), /already exists; remove it or choose another --out/);
+  await assert.rejects(
+    importBaseModel({ arch: 'resnet' as 'vgg16', source: dir }),
+    /unknown architecture "resnet" \(known: vgg16, mobilenet\)/,
+  );
+  await assert.rejects(
+    importBaseModel({ arch: 'mobilenet', source: MOBILENET_BASE(), outDir: dir }),
+    /already exists; remove it or choose another --out/,
+  );
 });

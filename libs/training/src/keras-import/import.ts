@@ -42,7 +42,14 @@ export async function readBaseSource(opts: Pick<ImportOptions, 'arch' | 'source'
   const sourcePath = path.resolve(opts.source);
   const { source, sha256 } = await readSource(sourcePath);
   const size = inputSize[0] === DEFAULT_INPUT_SIZE[0] && inputSize[1] === DEFAULT_INPUT_SIZE[1] ? '' : `-${inputSize[0]}x${inputSize[1]}`;
-  return { arch: opts.arch, inputSize, path: sourcePath, weights: source, sha256, version: `${arch.architecture}-${sha256.slice(0, 12)}${size}` };
+  return {
+    arch: opts.arch,
+    inputSize,
+    path: sourcePath,
+    weights: source,
+    sha256,
+    version: `${arch.architecture}-${sha256.slice(0, 12)}${size}`,
+  };
 }
 
 /**

@@ -12,9 +12,21 @@ function known(shape: number[], seed: number): { shape: number[]; values: Float3
 
 const SMALL_VGG: KerasLayerWeights[] = [
   { name: 'input_1', weights: [] },
-  { name: 'block1_conv1', weights: [{ name: 'block1_conv1/kernel:0', ...known([3, 3, 3, 4], 1) }, { name: 'block1_conv1/bias:0', ...known([4], 2) }] },
+  {
+    name: 'block1_conv1',
+    weights: [
+      { name: 'block1_conv1/kernel:0', ...known([3, 3, 3, 4], 1) },
+      { name: 'block1_conv1/bias:0', ...known([4], 2) },
+    ],
+  },
   { name: 'block1_pool', weights: [] },
-  { name: 'fc1', weights: [{ name: 'fc1/kernel:0', ...known([16, 2], 3) }, { name: 'fc1/bias:0', ...known([2], 4) }] },
+  {
+    name: 'fc1',
+    weights: [
+      { name: 'fc1/kernel:0', ...known([16, 2], 3) },
+      { name: 'fc1/bias:0', ...known([2], 4) },
+    ],
+  },
 ];
 
 test('a Keras 2 weights-only file reads back layer by layer, weight by weight, with exact values', () => {
@@ -22,7 +34,10 @@ test('a Keras 2 weights-only file reads back layer by layer, weight by weight, w
   assert.equal(source.format, 'keras-h5-weights');
   assert.deepEqual(
     source.layers.map((l) => [l.name, l.weights.map((w) => w.name)]),
-    [['block1_conv1', ['block1_conv1/kernel', 'block1_conv1/bias']], ['fc1', ['fc1/kernel', 'fc1/bias']]],
+    [
+      ['block1_conv1', ['block1_conv1/kernel', 'block1_conv1/bias']],
+      ['fc1', ['fc1/kernel', 'fc1/bias']],
+    ],
   );
   const want = SMALL_VGG.flatMap((l) => l.weights);
   const got = source.layers.flatMap((l) => l.weights);
@@ -33,9 +48,20 @@ test('a Keras 2 weights-only file reads back layer by layer, weight by weight, w
 });
 
 test('Keras 1 weight names (block1_conv1_W_1:0) belong to the layer group that holds them', () => {
-  const layers = [{ name: 'block1_conv1', weights: [{ name: 'block1_conv1_W_1:0', ...known([3, 3, 3, 2], 5) }, { name: 'block1_conv1_b_1:0', ...known([2], 6) }] }];
+  const layers = [
+    {
+      name: 'block1_conv1',
+      weights: [
+        { name: 'block1_conv1_W_1:0', ...known([3, 3, 3, 2], 5) },
+        { name: 'block1_conv1_b_1:0', ...known([2], 6) },
+      ],
+    },
+  ];
   const source = readKerasH5(kerasH5(layers), 'old.h5');
-  assert.deepEqual(source.layers.map((l) => [l.name, l.weights.map((w) => w.name)]), [['block1_conv1', ['block1_conv1_W_1', 'block1_conv1_b_1']]]);
+  assert.deepEqual(
+    source.layers.map((l) => [l.name, l.weights.map((w) => w.name)]),
+    [['block1_conv1', ['block1_conv1_W_1', 'block1_conv1_b_1']]],
+  );
   assert.deepEqual(source.layers[0]!.weights[0]!.values, layers[0]!.weights[0]!.values);
 });
 
@@ -74,13 +100,19 @@ test('layer names Keras split over several attributes (layer_names0, layer_names
       b: { attrs: { weight_names: ['b/kernel:0'] }, members: { b: { members: { 'kernel:0': known([3], 2) } } } },
     },
   });
-  assert.deepEqual(readKerasH5(file, 'split.h5').layers.map((l) => l.name), ['a', 'b']);
+  assert.deepEqual(
+    readKerasH5(file, 'split.h5').layers.map((l) => l.name),
+    ['a', 'b'],
+  );
 });
 
 test('files that are not Keras weights are refused with a reason', () => {
   assert.throws(() => readKerasH5(new TextEncoder().encode('{"modelTopology": {}}'), 'model.json'), /model.json is not an HDF5 file/);
   const plain = writeHdf5({ members: { data: known([4], 1) } });
   assert.throws(() => readKerasH5(plain, 'data.h5'), /data.h5 is not a Keras weights file: it has no "layer_names" attribute/);
-  const dangling = writeHdf5({ attrs: { layer_names: ['conv'] }, members: { conv: { attrs: { weight_names: ['conv/kernel:0'] }, members: {} } } });
+  const dangling = writeHdf5({
+    attrs: { layer_names: ['conv'] },
+    members: { conv: { attrs: { weight_names: ['conv/kernel:0'] }, members: {} } },
+  });
   assert.throws(() => readKerasH5(dangling, 'broken.h5'), /broken.h5: \/conv\/conv\/kernel:0 is missing/);
 });

@@ -24,7 +24,9 @@ export function kerasH5(layers: KerasLayerWeights[], { asModel = false } = {}): 
     }
     weightsRoot.members[layer.name] = group;
   }
-  return writeHdf5(asModel ? { attrs: { model_config: '{"class_name": "Sequential"}', ...meta }, members: { model_weights: weightsRoot } } : weightsRoot);
+  return writeHdf5(
+    asModel ? { attrs: { model_config: '{"class_name": "Sequential"}', ...meta }, members: { model_weights: weightsRoot } } : weightsRoot,
+  );
 }
 
 /** He-scaled pseudo-random weights (xorshift), so activations stay alive through many ReLU layers. */
@@ -44,6 +46,10 @@ export function knownWeights(shape: number[], seed: number): Float32Array {
 export function kerasLayersOf(model: tf.LayersModel): KerasLayerWeights[] {
   return model.layers.map((layer, l) => ({
     name: layer.name,
-    weights: layer.weights.map((w, i) => ({ name: `${w.originalName}:0`, shape: w.shape as number[], values: knownWeights(w.shape as number[], l * 10 + i) })),
+    weights: layer.weights.map((w, i) => ({
+      name: `${w.originalName}:0`,
+      shape: w.shape as number[],
+      values: knownWeights(w.shape as number[], l * 10 + i),
+    })),
   }));
 }

@@ -28,7 +28,9 @@ export function readKerasH5(bytes: Uint8Array, label: string): WeightSource {
   if (!(root instanceof hdf5.Group)) throw new Error(`${label}: model_weights is not a group`);
   const layerNames = stringListAttr(root, 'layer_names');
   if (!layerNames) {
-    throw new Error(`${label} is not a Keras weights file: it has no "layer_names" attribute (Keras 3 ".weights.h5" files are not supported)`);
+    throw new Error(
+      `${label} is not a Keras weights file: it has no "layer_names" attribute (Keras 3 ".weights.h5" files are not supported)`,
+    );
   }
   const layers: SourceLayer[] = [];
   for (const layerName of layerNames) {

@@ -30,7 +30,9 @@ export async function importBaseModelToRegistry(
   const registry = registryFor(baseModelName(architectureByName(opts.arch).architecture));
   const found = await existing(registry, source.version);
   if (found && found.info.source.sha256 !== source.sha256) {
-    throw new Error(`${registry.name}@${source.version} at ${registry.location} was imported from other weights (sha256 ${found.info.source.sha256}), not from ${source.path}`);
+    throw new Error(
+      `${registry.name}@${source.version} at ${registry.location} was imported from other weights (sha256 ${found.info.source.sha256}), not from ${source.path}`,
+    );
   }
   if (found) return found;
   const work = await fs.mkdtemp(path.join(tmpdir(), 'base-import-'));

@@ -21,13 +21,24 @@ export interface BaseModelRegistry {
  */
 export async function resolveBaseModel(ref: string, backbone: Backbone, registry: () => BaseModelRegistry | null): Promise<string> {
   const folder = path.resolve(ref);
-  const isFolder = await fs.stat(folder).then((s) => s.isDirectory(), () => false);
+  const isFolder = await fs.stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const dir = isFolder ? folder : await download(ref, backbone, registry);
-  if (await fs.access(path.join(dir, BASE_MODEL_FILE)).then(() => true, () => false)) {
+  if (
+    await fs.access(path.join(dir, BASE_MODEL_FILE)).then(
+      () => true,
+      () => false,
+    )
+  ) {
     const base = await readBaseManifest(dir);
-    const fits = base.architecture === backbone.architecture && JSON.stringify(base.preprocessing) === JSON.stringify(backbone.preprocessing);
+    const fits =
+      base.architecture === backbone.architecture && JSON.stringify(base.preprocessing) === JSON.stringify(backbone.preprocessing);
     if (!fits) {
-      throw new Error(`base model ${base.version} (${dir}) is ${base.architecture} with ${JSON.stringify(base.preprocessing)}; the ${backbone.architecture} backbone needs ${JSON.stringify(backbone.preprocessing)}`);
+      throw new Error(
+        `base model ${base.version} (${dir}) is ${base.architecture} with ${JSON.stringify(base.preprocessing)}; the ${backbone.architecture} backbone needs ${JSON.stringify(backbone.preprocessing)}`,
+      );
     }
   }
   return dir;

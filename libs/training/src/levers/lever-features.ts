@@ -1,5 +1,14 @@
 import type { Preprocessing } from '@pneumoscreen/contracts';
-import { augmentRgb, decodeToRgb, nestedView, normalise, NO_AUGMENTATION, preprocess, TTA_VIEWS, type Augmentation } from '@pneumoscreen/imaging';
+import {
+  augmentRgb,
+  decodeToRgb,
+  nestedView,
+  normalise,
+  NO_AUGMENTATION,
+  preprocess,
+  TTA_VIEWS,
+  type Augmentation,
+} from '@pneumoscreen/imaging';
 import type { LabelledImage } from '@pneumoscreen/evaluation';
 import { ASPECT_VIEWS } from '../training/aspect-stress';
 import { augmentedInput, AUGMENTATION_RECIPE } from '../training/augmented-input';
@@ -73,7 +82,8 @@ export async function leverFeatures(train: LabelledImage[], val: LabelledImage[]
     const name = (tta: string) => (view === 'validation' ? tta : `${view}-${tta}`);
     const plain = view === 'validation' ? (b: Buffer) => preprocess(b, spec) : viewInput(spec, { ...NO_AUGMENTATION, crop });
     out.val[view] = { plain: await extract(name('plain'), val, plain) };
-    for (const tta of LEVER_TTA_VIEWS) out.val[view]![tta] = await extract(name(tta), val, viewInput(spec, nestedView(crop, TTA_VIEWS[tta])));
+    for (const tta of LEVER_TTA_VIEWS)
+      out.val[view]![tta] = await extract(name(tta), val, viewInput(spec, nestedView(crop, TTA_VIEWS[tta])));
   }
   return out;
 }

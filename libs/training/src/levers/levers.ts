@@ -50,7 +50,12 @@ export interface TrainLeverOptions {
 
 /** Trains `lever`'s heads on the cached features (early stopping on validation AUC, as `train`
  * does) and scores every eval view with them. */
-export async function trainLever(lever: Lever, features: LeverFeatures, labels: { train: Uint8Array; val: Uint8Array }, opts: TrainLeverOptions): Promise<LeverScores> {
+export async function trainLever(
+  lever: Lever,
+  features: LeverFeatures,
+  labels: { train: Uint8Array; val: Uint8Array },
+  opts: TrainLeverOptions,
+): Promise<LeverScores> {
   const { dim } = opts;
   const copies = lever.augmented ? features.train : features.train.slice(0, 1);
   const n = labels.train.length;
@@ -60,7 +65,8 @@ export async function trainLever(lever: Lever, features: LeverFeatures, labels: 
   for (let h = 0; h < lever.seeds; h++) {
     const seed = opts.seed + 1000 * h;
     const head = buildHead(dim, seed);
-    const score = (x: Float32Array) => tf.tidy(() => headForward(head, tf.tensor2d(x, [x.length / dim, dim])).dataSync() as Float32Array).slice();
+    const score = (x: Float32Array) =>
+      tf.tidy(() => headForward(head, tf.tensor2d(x, [x.length / dim, dim])).dataSync() as Float32Array).slice();
     const valPlain = features.val['validation']!['plain']!;
     await fitWithEarlyStopping(
       {
@@ -68,7 +74,7 @@ export async function trainLever(lever: Lever, features: LeverFeatures, labels: 
         labels: Uint8Array.from({ length: n * copies.length }, (_, r) => labels.train[r % n]!),
         batch: (rows) => {
           const x = new Float32Array(rows.length * dim);
-          rows.forEach((r, i) => x.set(copies[Math.floor(r / n)]!.subarray((r % n) * dim, (r % n + 1) * dim), i * dim));
+          rows.forEach((r, i) => x.set(copies[Math.floor(r / n)]!.subarray((r % n) * dim, ((r % n) + 1) * dim), i * dim));
           return tf.tensor2d(x, [rows.length, dim]);
         },
       },
@@ -87,7 +93,9 @@ export async function trainLever(lever: Lever, features: LeverFeatures, labels: 
         mixupAlpha: lever.mixupAlpha,
       },
     );
-    perHead.push(Object.fromEntries(Object.entries(features.val).map(([view, byTta]) => [view, averageScores(views.map((t) => score(byTta[t]!)))])));
+    perHead.push(
+      Object.fromEntries(Object.entries(features.val).map(([view, byTta]) => [view, averageScores(views.map((t) => score(byTta[t]!)))])),
+    );
     head.dispose();
   }
   const trainSeconds = (Date.now() - started) / 1000;

@@ -13,5 +13,8 @@ test('viewResult: operating point at the given threshold, calibration, and confi
   assert.ok(Math.abs(r.confidenceWhenWrong - (0.6 + 0.7) / 2) < 1e-6);
   assert.ok(Math.abs(r.confidence - (0.9 + 0.6 + 0.7 + 0.9) / 4) < 1e-6);
   assert.ok(Math.abs(r.brier - (0.01 + 0.36 + 0.49 + 0.01) / 4) < 1e-6);
-  assert.ok(Number.isNaN(viewResult(Float32Array.from([0.9, 0.1]), Uint8Array.from([1, 0]), 0.5).confidenceWhenWrong), 'no errors: no confidence to report');
+  assert.ok(
+    Number.isNaN(viewResult(Float32Array.from([0.9, 0.1]), Uint8Array.from([1, 0]), 0.5).confidenceWhenWrong),
+    'no errors: no confidence to report',
+  );
 });

@@ -96,10 +96,23 @@ export async function runLevers(opts: LeverRunOptions): Promise<LeverRun> {
   const labels = { train: Uint8Array.from(train, (i) => i.label), val: Uint8Array.from(val, (i) => i.label) };
   const results: LeverResult[] = [];
   for (const lever of opts.levers ?? LEVERS) {
-    const scored = await trainLever(lever, features, labels, { seed: opts.seed, maxEpochs: opts.maxEpochs, patience: opts.patience, dim: backbone.featureDim, batchSize: 32 });
+    const scored = await trainLever(lever, features, labels, {
+      seed: opts.seed,
+      maxEpochs: opts.maxEpochs,
+      patience: opts.patience,
+      dim: backbone.featureDim,
+      batchSize: 32,
+    });
     const threshold = thresholdForSensitivity(scored.scores['validation']!, labels.val, opts.targetSensitivity);
     const views = Object.fromEntries(Object.entries(scored.scores).map(([view, s]) => [view, viewResult(s, labels.val, threshold)]));
-    results.push({ lever: lever.name, threshold, views, trainSeconds: scored.trainSeconds, backbonePasses: scored.backbonePasses, headPasses: scored.headPasses });
+    results.push({
+      lever: lever.name,
+      threshold,
+      views,
+      trainSeconds: scored.trainSeconds,
+      backbonePasses: scored.backbonePasses,
+      headPasses: scored.headPasses,
+    });
     say(`${lever.name}: validation AUC ${views['validation']!.auc.toFixed(4)} (${scored.trainSeconds.toFixed(1)} s)\n`);
   }
   const normals = (images: LabelledImage[]) => images.filter((i) => i.label === 0).length;

@@ -12,7 +12,20 @@ export async function acquisitionVariant(rgb: Uint8Array, [h, w]: readonly [numb
   if (random() < 0.5) {
     const pad = Math.floor(random() * 0.08 * w);
     const grey = Math.floor(180 + random() * 75);
-    img = sharp(await img.rotate((random() - 0.5) * 10, { background: { r: grey, g: grey, b: grey } }).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: grey, g: grey, b: grey } }).raw().toBuffer({ resolveWithObject: true }).then(({ data, info }) => sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer()), { raw: { width: w, height: h, channels: 3 } });
+    img = sharp(
+      await img
+        .rotate((random() - 0.5) * 10, { background: { r: grey, g: grey, b: grey } })
+        .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: grey, g: grey, b: grey } })
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+        .then(({ data, info }) =>
+          sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+            .resize(w, h, { fit: 'fill' })
+            .raw()
+            .toBuffer(),
+        ),
+      { raw: { width: w, height: h, channels: 3 } },
+    );
   }
   if (random() < 0.5) img = img.linear([1 + 0.16 * (random() - 0.5), 1 + 0.16 * (random() - 0.5), 1 + 0.2 * (random() - 0.5)], [0, 0, 0]);
   const r = random();

@@ -21,7 +21,10 @@ test('a fitted guard refuses about its target share of held-out in-scope feature
   const calibration = Array.from({ length: 1000 }, () => gaussian(random));
   const notRadiograph = (): Float32Array => gaussian(random, [0, 0, 0, 0, 4, 4, 4, 4]);
   const lateral = (): Float32Array => gaussian(random, [0, 0, 0, 0, -4, -4, 0, 0, 4, 4]);
-  const negatives = [...Array.from({ length: 300 }, () => ({ features: notRadiograph(), view: 3 })), ...Array.from({ length: 300 }, () => ({ features: lateral(), view: 1 }))];
+  const negatives = [
+    ...Array.from({ length: 300 }, () => ({ features: notRadiograph(), view: 3 })),
+    ...Array.from({ length: 300 }, () => ({ features: lateral(), view: 1 })),
+  ];
   const guard = new ScopeGuard(fitGuard({ featureDim: D, inScope, negatives, calibration, falseRefusal: 0.01 }));
 
   const fresh = Array.from({ length: 2000 }, () => gaussian(random));

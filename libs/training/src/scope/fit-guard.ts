@@ -43,8 +43,17 @@ export function fitGuard(input: FitGuardInput): GuardFile {
   const guard = new ScopeGuard(draft);
   const scores = input.calibration.map((f) => guard.score(f));
   // Each threshold refuses `rate` of held-out in-scope films, at most.
-  draft.distance.threshold = quantile(scores.map((s) => s.distance), 1 - rate);
-  draft.view.threshold = Math.min(0.5, quantile(scores.map((s) => s.view[0]!), rate));
+  draft.distance.threshold = quantile(
+    scores.map((s) => s.distance),
+    1 - rate,
+  );
+  draft.view.threshold = Math.min(
+    0.5,
+    quantile(
+      scores.map((s) => s.view[0]!),
+      rate,
+    ),
+  );
   return draft;
 }
 
@@ -78,7 +87,13 @@ function fitDistance(xs: Float32Array[], d: number, seed: number) {
   const m = trace / d;
   const variances = values.map((v) => (1 - shrinkage) * v + shrinkage * m);
   const rest = (trace - values.reduce((a, b) => a + b, 0)) / (d - k);
-  return { mean: Float32Array.from(mean), components: vectors, variances, residualVariance: (1 - shrinkage) * Math.max(rest, 0) + shrinkage * m, shrinkage };
+  return {
+    mean: Float32Array.from(mean),
+    components: vectors,
+    variances,
+    residualVariance: (1 - shrinkage) * Math.max(rest, 0) + shrinkage * m,
+    shrinkage,
+  };
 }
 
 /** The k leading eigenvectors of a symmetric d x d matrix, by subspace iteration. */
@@ -173,12 +188,12 @@ function fitViewHead(samples: GuardSample[], mean: Float32Array, scale: Float32A
       const g = gw[i]! + l2 * w[i]!;
       mw[i] = 0.9 * mw[i]! + 0.1 * g;
       vw[i] = 0.999 * vw[i]! + 0.001 * g * g;
-      w[i]! -= (lr * mw[i]! / t1) / (Math.sqrt(vw[i]! / t2) + 1e-8);
+      w[i]! -= (lr * mw[i]!) / t1 / (Math.sqrt(vw[i]! / t2) + 1e-8);
     }
     for (let c = 0; c < C; c++) {
       mb[c] = 0.9 * mb[c]! + 0.1 * gb[c]!;
       vb[c] = 0.999 * vb[c]! + 0.001 * gb[c]! * gb[c]!;
-      b[c]! -= (lr * mb[c]! / t1) / (Math.sqrt(vb[c]! / t2) + 1e-8);
+      b[c]! -= (lr * mb[c]!) / t1 / (Math.sqrt(vb[c]! / t2) + 1e-8);
     }
   }
   return { weights: Float32Array.from(w), bias: Array.from(b) };

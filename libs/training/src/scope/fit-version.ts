@@ -52,16 +52,27 @@ export async function fitGuardForVersion(opts: FitVersionOptions): Promise<FitVe
     const fit = inner.train.map((i) => trainImages[i]!);
     const calibration = inner.val.map((i) => trainImages[i]!);
     const validation = val.map((i) => images[i]!);
-    const originals = opts.originalsDir ? await originalsBySide(opts.originalsDir, { fit, calibration, validation }) : { fit: [], calibration: [], validation: [] };
+    const originals = opts.originalsDir
+      ? await originalsBySide(opts.originalsDir, { fit, calibration, validation })
+      : { fit: [], calibration: [], validation: [] };
     const guard = await fitGuardOn(engine, manifest, { fit, calibration, originals }, opts.onProgress);
     const loaded = new ScopeGuard(guard);
     const measure = async (films: LabelledImage[], stage: string) => {
-      const features = await featuresOf(engine, manifest, films.map((img) => () => film(img, manifest)), (n) => opts.onProgress?.(stage, n, films.length));
+      const features = await featuresOf(
+        engine,
+        manifest,
+        films.map((img) => () => film(img, manifest)),
+        (n) => opts.onProgress?.(stage, n, films.length),
+      );
       const refused = features.filter((f) => loaded.verdict(loaded.score(f)) !== null).length;
       return { images: films.length, refused, share: films.length ? refused / films.length : 0 };
     };
     const valResult = await measure(validation, 'validation');
-    guard.fit = { ...guard.fit, validation: valResult, ...(opts.originalsDir ? { validationOriginals: await measure(originals.validation, 'validation originals') } : {}) };
+    guard.fit = {
+      ...guard.fit,
+      validation: valResult,
+      ...(opts.originalsDir ? { validationOriginals: await measure(originals.validation, 'validation originals') } : {}),
+    };
     const refused = valResult.refused;
     const file = path.join(opts.versionDir, GUARD_FILE);
     await fs.writeFile(file, JSON.stringify(guard) + '\n');
@@ -93,7 +104,9 @@ export async function fitGuardOn(
   const plain = fitFilms.map((img) => () => film(img, manifest));
   const augmented = fitFilms.map((img) => async () => augmentRgb(await film(img, manifest), size, randomAugmentation(random)));
   const acquired = fitFilms.map((img) => async () => acquisitionVariant(await film(img, manifest), size, random));
-  const inScope = await featuresOf(engine, manifest, [...plain, ...augmented, ...acquired], (n) => onProgress?.('in-scope films', n, plain.length * 3));
+  const inScope = await featuresOf(engine, manifest, [...plain, ...augmented, ...acquired], (n) =>
+    onProgress?.('in-scope films', n, plain.length * 3),
+  );
   const makers: Array<{ view: number; make: () => Promise<Uint8Array> }> = [];
   let next = 0;
   for (const kind of FILM_NEGATIVES) {
@@ -103,12 +116,21 @@ export async function fitGuardOn(
     }
   }
   for (const kind of SYNTHETIC_NEGATIVES) {
-    for (let i = 0; i < NEGATIVES_PER_KIND; i++) makers.push({ view: NEGATIVE_VIEW[kind], make: () => syntheticNegative(kind, size, random) });
+    for (let i = 0; i < NEGATIVES_PER_KIND; i++)
+      makers.push({ view: NEGATIVE_VIEW[kind], make: () => syntheticNegative(kind, size, random) });
   }
-  const negativeFeatures = await featuresOf(engine, manifest, makers.map((m) => m.make), (n) => onProgress?.('negatives', n, makers.length));
+  const negativeFeatures = await featuresOf(
+    engine,
+    manifest,
+    makers.map((m) => m.make),
+    (n) => onProgress?.('negatives', n, makers.length),
+  );
   const negatives: GuardSample[] = negativeFeatures.map((features, i) => ({ features, view: makers[i]!.view }));
   const heldFilms = [...data.calibration, ...(data.originals?.calibration ?? [])];
-  const held = [...heldFilms.map((img) => () => film(img, manifest)), ...heldFilms.map((img) => async () => acquisitionVariant(await film(img, manifest), size, random))];
+  const held = [
+    ...heldFilms.map((img) => () => film(img, manifest)),
+    ...heldFilms.map((img) => async () => acquisitionVariant(await film(img, manifest), size, random)),
+  ];
   const calibration = await featuresOf(engine, manifest, held, (n) => onProgress?.('held-out films', n, held.length));
   const guard = fitGuard({ featureDim: inScope[0]!.length, inScope, negatives, calibration });
   guard.fit = {
@@ -122,7 +144,12 @@ export async function fitGuardOn(
 }
 
 /** Pooled backbone features of each image, as the engine computes them for the classifier. */
-export async function featuresOf(engine: ModelEngine, manifest: ModelManifest, makers: Array<() => Promise<Uint8Array>>, onProgress?: (done: number) => void): Promise<Float32Array[]> {
+export async function featuresOf(
+  engine: ModelEngine,
+  manifest: ModelManifest,
+  makers: Array<() => Promise<Uint8Array>>,
+  onProgress?: (done: number) => void,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(makers.length);
   await scoreItems(engine, makers, {
     read: (make) => make(),
@@ -135,7 +162,8 @@ export async function featuresOf(engine: ModelEngine, manifest: ModelManifest, m
       },
     ],
     onFeatures: (indices, { features, featureDim }) => {
-      if (!features || !featureDim) throw new Error(`version ${manifest.version} exposes no pooled features (no ${'features_gap'} layer); it cannot have a guard`);
+      if (!features || !featureDim)
+        throw new Error(`version ${manifest.version} exposes no pooled features (no ${'features_gap'} layer); it cannot have a guard`);
       indices.forEach((index, j) => (out[index] = features.slice(j * featureDim, (j + 1) * featureDim)));
     },
     onProgress: onProgress && ((done) => onProgress(done)),
@@ -148,9 +176,13 @@ async function film(img: { path: string }, manifest: ModelManifest): Promise<Uin
 }
 
 /** The originals whose file name matches a training film, by the side of the split it is on. */
-async function originalsBySide(dir: string, sides: Record<'fit' | 'calibration' | 'validation', LabelledImage[]>): Promise<Record<'fit' | 'calibration' | 'validation', LabelledImage[]>> {
+async function originalsBySide(
+  dir: string,
+  sides: Record<'fit' | 'calibration' | 'validation', LabelledImage[]>,
+): Promise<Record<'fit' | 'calibration' | 'validation', LabelledImage[]>> {
   const side = new Map<string, 'fit' | 'calibration' | 'validation'>();
-  for (const [name, films] of Object.entries(sides) as Array<['fit' | 'calibration' | 'validation', LabelledImage[]]>) for (const f of films) side.set(`${f.label}/${path.basename(f.path)}`, name);
+  for (const [name, films] of Object.entries(sides) as Array<['fit' | 'calibration' | 'validation', LabelledImage[]]>)
+    for (const f of films) side.set(`${f.label}/${path.basename(f.path)}`, name);
   const out: Record<'fit' | 'calibration' | 'validation', LabelledImage[]> = { fit: [], calibration: [], validation: [] };
   for (const o of await listDataset(dir)) {
     const s = side.get(`${o.label}/${path.basename(o.path)}`);
@@ -161,5 +193,8 @@ async function originalsBySide(dir: string, sides: Record<'fit' | 'calibration' 
 
 function manifestSplit(manifest: ModelManifest): { seed: number; valFraction: number } {
   const split = (manifest.data['split'] ?? {}) as { seed?: unknown; valFraction?: unknown };
-  return { seed: typeof split.seed === 'number' ? split.seed : 42, valFraction: typeof split.valFraction === 'number' ? split.valFraction : 0.18 };
+  return {
+    seed: typeof split.seed === 'number' ? split.seed : 42,
+    valFraction: typeof split.valFraction === 'number' ? split.valFraction : 0.18,
+  };
 }

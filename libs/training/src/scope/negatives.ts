@@ -34,7 +34,9 @@ export async function filmNegative(kind: NegativeKind, rgb: Uint8Array, [h, w]: 
     out = sharp(await img().extract({ left, top: 0, width, height: h }).toBuffer(), { raw: { width, height: h, channels: 3 } });
   } else if (kind === 'rotated') {
     const angle = [90, 180, 270][Math.floor(random() * 3)]!;
-    out = sharp(await img().rotate(angle).raw().toBuffer(), { raw: angle === 180 ? { width: w, height: h, channels: 3 } : { width: h, height: w, channels: 3 } });
+    out = sharp(await img().rotate(angle).raw().toBuffer(), {
+      raw: angle === 180 ? { width: w, height: h, channels: 3 } : { width: h, height: w, channels: 3 },
+    });
   } else if (kind === 'corner') {
     const size = 0.3 + 0.15 * random();
     const width = Math.round(w * size);
@@ -57,13 +59,19 @@ export async function syntheticNegative(kind: NegativeKind, [h, w]: Size, random
         : `<rect x="${random() * w}" y="${random() * h}" width="${10 + random() * w * 0.5}" height="${10 + random() * h * 0.5}" fill="${colour()}" opacity="${0.4 + 0.6 * random()}"/>`,
     ).join('');
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs><linearGradient id="g" x1="0" y1="0" x2="${random()}" y2="1"><stop offset="0" stop-color="${colour()}"/><stop offset="1" stop-color="${colour()}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${shapes}</svg>`;
-    return raw(sharp(Buffer.from(svg)).blur(0.3 + random() * 2).resize(w, h, { fit: 'fill' }));
+    return raw(
+      sharp(Buffer.from(svg))
+        .blur(0.3 + random() * 2)
+        .resize(w, h, { fit: 'fill' }),
+    );
   }
   if (kind === 'document') {
     const paper = Math.floor(215 + random() * 40);
     const size = 7 + random() * 8;
     const lines = Array.from({ length: Math.floor(h / (size * 1.6)) }, (_, i) => {
-      const words = Array.from({ length: 3 + Math.floor(random() * 6) }, () => 'x'.repeat(2 + Math.floor(random() * 8)).replace(/x/g, () => String.fromCharCode(97 + Math.floor(random() * 26)))).join(' ');
+      const words = Array.from({ length: 3 + Math.floor(random() * 6) }, () =>
+        'x'.repeat(2 + Math.floor(random() * 8)).replace(/x/g, () => String.fromCharCode(97 + Math.floor(random() * 26))),
+      ).join(' ');
       return `<text x="${6 + random() * 10}" y="${(i + 1) * size * 1.6}" font-size="${size}" font-family="sans-serif" fill="rgb(20,20,${Math.floor(random() * 120)})">${words}</text>`;
     }).join('');
     const rule = random() < 0.5 ? `<rect x="4" y="4" width="${w - 8}" height="${h - 8}" fill="none" stroke="black" stroke-width="1"/>` : '';
@@ -80,7 +88,12 @@ export async function syntheticNegative(kind: NegativeKind, [h, w]: Size, random
       data[i + 1] = grey ? v : random() * 256;
       data[i + 2] = grey ? v : random() * 256;
     }
-    return raw(sharp(data, { raw: { width: cells, height: cells, channels: 3 } }).resize(w, h, { fit: 'fill', kernel: random() < 0.5 ? 'nearest' : 'cubic' }));
+    return raw(
+      sharp(data, { raw: { width: cells, height: cells, channels: 3 } }).resize(w, h, {
+        fit: 'fill',
+        kernel: random() < 0.5 ? 'nearest' : 'cubic',
+      }),
+    );
   }
   throw new Error(`${kind} is made from a film`);
 }

@@ -27,7 +27,8 @@ async function reference(x: number[], k: number[], stride: number): Promise<Floa
 
 function assertClose(got: Float32Array, want: Float32Array, what: string) {
   assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+  for (let i = 0; i < got.length; i++)
+    assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
 }
 
 const CASES = [
@@ -53,12 +54,19 @@ for (const c of CASES) {
     assertClose(got[0]!, y!, 'output');
     assertClose(got[2]!, dk!, 'kernel gradient');
     if (c.inputGradient) assertClose(got[1]!, dx!, 'input gradient');
-    else assert.ok(got[1]!.every((v) => v === 0), 'a constant input gets no gradient');
+    else
+      assert.ok(
+        got[1]!.every((v) => v === 0),
+        'a constant input gets no gradient',
+      );
   });
 }
 
 test('input gradients are refused where they cannot be computed', () => {
   const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
-  assert.throws(() => depthwiseConv2d(x, tf.zeros([3, 3, 2, 1]) as tf.Tensor4D, { stride: 2, inputGradient: true }), /stride 1 and an odd kernel/);
+  assert.throws(
+    () => depthwiseConv2d(x, tf.zeros([3, 3, 2, 1]) as tf.Tensor4D, { stride: 2, inputGradient: true }),
+    /stride 1 and an odd kernel/,
+  );
   assert.throws(() => depthwiseConv2d(x, tf.zeros([3, 3, 2, 2]) as tf.Tensor4D, { stride: 1, inputGradient: false }), /depth multiplier 2/);
 });

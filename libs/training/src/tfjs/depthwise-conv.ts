@@ -48,7 +48,12 @@ function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kernelShape: number[], 
     // TF's 'same' padding: the total needed, the odd one extra at the bottom/right.
     const padH = Math.max((outH - 1) * stride + kh - inH, 0);
     const padW = Math.max((outW - 1) * stride + kw - inW, 0);
-    const padded = tf.pad(x, [[0, 0], [Math.floor(padH / 2), padH - Math.floor(padH / 2)], [Math.floor(padW / 2), padW - Math.floor(padW / 2)], [0, 0]]);
+    const padded = tf.pad(x, [
+      [0, 0],
+      [Math.floor(padH / 2), padH - Math.floor(padH / 2)],
+      [Math.floor(padW / 2), padW - Math.floor(padW / 2)],
+      [0, 0],
+    ]);
     const [, ph, pw] = padded.shape;
     const images = tf.reshape<tf.Rank.R4>(tf.transpose(padded, [1, 2, 3, 0]), [1, ph, pw, channels * batch]);
     const filters = tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 3, 0]), [outH, outW, channels * batch, 1]);

@@ -55,11 +55,21 @@ function byTap(backend: BackendWasm, filterShape: Shape4, tap: (i: number, j: nu
 /** The input values one filter tap meets, one per output position, from the padded input. */
 function window(backend: BackendWasm, x: tf.TensorInfo, begin: number[], size: number[], strides: number[]): tf.TensorInfo {
   const end = begin.map((b, k) => b + (size[k]! - 1) * strides[k]! + 1);
-  return wasmKernel(tf.StridedSlice, backend, { x }, { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 });
+  return wasmKernel(
+    tf.StridedSlice,
+    backend,
+    { x },
+    { begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 },
+  );
 }
 
 function paddedInput(backend: BackendWasm, x: tf.TensorInfo, padInfo: tf.backend_util.PadInfo): tf.TensorInfo {
-  const paddings = [[0, 0], [padInfo.top, padInfo.bottom], [padInfo.left, padInfo.right], [0, 0]];
+  const paddings = [
+    [0, 0],
+    [padInfo.top, padInfo.bottom],
+    [padInfo.left, padInfo.right],
+    [0, 0],
+  ];
   return wasmKernel(tf.PadV2, backend, { x }, { paddings, constantValue: 0 });
 }
 
@@ -73,11 +83,15 @@ export function conv2dBackpropFilter({ inputs, backend: b, attrs }: Args): tf.Te
   const { batchSize, inChannels, outChannels, strideHeight, strideWidth, outHeight, outWidth } = info;
   const n = batchSize * outHeight * outWidth;
   return withTemps(backend, (keep) => {
-    const channelsFirst = keep(wasmKernel(tf.Transpose, backend, { x: keep(paddedInput(backend, x, info.padInfo)) }, { perm: [3, 0, 1, 2] }));
+    const channelsFirst = keep(
+      wasmKernel(tf.Transpose, backend, { x: keep(paddedInput(backend, x, info.padInfo)) }, { perm: [3, 0, 1, 2] }),
+    );
     const dy2d = keep(wasmKernel(tf.Reshape, backend, { x: dy }, { shape: [n, outChannels] }));
     return byTap(backend, filterShape, (i, j) =>
       withTemps(backend, (tapKeep) => {
-        const win = tapKeep(window(backend, channelsFirst, [0, 0, i, j], [inChannels, batchSize, outHeight, outWidth], [1, 1, strideHeight, strideWidth]));
+        const win = tapKeep(
+          window(backend, channelsFirst, [0, 0, i, j], [inChannels, batchSize, outHeight, outWidth], [1, 1, strideHeight, strideWidth]),
+        );
         const cols = tapKeep(wasmKernel(tf.Reshape, backend, { x: win }, { shape: [inChannels, n] }));
         return wasmKernel(tf.BatchMatMul, backend, { a: cols, b: dy2d }, { transposeA: false, transposeB: false });
       }),
@@ -108,10 +122,17 @@ export function depthwiseBackpropFilter({ inputs, backend: b, attrs }: Args): tf
     const dyT = keep(wasmKernel(tf.Transpose, backend, { x: dy5 }, { perm: [1, 2, 0, 3, 4] }));
     const filter = keep(wasmKernel(tf.Reshape, backend, { x: dyT }, { shape: [outHeight, outWidth, batchSize * inChannels, m] }));
     const taps = keep(
-      wasmKernel(tf.DepthwiseConv2dNative, backend, { x: input, filter }, { strides: 1, pad: 'valid', dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' }),
+      wasmKernel(
+        tf.DepthwiseConv2dNative,
+        backend,
+        { x: input, filter },
+        { strides: 1, pad: 'valid', dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' },
+      ),
     );
     // 'valid' may leave a row or column past the last tap (when the stride does not divide evenly).
-    const cropped = keep(wasmKernel(tf.Slice, backend, { x: taps }, { begin: [0, 0, 0, 0], size: [1, kh, kw, batchSize * inChannels * m] }));
+    const cropped = keep(
+      wasmKernel(tf.Slice, backend, { x: taps }, { begin: [0, 0, 0, 0], size: [1, kh, kw, batchSize * inChannels * m] }),
+    );
     const perImage = keep(wasmKernel(tf.Reshape, backend, { x: cropped }, { shape: [kh * kw, batchSize, inChannels * m] }));
     const summed = keep(wasmKernel(tf.Sum, backend, { x: perImage }, { axis: [1], keepDims: false }));
     return wasmKernel(tf.Reshape, backend, { x: summed }, { shape: filterShape });
@@ -138,7 +159,12 @@ export function backpropInputAsForward(forward: typeof tf.Conv2D | typeof tf.Dep
       return withTemps(backend, (keep) => {
         const flipped = keep(wasmKernel(tf.Reverse, backend, { x: filter }, { dims: [0, 1] }));
         const rotated = depthwise ? flipped : keep(wasmKernel(tf.Transpose, backend, { x: flipped }, { perm: [0, 1, 3, 2] }));
-        const paddings = [[0, 0], [kh - 1 - padInfo.top, kh - 1 - padInfo.bottom], [kw - 1 - padInfo.left, kw - 1 - padInfo.right], [0, 0]];
+        const paddings = [
+          [0, 0],
+          [kh - 1 - padInfo.top, kh - 1 - padInfo.bottom],
+          [kw - 1 - padInfo.left, kw - 1 - padInfo.right],
+          [0, 0],
+        ];
         return wasmKernel(forward, backend, { x: dy, filter: rotated }, { strides: 1, pad: paddings, dataFormat: 'NHWC', dilations: 1 });
       });
     };

@@ -6,7 +6,12 @@ import { initWasmTrainingBackend } from './wasm-training-kernels';
 /** Runs `f` on the CPU backend (the reference) and on WASM, and returns both results' values. */
 async function onBoth(f: () => tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
   await initWasmTrainingBackend();
-  const run = () => tf.tidy(() => f().map((t) => t.dataSync() as Float32Array).map((v) => v.slice()));
+  const run = () =>
+    tf.tidy(() =>
+      f()
+        .map((t) => t.dataSync() as Float32Array)
+        .map((v) => v.slice()),
+    );
   await tf.setBackend('cpu');
   try {
     const cpu = run();
@@ -32,7 +37,12 @@ function assertClose(got: Float32Array[], want: Float32Array[], what: string) {
 /** Inputs are built from seeded values on whichever backend is active, so both see the same. */
 const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
 
-const CONV_CASES: Array<{ x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid' }> = [
+const CONV_CASES: Array<{
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  stride: number;
+  pad: 'same' | 'valid';
+}> = [
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], stride: 1, pad: 'same' },
   { x: [2, 8, 8, 3], f: [3, 3, 3, 5], stride: 2, pad: 'same' },
   { x: [1, 9, 7, 2], f: [3, 2, 2, 3], stride: 2, pad: 'valid' },
@@ -77,8 +87,13 @@ for (const c of DEPTHWISE_CASES) {
   });
 }
 
-test('matMul with transposed operands on WASM equals the CPU backend\'s, 2-D and batched', async () => {
-  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+test("matMul with transposed operands on WASM equals the CPU backend's, 2-D and batched", async () => {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
     const { cpu, wasm } = await onBoth(() => {
       const a2 = seeded(transposeA ? [5, 3] : [3, 5], 1);
       const b2 = seeded(transposeB ? [4, 5] : [5, 4], 2);
@@ -100,9 +115,15 @@ test('the registered kernels free every temporary they make on the WASM heap', a
   const step = () =>
     tf.tidy(() => {
       const convs = (p: tf.Tensor, q: tf.Tensor) =>
-        tf.add(tf.sum(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same')), tf.sum(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')));
+        tf.add(
+          tf.sum(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same')),
+          tf.sum(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')),
+        );
       const depthwise = (p: tf.Tensor, q: tf.Tensor) =>
-        tf.add(tf.sum(tf.depthwiseConv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same')), tf.sum(tf.depthwiseConv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')));
+        tf.add(
+          tf.sum(tf.depthwiseConv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same')),
+          tf.sum(tf.depthwiseConv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')),
+        );
       const grads = [...tf.grads(convs)([x, w]), ...tf.grads(depthwise)([x, d])];
       return [...grads, tf.matMul(a, a, true, false)].map((t) => t.sum().dataSync()[0]);
     });

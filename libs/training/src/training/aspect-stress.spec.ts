@@ -10,7 +10,9 @@ const SPEC: Preprocessing = { inputSize: [32, 32], mode: 'mobilenet', channels: 
 async function centredSquare(): Promise<Buffer> {
   const rgb = Buffer.alloc(32 * 32 * 3, 255);
   for (let y = 12; y < 20; y++) for (let x = 12; x < 20; x++) rgb.fill(0, (y * 32 + x) * 3, (y * 32 + x) * 3 + 3);
-  return sharp(rgb, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width: 32, height: 32, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Width and height of the dark region of a [-1, 1] input. */

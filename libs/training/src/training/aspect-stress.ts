@@ -24,7 +24,8 @@ export const ASPECT_VIEWS: Record<string, Augmentation['crop']> = {
 
 /** Model input of an image reshaped by `crop`, stretched back to the input size. */
 export function reshapedInput(spec: Preprocessing, crop: Augmentation['crop']): (bytes: Buffer) => Promise<Float32Array> {
-  return async (bytes) => normalise(await augmentRgb(await decodeToRgb(bytes, spec.inputSize), spec.inputSize, { crop, contrast: 1, brightness: 0 }), spec.mode);
+  return async (bytes) =>
+    normalise(await augmentRgb(await decodeToRgb(bytes, spec.inputSize), spec.inputSize, { crop, contrast: 1, brightness: 0 }), spec.mode);
 }
 
 /** Scores of a model folder on every ASPECT_VIEWS view of `images`, on the engine training measures with. */
@@ -38,7 +39,13 @@ export async function scoreAspectViews(
   try {
     const out: Record<string, Float32Array> = {};
     for (const [view, crop] of Object.entries(ASPECT_VIEWS)) {
-      out[view] = await scoreWithEngine(engine, preprocessing, images, (done) => onProgress?.(view, done), reshapedInput(preprocessing, crop));
+      out[view] = await scoreWithEngine(
+        engine,
+        preprocessing,
+        images,
+        (done) => onProgress?.(view, done),
+        reshapedInput(preprocessing, crop),
+      );
     }
     return out;
   } finally {

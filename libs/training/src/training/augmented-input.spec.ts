@@ -10,7 +10,9 @@ const SPEC: Preprocessing = { inputSize: [64, 64], mode: 'mobilenet', channels: 
 async function centredSquare(): Promise<Buffer> {
   const rgb = Buffer.alloc(64 * 64 * 3, 255);
   for (let y = 24; y < 40; y++) for (let x = 24; x < 40; x++) rgb.fill(0, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
-  return sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Height over width of the darkest region of a [-1, 1] input. */
@@ -41,6 +43,11 @@ test('copies are reproducible from the bytes, seed and copy number, and differ b
 });
 
 test('each label and copy has a cache of its own, apart from the augmented copies', () => {
-  const keys = new Set([shapeSwapCacheKey('k', 42, 1, 0), shapeSwapCacheKey('k', 42, 1, 1), shapeSwapCacheKey('k', 42, 2, 0), augmentedCacheKey('k', 42, 1)]);
+  const keys = new Set([
+    shapeSwapCacheKey('k', 42, 1, 0),
+    shapeSwapCacheKey('k', 42, 1, 1),
+    shapeSwapCacheKey('k', 42, 2, 0),
+    augmentedCacheKey('k', 42, 1),
+  ]);
   assert.equal(keys.size, 4);
 });

@@ -44,7 +44,11 @@ export function shapeSwappedInput(spec: Preprocessing, seed: number, copy: numbe
 }
 
 /** The input of one seeded variation of an image; the variation depends only on the image content and `variant`. */
-function variantInput(spec: Preprocessing, variant: string, draw: (random: () => number) => Augmentation): (bytes: Buffer) => Promise<Float32Array> {
+function variantInput(
+  spec: Preprocessing,
+  variant: string,
+  draw: (random: () => number) => Augmentation,
+): (bytes: Buffer) => Promise<Float32Array> {
   return async (bytes) => {
     const digest = createHash('sha256').update(bytes).update(variant).digest();
     const random = mulberry32(digest.readUInt32LE(0));

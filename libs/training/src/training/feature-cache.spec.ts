@@ -44,5 +44,10 @@ test('appends made at the same time keep their records whole', async () => {
   const vector = (v: number) => new Float32Array(dim).fill(v);
   await Promise.all(['a', 'b', 'c', 'd'].map((c, i) => cache.add([{ sha256: sha(c), vector: vector(i) }])));
   const reopened = await FeatureCache.open(dir, 'k', dim);
-  ['a', 'b', 'c', 'd'].forEach((c, i) => assert.ok(values(reopened.get(sha(c))).every((v) => v === i), c));
+  ['a', 'b', 'c', 'd'].forEach((c, i) =>
+    assert.ok(
+      values(reopened.get(sha(c))).every((v) => v === i),
+      c,
+    ),
+  );
 });

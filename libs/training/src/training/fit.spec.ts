@@ -28,7 +28,11 @@ async function logistic(learningRate: number, maxEpochs = 30, extra: Partial<Fit
   const fitData: FitData = {
     size: train.y.length,
     labels: train.y,
-    batch: (rows) => tfw.tensor2d(rows.flatMap((r) => [train.x[2 * r]!, train.x[2 * r + 1]!]), [rows.length, 2]),
+    batch: (rows) =>
+      tfw.tensor2d(
+        rows.flatMap((r) => [train.x[2 * r]!, train.x[2 * r + 1]!]),
+        [rows.length, 2],
+      ),
   };
   const epochs: number[] = [];
   const result = await fitWithEarlyStopping(fitData, {
@@ -47,13 +51,16 @@ async function logistic(learningRate: number, maxEpochs = 30, extra: Partial<Fit
   return { result, epochs, weights: Array.from(w.dataSync()) };
 }
 
-test('training improves validation AUC and keeps the best epoch\'s weights and scores', async () => {
+test("training improves validation AUC and keeps the best epoch's weights and scores", async () => {
   const { result, epochs } = await logistic(0.05);
   assert.ok(result.initialValAuc < 0.7, `starts poor: ${result.initialValAuc}`);
   assert.ok(result.valAuc > 0.95, `learns: ${result.valAuc}`);
   assert.ok(result.bestEpoch >= 1);
   assert.equal(result.history[result.bestEpoch - 1]!.valAuc, result.valAuc);
-  assert.deepEqual(epochs, result.history.map((h) => h.epoch));
+  assert.deepEqual(
+    epochs,
+    result.history.map((h) => h.epoch),
+  );
   assert.ok(result.epochsRun <= result.bestEpoch + 2, 'stops within patience of the best epoch');
 });
 

@@ -74,7 +74,10 @@ export async function fitWithEarlyStopping(train: FitData, opts: FitOptions): Pr
   try {
     for (epoch = 1; epoch <= opts.maxEpochs && epoch - best.epoch <= opts.patience; epoch++) {
       const started = Date.now();
-      const order = shuffle(Array.from({ length: train.size }, (_, i) => i), random);
+      const order = shuffle(
+        Array.from({ length: train.size }, (_, i) => i),
+        random,
+      );
       const batches = Math.ceil(train.size / opts.batchSize);
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {

@@ -75,7 +75,12 @@ const EXPORT_TOLERANCE = 2e-3;
  * could put the image at the threshold on either side of it. They must match training's scores up
  * to that rounding, or training measured another model than the one released.
  */
-export async function scoreAsServed(stagedDir: string, preprocessing: Preprocessing, images: LabelledImage[], training: Float32Array): Promise<Float32Array> {
+export async function scoreAsServed(
+  stagedDir: string,
+  preprocessing: Preprocessing,
+  images: LabelledImage[],
+  training: Float32Array,
+): Promise<Float32Array> {
   const engine = await TfjsWasmEngine.load(stagedDir, 'model.json', preprocessing.inputSize);
   let served: Float32Array;
   try {

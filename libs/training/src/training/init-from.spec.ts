@@ -9,7 +9,11 @@ before(async () => {
   await initWasmBackend();
 });
 
-const values = (head: tf.Sequential, layer: string) => head.getLayer(layer).getWeights().map((w) => Array.from(w.dataSync()));
+const values = (head: tf.Sequential, layer: string) =>
+  head
+    .getLayer(layer)
+    .getWeights()
+    .map((w) => Array.from(w.dataSync()));
 
 test("a trained version's head weights start the new head", () => {
   const trained = buildHead(8, 1);
@@ -20,7 +24,10 @@ test("a trained version's head weights start the new head", () => {
 });
 
 test('a version whose head does not fit is refused, naming the layer', () => {
-  assert.throws(() => copyHeadWeights(buildHead(4, 1), buildHead(8, 2), 'v1'), /cannot start training from v1: its head_dense weights are \[\[4,128\],\[128\]\], the head's \[\[8,128\],\[128\]\]/);
+  assert.throws(
+    () => copyHeadWeights(buildHead(4, 1), buildHead(8, 2), 'v1'),
+    /cannot start training from v1: its head_dense weights are \[\[4,128\],\[128\]\], the head's \[\[8,128\],\[128\]\]/,
+  );
   const headless = tf.sequential({ layers: [tf.layers.dense({ name: 'other', units: 1, inputShape: [8] })] });
   assert.throws(() => copyHeadWeights(headless, buildHead(8, 2), 'v1'), /v1: its model has no head_dense layer/);
 });

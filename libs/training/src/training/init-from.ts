@@ -10,10 +10,14 @@ export const HEAD_WEIGHT_LAYERS = ['head_dense', 'head_output'] as const;
 export async function readInitFrom(dir: string, backbone: Backbone): Promise<ModelManifest> {
   const manifest = await readManifest(dir);
   if (manifest.architecture !== backbone.architecture) {
-    throw new Error(`cannot start training from ${manifest.version}: it is ${manifest.architecture}, the backbone is ${backbone.architecture}`);
+    throw new Error(
+      `cannot start training from ${manifest.version}: it is ${manifest.architecture}, the backbone is ${backbone.architecture}`,
+    );
   }
   if (JSON.stringify(manifest.preprocessing) !== JSON.stringify(backbone.preprocessing)) {
-    throw new Error(`cannot start training from ${manifest.version}: its preprocessing ${JSON.stringify(manifest.preprocessing)} is not the backbone's`);
+    throw new Error(
+      `cannot start training from ${manifest.version}: its preprocessing ${JSON.stringify(manifest.preprocessing)} is not the backbone's`,
+    );
   }
   return manifest;
 }
@@ -27,7 +31,9 @@ export function copyHeadWeights(from: tfTypes.LayersModel, head: tfTypes.Sequent
     const weights = source.getWeights();
     const shapes = (ws: tfTypes.Tensor[]) => JSON.stringify(ws.map((w) => w.shape));
     if (shapes(weights) !== shapes(target.getWeights())) {
-      throw new Error(`cannot start training from ${version}: its ${name} weights are ${shapes(weights)}, the head's ${shapes(target.getWeights())}`);
+      throw new Error(
+        `cannot start training from ${version}: its ${name} weights are ${shapes(weights)}, the head's ${shapes(target.getWeights())}`,
+      );
     }
     target.setWeights(weights);
   }

@@ -79,7 +79,8 @@ function panel(p: Panel): string {
     out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     out.push(`<text x="${lx + 28}" y="${ly}" font-size="12">${esc(s.label)}</text>`);
   });
-  for (const n of p.notes ?? []) out.push(`<text x="${sx(n.x) + 8}" y="${sy(n.y) + 16}" font-size="12" fill="${n.color ?? '#000'}">${esc(n.text)}</text>`);
+  for (const n of p.notes ?? [])
+    out.push(`<text x="${sx(n.x) + 8}" y="${sy(n.y) + 16}" font-size="12" fill="${n.color ?? '#000'}">${esc(n.text)}</text>`);
   return out.join('\n');
 }
 
@@ -106,23 +107,51 @@ export function rocSvg({ curves, operating }: RocPlotInput): string {
     points: c.roc.map((p) => [p.fpr, p.tpr] as [number, number]),
     marks: i === 0 ? [[operating.fpr, operating.tpr]] : undefined,
   }));
-  const chance: Series = { label: 'chance', color: '#999', points: [[0, 0], [1, 1]], dashed: true };
+  const chance: Series = {
+    label: 'chance',
+    color: '#999',
+    points: [
+      [0, 0],
+      [1, 1],
+    ],
+    dashed: true,
+  };
   const note = {
     x: operating.fpr,
     y: operating.tpr,
     text: `threshold ${operating.threshold.toFixed(3)}: sensitivity ${operating.tpr.toFixed(3)}, specificity ${(1 - operating.fpr).toFixed(3)}`,
   };
-  const common = { y: 50, width: 400, height: 400, xLabel: 'false positive rate (1 - specificity)', yLabel: 'true positive rate (sensitivity)' };
+  const common = {
+    y: 50,
+    width: 400,
+    height: 400,
+    xLabel: 'false positive rate (1 - specificity)',
+    yLabel: 'true positive rate (sensitivity)',
+  };
   return svg(1020, 520, [
     panel({ ...common, x: 80, title: 'ROC, validation', xDomain: [0, 1], yDomain: [0, 1], series: [...series, chance], legend: 'bottom' }),
-    panel({ ...common, x: 580, title: 'top-left corner', xDomain: [0, 0.3], yDomain: [0.7, 1], series, notes: [{ ...note, x: Math.min(note.x, 0.02) }], legend: 'none' }),
+    panel({
+      ...common,
+      x: 580,
+      title: 'top-left corner',
+      xDomain: [0, 0.3],
+      yDomain: [0.7, 1],
+      series,
+      notes: [{ ...note, x: Math.min(note.x, 0.02) }],
+      legend: 'none',
+    }),
   ]);
 }
 
 export interface TrainingPlotInput {
   /** Consecutive stages; their epochs are numbered on one axis. A later stage's validation AUC
    * starts at its initial weights' (epoch 0), i.e. where the stage before it left off. */
-  stages: Array<{ name: string; bestEpoch: number; initialValAuc: number; history: Array<{ epoch: number; loss: number; valAuc: number }> }>;
+  stages: Array<{
+    name: string;
+    bestEpoch: number;
+    initialValAuc: number;
+    history: Array<{ epoch: number; loss: number; valAuc: number }>;
+  }>;
 }
 
 /** Training loss and validation AUC per epoch, stage boundaries dashed, best epochs dotted. */
@@ -137,7 +166,12 @@ export function trainingSvg({ stages }: TrainingPlotInput): string {
     const best = stage.bestEpoch === 0 ? [at(0), stage.initialValAuc] : [at(stage.bestEpoch), stage.history[stage.bestEpoch - 1]!.valAuc];
     const start: Array<[number, number]> = i > 0 ? [[at(0), stage.initialValAuc]] : [];
     loss.push({ label: stage.name, color, points: stage.history.map((h) => [at(h.epoch), h.loss]) });
-    auc.push({ label: stage.name, color, points: [...start, ...stage.history.map((h) => [at(h.epoch), h.valAuc] as [number, number])], marks: [best as [number, number]] });
+    auc.push({
+      label: stage.name,
+      color,
+      points: [...start, ...stage.history.map((h) => [at(h.epoch), h.valAuc] as [number, number])],
+      marks: [best as [number, number]],
+    });
     if (i > 0) boundaries.push({ x: offset + 0.5, label: `phase ${i + 1}` });
     offset += stage.history.length;
   });
@@ -148,9 +182,32 @@ export function trainingSvg({ stages }: TrainingPlotInput): string {
     const hi = Math.max(...values);
     return [lo - (hi - lo) * pad - 1e-6, hi + (hi - lo) * pad + 1e-6];
   };
-  const common = { x: 90, width: 820, height: 240, xLabel: 'epoch', xDomain: [0, Math.max(offset, 1) + 0.5] as [number, number], boundaries };
+  const common = {
+    x: 90,
+    width: 820,
+    height: 240,
+    xLabel: 'epoch',
+    xDomain: [0, Math.max(offset, 1) + 0.5] as [number, number],
+    boundaries,
+  };
   return svg(960, 700, [
-    panel({ ...common, y: 50, title: 'training loss (class-weighted cross-entropy)', yLabel: 'loss', yDomain: range(losses, 0.05), series: loss, legend: 'top' }),
-    panel({ ...common, y: 380, title: 'validation ROC AUC (dot: best epoch, kept)', yLabel: 'AUC', yDomain: range(aucs, 0.05), series: auc, legend: 'bottom' }),
+    panel({
+      ...common,
+      y: 50,
+      title: 'training loss (class-weighted cross-entropy)',
+      yLabel: 'loss',
+      yDomain: range(losses, 0.05),
+      series: loss,
+      legend: 'top',
+    }),
+    panel({
+      ...common,
+      y: 380,
+      title: 'validation ROC AUC (dot: best epoch, kept)',
+      yLabel: 'AUC',
+      yDomain: range(aucs, 0.05),
+      series: auc,
+      legend: 'bottom',
+    }),
   ]);
 }

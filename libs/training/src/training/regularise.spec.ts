@@ -24,9 +24,15 @@ test('sampleBeta: mean 1/2 and variance 1/(4(2a+1)) of Beta(a, a), below and abo
 
 test('mixupPlan: partners are a permutation and each row keeps at least half of itself', () => {
   const plan = mixupPlan(64, 0.4, mulberry32(3));
-  assert.deepEqual([...plan.partner].sort((a, b) => a - b), Array.from({ length: 64 }, (_, i) => i));
+  assert.deepEqual(
+    [...plan.partner].sort((a, b) => a - b),
+    Array.from({ length: 64 }, (_, i) => i),
+  );
   assert.ok(plan.lambda.every((l) => l >= 0.5 && l <= 1));
-  assert.ok(plan.lambda.some((l) => l < 0.9), 'alpha 0.4 mixes some rows noticeably');
+  assert.ok(
+    plan.lambda.some((l) => l < 0.9),
+    'alpha 0.4 mixes some rows noticeably',
+  );
 });
 
 test('mixValues: each value is its lambda-weighted blend with its partner', () => {

@@ -64,7 +64,9 @@ export function buildReport(input: ReportInput): Report {
     fits: stages.map((s) => s.fit),
     metricsJson: {
       targetSensitivity,
-      ...(input.aspectScores ? { aspectStress: { ratio: STRESS_ASPECT, views: Object.keys(input.aspectScores), threshold: 'served' } } : {}),
+      ...(input.aspectScores
+        ? { aspectStress: { ratio: STRESS_ASPECT, views: Object.keys(input.aspectScores), threshold: 'served' } }
+        : {}),
       ...withRoc,
       stages: stages.map((s) => ({
         name: s.name,
@@ -82,7 +84,14 @@ export function buildReport(input: ReportInput): Report {
         }),
       ),
       'training.png': await svgToPng(
-        trainingSvg({ stages: stages.map((s) => ({ name: s.name, bestEpoch: s.fit.bestEpoch, initialValAuc: s.fit.initialValAuc, history: s.fit.history })) }),
+        trainingSvg({
+          stages: stages.map((s) => ({
+            name: s.name,
+            bestEpoch: s.fit.bestEpoch,
+            initialValAuc: s.fit.initialValAuc,
+            history: s.fit.history,
+          })),
+        }),
       ),
     }),
   };
@@ -108,7 +117,13 @@ export function buildManifest(input: ManifestInput): ModelManifest {
   const createdAt = new Date();
   const stages = [{ name: 'head', learningRate: HEAD_LEARNING_RATE, maxEpochs: opts.maxEpochs, patience: opts.patience }];
   const fineTuned = opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0;
-  if (fineTuned) stages.push({ name: 'fine-tune', learningRate: opts.fineTuneLearningRate, maxEpochs: opts.fineTuneEpochs, patience: opts.fineTunePatience });
+  if (fineTuned)
+    stages.push({
+      name: 'fine-tune',
+      learningRate: opts.fineTuneLearningRate,
+      maxEpochs: opts.fineTuneEpochs,
+      patience: opts.fineTunePatience,
+    });
   return {
     name: 'pneumoscreen-pneumonia',
     version: `${backbone.architecture}-${stamp(createdAt)}`,
@@ -141,7 +156,16 @@ export function buildManifest(input: ManifestInput): ModelManifest {
         key: backboneKey,
       },
       // What the next retrain counts new labels from: labels received after `until`.
-      ...(extra ? { feedback: { images: extra.images.length, ...countLabels(extra.images), droppedAsValidation: extra.droppedAsValidation, until: opts.feedbackUntil ?? null } } : {}),
+      ...(extra
+        ? {
+            feedback: {
+              images: extra.images.length,
+              ...countLabels(extra.images),
+              droppedAsValidation: extra.droppedAsValidation,
+              until: opts.feedbackUntil ?? null,
+            },
+          }
+        : {}),
       head: HEAD_DESCRIPTION,
       training: {
         optimizer: 'adam',
@@ -153,12 +177,16 @@ export function buildManifest(input: ManifestInput): ModelManifest {
         earlyStopping: 'validation ROC AUC; the best epoch is kept',
         stages: stages.map((s, i) => ({ ...s, bestEpoch: report.fits[i]!.bestEpoch, epochsRun: report.fits[i]!.epochsRun })),
         augmentation: opts.augmentCopies ? { copiesPerImage: opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed } : 'none',
-        shapeSwap: opts.shapeSwapCopies ? { copiesPerImage: opts.shapeSwapCopies, recipe: SHAPE_SWAP_RECIPE, ratio: STRESS_ASPECT, seed: opts.seed } : 'none',
+        shapeSwap: opts.shapeSwapCopies
+          ? { copiesPerImage: opts.shapeSwapCopies, recipe: SHAPE_SWAP_RECIPE, ratio: STRESS_ASPECT, seed: opts.seed }
+          : 'none',
         seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v * 10) / 10])),
       },
       // Serving scores the plain image only; `eval --tta` reproduces these views from the recipe,
       // seed and copy numbers, and uses metrics.validationTta's threshold.
-      ...(opts.augmentCopies ? { testTimeAugmentation: { views: 1 + opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed, servedByWorker: false } } : {}),
+      ...(opts.augmentCopies
+        ? { testTimeAugmentation: { views: 1 + opts.augmentCopies, recipe: AUGMENTATION_RECIPE, seed: opts.seed, servedByWorker: false } }
+        : {}),
     },
     parentVersion,
     codeVersion: opts.codeVersion,

@@ -13,20 +13,34 @@ function tinyMobilenet(): tf.LayersModel {
     x = tf.layers.activation({ name: `${name}_relu`, activation: 'relu6' }).apply(x) as tf.SymbolicTensor;
   };
   const init = (seed: number) => tf.initializers.randomUniform({ minval: -1, maxval: 1, seed });
-  x = tf.layers.conv2d({ name: 'conv_pw_1', filters: 4, kernelSize: 1, useBias: false, kernelInitializer: init(1) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ name: 'conv_pw_1', filters: 4, kernelSize: 1, useBias: false, kernelInitializer: init(1) })
+    .apply(x) as tf.SymbolicTensor;
   bnRelu6('conv_pw_1');
-  [[2, 6], [1, 5]].forEach(([stride, filters], i) => {
+  [
+    [2, 6],
+    [1, 5],
+  ].forEach(([stride, filters], i) => {
     const dw = `conv_dw_${i + 2}`;
     const pw = `conv_pw_${i + 2}`;
-    x = tf.layers.depthwiseConv2d({ name: dw, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: init(2 + i) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .depthwiseConv2d({ name: dw, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: init(2 + i) })
+      .apply(x) as tf.SymbolicTensor;
     bnRelu6(dw);
-    x = tf.layers.conv2d({ name: pw, filters: filters!, kernelSize: 1, useBias: false, kernelInitializer: init(4 + i) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .conv2d({ name: pw, filters: filters!, kernelSize: 1, useBias: false, kernelInitializer: init(4 + i) })
+      .apply(x) as tf.SymbolicTensor;
     bnRelu6(pw);
   });
   const model = tf.model({ inputs: input, outputs: x });
   for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
     const n = layer.getWeights()[0]!.shape[0]!;
-    layer.setWeights([tf.randomUniform([n], 0.5, 1.5, 'float32', 7), tf.randomUniform([n], -0.5, 0.5, 'float32', 8), tf.randomUniform([n], -0.3, 0.3, 'float32', 9), tf.randomUniform([n], 0.5, 2, 'float32', 10)]);
+    layer.setWeights([
+      tf.randomUniform([n], 0.5, 1.5, 'float32', 7),
+      tf.randomUniform([n], -0.5, 0.5, 'float32', 8),
+      tf.randomUniform([n], -0.3, 0.3, 'float32', 9),
+      tf.randomUniform([n], 0.5, 2, 'float32', 10),
+    ]);
   }
   return model;
 }
@@ -86,8 +100,13 @@ test('layers it cannot compute exactly are refused by name', async () => {
   await initWasmBackend();
   const input = tf.input({ shape: [4, 4, 2] });
   const relu = tf.layers.activation({ name: 'cut', activation: 'relu6' }).apply(input) as tf.SymbolicTensor;
-  const conv = tf.layers.conv2d({ name: 'wide', filters: 2, kernelSize: 3, padding: 'same', useBias: false }).apply(relu) as tf.SymbolicTensor;
+  const conv = tf.layers
+    .conv2d({ name: 'wide', filters: 2, kernelSize: 3, padding: 'same', useBias: false })
+    .apply(relu) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: conv });
-  assert.throws(() => TopBlock.fromModel(model, { cutLayer: 'cut', featureLayer: 'wide', trainableFrom: 'wide' }), /wide \(Conv2D .*\) is not supported/);
+  assert.throws(
+    () => TopBlock.fromModel(model, { cutLayer: 'cut', featureLayer: 'wide', trainableFrom: 'wide' }),
+    /wide \(Conv2D .*\) is not supported/,
+  );
   assert.throws(() => TopBlock.fromModel(model, { cutLayer: 'cut', featureLayer: 'wide', trainableFrom: 'cut' }), /cut is not between/);
 });

@@ -4,7 +4,15 @@ import { depthwiseConv2d } from '../tfjs/depthwise-conv';
 type Step =
   | { kind: 'depthwise'; kernel: tf.Variable; stride: number; trainable: boolean }
   | { kind: 'pointwise'; kernel: tf.Variable; trainable: boolean }
-  | { kind: 'batchnorm'; gamma: tf.Variable; beta: tf.Variable; mean: tf.Variable; variance: tf.Variable; epsilon: number; trainable: boolean }
+  | {
+      kind: 'batchnorm';
+      gamma: tf.Variable;
+      beta: tf.Variable;
+      mean: tf.Variable;
+      variance: tf.Variable;
+      epsilon: number;
+      trainable: boolean;
+    }
   | { kind: 'relu6'; trainable: false };
 
 export interface TopBlockSpec {
@@ -39,7 +47,8 @@ export class TopBlock {
     const end = names.indexOf(spec.featureLayer);
     const firstTrainable = spec.trainableFrom === undefined ? end + 1 : names.indexOf(spec.trainableFrom);
     if (start < 0 || end <= start) throw new Error(`model has no layers from ${spec.cutLayer} to ${spec.featureLayer}`);
-    if (spec.trainableFrom !== undefined && (firstTrainable <= start || firstTrainable > end)) throw new Error(`${spec.trainableFrom} is not between ${spec.cutLayer} and ${spec.featureLayer}`);
+    if (spec.trainableFrom !== undefined && (firstTrainable <= start || firstTrainable > end))
+      throw new Error(`${spec.trainableFrom} is not between ${spec.cutLayer} and ${spec.featureLayer}`);
     const steps: Step[] = [];
     const trainable: string[] = [];
     for (let i = start + 1; i <= end; i++) {
@@ -77,12 +86,19 @@ export class TopBlock {
         // Batch normalisation after a convolution folds into its kernel and a bias: one pass
         // over the activations and one over their gradients fewer.
         const norm = next?.kind === 'batchnorm' ? affine(next) : undefined;
-        const kernel = norm ? tf.mul(step.kernel, step.kind === 'depthwise' ? tf.reshape(norm.scale, [1, 1, -1, 1]) : norm.scale) : step.kernel;
+        const kernel = norm
+          ? tf.mul(step.kernel, step.kind === 'depthwise' ? tf.reshape(norm.scale, [1, 1, -1, 1]) : norm.scale)
+          : step.kernel;
         if (step.kind === 'depthwise') {
           h = depthwiseConv2d(h, kernel as tf.Tensor4D, { stride: step.stride, inputGradient: !constant });
         } else {
           const [b, height, width, channels] = h.shape;
-          h = tf.reshape(tf.matMul(tf.reshape(h, [b * height * width, channels]), tf.reshape(kernel, [channels, -1])), [b, height, width, -1]);
+          h = tf.reshape(tf.matMul(tf.reshape(h, [b * height * width, channels]), tf.reshape(kernel, [channels, -1])), [
+            b,
+            height,
+            width,
+            -1,
+          ]);
         }
         if (norm) {
           h = tf.add(h, norm.shift);
@@ -126,7 +142,9 @@ function toStep(layer: tf.layers.Layer, trainable: boolean): Step {
   const kind = layer.getClassName();
   const { activation, padding, strides = [], kernelSize = [], useBias, depthMultiplier } = config;
   const unsupported = () =>
-    new Error(`${layer.name} (${kind} ${JSON.stringify({ activation, padding, strides, kernelSize, useBias, depthMultiplier })}) is not supported in a top block`);
+    new Error(
+      `${layer.name} (${kind} ${JSON.stringify({ activation, padding, strides, kernelSize, useBias, depthMultiplier })}) is not supported in a top block`,
+    );
   if (kind === 'Activation') {
     if (activation !== 'relu6') throw unsupported();
     return { kind: 'relu6', trainable: false };
@@ -134,7 +152,15 @@ function toStep(layer: tf.layers.Layer, trainable: boolean): Step {
   if (kind === 'BatchNormalization') {
     if (config['center'] === false || config['scale'] === false) throw unsupported();
     const [gamma, beta, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map(variable) as tf.Variable[];
-    return { kind: 'batchnorm', gamma: gamma!, beta: beta!, mean: mean!, variance: variance!, epsilon: config['epsilon'] as number, trainable };
+    return {
+      kind: 'batchnorm',
+      gamma: gamma!,
+      beta: beta!,
+      mean: mean!,
+      variance: variance!,
+      epsilon: config['epsilon'] as number,
+      trainable,
+    };
   }
   if (useBias || activation !== 'linear') throw unsupported();
   if (kind === 'DepthwiseConv2D' && depthMultiplier === 1 && padding === 'same' && strides[0] === strides[1]) {

@@ -85,4 +85,13 @@ export interface TrainResult {
 }
 
 /** The recipe's defaults, shared by `pneumoscreen train` and the trainer's retrain jobs. */
-export const TRAINING_DEFAULTS = { maxEpochs: 100, patience: 15, fineTuneBlocks: 2, fineTuneEpochs: 12, fineTunePatience: 3, fineTuneLearningRate: 1e-5, augmentCopies: 3, shapeSwapCopies: 4 } as const;
+export const TRAINING_DEFAULTS = {
+  maxEpochs: 100,
+  patience: 15,
+  fineTuneBlocks: 2,
+  fineTuneEpochs: 12,
+  fineTunePatience: 3,
+  fineTuneLearningRate: 1e-5,
+  augmentCopies: 3,
+  shapeSwapCopies: 4,
+} as const;

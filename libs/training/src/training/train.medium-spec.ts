@@ -59,7 +59,14 @@ test('both phases run on real X-rays into a version folder that serves what was 
 
   assert.equal(await resolveModelDir(options.outDir), versionDir);
   // 20 films are too few to fit an image-content guard: the version is made without one.
-  assert.deepEqual((await readdir(versionDir)).sort(), ['manifest.json', 'metrics.json', 'model.json', 'roc.png', 'training.png', 'weights.bin']);
+  assert.deepEqual((await readdir(versionDir)).sort(), [
+    'manifest.json',
+    'metrics.json',
+    'model.json',
+    'roc.png',
+    'training.png',
+    'weights.bin',
+  ]);
   assert.deepEqual(manifest.intendedUse, PAEDIATRIC_CHEST);
   for (const png of ['roc.png', 'training.png']) assert.equal((await sharp(path.join(versionDir, png)).metadata()).format, 'png');
   assert.deepEqual(Object.keys(manifest.metrics), ['validation', 'validationHead', 'validationTta', 'aspectNarrower', 'aspectWider']);
@@ -70,13 +77,29 @@ test('both phases run on real X-rays into a version folder that serves what was 
   assert.equal(training.mixupAlpha, 0.4);
   // Swapped copies are made for training images only, per label.
   const split = manifest.data['split'] as { train: { NORMAL: number; PNEUMONIA: number } };
-  const swapPasses = new Map(events.flatMap((e) => (e.phase === 'extract' && e.pass.startsWith('shape-swapped') ? [[e.pass, e.total] as const] : [])));
-  assert.deepEqual([...swapPasses], [['shape-swapped 1/1, NORMAL', split.train.NORMAL], ['shape-swapped 1/1, PNEUMONIA', split.train.PNEUMONIA]]);
+  const swapPasses = new Map(
+    events.flatMap((e) => (e.phase === 'extract' && e.pass.startsWith('shape-swapped') ? [[e.pass, e.total] as const] : [])),
+  );
+  assert.deepEqual(
+    [...swapPasses],
+    [
+      ['shape-swapped 1/1, NORMAL', split.train.NORMAL],
+      ['shape-swapped 1/1, PNEUMONIA', split.train.PNEUMONIA],
+    ],
+  );
   assert.equal(manifest.threshold, manifest.metrics['validation']!.threshold);
-  assert.deepEqual((manifest.data['backbone'] as { fineTunedLayers: string[] }).fineTunedLayers, ['conv_dw_13', 'conv_dw_13_bn', 'conv_pw_13', 'conv_pw_13_bn']);
+  assert.deepEqual((manifest.data['backbone'] as { fineTunedLayers: string[] }).fineTunedLayers, [
+    'conv_dw_13',
+    'conv_dw_13_bn',
+    'conv_pw_13',
+    'conv_pw_13_bn',
+  ]);
   const metricsJson = JSON.parse(await readFile(path.join(versionDir, 'metrics.json'), 'utf8'));
   assert.ok(metricsJson.validation.roc.length >= 2);
-  assert.deepEqual(metricsJson.stages.map((s: { history: unknown[] }) => s.history.length > 0), [true, true]);
+  assert.deepEqual(
+    metricsJson.stages.map((s: { history: unknown[] }) => s.history.length > 0),
+    [true, true],
+  );
   const stages = new Set(events.flatMap((e) => (e.phase === 'train' ? [e.stage] : [])));
   assert.deepEqual([...stages], ['head', 'fine-tune']);
   assert.equal(testTimeAugmentation(manifest).views.length, 2);

@@ -27,7 +27,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const started = Date.now();
   const backbone = BACKBONES[opts.backbone];
   if (!backbone) throw new Error(`unknown backbone "${opts.backbone}" (known: ${Object.keys(BACKBONES).join(', ')})`);
-  if (opts.fineTuneBlocks > backbone.topBlocks.length) throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
+  if (opts.fineTuneBlocks > backbone.topBlocks.length)
+    throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
   const progress = opts.onProgress ?? (() => undefined);
 
   const parent = opts.initFrom === undefined ? undefined : await readInitFrom(opts.initFrom, backbone);
@@ -40,7 +41,11 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   progress({ phase: 'split', train: train.length, val: val.length, trainPatients: split.trainGroups, valPatients: split.valGroups });
 
   const key = await backboneKey(backboneDir, backbone);
-  const { variants, swapped, seconds: extractSeconds } = await extractTrainingViews(images, train, backbone, { dir: backboneDir, key }, opts, progress);
+  const {
+    variants,
+    swapped,
+    seconds: extractSeconds,
+  } = await extractTrainingViews(images, train, backbone, { dir: backboneDir, key }, opts, progress);
 
   const tf = await initWasmTrainingBackend();
   const head = buildHead(backbone.featureDim, opts.seed);
@@ -57,7 +62,18 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     const stageStart = Date.now();
     let bestEpoch = 0;
     const emit = (epoch: number, batch: number, batches: number, result?: EpochResult) =>
-      progress({ phase: 'train', stage, epoch, maxEpochs, patience, bestEpoch, batch, batches, elapsedMs: Date.now() - stageStart, result });
+      progress({
+        phase: 'train',
+        stage,
+        epoch,
+        maxEpochs,
+        patience,
+        bestEpoch,
+        batch,
+        batches,
+        elapsedMs: Date.now() - stageStart,
+        result,
+      });
     return {
       onBatch: (b) => emit(b.epoch, b.batch, b.batches),
       onEpoch: (r) => {
@@ -72,8 +88,12 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const poolTotal = trainActs.length * nTrain + val.length;
   let pooledBefore = 0;
   const pooled = async (rows: Uint16Array[]) => {
-    const out = await mapActivations(rows, backbone.cutShape, backbone.featureDim, (x) => top.pooled(x), (done) =>
-      progress({ phase: 'pool', done: pooledBefore + done, total: poolTotal, elapsedMs: Date.now() - poolStart }),
+    const out = await mapActivations(
+      rows,
+      backbone.cutShape,
+      backbone.featureDim,
+      (x) => top.pooled(x),
+      (done) => progress({ phase: 'pool', done: pooledBefore + done, total: poolTotal, elapsedMs: Date.now() - poolStart }),
     );
     pooledBefore += rows.length;
     return out;
@@ -89,7 +109,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       labels: Uint8Array.from({ length: nTrain * trainActs.length }, (_, r) => trainLabels[r % nTrain]!),
       batch: (rows) => {
         const x = new Float32Array(rows.length * fd);
-        rows.forEach((r, i) => x.set(trainFeatures[Math.floor(r / nTrain)]!.subarray((r % nTrain) * fd, (r % nTrain + 1) * fd), i * fd));
+        rows.forEach((r, i) => x.set(trainFeatures[Math.floor(r / nTrain)]!.subarray((r % nTrain) * fd, ((r % nTrain) + 1) * fd), i * fd));
         return tf.tensor2d(x, [rows.length, fd]);
       },
     },
@@ -118,7 +138,15 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const fineTuneStart = Date.now();
   if (opts.fineTuneBlocks > 0 && opts.fineTuneEpochs > 0) {
     fineTune = await fitWithEarlyStopping(
-      { size: nTrain, labels: trainLabels, batch: (rows, random) => activationBatch(rows.map((r) => trainActs[Math.floor(random() * trainActs.length)]![r]!), backbone.cutShape) },
+      {
+        size: nTrain,
+        labels: trainLabels,
+        batch: (rows, random) =>
+          activationBatch(
+            rows.map((r) => trainActs[Math.floor(random() * trainActs.length)]![r]!),
+            backbone.cutShape,
+          ),
+      },
       {
         variables: [...top.trainableVariables, ...headVariables(head)],
         forward: (x, nextSeed) => headForward(head, top.pooled(x as tfTypes.Tensor4D), nextSeed),
@@ -170,7 +198,13 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       parentVersion: parent?.version ?? null,
       extra: opts.extraTrainImages && set.extra,
       trainableLayers: top.trainableLayerNames,
-      seconds: { extract: extractSeconds, pool: (headStart - poolStart) / 1000, head: headSeconds, fineTune: fineTuneSeconds, total: (Date.now() - started) / 1000 },
+      seconds: {
+        extract: extractSeconds,
+        pool: (headStart - poolStart) / 1000,
+        head: headSeconds,
+        fineTune: fineTuneSeconds,
+        total: (Date.now() - started) / 1000,
+      },
     });
     manifest.intendedUse = opts.intendedUse ?? PAEDIATRIC_CHEST;
     const extra = await report.plots();
@@ -191,13 +225,22 @@ const MIN_GUARD_FILMS = 60;
 
 /** The guard of a staged model, fitted on its base training films (patients split once more into
  * fit and threshold-setting), scored with the fastest engine this host has. */
-async function fitStagedGuard(staged: string, manifest: ModelManifest, films: LabelledImage[], seed: number, progress: (e: TrainProgress) => void) {
+async function fitStagedGuard(
+  staged: string,
+  manifest: ModelManifest,
+  films: LabelledImage[],
+  seed: number,
+  progress: (e: TrainProgress) => void,
+) {
   const inner = patientSplit(films, 0.15, seed + 1);
   const engine = await loadEngine(staged, manifest);
   const started = Date.now();
   try {
-    return await fitGuardOn(engine, manifest, { fit: inner.train.map((i) => films[i]!), calibration: inner.val.map((i) => films[i]!) }, (stage, done, total) =>
-      progress({ phase: 'score', view: `guard: ${stage}`, done, total, elapsedMs: Date.now() - started }),
+    return await fitGuardOn(
+      engine,
+      manifest,
+      { fit: inner.train.map((i) => films[i]!), calibration: inner.val.map((i) => films[i]!) },
+      (stage, done, total) => progress({ phase: 'score', view: `guard: ${stage}`, done, total, elapsedMs: Date.now() - started }),
     );
   } finally {
     await engine.dispose();

@@ -28,7 +28,12 @@ export async function extractTrainingViews(
 ): Promise<TrainingViews> {
   const started = Date.now();
   const dim = backbone.cutShape.reduce((a, b) => a * b, 1);
-  const extract = async (pass: string, cacheKey: string, prepare: (b: Buffer) => Promise<Float32Array>, subset: readonly LabelledImage[]) => {
+  const extract = async (
+    pass: string,
+    cacheKey: string,
+    prepare: (b: Buffer) => Promise<Float32Array>,
+    subset: readonly LabelledImage[],
+  ) => {
     const passStart = Date.now();
     return extractActivations(subset, {
       backboneDir: source.dir,
@@ -44,7 +49,9 @@ export async function extractTrainingViews(
   const variants = [await extract('plain', `${source.key}-plain`, (bytes) => preprocess(bytes, backbone.preprocessing), images)];
   for (let copy = 1; copy <= opts.augmentCopies; copy++) {
     const prepare = augmentedInput(backbone.preprocessing, opts.seed, copy);
-    variants.push(await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(source.key, opts.seed, copy), prepare, images));
+    variants.push(
+      await extract(`augmented ${copy}/${opts.augmentCopies}`, augmentedCacheKey(source.key, opts.seed, copy), prepare, images),
+    );
   }
   // Shape-swapped copies depend on the label, so only training images get them, never validation.
   const swapped: Uint16Array[][] = [];
@@ -54,7 +61,12 @@ export async function extractTrainingViews(
       const at = train.map((i, r) => [i, r] as const).filter(([i]) => images[i]!.label === label);
       const prepare = shapeSwappedInput(backbone.preprocessing, opts.seed, copy, label);
       const pass = `shape-swapped ${copy}/${opts.shapeSwapCopies}, ${label === 0 ? 'NORMAL' : 'PNEUMONIA'}`;
-      const acts = await extract(pass, shapeSwapCacheKey(source.key, opts.seed, copy, label), prepare, at.map(([i]) => images[i]!));
+      const acts = await extract(
+        pass,
+        shapeSwapCacheKey(source.key, opts.seed, copy, label),
+        prepare,
+        at.map(([i]) => images[i]!),
+      );
       at.forEach(([, r], k) => (rows[r] = acts[k]!));
     }
     swapped.push(rows);

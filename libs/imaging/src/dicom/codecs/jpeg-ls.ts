@@ -32,7 +32,10 @@ export async function decodeJpegLs(frame: Uint8Array, attrs: PixelAttributes): P
     const bytesPerSample = sof.precision > 8 ? 2 : 1;
     const decoded = decoder.getDecodedBuffer();
     if (decoded.length < pixels * bytesPerSample) {
-      throw new ImageDecodeError('corrupt', `corrupt JPEG-LS frame in DICOM: truncated (${decoded.length} bytes decoded, ${pixels * bytesPerSample} expected)`);
+      throw new ImageDecodeError(
+        'corrupt',
+        `corrupt JPEG-LS frame in DICOM: truncated (${decoded.length} bytes decoded, ${pixels * bytesPerSample} expected)`,
+      );
     }
     // Copied out: the decoded buffer is a view into WebAssembly memory that `delete` frees.
     const copy = new Uint8Array(decoded.subarray(0, pixels * bytesPerSample));

@@ -21,12 +21,18 @@ interface JpegFrameHeader {
 function checkJpegFrame(frame: Uint8Array, attrs: PixelAttributes, lossless: boolean): JpegFrameHeader {
   const sof = readFrameHeader(frame);
   if (lossless !== (sof.marker === SOF_LOSSLESS_HUFFMAN)) {
-    throw new ImageDecodeError('unsupported-format', `JPEG frame uses SOF marker 0x${sof.marker.toString(16)}, which its DICOM transfer syntax does not allow`);
+    throw new ImageDecodeError(
+      'unsupported-format',
+      `JPEG frame uses SOF marker 0x${sof.marker.toString(16)}, which its DICOM transfer syntax does not allow`,
+    );
   }
   if (!lossless && sof.precision !== 8) {
     // No maintained decoder of 12-bit lossy JPEG (process 4) exists for Node: libjpeg-turbo's
     // WebAssembly builds and sharp are 8-bit only.
-    throw new ImageDecodeError('unsupported-format', `${sof.precision}-bit lossy JPEG (process 4) is not supported (8-bit only); JPEG lossless, JPEG-LS or JPEG 2000 carry 12 bits`);
+    throw new ImageDecodeError(
+      'unsupported-format',
+      `${sof.precision}-bit lossy JPEG (process 4) is not supported (8-bit only); JPEG lossless, JPEG-LS or JPEG 2000 carry 12 bits`,
+    );
   }
   if (sof.components !== 1 || sof.width !== attrs.columns || sof.height !== attrs.rows || sof.precision > attrs.bitsAllocated) {
     throw new ImageDecodeError(
@@ -91,7 +97,13 @@ function readFrameHeader(b: Uint8Array): JpegFrameHeader {
     const length = (b[i + 2]! << 8) | b[i + 3]!;
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof && i + 10 <= b.length) {
-      return { marker, precision: b[i + 4]!, height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]!, components: b[i + 9]! };
+      return {
+        marker,
+        precision: b[i + 4]!,
+        height: (b[i + 5]! << 8) | b[i + 6]!,
+        width: (b[i + 7]! << 8) | b[i + 8]!,
+        components: b[i + 9]!,
+      };
     }
     if (marker === 0xda || marker === 0xd9) break;
     i += 2 + length;
@@ -110,5 +122,7 @@ function expectLength(samples: Samples, attrs: PixelAttributes): Samples {
  * original stays on the error's `cause`. */
 function corrupt(what: string, err: unknown): ImageDecodeError {
   const truncated = /premature end|truncat|end of (file|data|input)/i.test(err instanceof Error ? err.message : String(err));
-  return new ImageDecodeError('corrupt', `corrupt ${what} frame in DICOM: ${truncated ? 'truncated' : 'the decoder gave up'}`, { cause: err });
+  return new ImageDecodeError('corrupt', `corrupt ${what} frame in DICOM: ${truncated ? 'truncated' : 'the decoder gave up'}`, {
+    cause: err,
+  });
 }

@@ -13,7 +13,12 @@ const load = () => (instance ??= openJpeg({ print: () => {}, printErr: () => {} 
 export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes, level = 0): Promise<Samples> {
   const siz = readSiz(frame);
   // Checked before decoding: OpenJPEG allocates whatever the codestream's own header asks for.
-  if (siz.components !== 1 || reducedSize(siz.width, level) !== attrs.columns || reducedSize(siz.height, level) !== attrs.rows || siz.precision > attrs.bitsAllocated) {
+  if (
+    siz.components !== 1 ||
+    reducedSize(siz.width, level) !== attrs.columns ||
+    reducedSize(siz.height, level) !== attrs.rows ||
+    siz.precision > attrs.bitsAllocated
+  ) {
     throw new ImageDecodeError(
       'corrupt',
       `JPEG 2000 frame is ${siz.width}x${siz.height}x${siz.components} at ${siz.precision} bits but the DICOM header says ${attrs.columns}x${attrs.rows}x1 in ${attrs.bitsAllocated} bits`,
@@ -27,7 +32,10 @@ export async function decodeJpeg2000(frame: Uint8Array, attrs: PixelAttributes, 
       // OpenJPEG would fail with no reason given.
       const levels = readDecompositionLevels(frame);
       if (level > levels) {
-        throw new ImageDecodeError('too-many-pixels', `JPEG 2000 frame has ${levels} resolution levels; it would need ${level} to be read within the DICOM pixel limit`);
+        throw new ImageDecodeError(
+          'too-many-pixels',
+          `JPEG 2000 frame has ${levels} resolution levels; it would need ${level} to be read within the DICOM pixel limit`,
+        );
       }
     }
     try {

@@ -56,7 +56,11 @@ export function writeDicom(dataset: Item, opts: WriteOptions = {}): Buffer {
 
 function encodeItem(item: Item, explicit: boolean): Buffer {
   const sorted = [...item].sort((a, b) => a[0] - b[0]);
-  return Buffer.concat(sorted.map(([tag, vr, value]) => (vr === 'SQ' ? sequence(tag, value as Item[], explicit) : element(tag, vr, encode(vr, value), explicit))));
+  return Buffer.concat(
+    sorted.map(([tag, vr, value]) =>
+      vr === 'SQ' ? sequence(tag, value as Item[], explicit) : element(tag, vr, encode(vr, value), explicit),
+    ),
+  );
 }
 
 function element(tag: number, vr: string, value: Buffer, explicit: boolean): Buffer {
@@ -76,7 +80,8 @@ function header(tag: number, vr: string, length: number, explicit: boolean): Buf
 
 function sequence(tag: number, items: Item[], explicit: boolean): Buffer {
   const parts = [header(tag, 'SQ', UNDEFINED, explicit)];
-  for (const item of items) parts.push(header(0xfffee000, '', UNDEFINED, explicit), encodeItem(item, explicit), header(0xfffee00d, '', 0, explicit));
+  for (const item of items)
+    parts.push(header(0xfffee000, '', UNDEFINED, explicit), encodeItem(item, explicit), header(0xfffee00d, '', 0, explicit));
   parts.push(header(0xfffee0dd, '', 0, explicit));
   return Buffer.concat(parts);
 }

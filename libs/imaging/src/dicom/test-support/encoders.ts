@@ -8,9 +8,7 @@ import openJpeg from '@cornerstonejs/codec-openjpeg/wasmjs';
 /** DICOM RLE Lossless frame (PS3.5 G.3): byte planes, most significant first, PackBits each. */
 export function encodeRle(samples: Uint8Array | Uint16Array, bitsAllocated: 8 | 16): Uint8Array {
   const planes =
-    bitsAllocated === 8
-      ? [Uint8Array.from(samples)]
-      : [Uint8Array.from(samples, (v) => v >> 8), Uint8Array.from(samples, (v) => v & 0xff)];
+    bitsAllocated === 8 ? [Uint8Array.from(samples)] : [Uint8Array.from(samples, (v) => v >> 8), Uint8Array.from(samples, (v) => v & 0xff)];
   const segments = planes.map(packBits);
   const header = Buffer.alloc(64);
   header.writeUInt32LE(segments.length, 0);
@@ -93,10 +91,22 @@ class BitWriter {
 }
 
 /** Lossless JPEG 2000 codestream from OpenJPEG's own encoder. */
-export async function encodeJpeg2000(samples: Uint8Array | Uint16Array, width: number, height: number, bitsPerSample: number): Promise<Uint8Array> {
+export async function encodeJpeg2000(
+  samples: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  bitsPerSample: number,
+): Promise<Uint8Array> {
   const encoder = new (await openJpeg({ print: () => {}, printErr: () => {} })).J2KEncoder();
   try {
-    const input = encoder.getDecodedBuffer({ width, height, bitsPerSample, componentCount: 1, isSigned: false, isUsingColorTransform: false });
+    const input = encoder.getDecodedBuffer({
+      width,
+      height,
+      bitsPerSample,
+      componentCount: 1,
+      isSigned: false,
+      isUsingColorTransform: false,
+    });
     input.set(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
     encoder.setQuality(true, 0);
     // Small test images cannot take OpenJPEG's default of 5 wavelet levels.

@@ -9,7 +9,10 @@ export const COLS = 24;
 
 /** A 12-bit ramp with a bright block, so position and value errors both show. */
 export function ramp(offset = 0): Uint16Array {
-  return Uint16Array.from({ length: ROWS * COLS }, (_, i) => ((i % COLS) * 150 + Math.floor(i / COLS) * 20 + offset + (i % 7 === 0 ? 1000 : 0)) & 0xfff);
+  return Uint16Array.from(
+    { length: ROWS * COLS },
+    (_, i) => ((i % COLS) * 150 + Math.floor(i / COLS) * 20 + offset + (i % 7 === 0 ? 1000 : 0)) & 0xfff,
+  );
 }
 
 /** The decoded grey, one value per pixel, at the image's own size (no resampling). */

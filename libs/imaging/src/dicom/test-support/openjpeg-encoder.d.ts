@@ -16,6 +16,9 @@ declare module '@cornerstonejs/codec-openjpeg/wasmjs' {
     getEncodedBuffer(): Uint8Array;
     delete(): void;
   }
-  const factory: (overrides?: { print?: (s: string) => void; printErr?: (s: string) => void }) => Promise<{ J2KEncoder: new () => J2KEncoder }>;
+  const factory: (overrides?: {
+    print?: (s: string) => void;
+    printErr?: (s: string) => void;
+  }) => Promise<{ J2KEncoder: new () => J2KEncoder }>;
   export = factory;
 }
