@@ -1,10 +1,30 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
-import type { AppConfig } from '@pneumoscreen/config';
+import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import type { SnsTransport } from '@pneumoscreen/storage';
+import type { S3Server } from '@pneumoscreen/testing';
 import { configureHttp } from './http-setup';
 import { IngestModule } from './ingest.module';
-import type { SnsTransport } from '@pneumoscreen/storage';
+import { ingestTestEnv } from './ingest.test-harness';
+
+/** The bearer token of POST /v1/s3-events in an ingest configured by ingestHttpConfig. */
+export const TEST_S3_EVENTS_TOKEN = 'an-s3-events-token-000001';
+
+/**
+ * The config of an ingest served over HTTP in a test: ingestTestEnv's Redis and S3, no reconciler
+ * timer, and a study-id key set, so start-up needs no Redis round trip before the connection is
+ * up. `env` adds to it or overrides it.
+ */
+export function ingestHttpConfig(s3: S3Server, prefix: string, bucket: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    ...ingestTestEnv(s3, prefix, bucket),
+    RECONCILE_INTERVAL_MS: '0',
+    STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
+    S3_EVENTS_TOKEN: TEST_S3_EVENTS_TOKEN,
+    ...env,
+  });
+}
 
 export interface IngestHttp {
   readonly url: string;

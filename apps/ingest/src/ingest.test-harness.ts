@@ -59,6 +59,18 @@ export interface IngestStack {
   close(): Promise<void>;
 }
 
+/** The environment of an ingest under test: the shared Redis under `prefix`, and `s3` with `bucket`. */
+export function ingestTestEnv(s3: S3Server, prefix: string, bucket: string): Record<string, string> {
+  return {
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: bucket,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  };
+}
+
 /**
  * Ingest's use cases wired as IngestModule wires them, against s3rver and real Redis under a
  * prefix of their own, without the HTTP layer and the reconciler's timers so tests drive both.
@@ -66,16 +78,7 @@ export interface IngestStack {
 export async function startIngestStack(env: Record<string, string> = {}): Promise<IngestStack> {
   const s3 = await startS3Server({ buckets: ['scans'] });
   const prefix = `{psingest-${randomUUID()}}`;
-  const config = loadConfig({
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: 'scans',
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    STUDY_QUIET_PERIOD_MS: '30000',
-    ...env,
-  });
+  const config = loadConfig({ ...ingestTestEnv(s3, prefix, 'scans'), STUDY_QUIET_PERIOD_MS: '30000', ...env });
   let now = Date.parse('2026-03-01T00:00:00Z');
   const clock = { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
   const logs: string[] = [];

@@ -3,14 +3,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { loadConfig } from '@pneumoscreen/config';
 import { QueueName } from '@pneumoscreen/contracts';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { startS3Server, S3RVER_CREDENTIALS, type S3Server } from '@pneumoscreen/testing';
-import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { TEST_S3_EVENTS_TOKEN as TOKEN, ingestHttpConfig, listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TOKEN = 'an-s3-events-token-000001';
 const API_KEY = 'an-ingest-api-key-0000001';
 const prefix = `{psbackpressure-${randomUUID()}}`;
 
@@ -19,20 +17,7 @@ let ingest: IngestHttp;
 let images: Queue;
 before(async () => {
   s3 = await startS3Server({ buckets: ['scans'] });
-  const config = loadConfig({
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: 'scans',
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    RECONCILE_INTERVAL_MS: '0',
-    STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
-    S3_EVENTS_TOKEN: TOKEN,
-    INGEST_API_KEY: API_KEY,
-    INGEST_MAX_QUEUED_IMAGES: '2',
-  });
-  ingest = await listenIngest(config);
+  ingest = await listenIngest(ingestHttpConfig(s3, prefix, 'scans', { INGEST_API_KEY: API_KEY, INGEST_MAX_QUEUED_IMAGES: '2' }));
   images = new Queue(QueueName.image, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
 });
 after(async () => {

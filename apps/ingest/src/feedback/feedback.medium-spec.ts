@@ -14,8 +14,9 @@ import { FeedbackStore, currentLabels } from '@pneumoscreen/feedback';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, repoRoot, spawnApp, startS3Server, type S3Server, type SpawnedApp } from '@pneumoscreen/testing';
+import { repoRoot, spawnApp, startS3Server, type S3Server, type SpawnedApp } from '@pneumoscreen/testing';
 import { IngestModule } from '../ingest.module';
+import { ingestTestEnv } from '../ingest.test-harness';
 import { REDIS } from '../tokens';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,12 +57,7 @@ describe('feedback: POST /v1/feedback to records in the data set (s3rver, real R
     s3 = await startS3Server({ buckets: ['scans', 'data'] });
     registryDir = await mkdtemp(join(tmpdir(), 'pneumoscreen-feedback-registry-'));
     const env = {
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: 'data',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...ingestTestEnv(s3, prefix, 'data'),
       INGEST_API_KEY: API_KEY,
       S3_EVENTS_TOKEN: randomBytes(16).toString('hex'),
       RECONCILE_INTERVAL_MS: '0',

@@ -3,12 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig, sha256Hex } from '@pneumoscreen/config';
+import { sha256Hex } from '@pneumoscreen/config';
 import { resultsKey, type ImageResult, type StudyResult } from '@pneumoscreen/contracts';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
-import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { ingestHttpConfig, listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = { aViewer: 'a-feedback-only-key-00001', aRis: 'a-submit-and-status-key-0001', bViewer: 'b-feedback-only-key-00001' };
@@ -80,18 +80,7 @@ describe('the review page per tenant (HTTP, real Redis and s3rver)', () => {
         apiKeys: [{ id: 'viewer', sha256: sha256Hex(KEYS.bViewer), scopes: ['feedback'] }],
       },
     ];
-    const config = loadConfig({
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: 'shared',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      RECONCILE_INTERVAL_MS: '0',
-      STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
-      S3_EVENTS_TOKEN: 'an-s3-events-token-000001',
-      TENANTS: JSON.stringify(tenants),
-    });
+    const config = ingestHttpConfig(s3, prefix, 'shared', { TENANTS: JSON.stringify(tenants) });
     const store = new S3ObjectStore(config.s3);
     redis = new Redis(REDIS_URL);
     const studies = new RedisStudyRepository(redis, prefix);

@@ -2,18 +2,9 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@pneumoscreen/config';
-import {
-  S3RVER_CREDENTIALS,
-  SNS_TEST_CERT_URL,
-  SNS_TEST_TOPIC,
-  createSnsSigner,
-  startS3Server,
-  type S3Server,
-} from '@pneumoscreen/testing';
-import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
+import { SNS_TEST_CERT_URL, SNS_TEST_TOPIC, createSnsSigner, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { ingestHttpConfig, listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SUBSCRIBE_URL = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${SNS_TEST_TOPIC}&Token=tok`;
 
 /** S3 → SNS → ingest over HTTPS, as SNS delivers: text/plain bodies, no bearer token, signed
@@ -40,20 +31,7 @@ describe('SNS HTTPS subscription', () => {
 
   before(async () => {
     s3 = await startS3Server({ buckets: ['scans'] });
-    const config = loadConfig({
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: 'scans',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      RECONCILE_INTERVAL_MS: '0',
-      // Set, so start-up needs no Redis round trip before the connection is up.
-      STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
-      S3_EVENTS_TOKEN: 'an-s3-events-token-000001',
-      INGEST_API_KEY: 'an-ingest-api-key-0000001',
-      SNS_TOPIC_ARNS: SNS_TEST_TOPIC,
-    });
+    const config = ingestHttpConfig(s3, prefix, 'scans', { INGEST_API_KEY: 'an-ingest-api-key-0000001', SNS_TOPIC_ARNS: SNS_TEST_TOPIC });
     ingest = await listenIngest(config, transport);
     url = ingest.url;
   });

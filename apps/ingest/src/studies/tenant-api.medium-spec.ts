@@ -2,12 +2,11 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { loadConfig, sha256Hex } from '@pneumoscreen/config';
+import { sha256Hex } from '@pneumoscreen/config';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
-import { listenIngest, type IngestHttp } from '../ingest-http.test-harness';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { ingestHttpConfig, listenIngest, type IngestHttp } from '../ingest-http.test-harness';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEYS = { aSubmit: 'a-submit-and-status-key-0001', aFeedback: 'a-feedback-only-key-00001', bAll: 'b-every-scope-key-0000001' };
 
 /** Ingest's HTTP API for real (Nest, Redis, s3rver) with two tenants sharing a bucket: each key
@@ -41,19 +40,7 @@ describe('the studies API per tenant', () => {
         apiKeys: [{ id: 'ris', sha256: sha256Hex(KEYS.bAll), scopes: ['submit', 'status', 'feedback'] }],
       },
     ];
-    const config = loadConfig({
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: 'shared',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      RECONCILE_INTERVAL_MS: '0',
-      // Set, so start-up needs no Redis round trip before the connection is up.
-      STUDY_ID_KEY: 'a-study-id-key-for-this-test-only-0001',
-      S3_EVENTS_TOKEN: 'an-s3-events-token-000001',
-      TENANTS: JSON.stringify(tenants),
-    });
+    const config = ingestHttpConfig(s3, prefix, 'shared', { TENANTS: JSON.stringify(tenants) });
     const store = new S3ObjectStore(config.s3);
     for (const [bucket, key] of [
       ['shared', 'a/x.jpeg'],
