@@ -26,3 +26,11 @@ export { brierScore, expectedCalibrationError, meanConfidence } from './probabil
 export { listDataset, CLASS_NAMES, type LabelledImage } from './dataset';
 export { patientId, patientSplit, groupImages, mulberry32, shuffle, type PatientSplit } from './split';
 export * from './threshold';
+export {
+  compareOnDraws,
+  methodsOnWhole,
+  type DrawComparison,
+  type DrawOptions,
+  type MethodOnDraws,
+  type MethodOnWhole,
+} from './threshold/compare-draws';
