@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { configureBenchCommand } from '../commands/bench';
+import { configureCalibrationCommand } from '../commands/calibration-compare';
 import { configureClassifyCommand } from '../commands/classify';
 import { configureDemoCommand } from '../commands/demo';
 import { configureEvalCommand } from '../commands/eval';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   configureEvalCommand(program, io);
   configureLeversCommand(program, io);
   configureModelsCommand(program, io);
+  configureCalibrationCommand(program, io);
   configureWebhooksCommand(program, io);
   configureGpuCommand(program, io);
   configureBenchCommand(program, io);
