@@ -1,27 +1,24 @@
 import 'reflect-metadata';
-import { Logger, type LoggerService } from '@nestjs/common';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import type { AppConfig } from '@pneumoscreen/config';
 import { FatalSignal } from '@pneumoscreen/queue';
 import { StudyResult, type ImageResult } from '@pneumoscreen/contracts';
-import { S3ObjectStore } from '@pneumoscreen/storage';
+import type { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, sharedDir, startS3Server } from '@pneumoscreen/testing';
+import { copyRelease, repoRoot, sharedDir } from '@pneumoscreen/testing';
 import { ClassifyImageUseCase } from './classify-image.use-case';
 import { ModelRuntime } from './model-runtime';
 import { FinaliseStudyUseCase } from '../finalise/finalise-study.use-case';
 import { siteCalibrationsFor } from '../finalise/site-calibrations';
 import { S3StructuredReports } from '../finalise/structured-reports';
+import { captureLogs, startWorkerTestBed, type WorkerTestBed } from '../worker.test-harness';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUCKET = 'site';
 const dicom = (name: string) => path.join(sharedDir(), 'data/dicom', name);
 /** Both frames of one source study (the same film, two transfer syntaxes), an adult from another
@@ -35,36 +32,22 @@ const IMAGES = {
 /** What the sources carry that identifies a patient: none of it may reach a log line. */
 const PATIENT_VALUES = ['KERMANY-PNEUMONIA', 'Covid0000'];
 
-const logged: string[] = [];
-const capture: LoggerService = {
-  log: (m) => logged.push(String(m)),
-  warn: (m) => logged.push(String(m)),
-  error: (m) => logged.push(String(m)),
-};
-Logger.overrideLogger(capture);
+const { lines: logged } = captureLogs();
 
-let server: S3Server;
+let bed: WorkerTestBed;
 let store: S3ObjectStore;
-let redis: Redis;
 let config: AppConfig;
 let runtime: ModelRuntime;
 let result: StudyResult;
 let work: string;
 
 before(async () => {
-  server = await startS3Server({ buckets: [BUCKET] });
-  store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  bed = await startWorkerTestBed('psheat', [BUCKET]);
+  store = bed.store;
   const release = await copyRelease();
-  config = loadConfig({
-    S3_ENDPOINT: server.endpoint,
-    REDIS_URL,
-    REDIS_PREFIX: `psheat-${randomBytes(4).toString('hex')}`,
-    MODEL_DIR: release.dir,
-    ENGINE: 'onnxruntime',
-  });
+  config = bed.config({ MODEL_DIR: release.dir, ENGINE: 'onnxruntime' });
   runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
-  redis = new Redis(REDIS_URL);
   const classify = new ClassifyImageUseCase(config, store, runtime, { record: () => undefined });
   const images: ImageResult[] = [];
   for (const [key, file] of Object.entries(IMAGES)) {
@@ -74,7 +57,7 @@ before(async () => {
   const finalise = new FinaliseStudyUseCase(
     config,
     store,
-    new RedisStudyRepository(redis, config.redis.prefix),
+    new RedisStudyRepository(bed.redis, config.redis.prefix),
     { enqueue: async () => undefined },
     systemClock,
     siteCalibrationsFor(config, store, (m) => assert.fail(m)),
@@ -87,11 +70,7 @@ before(async () => {
 });
 after(async () => {
   await runtime?.beforeApplicationShutdown();
-  const keys = await redis.keys(`${config.redis.prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis?.disconnect();
-  store?.destroy();
-  await server?.stop();
+  await bed?.close();
 });
 
 async function get(key: string): Promise<Buffer> {

@@ -2,32 +2,29 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Redis } from 'ioredis';
-import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import type { AppConfig } from '@pneumoscreen/config';
 import { FatalSignal } from '@pneumoscreen/queue';
 import { StudyResult, type ImageResult, type SiteCalibration } from '@pneumoscreen/contracts';
 import { ModelRegistry } from '@pneumoscreen/registry';
-import { S3ObjectStore } from '@pneumoscreen/storage';
+import type { S3ObjectStore } from '@pneumoscreen/storage';
 import { RedisStudyRepository, systemClock } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, sharedDir, startS3Server } from '@pneumoscreen/testing';
+import { copyRelease, repoRoot, sharedDir } from '@pneumoscreen/testing';
 import { ClassifyImageUseCase } from '../classify/classify-image.use-case';
 import { ModelRuntime } from '../classify/model-runtime';
 import { FinaliseStudyUseCase } from './finalise-study.use-case';
 import { siteCalibrationsFor, siteScopesFor } from './site-calibrations';
+import { startWorkerTestBed, type WorkerTestBed } from '../worker.test-harness';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_MS = 500;
 const sites = ['hospital-a', 'clinic-b'];
 Logger.overrideLogger(false);
 
-let server: S3Server;
+let bed: WorkerTestBed;
 let store: S3ObjectStore;
 let registry: ModelRegistry;
-let redis: Redis;
 let config: AppConfig;
 let runtime: ModelRuntime;
 let studies: RedisStudyRepository;
@@ -38,26 +35,22 @@ let release: Awaited<ReturnType<typeof copyRelease>>;
 const etags = new Map<string, string>();
 
 before(async () => {
-  server = await startS3Server({ buckets: ['registry', ...sites] });
-  store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  bed = await startWorkerTestBed('pscalib', ['registry', ...sites]);
+  store = bed.store;
   registry = new ModelRegistry({ store, bucket: 'registry', prefix: 'models/', name: 'pneumoscreen-pneumonia' });
   release = await copyRelease();
   await registry.publish(release.dir);
   await registry.setChannel('production', release.version);
   const normal = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
   for (const site of sites) etags.set(site, (await store.putObject(site, 'incoming/s/a.jpeg', normal, 'image/jpeg')).etag);
-  config = loadConfig({
-    S3_ENDPOINT: server.endpoint,
-    REDIS_URL,
-    REDIS_PREFIX: `pscalib-${randomBytes(4).toString('hex')}`,
+  config = bed.config({
     MODEL_REGISTRY: 's3://registry/models',
     MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'worker-cache-')),
     MODEL_CHANNEL_POLL_MS: String(TTL_MS),
   });
   runtime = new ModelRuntime(config, store, new FatalSignal());
   runtime.onModuleInit();
-  redis = new Redis(REDIS_URL);
-  studies = new RedisStudyRepository(redis, config.redis.prefix);
+  studies = new RedisStudyRepository(bed.redis, config.redis.prefix);
   finalise = new FinaliseStudyUseCase(
     config,
     store,
@@ -70,11 +63,7 @@ before(async () => {
 });
 after(async () => {
   await runtime?.beforeApplicationShutdown();
-  const keys = await redis.keys(`${config.redis.prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis?.disconnect();
-  store?.destroy();
-  await server?.stop();
+  await bed?.close();
 });
 
 /** Classifies the study's one image with the real model, then finalises the study as the worker

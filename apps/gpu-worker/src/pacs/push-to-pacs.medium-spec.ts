@@ -1,46 +1,38 @@
 import 'reflect-metadata';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Logger, Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { loadConfig, type AppConfig } from '@pneumoscreen/config';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '@pneumoscreen/config';
 import { PacsDeliveryStatus, QueueName, pacsStatusKey } from '@pneumoscreen/contracts';
 import { readDicomSource, secondaryCapture, SECONDARY_CAPTURE_SOP_CLASS, structuredReport } from '@pneumoscreen/imaging';
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
-import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, sharedDir, startOrthanc, startS3Server, type OrthancServer, type S3Server } from '@pneumoscreen/testing';
+import type { S3ObjectStore } from '@pneumoscreen/storage';
+import { sharedDir, startOrthanc, type OrthancServer } from '@pneumoscreen/testing';
 import { AdaptersModule } from '../adapters.module';
 import { BullPacsOutbox } from '../finalise/pacs-outbox';
 import { REDIS } from '../tokens';
+import { captureLogs, startWorkerTestBed, type WorkerTestBed } from '../worker.test-harness';
 import { PacsPoolModule } from './pacs-pool.module';
 import { StowRsPublisher } from './stow-rs';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUCKET = 'site';
 const SOURCE = path.join(sharedDir(), 'data/dicom/kermany_train_PNEUMONIA_person1003_virus_1685_explicitLE.dcm');
 /** What the source carries that identifies a patient: none of it may reach a log line. */
 const PATIENT_VALUES = ['KERMANY-PNEUMONIA'];
 
-const logged: string[] = [];
-const capture: LoggerService = {
-  log: (m) => logged.push(String(m)),
-  warn: (m) => logged.push(String(m)),
-  error: (m) => logged.push(String(m)),
-};
-Logger.overrideLogger(capture);
+const { lines: logged, logger: capture } = captureLogs();
 
 let orthanc: OrthancServer;
-let s3: S3Server;
+let bed: WorkerTestBed;
 let store: S3ObjectStore;
 let config: AppConfig;
 let app: INestApplicationContext;
 let queue: Queue;
-let redis: Redis;
 let studyUid: string;
 
 /** A study's SR and heatmap Secondary Capture, made from a real DICOM film as finalise makes them,
@@ -101,15 +93,9 @@ async function instancesInOrthanc(uid: string): Promise<string[]> {
 
 before(async () => {
   orthanc = await startOrthanc();
-  s3 = await startS3Server({ buckets: [BUCKET] });
-  store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-  const prefix = `{pstest-pacs-${randomUUID()}}`;
-  config = loadConfig({
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  bed = await startWorkerTestBed('pstest-pacs', [BUCKET]);
+  store = bed.store;
+  config = bed.config({
     DICOMWEB_STOW_URL: orthanc.dicomWebUrl,
     DICOMWEB_AUTHORIZATION: orthanc.authorization,
     DICOMWEB_TIMEOUT_MS: '2000',
@@ -118,8 +104,7 @@ before(async () => {
   @Module({ imports: [AdaptersModule.register(config), PacsPoolModule] })
   class PacsWorker {}
   app = await NestFactory.createApplicationContext(PacsWorker, { logger: capture });
-  queue = new Queue(QueueName.pacs, { connection: redisOptionsFromUrl(REDIS_URL), prefix: config.redis.prefix });
-  redis = new Redis(REDIS_URL);
+  queue = new Queue(QueueName.pacs, { connection: redisOptionsFromUrl(config.redis.url), prefix: config.redis.prefix });
 });
 
 after(async () => {
@@ -127,11 +112,7 @@ after(async () => {
   await app?.close();
   await workerRedis?.quit();
   await queue?.close();
-  const keys = await redis.keys(`${config.redis.prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis?.disconnect();
-  store?.destroy();
-  await s3?.stop();
+  await bed?.close();
   await orthanc?.close();
   const secret = config.pacs!.authorization!;
   const leaked = logged.filter((l) => [...PATIENT_VALUES, secret, secret.slice(6)].some((v) => l.includes(v)));
