@@ -13,8 +13,10 @@ export { binomialCdf, normalCdf, normalQuantile } from './stats';
 export const THRESHOLD_METHODS = ['empirical', 'order-statistic', 'bootstrap', 'binormal'] as const;
 export type ThresholdMethod = (typeof THRESHOLD_METHODS)[number];
 /** Binormal uses every positive score rather than one order statistic, so its threshold varies
- * less between samples; checked on simulated 116-image sites (threshold.spec), not yet on real
- * site-sized subsamples. */
+ * less between samples: on simulated 116-image sites (threshold.spec) and on site-sized draws from
+ * the release model's real scores (`calibration compare`, README "Which threshold method keeps its
+ * promise"), where it kept 0.95 in 98-99% of draws with more specificity than order-statistic up to
+ * about 200 images. */
 export const DEFAULT_THRESHOLD_METHOD: ThresholdMethod = 'binormal';
 export const DEFAULT_CONFIDENCE = 0.95;
 
