@@ -4,6 +4,7 @@ export * from './jobs';
 export * from './studies';
 export * from './webhook-events';
 export * from './model-manifest';
+export * from './threshold-rule';
 export * from './webhook-endpoints';
 export * from './registry';
 export * from './feedback';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IntendedUse } from './intended-use';
+import { ValidationThresholdRule } from './threshold-rule';
 
 /** How pixels become model input. Recorded with every model version so a worker always feeds a
  * version what it was trained on. */
@@ -34,6 +35,9 @@ export const ModelManifest = z.object({
   classes: z.tuple([z.literal('NORMAL'), z.literal('PNEUMONIA')]),
   /** P(PNEUMONIA) at or above this is called PNEUMONIA. */
   threshold: z.number().min(0).max(1),
+  /** How `threshold` was chosen; absent in versions made before it was recorded (those took the
+   * empirical threshold at the target sensitivity). */
+  thresholdRule: ValidationThresholdRule.optional(),
   metrics: z.record(z.string(), BinaryMetrics).default({}),
   data: z.record(z.string(), z.unknown()).default({}),
   parentVersion: z.string().nullable().default(null),

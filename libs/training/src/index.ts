@@ -20,6 +20,7 @@ export { readTfjsWeights, type WeightSource, type SourceLayer, type SourceWeight
 export { trainModel } from './training/train';
 export type { TrainOptions, TrainProgress, TrainResult, TrainStage } from './training/train-options';
 export { TRAINING_DEFAULTS } from './training/train-options';
+export type { ThresholdMethodRow, TrainingThresholdRule } from './training/threshold-choice';
 export { testTimeAugmentation, type TestTimeAugmentation } from './training/tta';
 export { ASPECT_VIEWS, STRESS_ASPECT, reshapedInput } from './training/aspect-stress';
 export { codeVersion } from './training/code-version';

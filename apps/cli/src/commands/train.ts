@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { THRESHOLD_METHODS } from '@pneumoscreen/contracts';
 import { repoPath, repoRoot } from '@pneumoscreen/config';
 import { BACKBONES, codeVersion, resolveBaseModel, TRAINING_DEFAULTS, trainModel, type Backbone } from '@pneumoscreen/training';
 import { openModelRegistry } from '@pneumoscreen/registry';
@@ -10,6 +11,7 @@ import { ExitCode, UsageError, commandAction } from '../program/action';
 import { errOutput, type CliIo } from '../program/io';
 import { fraction, numberText, oneOf, wholeNumber } from '../program/options';
 import { duration, trainReporter } from './train-progress';
+import { metricLines, thresholdMethodLines } from './train-report';
 
 /** apps/cli/dist/commands -> repository root. */
 
@@ -18,6 +20,8 @@ const Options = z.object({
   backbone: oneOf(Object.keys(BACKBONES) as [string, ...string[]]),
   out: z.string().optional(),
   targetSensitivity: fraction(),
+  thresholdMethod: oneOf(THRESHOLD_METHODS),
+  thresholdConfidence: numberText((x) => x > 0 && x < 1, 'a number in (0, 1)'),
   seed: numberText(Number.isSafeInteger, 'a whole number'),
   epochs: wholeNumber(1),
   patience: wholeNumber(1),
@@ -43,6 +47,16 @@ export function configureTrainCommand(program: Command, io: CliIo): void {
     .requiredOption('--backbone <name>', Object.keys(BACKBONES).join(' | '))
     .option('--out <dir>', 'registry folder for the new version (default models/releases)')
     .option('--target-sensitivity <x>', 'threshold is chosen on validation to reach this', '0.95')
+    .option(
+      '--threshold-method <name>',
+      `how: ${THRESHOLD_METHODS.join(' | ')} (empirical reaches the target on validation only; the others on the next images, with --threshold-confidence)`,
+      TRAINING_DEFAULTS.thresholdMethod,
+    )
+    .option(
+      '--threshold-confidence <x>',
+      'confidence that the next images keep the target sensitivity',
+      String(TRAINING_DEFAULTS.thresholdConfidence),
+    )
     .option('--seed <n>', 'validation split, augmentation, initialisation and shuffling seed', '42')
     .option('--epochs <n>', 'phase 1 (head on the frozen backbone, Adam 1e-3): maximum epochs', String(TRAINING_DEFAULTS.maxEpochs))
     .option('--patience <n>', 'phase 1: stop after N epochs without better validation AUC', String(TRAINING_DEFAULTS.patience))
@@ -101,6 +115,8 @@ async function train(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     );
   const numbers = {
     targetSensitivity: values.targetSensitivity,
+    thresholdMethod: values.thresholdMethod,
+    thresholdConfidence: values.thresholdConfidence,
     seed: values.seed,
     maxEpochs: values.epochs,
     patience: values.patience,
@@ -128,12 +144,8 @@ async function train(values: z.output<typeof Options>, io: CliIo): Promise<numbe
     onProgress: trainReporter(errOutput(io)),
     ...numbers,
   });
-  const lines = Object.entries(result.manifest.metrics).map(
-    ([key, m]) =>
-      `${key} (n=${m.n}): AUC ${m.auc.toFixed(4)}, sensitivity ${m.sensitivity.toFixed(4)}, ` +
-      `specificity ${m.specificity.toFixed(4)}, accuracy ${m.accuracy.toFixed(4)}, threshold ${m.threshold.toFixed(4)}\n`,
-  );
-  io.err(`done in ${duration(Date.now() - started)}: ${result.versionDir}\n${lines.join('')}`);
+  const lines = [...metricLines(result.manifest), ...thresholdMethodLines(result.manifest, result.thresholdMethods)];
+  io.err(`done in ${duration(Date.now() - started)}: ${result.versionDir}\n${lines.map((l) => `${l}\n`).join('')}`);
   io.out(`${result.manifest.version}\n`);
   return ExitCode.ok;
 }

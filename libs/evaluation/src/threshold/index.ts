@@ -1,3 +1,4 @@
+import type { ThresholdMethod } from '@pneumoscreen/contracts';
 import { thresholdForSensitivity, type Labels, type Scores } from '../binary-classification';
 import { binormalThreshold } from './binormal';
 import { bootstrapThreshold } from './bootstrap';
@@ -8,10 +9,8 @@ export { BOOTSTRAP_RESAMPLES, bootstrapThreshold } from './bootstrap';
 export { minPositives, orderStatisticThreshold, promiseConfidence } from './order-statistic';
 export { binomialCdf, normalCdf, normalQuantile } from './stats';
 
-/** How a threshold is chosen for a target sensitivity. `empirical` keeps the target on the
- * sample only (about half the time on the next images); the others keep it with `confidence`. */
-export const THRESHOLD_METHODS = ['empirical', 'order-statistic', 'bootstrap', 'binormal'] as const;
-export type ThresholdMethod = (typeof THRESHOLD_METHODS)[number];
+// The methods are a contract: manifests record the one a version's threshold was chosen with.
+export { THRESHOLD_METHODS, type ThresholdMethod } from '@pneumoscreen/contracts';
 /** Binormal uses every positive score rather than one order statistic, so its threshold varies
  * less between samples: on simulated 116-image sites (threshold.spec) and on site-sized draws from
  * the release model's real scores (`calibration compare`, README "Which threshold method keeps its

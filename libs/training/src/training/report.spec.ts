@@ -3,6 +3,13 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { FitResult } from './fit';
 import { buildReport } from './report';
+import { TRAINING_DEFAULTS } from './train-options';
+
+const rule = (targetSensitivity: number) => ({
+  targetSensitivity,
+  method: TRAINING_DEFAULTS.thresholdMethod,
+  confidence: TRAINING_DEFAULTS.thresholdConfidence,
+});
 
 const labels = Uint8Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 0 : 1));
 const scores = (shift: number) =>
@@ -22,10 +29,10 @@ const fit = (epochs: number, bestEpoch: number): FitResult => ({
   })),
 });
 
-test('each set of scores gets its own threshold for the target sensitivity; metrics.json has ROC points and history', () => {
+test('each set of scores gets its own threshold by the rule; metrics.json has ROC points and history', () => {
   const report = buildReport({
     valLabels: labels,
-    targetSensitivity: 0.9,
+    thresholdRule: rule(0.9),
     headFit: fit(5, 4),
     fineTune: { fit: fit(3, 2), learningRate: 1e-5 },
     valScores: scores(0.2),
@@ -43,14 +50,14 @@ test('each set of scores gets its own threshold for the target sensitivity; metr
       [3, 2],
     ],
   );
-  const headOnly = buildReport({ valLabels: labels, targetSensitivity: 0.9, headFit: fit(5, 4), valScores: scores(0.4) });
+  const headOnly = buildReport({ valLabels: labels, thresholdRule: rule(0.9), headFit: fit(5, 4), valScores: scores(0.4) });
   assert.deepEqual(Object.keys(headOnly.metrics), ['validation']);
 });
 
 test('the ROC and training plots are PNG images', async () => {
   const report = buildReport({
     valLabels: labels,
-    targetSensitivity: 0.95,
+    thresholdRule: rule(0.95),
     headFit: fit(5, 4),
     fineTune: { fit: fit(3, 0), learningRate: 1e-5 },
     valScores: scores(0.2),
@@ -68,7 +75,7 @@ test('reshaped views are measured at the served threshold, not at one chosen for
   const shifted = Float32Array.from(scores(0.2), (s) => Math.min(1, s + 0.25));
   const report = buildReport({
     valLabels: labels,
-    targetSensitivity: 0.9,
+    thresholdRule: rule(0.9),
     headFit: fit(5, 4),
     valScores: scores(0.2),
     aspectScores: { aspectNarrower: shifted },

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { BinaryMetrics, ModelManifest } from '@pneumoscreen/contracts';
-import { binaryMetrics, rocPoints, thresholdForSensitivity, type Labels, type Scores } from '@pneumoscreen/evaluation';
+import type { BinaryMetrics, ModelManifest, ValidationThresholdRule } from '@pneumoscreen/contracts';
+import { binaryMetrics, rocPoints, type Labels, type Scores } from '@pneumoscreen/evaluation';
 import { STRESS_ASPECT } from './aspect-stress';
 import { AUGMENTATION_RECIPE, SHAPE_SWAP_RECIPE } from './augmented-input';
 import type { Backbone } from './backbones';
@@ -8,6 +8,7 @@ import type { LabelledImage, PatientSplit } from '@pneumoscreen/evaluation';
 import type { FitResult } from './fit';
 import { HEAD_DESCRIPTION } from './head';
 import { rocSvg, svgToPng, trainingSvg } from './plots';
+import { thresholdMethodTable, validationThreshold, type ThresholdMethodRow, type TrainingThresholdRule } from './threshold-choice';
 import type { TrainOptions } from './train-options';
 
 export const HEAD_LEARNING_RATE = 1e-3;
@@ -18,7 +19,7 @@ export const METRIC_KEYS = { served: 'validation', head: 'validationHead', tta: 
 
 export interface ReportInput {
   valLabels: Labels;
-  targetSensitivity: number;
+  thresholdRule: TrainingThresholdRule;
   headFit: FitResult;
   fineTune?: { fit: FitResult; learningRate: number };
   /** Of the served model. */
@@ -36,18 +37,25 @@ export interface Report {
   plots: () => Promise<Record<string, Buffer>>;
   /** Phase 1, then phase 2 if it ran. */
   fits: FitResult[];
+  /** How the served threshold was chosen, with the confidence it keeps the target. */
+  thresholdRule: ValidationThresholdRule;
+  /** What every method would choose on the served model's validation scores. */
+  thresholdMethods: ThresholdMethodRow[];
 }
 
-/** Every set of scores gets its own threshold, chosen on validation for the target sensitivity. */
+/** Every set of scores gets its own threshold, chosen on validation by the rule. */
 export function buildReport(input: ReportInput): Report {
-  const { valLabels, targetSensitivity } = input;
+  const { valLabels, thresholdRule: rule } = input;
   const scored: Array<[string, string, Scores]> = [[METRIC_KEYS.served, 'served model', input.valScores]];
   if (input.fineTune) scored.push([METRIC_KEYS.head, 'after phase 1 (frozen backbone)', input.headFit.valScores]);
   if (input.ttaScores) scored.push([METRIC_KEYS.tta, 'served model + test-time augmentation', input.ttaScores]);
   const metrics: Record<string, BinaryMetrics> = {};
   const withRoc: Record<string, BinaryMetrics & { roc: ReturnType<typeof rocPoints> }> = {};
+  let thresholdRule: ValidationThresholdRule | undefined;
   for (const [key, , scores] of scored) {
-    metrics[key] = binaryMetrics(scores, valLabels, thresholdForSensitivity(scores, valLabels, targetSensitivity));
+    const chosen = validationThreshold(scores, valLabels, rule);
+    thresholdRule ??= chosen.rule;
+    metrics[key] = binaryMetrics(scores, valLabels, chosen.threshold);
     withRoc[key] = { ...metrics[key]!, roc: rocPoints(scores, valLabels) };
   }
   // At the served threshold: what a change of image shape does to the operating point in use.
@@ -59,11 +67,16 @@ export function buildReport(input: ReportInput): Report {
   const stages = [{ name: `head (Adam ${rate(HEAD_LEARNING_RATE)})`, fit: input.headFit }];
   if (input.fineTune) stages.push({ name: `fine-tune (Adam ${rate(input.fineTune.learningRate)})`, fit: input.fineTune.fit });
   const served = metrics[METRIC_KEYS.served]!;
+  const thresholdMethods = thresholdMethodTable(input.valScores, valLabels, rule);
   return {
     metrics,
     fits: stages.map((s) => s.fit),
+    thresholdRule: thresholdRule!,
+    thresholdMethods,
     metricsJson: {
-      targetSensitivity,
+      targetSensitivity: rule.targetSensitivity,
+      thresholdRule,
+      thresholdMethods,
       ...(input.aspectScores
         ? { aspectStress: { ratio: STRESS_ASPECT, views: Object.keys(input.aspectScores), threshold: 'served' } }
         : {}),
@@ -133,6 +146,7 @@ export function buildManifest(input: ManifestInput): ModelManifest {
     preprocessing: backbone.preprocessing,
     classes: ['NORMAL', 'PNEUMONIA'],
     threshold: report.metrics[METRIC_KEYS.served]!.threshold,
+    thresholdRule: report.thresholdRule,
     metrics: report.metrics,
     data: {
       dataset: path.basename(path.resolve(opts.dataDir)),

@@ -1,5 +1,6 @@
-import type { IntendedUse, ModelManifest } from '@pneumoscreen/contracts';
-import type { LabelledImage } from '@pneumoscreen/evaluation';
+import type { IntendedUse, ModelManifest, ThresholdMethod } from '@pneumoscreen/contracts';
+import { DEFAULT_CONFIDENCE, DEFAULT_THRESHOLD_METHOD, type LabelledImage } from '@pneumoscreen/evaluation';
+import type { ThresholdMethodRow } from './threshold-choice';
 import type { EpochResult } from './fit';
 
 export interface TrainOptions {
@@ -26,6 +27,10 @@ export interface TrainOptions {
   guard?: boolean;
   cacheDir: string;
   targetSensitivity: number;
+  /** How the threshold is chosen on validation for the target (see chooseThreshold): with
+   * `thresholdConfidence` that the next images keep it, except `empirical` (on validation only). */
+  thresholdMethod: ThresholdMethod;
+  thresholdConfidence: number;
   seed: number;
   /** Head phase (frozen backbone). */
   maxEpochs: number;
@@ -82,6 +87,8 @@ export interface TrainResult {
   extraImages: number;
   /** The validation images, in the order they were scored. */
   validation: LabelledImage[];
+  /** What every threshold method would choose on the served model's validation scores. */
+  thresholdMethods: ThresholdMethodRow[];
 }
 
 /** The recipe's defaults, shared by `pneumoscreen train` and the trainer's retrain jobs. */
@@ -94,4 +101,6 @@ export const TRAINING_DEFAULTS = {
   fineTuneLearningRate: 1e-5,
   augmentCopies: 3,
   shapeSwapCopies: 4,
+  thresholdMethod: DEFAULT_THRESHOLD_METHOD,
+  thresholdConfidence: DEFAULT_CONFIDENCE,
 } as const;

@@ -10,7 +10,7 @@ import { repoRoot, sharedDir } from '@pneumoscreen/testing';
 import { loadModelVersion } from '@pneumoscreen/inference';
 import { resolveModelDir } from '@pneumoscreen/model-format';
 import { trainModel } from './train';
-import type { TrainProgress } from './train-options';
+import { TRAINING_DEFAULTS, type TrainProgress } from './train-options';
 import { testTimeAugmentation } from './tta';
 
 const REPO_ROOT = repoRoot();
@@ -38,6 +38,8 @@ test('both phases run on real X-rays into a version folder that serves what was 
     outDir: path.join(work, 'releases'),
     cacheDir: path.join(work, 'cache'),
     targetSensitivity: 0.95,
+    thresholdMethod: TRAINING_DEFAULTS.thresholdMethod,
+    thresholdConfidence: TRAINING_DEFAULTS.thresholdConfidence,
     seed: 7,
     maxEpochs: 3,
     patience: 3,

@@ -29,6 +29,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   if (!backbone) throw new Error(`unknown backbone "${opts.backbone}" (known: ${Object.keys(BACKBONES).join(', ')})`);
   if (opts.fineTuneBlocks > backbone.topBlocks.length)
     throw new Error(`${opts.backbone} can fine-tune at most ${backbone.topBlocks.length} blocks`);
+  // Checked before the hours of training, not when the threshold is chosen at the end.
+  if (opts.targetSensitivity >= 1 && opts.thresholdMethod !== 'empirical')
+    throw new Error(`a target sensitivity of 1 can be kept on validation only: the empirical method, not ${opts.thresholdMethod}`);
   const progress = opts.onProgress ?? (() => undefined);
 
   const parent = opts.initFrom === undefined ? undefined : await readInitFrom(opts.initFrom, backbone);
@@ -181,7 +184,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     );
     const report = buildReport({
       valLabels,
-      targetSensitivity: opts.targetSensitivity,
+      thresholdRule: { targetSensitivity: opts.targetSensitivity, method: opts.thresholdMethod, confidence: opts.thresholdConfidence },
       headFit,
       fineTune: fineTune && { fit: fineTune, learningRate: opts.fineTuneLearningRate },
       valScores: servedScores,
@@ -214,7 +217,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     }
     const versionDir = await writeVersion(opts.outDir, staged, { manifest, metrics: report.metricsJson, extra });
     progress({ phase: 'export', dir: versionDir });
-    return { versionDir, manifest, baseImages: base.length, extraImages: set.extra.images.length, validation };
+    return {
+      versionDir,
+      manifest,
+      baseImages: base.length,
+      extraImages: set.extra.images.length,
+      validation,
+      thresholdMethods: report.thresholdMethods,
+    };
   } catch (err) {
     await fs.rm(staged, { recursive: true, force: true });
     throw err;
