@@ -57,7 +57,7 @@ test('both phases run on real X-rays into a version folder that serves what was 
     codeVersion: 'test',
     onProgress: (e: TrainProgress) => events.push(e),
   };
-  const { versionDir, manifest } = await trainModel(options);
+  const { versionDir, manifest, thresholdMethods } = await trainModel(options);
 
   assert.equal(await resolveModelDir(options.outDir), versionDir);
   // 20 films are too few to fit an image-content guard: the version is made without one.
@@ -98,6 +98,13 @@ test('both phases run on real X-rays into a version folder that serves what was 
   ]);
   const metricsJson = JSON.parse(await readFile(path.join(versionDir, 'metrics.json'), 'utf8'));
   assert.ok(metricsJson.validation.roc.length >= 2);
+  // The threshold comes from the rule asked for, recorded with the table of every method.
+  assert.deepEqual([manifest.thresholdRule?.method, manifest.thresholdRule?.confidence], ['binormal', 0.95]);
+  assert.deepEqual(
+    thresholdMethods.filter((r) => r.used).map((r) => r.threshold),
+    [manifest.threshold],
+  );
+  assert.deepEqual(metricsJson.thresholdMethods, thresholdMethods);
   assert.deepEqual(
     metricsJson.stages.map((s: { history: unknown[] }) => s.history.length > 0),
     [true, true],
