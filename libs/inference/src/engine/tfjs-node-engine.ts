@@ -1,6 +1,5 @@
-import type { EngineMemory, EngineScores, ModelEngine, ScoreOptions } from './engine';
 import { TFJS_NODE_PACKAGES, tfjsNodeInstalled } from './tfjs-backends';
-import { TfjsWorkerClient } from './tfjs-worker-client';
+import { TfjsWorkerClient, TfjsWorkerEngine } from './tfjs-worker-client';
 
 export type TfjsNodeVariant = keyof typeof TFJS_NODE_PACKAGES;
 
@@ -9,11 +8,13 @@ export type TfjsNodeVariant = keyof typeof TFJS_NODE_PACKAGES;
  * addon loads in one worker thread per process (tensorflow/tfjs#2079, #8388): a second engine of
  * the same variant in one process fails to start, and `auto` selection then moves on.
  */
-export class TfjsNodeEngine implements ModelEngine {
+export class TfjsNodeEngine extends TfjsWorkerEngine {
   private constructor(
     readonly name: TfjsNodeVariant,
-    private readonly worker: TfjsWorkerClient,
-  ) {}
+    worker: TfjsWorkerClient,
+  ) {
+    super(worker);
+  }
 
   /** Fails unless the variant's package is installed and, for `tfjs-node-gpu`, TensorFlow
    * computes on a GPU. */
@@ -32,21 +33,5 @@ export class TfjsNodeEngine implements ModelEngine {
     }
     await worker.expectInputSize(inputSize);
     return new TfjsNodeEngine(variant, worker);
-  }
-
-  async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
-    return (await this.score(input, batchSize)).probabilities;
-  }
-
-  score(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores> {
-    return this.worker.score(input, batchSize, opts);
-  }
-
-  memory(): Promise<EngineMemory> {
-    return this.worker.memory();
-  }
-
-  dispose(): Promise<void> {
-    return this.worker.close();
   }
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { EngineMemory, EngineScores, ModelEngine, ScoreOptions } from './engine';
 import { ModelWorkerClient } from './worker-client';
 import type { TfjsWorkerInit } from './worker-protocol';
 
@@ -14,3 +15,27 @@ export const TfjsWorkerClient = {
     }
   },
 };
+
+/** An engine whose every call goes to the TF.js worker it loaded the model in: the WASM and
+ * tfjs-node engines differ only in how they start that worker. */
+export abstract class TfjsWorkerEngine implements ModelEngine {
+  abstract readonly name: string;
+
+  protected constructor(private readonly worker: TfjsWorkerClient) {}
+
+  async predict(input: Float32Array, batchSize: number): Promise<Float32Array> {
+    return (await this.score(input, batchSize)).probabilities;
+  }
+
+  score(input: Float32Array, batchSize: number, opts?: ScoreOptions): Promise<EngineScores> {
+    return this.worker.score(input, batchSize, opts);
+  }
+
+  memory(): Promise<EngineMemory> {
+    return this.worker.memory();
+  }
+
+  dispose(): Promise<void> {
+    return this.worker.close();
+  }
+}
