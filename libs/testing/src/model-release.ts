@@ -23,3 +23,23 @@ export async function copyRelease(
   await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
   return { dir, version, threshold: manifest.threshold };
 }
+
+/**
+ * The fields of a model manifest for a test's stand-in model: a tfjs-layers MobileNet classifier of
+ * `inputSize` pixels a side, NORMAL against PNEUMONIA at 0.5; `fields` replace any of them. Plain
+ * data, for ModelManifest.parse (this package imports no other).
+ */
+export function manifestFields(inputSize: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'test',
+    version: 'v1',
+    architecture: 'mobilenet_v1_0.75',
+    format: 'tfjs-layers',
+    preprocessing: { mode: 'mobilenet', inputSize: [inputSize, inputSize], channels: 3 },
+    classes: ['NORMAL', 'PNEUMONIA'],
+    threshold: 0.5,
+    codeVersion: 'test',
+    createdAt: new Date(0).toISOString(),
+    ...fields,
+  };
+}

@@ -2,19 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
 import type { ClassifierHead, ModelEngine, ScoreOptions } from '@pneumoscreen/inference';
+import { manifestFields } from '@pneumoscreen/testing';
 import { LoadedModel } from './loaded-model';
 
-const manifest = ModelManifest.parse({
-  name: 'test',
-  version: 'v1',
-  architecture: 'mobilenet_v1_0.75',
-  format: 'tfjs-layers',
-  preprocessing: { mode: 'mobilenet', inputSize: [2, 2], channels: 3 },
-  classes: ['NORMAL', 'PNEUMONIA'],
-  threshold: 0.5,
-  codeVersion: 'test',
-  createdAt: new Date(0).toISOString(),
-});
+const manifest = ModelManifest.parse(manifestFields(2));
 /** One channel read straight into a sigmoid unit: the map is the feature map itself, normalised. */
 const head: ClassifierHead = {
   layers: [{ inputs: 1, units: 1, activation: 'sigmoid', kernel: Float32Array.from([1]), bias: Float32Array.from([0]) }],

@@ -2,19 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
 import { encodeFloats, ScopeGuard, type ModelEngine } from '@pneumoscreen/inference';
+import { manifestFields } from '@pneumoscreen/testing';
 import { BROKEN_AFTER, EngineTimeoutError, LoadedModel } from './loaded-model';
 
-const manifest = ModelManifest.parse({
-  name: 'test',
-  version: 'v1',
-  architecture: 'mobilenet_v1_0.75',
-  format: 'tfjs-layers',
-  preprocessing: { mode: 'mobilenet', inputSize: [2, 2], channels: 3 },
-  classes: ['NORMAL', 'PNEUMONIA'],
-  threshold: 0.5,
-  codeVersion: 'test',
-  createdAt: new Date(0).toISOString(),
-});
+const manifest = ModelManifest.parse(manifestFields(2));
 
 /** Scores each image by its first value, and keeps every call it got; `fail` decides, call by
  * call, whether the call throws it. */

@@ -5,31 +5,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { convertModelDir } from '@pneumoscreen/onnx';
-import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
 import { nvidiaGpuVisible } from './gpu';
 import type { ModelEngine } from './engine';
 import { OnnxEngine } from './onnx-engine';
 import { MAX_RUN_BATCH } from './onnx-worker';
+import { softmaxModelDir } from './softmax-model.test-harness';
 
-/** A tiny 4x4 image classifier with a 2-way softmax whose PNEUMONIA column rises with brightness,
- * as ONNX bytes. */
-async function softmaxOnnx(): Promise<Uint8Array> {
-  const tf = await initWasmBackend();
-  const model = tf.sequential({
-    layers: [tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] }), tf.layers.dense({ units: 2, activation: 'softmax' })],
-  });
-  model.layers[1]!.setWeights([
-    tf.tensor2d([
-      [-1, 1],
-      [-1, 1],
-      [-1, 1],
-    ]),
-    tf.zeros([2]),
-  ]);
-  const dir = await mkdtemp(path.join(tmpdir(), 'onnx-engine-'));
-  await model.save(directorySaver(dir));
-  return convertModelDir(dir);
-}
+/** The stand-in classifier as ONNX bytes. */
+const softmaxOnnx = async (): Promise<Uint8Array> => convertModelDir(await softmaxModelDir());
 
 test('the engine runs an exported model in a worker and returns the PNEUMONIA column', async () => {
   const engine = await OnnxEngine.load(await softmaxOnnx(), [4, 4], { executionProvider: 'cpu', intraOpThreads: 1 });

@@ -5,6 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelManifest } from '@pneumoscreen/contracts';
+import { manifestFields } from '@pneumoscreen/testing';
 import { convertModelDir } from '@pneumoscreen/onnx';
 import { ONNX_FILE } from '@pneumoscreen/model-format';
 import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
@@ -13,17 +14,7 @@ import type { EngineChoice } from '@pneumoscreen/contracts';
 import { loadEngine } from './select-engine';
 import { tfjsNodeInstalled } from './tfjs-backends';
 
-const manifest = ModelManifest.parse({
-  name: 'test',
-  version: 'v1',
-  architecture: 'mobilenet_v1_0.75',
-  format: 'tfjs-layers',
-  preprocessing: { mode: 'mobilenet', inputSize: [4, 4], channels: 3 },
-  classes: ['NORMAL', 'PNEUMONIA'],
-  threshold: 0.5,
-  codeVersion: 'test',
-  createdAt: new Date(0).toISOString(),
-});
+const manifest = ModelManifest.parse(manifestFields(4));
 
 /** A 4x4 model whose single sigmoid output is sigmoid(bias) for an all-zero image. */
 async function versionDir(bias: number, extra: 'upsampling' | 'none' = 'none'): Promise<string> {

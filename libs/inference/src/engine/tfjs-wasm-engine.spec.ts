@@ -1,32 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { initWasmBackend, directorySaver } from '@pneumoscreen/tfjs';
+import { softmaxModelDir } from './softmax-model.test-harness';
 import { TfjsWasmEngine } from './tfjs-wasm-engine';
-
-/** A tiny 4x4 image classifier with a 2-way softmax whose PNEUMONIA column rises with brightness. */
-async function softmaxModelDir(): Promise<string> {
-  const tf = await initWasmBackend();
-  const model = tf.sequential({
-    layers: [
-      tf.layers.globalAveragePooling2d({ inputShape: [4, 4, 3] }),
-      tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: 'zeros', biasInitializer: 'zeros' }),
-    ],
-  });
-  model.layers[1]!.setWeights([
-    tf.tensor2d([
-      [-1, 1],
-      [-1, 1],
-      [-1, 1],
-    ]),
-    tf.zeros([2]),
-  ]);
-  const dir = await mkdtemp(path.join(tmpdir(), 'engine-'));
-  await model.save(directorySaver(dir));
-  return dir;
-}
 
 test('engine runs a softmax model in a worker and returns the PNEUMONIA column', async () => {
   const engine = await TfjsWasmEngine.load(await softmaxModelDir(), 'model.json', [4, 4]);

@@ -1,24 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModelManifest } from '@pneumoscreen/contracts';
+import { manifestFields } from '@pneumoscreen/testing';
 import { AUGMENTATION_RECIPE } from './augmented-input';
 import { testTimeAugmentation } from './tta';
 
 const metrics = { n: 10, accuracy: 1, sensitivity: 1, specificity: 1, auc: 1, threshold: 0.3, confusion: { tp: 5, fp: 0, tn: 5, fn: 0 } };
 const manifest = (data: Record<string, unknown>, withTta = true) =>
-  ModelManifest.parse({
-    name: 'm',
-    version: 'v1',
-    architecture: 'mobilenet_v1_0.75',
-    format: 'tfjs-layers',
-    preprocessing: { mode: 'mobilenet', inputSize: [8, 8], channels: 3 },
-    classes: ['NORMAL', 'PNEUMONIA'],
-    threshold: 0.5,
-    metrics: withTta ? { validation: { ...metrics, threshold: 0.5 }, validationTta: metrics } : { validation: metrics },
-    data,
-    codeVersion: 'x',
-    createdAt: '2026-01-01T00:00:00Z',
-  });
+  ModelManifest.parse(
+    manifestFields(8, {
+      metrics: withTta ? { validation: { ...metrics, threshold: 0.5 }, validationTta: metrics } : { validation: metrics },
+      data,
+    }),
+  );
 
 test('the recorded views are rebuilt, with the threshold chosen for them on validation', () => {
   const tta = testTimeAugmentation(manifest({ testTimeAugmentation: { views: 4, recipe: AUGMENTATION_RECIPE, seed: 42 } }));
