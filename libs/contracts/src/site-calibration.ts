@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelName, ModelVersionId } from './registry';
+import { ThresholdMethod } from './threshold-rule';
 
 /** A site: where a version's threshold is fitted. Studies take their bucket's name as their site. */
 export const SiteName = z
@@ -32,5 +33,14 @@ export const SiteCalibration = z.object({
   auc: z.number(),
   source: z.enum(['data', 'feedback']),
   fittedAt: z.string().datetime(),
+  /** The rule the threshold was chosen by; absent in calibrations fitted before there was a choice
+   * (those are empirical: the highest threshold that keeps the target on the images). */
+  method: ThresholdMethod.optional(),
+  /** The confidence the rule aimed to keep the target sensitivity with on the site's next images. */
+  confidence: z.number().gt(0).lt(1).optional(),
+  /** Distribution-free P(sensitivity >= target on the next images) given these positives. */
+  promiseConfidence: z.number().min(0).max(1).optional(),
+  /** True when the operator calibrated on fewer positives than the promise needs (--allow-few-positives). */
+  fewPositives: z.boolean().optional(),
 });
 export type SiteCalibration = z.infer<typeof SiteCalibration>;

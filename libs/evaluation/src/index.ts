@@ -15,13 +15,17 @@ export {
 export {
   CalibrationDataError,
   MIN_IMAGES_PER_CLASS,
+  TooFewPositivesError,
   calibrate,
+  checkCalibrationSet,
   checkClassCounts,
-  fitThreshold,
   proportion,
+  wilsonBounds,
   wilsonInterval,
   type CalibrateInput,
+  type CalibrationSetRule,
 } from './site-calibration';
+export { moreTrialsForWidth } from './interval-width';
 export { brierScore, expectedCalibrationError, meanConfidence } from './probability-calibration';
 export { listDataset, CLASS_NAMES, type LabelledImage } from './dataset';
 export { patientId, patientSplit, groupImages, mulberry32, shuffle, type PatientSplit } from './split';

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SiteCalibration } from '@pneumoscreen/contracts';
-import { CalibrationDataError, calibrate, fitThreshold, wilsonInterval } from './site-calibration';
+import { chooseThreshold } from './threshold';
+import { CalibrationDataError, TooFewPositivesError, calibrate, checkCalibrationSet, wilsonInterval } from './site-calibration';
 
 const close = (actual: number, expected: number, digits = 4) =>
   assert.equal(actual.toFixed(digits), expected.toFixed(digits), `${actual} is not ${expected} to ${digits} places`);
@@ -50,22 +51,6 @@ describe('wilsonInterval', () => {
   });
 });
 
-describe('fitThreshold', () => {
-  const labels = [1, 1, 1, 1, 0, 0, 0, 0];
-  const scores = [0.9, 0.8, 0.6, 0.3, 0.7, 0.4, 0.2, 0.1];
-
-  test('is the highest observed score that keeps sensitivity at the target', () => {
-    assert.equal(fitThreshold(scores, labels, 0.75), 0.6);
-    assert.equal(fitThreshold(scores, labels, 0.5), 0.8);
-    assert.equal(fitThreshold(scores, labels, 1), 0.3);
-  });
-
-  test('refuses a target outside (0, 1] and a set without pneumonia', () => {
-    assert.throws(() => fitThreshold(scores, labels, 0), /target sensitivity 0/);
-    assert.throws(() => fitThreshold([0.1, 0.2], [0, 0], 0.9), /no positive labels/);
-  });
-});
-
 describe('calibrate', () => {
   // 20 PNEUMONIA scored 0.50..0.98 and 20 NORMAL scored 0.02..0.59: they overlap in 0.50..0.59.
   const pos = Array.from({ length: 20 }, (_, i) => 0.5 + i * 0.025);
@@ -82,7 +67,7 @@ describe('calibrate', () => {
   };
 
   test('fits the threshold, measures it with Wilson intervals and builds a valid SiteCalibration', () => {
-    const c = calibrate(input);
+    const c = calibrate({ ...input, method: 'empirical', allowFewPositives: true });
     assert.deepEqual(SiteCalibration.parse(c), c);
     // 19 of 20 positives at 0.525 and above; negatives at or above 0.525: 0.53, 0.56, 0.59.
     close(c.threshold, 0.525, 6);
@@ -99,6 +84,38 @@ describe('calibrate', () => {
       [c.model, c.version, c.site, c.source, c.targetSensitivity],
       ['pneumoscreen-pneumonia', 'v1', 'hospital-a', 'data', 0.95],
     );
+    // 19 of 20 above: P(Binomial(20, 0.95) <= 18) = 1 - 0.95^20 - 20 * 0.95^19 * 0.05.
+    close(c.promiseConfidence!, 1 - 0.95 ** 20 - 20 * 0.95 ** 19 * 0.05);
+    assert.deepEqual([c.method, c.confidence, c.fewPositives], ['empirical', 0.95, true]);
+  });
+
+  test('by default chooses binormally at 95% confidence, below the empirical threshold, once there are 59 positives', () => {
+    const many = Array.from({ length: 80 }, (_, i) => 0.3 + i * 0.0085);
+    const set = { ...input, scores: [...many, ...neg], labels: [...many.map(() => 1), ...neg.map(() => 0)] };
+    const c = calibrate(set);
+    const binormal = chooseThreshold(set.scores, set.labels, { target: 0.95, method: 'binormal', confidence: 0.95 });
+    assert.deepEqual([c.method, c.confidence, c.fewPositives], ['binormal', 0.95, false]);
+    assert.deepEqual([c.threshold, c.promiseConfidence], [binormal.threshold, binormal.promiseConfidence]);
+    assert.ok(c.threshold < calibrate({ ...set, method: 'empirical' }).threshold);
+    assert.equal(calibrate({ ...set, method: 'order-statistic', confidence: 0.9 }).confidence, 0.9);
+  });
+
+  test('refuses fewer positives than minPositives, saying how many there are, how many it needs and why', () => {
+    assert.throws(
+      () => calibrate(input),
+      (e: Error) =>
+        e instanceof TooFewPositivesError &&
+        e.positives === 20 &&
+        e.needed === 59 &&
+        /^20 PNEUMONIA images cannot back a promise of 95% sensitivity with 95% confidence: it needs at least 59\./.test(e.message) &&
+        /0\.95\^59 = 0\.048\) is that below 0\.05/.test(e.message),
+    );
+  });
+
+  test('old stored calibrations, without the rule, still read', () => {
+    const { method, confidence, promiseConfidence, fewPositives, ...old } = calibrate({ ...input, allowFewPositives: true });
+    assert.deepEqual(SiteCalibration.parse(old), old);
+    assert.equal([method, confidence, promiseConfidence, fewPositives].length, 4);
   });
 
   test('refuses a set with too few images of a class, saying how many it had', () => {
@@ -107,10 +124,56 @@ describe('calibrate', () => {
       () => calibrate(few),
       (e: Error) => e instanceof CalibrationDataError && /at least 10 images of each class; got 20 PNEUMONIA and 3 NORMAL/.test(e.message),
     );
-    assert.equal(calibrate({ ...few, minPerClass: 3 }).n, 23);
+    assert.equal(calibrate({ ...few, minPerClass: 3, allowFewPositives: true }).n, 23);
   });
 
   test('refuses a site name that could not be a bucket', () => {
-    assert.throws(() => calibrate({ ...input, site: 'Hospital A' }), /site/);
+    assert.throws(() => calibrate({ ...input, site: 'Hospital A', allowFewPositives: true }), /site/);
+  });
+});
+
+describe('checkCalibrationSet', () => {
+  const set = (positives: number, negatives = 10) => [...Array<number>(positives).fill(1), ...Array<number>(negatives).fill(0)];
+  const refused = (labels: number[], rule: Parameters<typeof checkCalibrationSet>[1]) => {
+    try {
+      checkCalibrationSet(labels, rule);
+      return false;
+    } catch (e) {
+      if (e instanceof TooFewPositivesError) return true;
+      throw e;
+    }
+  };
+
+  test('the minimum is minPositives of the target and confidence: 59 at 95%/95%, 22 at 90%/90%', () => {
+    assert.ok(refused(set(58), { targetSensitivity: 0.95 }));
+    assert.deepEqual(checkCalibrationSet(set(59), { targetSensitivity: 0.95 }), {
+      positives: 59,
+      negatives: 10,
+      neededPositives: 59,
+      fewPositives: false,
+    });
+    assert.ok(refused(set(21), { targetSensitivity: 0.9, confidence: 0.9 }));
+    assert.ok(!refused(set(22), { targetSensitivity: 0.9, confidence: 0.9 }));
+  });
+
+  test('allowFewPositives fits anyway and says the positives were few', () => {
+    assert.deepEqual(checkCalibrationSet(set(12), { targetSensitivity: 0.95, allowFewPositives: true }), {
+      positives: 12,
+      negatives: 10,
+      neededPositives: 59,
+      fewPositives: true,
+    });
+  });
+
+  test('no sample is enough to promise every positive', () => {
+    assert.throws(() => checkCalibrationSet(set(5000), { targetSensitivity: 1 }), /no number of PNEUMONIA images \(here 5000\) can back/);
+    assert.equal(checkCalibrationSet(set(20), { targetSensitivity: 1, allowFewPositives: true }).fewPositives, true);
+  });
+
+  test('too few of a class is refused before the positives are counted against the promise', () => {
+    assert.throws(
+      () => checkCalibrationSet(set(100, 9), { targetSensitivity: 0.95 }),
+      (e: Error) => e instanceof CalibrationDataError && !(e instanceof TooFewPositivesError),
+    );
   });
 });

@@ -12,12 +12,14 @@ import type { FeedbackRecord } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { preprocess } from '@pneumoscreen/imaging';
 import { ModelRegistry } from '@pneumoscreen/registry';
-import { fitThreshold, listDataset } from '@pneumoscreen/evaluation';
+import { chooseThreshold, listDataset, moreTrialsForWidth } from '@pneumoscreen/evaluation';
 import { loadModelVersion } from '@pneumoscreen/inference';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 
+/** 12 PNEUMONIA images are enough for 90% sensitivity with 50% confidence (minPositives: 7), not for 95%/95% (59). */
+const RULE = ['--target-sensitivity', '0.9', '--confidence', '0.5'];
 const SITE = 'hospital-a';
 const OTHER_SITE = 'clinic-b';
 const samples = path.join(repoRoot(), 'samples/studies');
@@ -58,8 +60,8 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
   let env: Record<string, string>;
   let release: Awaited<ReturnType<typeof copyRelease>>;
   let data: string;
-  /** The threshold fitted, by this test's own scoring, on the images of `data`. */
-  let expected: number;
+  /** The threshold RULE chooses binormally, by this test's own scoring, on the images of `data`. */
+  let expected: ReturnType<typeof chooseThreshold>;
 
   async function models(argv: string[], extra: Record<string, string> = {}) {
     let out = '';
@@ -99,10 +101,10 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     } finally {
       await engine.dispose();
     }
-    expected = fitThreshold(
+    expected = chooseThreshold(
       scores,
       images.map((i) => i.label),
-      0.95,
+      { target: 0.9, method: 'binormal', confidence: 0.5 },
     );
   });
   after(async () => {
@@ -110,36 +112,53 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     await server?.stop();
   });
 
-  test("--data fits the production version's threshold for S3_BUCKET's site and records it beside the version", async () => {
-    const { code, out, err } = await run(['--data', data, '--json']);
+  test("--data chooses the production version's threshold binormally for S3_BUCKET's site and records it and its rule", async () => {
+    const { code, out, err } = await run(['--data', data, '--json', ...RULE]);
     assert.equal(code, 0, err);
     const r = JSON.parse(out);
-    assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
+    assert.ok(Math.abs(r.threshold - expected.threshold) < 1e-5, `fitted ${r.threshold}, expected ${expected.threshold}`);
     assert.deepEqual(
       [r.version, r.site, r.source, r.n, r.positives, r.negatives, r.targetSensitivity],
-      [release.version, SITE, 'data', 24, 12, 12, 0.95],
+      [release.version, SITE, 'data', 24, 12, 12, 0.9],
     );
-    assert.ok(r.sensitivity >= 0.95 && r.sensitivityCi.low < r.sensitivity && r.sensitivityCi.high <= 1);
+    assert.deepEqual([r.method, r.confidence, r.positivesNeeded, r.fewPositives], ['binormal', 0.5, 7, false]);
+    assert.ok(Math.abs(r.promiseConfidence - expected.promiseConfidence) < 1e-6);
+    const more = (ci: { count: number; of: number }) => moreTrialsForWidth(ci.count, ci.of, 0.05);
+    const stored = await registry.calibrations.get(release.version, SITE);
+    assert.deepEqual(r.moreImagesNeeded, {
+      intervalWidth: 0.05,
+      positives: more(stored!.sensitivity),
+      negatives: more(stored!.specificity),
+    });
+    assert.ok(r.moreImagesNeeded.positives > 0 && r.moreImagesNeeded.negatives > 0);
+    assert.ok(r.sensitivityCi.low < r.sensitivity && r.sensitivityCi.high <= 1);
     assert.ok(r.specificityCi.low <= r.specificity && r.specificity <= r.specificityCi.high);
     assert.equal(r.versionThreshold.threshold, release.threshold);
     assert.equal(r.recordedAt, `s3://registry/models/pneumoscreen-pneumonia/calibrations/${release.version}/${SITE}.json`);
 
-    const stored = await registry.calibrations.get(release.version, SITE);
     assert.deepEqual(
-      [stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value],
-      [r.threshold, 24, r.sensitivity, r.specificity],
+      [stored?.threshold, stored?.n, stored?.sensitivity.value, stored?.specificity.value, stored?.method, stored?.confidence],
+      [r.threshold, 24, r.sensitivity, r.specificity, 'binormal', 0.5],
     );
     assert.equal((await registry.list()).versions.length, 1);
   });
 
-  test('the table names the site, both thresholds and the intervals', async () => {
-    const { code, out } = await run([release.version, '--data', data, '--site', OTHER_SITE, '--target-sensitivity', '0.9']);
+  test('the table names the site, the rule, both thresholds, the intervals and the images that would narrow them', async () => {
+    const argv = [release.version, '--data', data, '--site', OTHER_SITE, '--target-sensitivity', '0.8', '--confidence', '0.5'];
+    const { code, out } = await run([...argv, '--method', 'order-statistic', '--interval-width', '0.1']);
     assert.equal(code, 0);
     assert.match(out, new RegExp(`calibrated for site ${OTHER_SITE} on 24 images \\(12 PNEUMONIA, 12 NORMAL\\)`));
     assert.match(out, new RegExp(`^threshold +[01]\\.\\d{6} +${release.threshold.toFixed(6).replace('.', '\\.')}$`, 'm'));
     assert.match(out, /^sensitivity +\d+\.\d% \(\d+\.\d%-\d+\.\d%\) \d+\/12 +\d+\.\d% \(/m);
-    assert.match(out, /target sensitivity 90\.0%/);
-    assert.equal((await registry.calibrations.get(release.version, OTHER_SITE))?.targetSensitivity, 0.9);
+    assert.match(out, /target sensitivity 80\.0% with 50\.0% confidence, threshold by order-statistic/);
+    assert.match(out, /^promise confidence \d+\.\d%/m);
+    const stored = (await registry.calibrations.get(release.version, OTHER_SITE))!;
+    const more = (p: { count: number; of: number }) => moreTrialsForWidth(p.count, p.of, 0.1);
+    assert.match(
+      out,
+      new RegExp(`: ${more(stored.sensitivity)} more PNEUMONIA images \\(sensitivity\\), ${more(stored.specificity)} more NORMAL`),
+    );
+    assert.deepEqual([stored.targetSensitivity, stored.method], [0.8, 'order-statistic']);
   });
 
   test("models calibrations lists every site's threshold of the production version, or says there is none", async () => {
@@ -154,8 +173,8 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
       stored.map((c) => [c!.site, c!.threshold]),
     );
     const table = await listing(release.version);
-    assert.match(table.out, new RegExp(`^${SITE} +${stored[1]!.threshold.toFixed(6)} +95\\.0% +24 `, 'm'));
-    assert.match(table.out, new RegExp(`^${OTHER_SITE} +${stored[0]!.threshold.toFixed(6)} +90\\.0% +24 `, 'm'));
+    assert.match(table.out, new RegExp(`^${SITE} +${stored[1]!.threshold.toFixed(6)} +90\\.0% +24 `, 'm'));
+    assert.match(table.out, new RegExp(`^${OTHER_SITE} +${stored[0]!.threshold.toFixed(6)} +80\\.0% +24 `, 'm'));
     const missing = await listing('no-such-version');
     assert.deepEqual([missing.code, /no published version "no-such-version"/.test(missing.err)], [1, true]);
     assert.equal((await listing('a', 'b')).code, 2);
@@ -211,16 +230,34 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     await store.putObject(SITE, 'incoming/r/image.jpeg', await readFile(images[20]!.path));
     await feedback.append(record(SITE, 'incoming/gone/image.jpeg', 'd41d8cd98f00b204e9800998ecf8427e', 'NORMAL'));
 
-    const { code, out, err } = await run(['--from-feedback', '--json']);
+    const { code, out, err } = await run(['--from-feedback', '--json', ...RULE]);
     assert.equal(code, 0, err);
     const r = JSON.parse(out);
     assert.deepEqual([r.site, r.source, r.n, r.positives, r.negatives], [SITE, 'feedback', 24, 12, 12]);
     assert.deepEqual(r.skipped, { 'changed since labelled': 1, gone: 1 });
-    assert.ok(Math.abs(r.threshold - expected) < 1e-5, `fitted ${r.threshold}, expected ${expected}`);
+    assert.ok(Math.abs(r.threshold - expected.threshold) < 1e-5, `fitted ${r.threshold}, expected ${expected.threshold}`);
     assert.equal((await registry.calibrations.get(release.version, SITE))?.source, 'feedback');
 
-    const table = await run(['--from-feedback']);
+    const table = await run(['--from-feedback', ...RULE]);
     assert.match(table.out, /left out: 1 changed since labelled, 1 gone/);
+  });
+
+  test('fewer PNEUMONIA images than 95%/95% needs is refused before scoring, saying how many and why; recording nothing', async () => {
+    const { code, out, err } = await run(['--data', data, '--site', 'few-site']);
+    assert.deepEqual([code, out], [1, '']);
+    assert.match(err, /^12 PNEUMONIA images cannot back a promise of 95% sensitivity with 95% confidence: it needs at least 59\./);
+    assert.match(err, /0\.95\^59 = 0\.048\) is that below 0\.05.*--allow-few-positives to fit anyway/);
+    assert.doesNotMatch(err, /scored/);
+    assert.equal(await registry.calibrations.get(release.version, 'few-site'), null);
+  });
+
+  test('--allow-few-positives fits anyway, warns on stderr and records that the positives were few', async () => {
+    const { code, out, err } = await run(['--data', data, '--site', 'few-site', '--allow-few-positives']);
+    assert.equal(code, 0, err);
+    assert.match(err, /WARNING: 12 PNEUMONIA images, fewer than the 59 that 95% sensitivity with 95% confidence needs/);
+    assert.match(out, /^FEW POSITIVES: /m);
+    const stored = await registry.calibrations.get(release.version, 'few-site');
+    assert.deepEqual([stored?.method, stored?.confidence, stored?.fewPositives], ['binormal', 0.95, true]);
   });
 
   test('too few images of a class is refused and records nothing', async () => {
@@ -235,9 +272,12 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal((await run(['--data', data, '--from-feedback'])).code, 2);
     assert.equal((await run([])).code, 2);
     assert.equal((await run(['--data', data, '--target-sensitivity', '1.5'])).code, 2);
+    assert.match((await run(['--data', data, '--method', 'guess'])).err, /error: --method must be empirical or order-statistic or/);
+    assert.match((await run(['--data', data, '--confidence', '1'])).err, /error: --confidence must be a number in \(0, 1\), not "1"/);
+    assert.equal((await run(['--data', data, '--interval-width', '0'])).code, 2);
     assert.match((await run(['--data', data, '--site', 'Hospital A'])).err, /error: --site must be 2-63 of a-z 0-9/);
     assert.match((await run(['--help'])).out, /^Usage: pneumoscreen models calibrate \[options\] \[version\]/);
-    const unknown = await run(['no-such-version', '--data', data]);
+    const unknown = await run(['no-such-version', '--data', data, ...RULE]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no published version "no-such-version"/);
   });

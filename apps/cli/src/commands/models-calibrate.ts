@@ -5,14 +5,26 @@ import { z } from 'zod';
 import type { AppConfig } from '@pneumoscreen/config';
 import { SiteName, normaliseEtag, type SiteCalibration } from '@pneumoscreen/contracts';
 import { FeedbackStore, currentLabels } from '@pneumoscreen/feedback';
-import { CalibrationDataError, calibrate, checkClassCounts, confusionAt, listDataset, proportion } from '@pneumoscreen/evaluation';
+import {
+  CalibrationDataError,
+  DEFAULT_CONFIDENCE,
+  DEFAULT_THRESHOLD_METHOD,
+  THRESHOLD_METHODS,
+  TooFewPositivesError,
+  calibrate,
+  checkCalibrationSet,
+  confusionAt,
+  listDataset,
+  moreTrialsForWidth,
+  proportion,
+} from '@pneumoscreen/evaluation';
 import { loadModelVersion, plainView, scoreItems } from '@pneumoscreen/inference';
 import { ObjectNotFoundError, ObjectTooLargeError, type ObjectStore } from '@pneumoscreen/storage';
 import { ExitCode, UsageError, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
-import { fraction } from '../program/options';
+import { fraction, numberText, oneOf } from '../program/options';
+import { reportJson, reportTable, type SourceSummary } from './models-calibrate-report';
 import { openConfiguredRegistry } from './configured-registry';
-import { textTable } from './text-table';
 
 const Options = z.object({
   version: z.string().optional(),
@@ -20,8 +32,15 @@ const Options = z.object({
   fromFeedback: z.boolean().default(false),
   site: SiteName.optional(),
   targetSensitivity: fraction().optional(),
+  method: oneOf(THRESHOLD_METHODS).default(DEFAULT_THRESHOLD_METHOD),
+  confidence: numberText((x) => x > 0 && x < 1, 'a number in (0, 1)').optional(),
+  allowFewPositives: z.boolean().default(false),
+  intervalWidth: numberText((x) => x > 0 && x < 1, 'a number in (0, 1)').optional(),
   json: z.boolean().default(false),
 });
+
+/** The interval width `--interval-width` asks images for by default: +-2.5 points. */
+const DEFAULT_INTERVAL_WIDTH = 0.05;
 
 export function configureModelsCalibrateCommand(models: Command, io: CliIo): void {
   models
@@ -35,14 +54,29 @@ export function configureModelsCalibrateCommand(models: Command, io: CliIo): voi
     )
     .option('--site <s>', 'the site: the bucket its studies arrive in (default S3_BUCKET)')
     .option('--target-sensitivity <t>', 'the sensitivity the threshold must keep (default TARGET_SENSITIVITY, 0.95)')
+    .option('--method <m>', `how the threshold is chosen: ${THRESHOLD_METHODS.join(', ')} (default ${DEFAULT_THRESHOLD_METHOD}); see below`)
+    .option('--confidence <p>', `the confidence the target must hold with on the site's next images (default ${DEFAULT_CONFIDENCE})`)
+    .option('--allow-few-positives', 'calibrate on fewer PNEUMONIA images than the promise needs (warned, and recorded)')
+    .option(
+      '--interval-width <w>',
+      `report how many more images of each class would narrow its 95% interval to this width (default ${DEFAULT_INTERVAL_WIDTH})`,
+    )
     .option('--json', 'print one JSON object instead of a table')
     .addHelpText(
       'after',
       `
-Fits VERSION's threshold for the site (the highest that keeps the target sensitivity on these
-images), records it in the registry beside the version, which itself never changes, and reports
-sensitivity and specificity with 95% Wilson intervals. The site's study results and
-'eval VERSION --site S' then decide at it. Needs at least 10 images of each class.
+Chooses VERSION's threshold for the site so that it keeps the target sensitivity on the site's
+next images with the confidence asked, records it in the registry beside the version, which itself
+never changes, and reports sensitivity and specificity with 95% Wilson intervals. The site's study
+results and 'eval VERSION --site S' then decide at it. Methods (all look at the PNEUMONIA scores):
+  binormal         lower tolerance limit of a normal fitted to their logits (default)
+  order-statistic  the highest PNEUMONIA score that keeps the target with the confidence, assuming
+                   nothing about the scores
+  bootstrap        the confidence-quantile of the empirical threshold over resamples
+  empirical        the highest threshold that keeps the target on these images (about half the
+                   time on the next ones)
+Needs at least 10 images of each class, and enough PNEUMONIA images to back the promise: 59 for
+95% sensitivity with 95% confidence (0.95^59 < 0.05), refused below unless --allow-few-positives.
 `,
     )
     .action(commandAction(io, Options, calibrateCommand));
@@ -55,11 +89,9 @@ interface Item {
   read: () => Promise<Buffer | null>;
 }
 
-interface Source {
+/** `skipped` is filled in while the items are read. */
+interface Source extends SourceSummary {
   items: Item[];
-  describe: string;
-  /** Why images were left out, by reason; filled in while they are read. */
-  skipped: Record<string, number>;
 }
 
 /** `pneumoscreen models calibrate`. Exit codes: 0 recorded, 1 refused or failed, 2 a usage error. */
@@ -81,7 +113,17 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
       return ExitCode.failed;
     }
     source = request.data ? await fromFolder(request.data) : await fromFeedback(config, s3(), site.data);
-    checkClassCounts(source.items.map((i) => i.label));
+    const rule = {
+      targetSensitivity: request.targetSensitivity ?? config.trainer.targetSensitivity,
+      method: request.method,
+      confidence: request.confidence ?? DEFAULT_CONFIDENCE,
+      allowFewPositives: request.allowFewPositives,
+    };
+    // Refused before any scoring; calibrate checks again on the images that could be read.
+    checkCalibrationSet(
+      source.items.map((i) => i.label),
+      rule,
+    );
     // The engine the site's workers run: an int8 model's threshold is fitted on its own scores.
     const { manifest, engine } = await loadModelVersion(await registry.download(version, config.models.cacheDir), {
       engine: config.worker.engine,
@@ -104,10 +146,17 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
     if (left) source.skipped['not an image'] = left;
     const kept = source.items.flatMap((item, i) => (scores[i] === null ? [] : [{ label: item.label, score: scores[i]! }]));
     const labels = kept.map((k) => k.label);
+    const evidence = checkCalibrationSet(labels, rule);
+    if (evidence.fewPositives)
+      io.err(
+        `WARNING: ${evidence.positives} PNEUMONIA images, fewer than the ${evidence.neededPositives} that ${pct(rule.targetSensitivity)} ` +
+          `sensitivity with ${pct(rule.confidence)} confidence needs: the site's threshold is fitted anyway (--allow-few-positives) ` +
+          `and recorded as fitted on few positives; its promise does not hold with that confidence\n`,
+      );
     const calibration = calibrate({
+      ...rule,
       scores: kept.map((k) => k.score),
       labels,
-      targetSensitivity: request.targetSensitivity ?? config.trainer.targetSensitivity,
       model: registry.name,
       version,
       site: site.data,
@@ -120,7 +169,9 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
       labels,
       manifest.threshold,
     );
-    const report: Report = {
+    const width = request.intervalWidth ?? DEFAULT_INTERVAL_WIDTH;
+    const more = (p: SiteCalibration['sensitivity']) => moreTrialsForWidth(p.count, p.of, width);
+    const report = {
       calibration,
       versionThreshold: {
         threshold: manifest.threshold,
@@ -129,14 +180,19 @@ async function calibrateCommand(request: z.output<typeof Options>, io: CliIo): P
       },
       source,
       recordedAt: registry.calibrations.location(version, site.data),
+      neededPositives: evidence.neededPositives,
+      moreImagesNeeded: { intervalWidth: width, positives: more(calibration.sensitivity), negatives: more(calibration.specificity) },
     };
-    io.out(request.json ? JSON.stringify(toJson(report), null, 2) + '\n' : table(report));
+    io.out(request.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : reportTable(report));
     return ExitCode.ok;
   } catch (e) {
     if (!(e instanceof CalibrationDataError)) throw e;
     const skipped = Object.entries(source?.skipped ?? {}).map(([why, n]) => `${n} ${why}`);
+    const leftOut = skipped.length ? ` (left out: ${skipped.join(', ')})` : '';
     io.err(
-      `${e.message}${skipped.length ? ` (left out: ${skipped.join(', ')})` : ''}: a threshold fitted on so few is not a calibration\n`,
+      e instanceof TooFewPositivesError
+        ? `${e.message}${leftOut}. Label more, lower --target-sensitivity or --confidence, or pass --allow-few-positives to fit anyway\n`
+        : `${e.message}${leftOut}: a threshold fitted on so few is not a calibration\n`,
     );
     return ExitCode.failed;
   } finally {
@@ -177,62 +233,4 @@ async function fromFeedback(config: AppConfig, s3: ObjectStore, site: string): P
   return { items, describe: `readers' labels of site ${site}`, skipped };
 }
 
-interface Report {
-  calibration: SiteCalibration;
-  versionThreshold: { threshold: number; sensitivity: SiteCalibration['sensitivity']; specificity: SiteCalibration['specificity'] };
-  source: Source;
-  recordedAt: string;
-}
-
-function toJson({ calibration: c, versionThreshold: v, source, recordedAt }: Report) {
-  const ci = (p: SiteCalibration['sensitivity']) => ({ low: p.low, high: p.high });
-  return {
-    model: c.model,
-    version: c.version,
-    site: c.site,
-    source: c.source,
-    threshold: c.threshold,
-    targetSensitivity: c.targetSensitivity,
-    n: c.n,
-    positives: c.sensitivity.of,
-    negatives: c.specificity.of,
-    sensitivity: c.sensitivity.value,
-    sensitivityCi: ci(c.sensitivity),
-    specificity: c.specificity.value,
-    specificityCi: ci(c.specificity),
-    auc: c.auc,
-    versionThreshold: {
-      threshold: v.threshold,
-      sensitivity: v.sensitivity.value,
-      sensitivityCi: ci(v.sensitivity),
-      specificity: v.specificity.value,
-      specificityCi: ci(v.specificity),
-    },
-    skipped: source.skipped,
-    fittedAt: c.fittedAt,
-    recordedAt,
-  };
-}
-
-function table({ calibration: c, versionThreshold: v, source, recordedAt }: Report): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const p = (x: SiteCalibration['sensitivity']) => `${pct(x.value)} (${pct(x.low)}-${pct(x.high)}) ${x.count}/${x.of}`;
-  const rows = [
-    ['', 'site threshold', "version's threshold"],
-    // Six places: scores crowd towards 1, where four would print a threshold below 1 as 1.0000.
-    ['threshold', c.threshold.toFixed(6), v.threshold.toFixed(6)],
-    ['sensitivity', p(c.sensitivity), p(v.sensitivity)],
-    ['specificity', p(c.specificity), p(v.specificity)],
-  ];
-  const skipped = Object.entries(source.skipped).sort(([a], [b]) => a.localeCompare(b));
-  return [
-    `${c.model}@${c.version} calibrated for site ${c.site} on ${c.n} images (${c.sensitivity.of} PNEUMONIA, ${c.specificity.of} NORMAL), ${source.describe}`,
-    ...(skipped.length ? [`left out: ${skipped.map(([why, n]) => `${n} ${why}`).join(', ')}`] : []),
-    `target sensitivity ${pct(c.targetSensitivity)}, AUC ${c.auc.toFixed(4)}; 95% Wilson intervals`,
-    '',
-    ...textTable(rows),
-    '',
-    `recorded at ${recordedAt}: results of studies from ${c.site}, and eval ${c.version} --site ${c.site}, now decide at ${c.threshold.toFixed(6)}`,
-    '',
-  ].join('\n');
-}
+const pct = (x: number) => `${+(100 * x).toFixed(2)}%`;
