@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { StudyResult, resultsKey, type FeedbackRecord } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
 import { repoRoot, spawnApp, type SpawnedApp } from '@pneumoscreen/testing';
@@ -21,6 +21,20 @@ const samples = join(repoRoot(), 'samples/studies');
  * the whole stack as processes: studies classified by the worker, the review page served by ingest,
  * labels given with a keyboard shortcut and a click, and the trainer's records in S3 checked.
  */
+/** The image's natural width once it has loaded, or 0 once it has failed to. */
+async function loadedWidth(img: Locator): Promise<number> {
+  await img.waitFor();
+  return img.evaluate(
+    (el) =>
+      new Promise<number>((resolve) => {
+        const image = el as unknown as { complete: boolean; naturalWidth: number; addEventListener(e: string, f: () => void): void };
+        if (image.complete) return resolve(image.naturalWidth);
+        image.addEventListener('load', () => resolve(image.naturalWidth));
+        image.addEventListener('error', () => resolve(0));
+      }),
+  );
+}
+
 describe('review page: worklist to the training data, in Chromium', () => {
   let stack: E2eStack;
   let browser: Browser;
@@ -95,14 +109,9 @@ describe('review page: worklist to the training data, in Chromium', () => {
         new RegExp(`Probability${image.probability!.toFixed(3)}Threshold.*Model${image.modelVersion}`),
       );
       if (image.heatmap && 'key' in image.heatmap) {
-        // Loaded through ingest: a broken or refused image has no natural width.
-        await card.locator('img.heatmap').waitFor();
-        assert.ok(
-          (await card
-            .locator('img.heatmap')
-            .evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)) > 0,
-          `${key}: heatmap shown`,
-        );
+        // Loaded through ingest: a broken or refused image has no natural width. The element has its
+        // size from its attributes before the PNG arrives, so wait for the load to settle first.
+        assert.ok((await loadedWidth(card.locator('img.heatmap'))) > 0, `${key}: heatmap shown`);
       } else {
         assert.match((await card.locator('.no-heatmap').textContent()) ?? '', /^No heatmap/);
       }
