@@ -2,11 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
 import { loadConfig } from '@pneumoscreen/config';
 import type { FeedbackRecord } from '@pneumoscreen/contracts';
 import { FeedbackStore } from '@pneumoscreen/feedback';
@@ -17,42 +16,12 @@ import { loadModelVersion } from '@pneumoscreen/inference';
 import { S3ObjectStore } from '@pneumoscreen/storage';
 import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
+import { labelledSet } from './calibration-set.test-harness';
 
 /** 12 PNEUMONIA images are enough for 90% sensitivity with 50% confidence (minPositives: 7), not for 95%/95% (59). */
 const RULE = ['--target-sensitivity', '0.9', '--confidence', '0.5'];
 const SITE = 'hospital-a';
 const OTHER_SITE = 'clinic-b';
-const samples = path.join(repoRoot(), 'samples/studies');
-const SOURCES = {
-  NORMAL: ['demo-normal-a/IM-0117-0001.jpeg', 'demo-normal-b/IM-0133-0001.jpeg'],
-  PNEUMONIA: ['demo-pneumonia-a/person1003_virus_1685.jpeg', 'demo-pneumonia-b/person1026_bacteria_2957.jpeg'],
-};
-
-/** A different crop and exposure of a sample X-ray for each k, so the set's scores spread out. */
-async function variant(bytes: Buffer, k: number): Promise<Buffer> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const w = Math.round(width * (0.8 + 0.03 * k));
-  const h = Math.round(height * (0.82 + 0.025 * k));
-  return sharp(bytes)
-    .extract({ left: Math.round(((width - w) * (k % 3)) / 2), top: Math.round((height - h) * (k % 2)), width: w, height: h })
-    .modulate({ brightness: 0.85 + 0.05 * k })
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
-
-/** `perSample` variants of each sample under DIR/NORMAL and DIR/PNEUMONIA. */
-async function labelledSet(perSample: { NORMAL: number; PNEUMONIA: number }): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'calibration-set-'));
-  for (const label of ['NORMAL', 'PNEUMONIA'] as const) {
-    await mkdir(path.join(dir, label));
-    for (const [s, file] of SOURCES[label].entries()) {
-      const bytes = await readFile(path.join(samples, file));
-      for (let k = 0; k < perSample[label]; k++) await writeFile(path.join(dir, label, `${s}-${k}.jpeg`), await variant(bytes, k));
-    }
-  }
-  return dir;
-}
-
 describe('pneumoscreen models calibrate (s3rver)', () => {
   let server: S3Server;
   let store: S3ObjectStore;
@@ -161,25 +130,6 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.deepEqual([stored.targetSensitivity, stored.method], [0.8, 'order-statistic']);
   });
 
-  test("models calibrations lists every site's threshold of the production version, or says there is none", async () => {
-    const listing = (...argv: string[]) => models(['calibrations', ...argv]);
-    const json = await listing('--json');
-    assert.equal(json.code, 0, json.err);
-    const r = JSON.parse(json.out);
-    const stored = await Promise.all([OTHER_SITE, SITE].map((s) => registry.calibrations.get(release.version, s)));
-    assert.equal(r.version, release.version);
-    assert.deepEqual(
-      r.calibrations.map((c: { site: string; threshold: number }) => [c.site, c.threshold]),
-      stored.map((c) => [c!.site, c!.threshold]),
-    );
-    const table = await listing(release.version);
-    assert.match(table.out, new RegExp(`^${SITE} +${stored[1]!.threshold.toFixed(6)} +90\\.0% +24 `, 'm'));
-    assert.match(table.out, new RegExp(`^${OTHER_SITE} +${stored[0]!.threshold.toFixed(6)} +80\\.0% +24 `, 'm'));
-    const missing = await listing('no-such-version');
-    assert.deepEqual([missing.code, /no published version "no-such-version"/.test(missing.err)], [1, true]);
-    assert.equal((await listing('a', 'b')).code, 2);
-  });
-
   test("eval VERSION --site measures at the site's threshold, and at the version's own without it", async () => {
     const main = path.join(repoRoot(), 'apps/cli/dist/main.js');
     const evaluate = async (...extra: string[]) =>
@@ -268,15 +218,7 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
     assert.equal(await registry.calibrations.get(release.version, 'small-site'), null);
   });
 
-  test('usage errors exit 2; an unpublished version fails naming it', async () => {
-    assert.equal((await run(['--data', data, '--from-feedback'])).code, 2);
-    assert.equal((await run([])).code, 2);
-    assert.equal((await run(['--data', data, '--target-sensitivity', '1.5'])).code, 2);
-    assert.match((await run(['--data', data, '--method', 'guess'])).err, /error: --method must be empirical or order-statistic or/);
-    assert.match((await run(['--data', data, '--confidence', '1'])).err, /error: --confidence must be a number in \(0, 1\), not "1"/);
-    assert.equal((await run(['--data', data, '--interval-width', '0'])).code, 2);
-    assert.match((await run(['--data', data, '--site', 'Hospital A'])).err, /error: --site must be 2-63 of a-z 0-9/);
-    assert.match((await run(['--help'])).out, /^Usage: pneumoscreen models calibrate \[options\] \[version\]/);
+  test('an unpublished version fails naming it', async () => {
     const unknown = await run(['no-such-version', '--data', data, ...RULE]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no published version "no-such-version"/);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { SiteCalibration } from '@pneumoscreen/contracts';
 import { ExitCode, commandAction } from '../program/action';
 import type { CliIo } from '../program/io';
 import { withConfiguredRegistry } from './configured-registry';
@@ -18,8 +19,8 @@ export function configureModelsCalibrationsCommand(models: Command, io: CliIo): 
 
 /**
  * `models calibrations [VERSION] [--json]`: every site's threshold for a version (default: the one
- * MODEL_CHANNEL points at), so an operator sees which sites decide at their own threshold and
- * on how much evidence.
+ * MODEL_CHANNEL points at), so an operator sees which sites decide at their own threshold, by
+ * which rule, and on how much evidence: a fit on too few positives says so.
  */
 async function listSiteCalibrations({ version, json }: z.output<typeof Options>, io: CliIo): Promise<number> {
   const config = io.config();
@@ -48,14 +49,24 @@ async function listSiteCalibrations({ version, json }: z.output<typeof Options>,
       c.site,
       c.threshold.toFixed(6),
       pct(c.targetSensitivity),
+      rule(c),
+      c.promiseConfidence === undefined ? '—' : `${pct(c.promiseConfidence)}${c.fewPositives ? ' FEW POSITIVES' : ''}`,
       String(c.n),
       pct(c.sensitivity.value),
       pct(c.specificity.value),
       c.source,
       c.fittedAt,
     ]);
-    const head = ['site', 'threshold', 'target sens', 'images', 'sens', 'spec', 'source', 'fitted'];
+    const head = ['site', 'threshold', 'target sens', 'rule', 'promise', 'images', 'sens', 'spec', 'source', 'fitted'];
     io.out(`site calibrations of ${registry.name}@${chosen}\n\n${textTable([head, ...rows]).join('\n')}\n`);
     return ExitCode.ok;
   });
+}
+
+/** How the threshold was chosen, with the confidence it aimed for where the method uses one; fits
+ * from before there was a choice were empirical. */
+function rule(c: SiteCalibration): string {
+  if (!c.method) return 'empirical (older fit)';
+  if (c.method === 'empirical' || c.confidence === undefined) return c.method;
+  return `${c.method} @ ${(c.confidence * 100).toFixed(0)}%`;
 }
