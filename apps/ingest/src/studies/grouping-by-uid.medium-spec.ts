@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PATIENT, TS, type Item, type WriteOptions } from '@pneumoscreen/imaging/testing';
-import { uidStudyId } from '@pneumoscreen/contracts';
-import { startIngestStack, type IngestReplica, type IngestStack } from '../ingest.test-harness';
+import type { IngestReplica, IngestStack } from '../ingest.test-harness';
 import { chestDicom, uidDigest } from './dicom-objects.test-harness';
+import { JPEG, startGroupingStack, type GroupingStack } from './grouping.test-harness';
 
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), Buffer.alloc(100)]);
 /** Every UID written, so the last test can look for each in Redis and the logs. */
 const UIDS: string[] = [];
 
@@ -17,28 +16,12 @@ function dicom(uid: string | undefined, extra: Item = [], opts: WriteOptions = {
 describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)', () => {
   let stack: IngestStack;
   let ingest: IngestReplica;
+  let uidHash: GroupingStack['uidHash'];
+  let drop: GroupingStack['drop'];
+  let queuedStudy: GroupingStack['queuedStudy'];
 
-  const uidHash = (uid: string) => uidStudyId(stack.studyIdKey, 'default', uidDigest(uid));
-
-  before(async () => {
-    stack = await startIngestStack({ LOG_LEVEL: 'debug' });
-    ingest = stack.replica();
-  });
+  before(async () => void ({ stack, ingest, uidHash, drop, queuedStudy } = await startGroupingStack()));
   after(async () => stack?.close());
-
-  async function drop(folder: string, files: Record<string, Buffer | string>, replica = ingest): Promise<string[]> {
-    const outcomes: string[] = [];
-    for (const [name, body] of Object.entries(files)) {
-      await stack.put(`incoming/${folder}/${name}`, body);
-      outcomes.push(await replica.record.execute({ bucket: 'scans', key: `incoming/${folder}/${name}` }));
-    }
-    return outcomes;
-  }
-
-  async function queuedStudy(studyId: string) {
-    const { studies, images } = await stack.queued();
-    return { study: studies.find((s) => s.studyId === studyId), keys: images.get(studyId) ?? [] };
-  }
 
   test("DICOMs join their UID's study across folders, other files their folder's; the manifest readies every one", async () => {
     const [a, b] = ['1.2.826.0.1.3680043.9.7001.1', '1.2.826.0.1.3680043.9.7001.2'];
@@ -156,58 +139,6 @@ describe('ingest groups DICOM objects by StudyInstanceUID (s3rver, real Redis)',
     await drop('ward-8', { 'manifest.json': '{}' });
     assert.deepEqual((await queuedStudy('ward-8')).keys, ['incoming/ward-8/a.jpeg']);
     assert.deepEqual((await queuedStudy(uidHash(uid))).keys, ['incoming/ward-8/b.dcm']);
-  });
-
-  test('an overwritten object is a new image while its study collects, and a late one, counted on the study, once it is queued', async () => {
-    const key = 'incoming/ward-11/a.jpeg';
-    const announce = async (body: Buffer) => {
-      const { etag } = await stack.put(key, body);
-      return ingest.record.execute({ bucket: 'scans', key, etag, size: body.length });
-    };
-    assert.equal(await announce(JPEG), 'recorded');
-    const second = Buffer.concat([JPEG, Buffer.from('second')]);
-    assert.equal(await announce(second), 'recorded');
-    const objects = await ingest.studies.objects('ward-11');
-    assert.deepEqual(
-      objects.map((o) => o.etag),
-      [(await stack.store.headObject('scans', key))?.etag],
-      'the new version replaced the old',
-    );
-    await drop('ward-11', { 'manifest.json': '{}' });
-    assert.deepEqual((await queuedStudy('ward-11')).keys, [key]);
-    assert.equal(await announce(Buffer.concat([JPEG, Buffer.from('third')])), 'late');
-    assert.equal((await ingest.studies.get('ward-11'))?.lateObjects, 1);
-  });
-
-  test('an object gone before ingest reads it is ignored', async () => {
-    assert.equal(await ingest.record.execute({ bucket: 'scans', key: 'incoming/ward-7/gone.dcm' }), 'ignored');
-  });
-
-  test("a replica's metrics count its objects by outcome, the studies it queued and what only a listing found", async () => {
-    const fresh = stack.replica();
-    const metric = async (name: string) =>
-      Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await fresh.metrics())?.[1] ?? 0);
-    assert.deepEqual(await drop('ward-9', { 'a.jpeg': JPEG, 'b.jpeg': JPEG, 'manifest.json': '{}' }, fresh), [
-      'recorded',
-      'recorded',
-      'manifest',
-    ]);
-    assert.equal(await fresh.record.execute({ bucket: 'scans', key: 'incoming/ward-9/a.jpeg' }), 'duplicate');
-    assert.equal(await fresh.record.execute({ bucket: 'elsewhere', key: 'incoming/ward-9/a.jpeg' }), 'ignored');
-    assert.deepEqual(
-      [
-        await metric('pneumoscreen_objects_total{outcome="recorded"}'),
-        await metric('pneumoscreen_objects_total{outcome="manifest"}'),
-        await metric('pneumoscreen_objects_total{outcome="duplicate"}'),
-        await metric('pneumoscreen_objects_total{outcome="ignored"}'),
-        await metric('pneumoscreen_studies_queued_total'),
-      ],
-      [2, 1, 1, 1, 1],
-    );
-    await stack.put('incoming/ward-10/unannounced.jpeg', JPEG);
-    const found = await fresh.reconciler.reconcile();
-    assert.ok(found >= 1);
-    assert.equal(await metric('pneumoscreen_reconciler_objects_found_total'), found);
   });
 
   test('no patient attribute and no raw StudyInstanceUID reaches Redis, the queued jobs or the logs', async () => {
