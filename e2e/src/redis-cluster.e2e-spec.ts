@@ -4,11 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { QueueName, StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { startRedisCluster, type PrivateRedisCluster } from '@pneumoscreen/testing';
-import { sampleXrays } from './support/samples';
+import { IMAGES_PER_STUDY, uploadStudies } from './support/announce';
 import { startE2eStack, type E2eStack } from './support/stack';
 
 const BUCKET = 'hospital-cluster';
-const IMAGES_PER_STUDY = 4;
 
 /**
  * The pipeline on a Redis Cluster of three masters and three replicas that the test starts
@@ -32,26 +31,9 @@ describe('the pipeline on a Redis Cluster, through a master failover', () => {
     await cluster?.stop();
   });
 
-  /** Announces an object as a store would: again, half a second later, while ingest says 503
-   * (it does while its connection finds the new master). */
-  async function announce(key: string, body: Buffer | string): Promise<void> {
-    const etag = await stack.put(key, body);
-    for (let attempt = 1; ; attempt++) {
-      const res = await stack.notify(key, etag);
-      if (res.status === 200) return;
-      assert.equal(res.status, 503, `ingest answered ${res.status} to the event for ${key}`);
-      assert.ok(attempt < 120, `ingest still answered 503 for ${key} after a minute`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-
-  async function upload(name: string, studies: number): Promise<void> {
-    const xrays = await sampleXrays();
-    for (let s = 0; s < studies; s++) {
-      for (let i = 0; i < IMAGES_PER_STUDY; i++) await announce(`incoming/${name}-${s}/${i}.jpeg`, xrays[(s + i) % xrays.length]!);
-      await announce(`incoming/${name}-${s}/manifest.json`, '{}');
-    }
-  }
+  /** Studies announced as a store would, again every half second while ingest says 503 (it does while its
+   * connection finds the new master). */
+  const upload = (name: string, studies: number) => uploadStudies(stack, name, studies, 500);
 
   test(
     'every study completes once, those queued before the failover and those announced during and after it',

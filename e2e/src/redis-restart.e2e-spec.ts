@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudyWebhookEvent } from '@pneumoscreen/contracts';
 import { freePort, redisAnswers } from '@pneumoscreen/testing';
-import { sampleXrays } from './support/samples';
+import { IMAGES_PER_STUDY, uploadStudies } from './support/announce';
 import { startE2eStack, type E2eStack } from './support/stack';
 
 const BUCKET = 'hospital-redis';
-const IMAGES_PER_STUDY = 4;
 
 /** A redis-server of this test's own (the shared one must not restart), keeping every write in its
  * append-only file, as the compose file's Redis does, so that jobs outlive a restart. */
@@ -77,25 +76,8 @@ describe('a Redis restart loses no study', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Announces an object as a store would: again, a second later, for as long as ingest says 503. */
-  async function announce(key: string, body: Buffer | string): Promise<void> {
-    const etag = await stack.put(key, body);
-    for (let attempt = 1; ; attempt++) {
-      const res = await stack.notify(key, etag);
-      if (res.status === 200) return;
-      assert.equal(res.status, 503, `ingest answered ${res.status} to the event for ${key}`);
-      assert.ok(attempt < 60, `ingest still answered 503 for ${key} after a minute`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-
-  async function upload(name: string, studies: number): Promise<void> {
-    const xrays = await sampleXrays();
-    for (let s = 0; s < studies; s++) {
-      for (let i = 0; i < IMAGES_PER_STUDY; i++) await announce(`incoming/${name}-${s}/${i}.jpeg`, xrays[(s + i) % xrays.length]!);
-      await announce(`incoming/${name}-${s}/manifest.json`, '{}');
-    }
-  }
+  /** Studies announced as a store would, again every second for as long as ingest says 503. */
+  const upload = (name: string, studies: number) => uploadStudies(stack, name, studies, 1_000);
 
   test('ingest says 503 while Redis is gone, and every study completes once it is back', async () => {
     await upload('before', 6);
