@@ -3,7 +3,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@pneumoscreen/config';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -22,7 +22,7 @@ export interface WorkerTestBed {
 
 export async function startWorkerTestBed(name: string, buckets: string[]): Promise<WorkerTestBed> {
   const s3 = await startS3Server({ buckets });
-  const store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  const store = new S3ObjectStore(s3.clientOptions);
   const redis = new Redis(REDIS_URL);
   const prefix = `{${name}-${randomUUID()}}`;
   return {
@@ -33,9 +33,7 @@ export async function startWorkerTestBed(name: string, buckets: string[]): Promi
       loadConfig({
         REDIS_URL,
         REDIS_PREFIX: prefix,
-        S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        ...s3.env,
         ...env,
       }),
     async close() {

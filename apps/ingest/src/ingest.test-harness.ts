@@ -8,7 +8,7 @@ import { QueueName, type ImageJobData, type StudyJobData } from '@pneumoscreen/c
 import { redisOptionsFromUrl } from '@pneumoscreen/queue';
 import { S3ObjectStore, type ObjectPrefix } from '@pneumoscreen/storage';
 import { RedisStudyRepository, type Clock } from '@pneumoscreen/studies';
-import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { startS3Server, type S3Server } from '@pneumoscreen/testing';
 import { PrometheusIngestMetrics } from './metrics/ingest-metrics';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { ReadyFolderUseCase } from './studies/ready-folder.use-case';
@@ -64,10 +64,8 @@ export function ingestTestEnv(s3: S3Server, prefix: string, bucket: string): Rec
   return {
     REDIS_URL,
     REDIS_PREFIX: prefix,
-    S3_ENDPOINT: s3.endpoint,
+    ...s3.env,
     S3_BUCKET: bucket,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   };
 }
 

@@ -1,14 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import {
-  S3RVER_CREDENTIALS,
-  spawnApp,
-  startS3Server,
-  startWebhookReceiver,
-  type S3Server,
-  type SpawnedApp,
-  type WebhookReceiver,
-} from '@pneumoscreen/testing';
+import { spawnApp, startS3Server, startWebhookReceiver, type S3Server, type SpawnedApp, type WebhookReceiver } from '@pneumoscreen/testing';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -58,17 +50,15 @@ export async function startE2eStack(o: E2eStackOptions): Promise<E2eStack> {
   const eventsToken = randomBytes(16).toString('hex');
   const apiKey = randomBytes(16).toString('hex');
   const s3 = await startS3Server({ directory: o.s3Directory });
-  const store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  const store = new S3ObjectStore(s3.clientOptions);
   for (const b of [o.bucket, ...(o.extraBuckets ?? [])]) await store.ensureBucket(b);
   const receiver = await startWebhookReceiver({ secret });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL,
     REDIS_PREFIX: o.prefix,
-    S3_ENDPOINT: s3.endpoint,
+    ...s3.env,
     S3_BUCKET: o.bucket,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     INGEST_PORT: '0',
     INGEST_API_KEY: apiKey,
     S3_EVENTS_TOKEN: eventsToken,

@@ -187,8 +187,7 @@ describe('two s3rver processes over one store (the bench spreads its S3 load thi
   test('an object put through one is read through the other, and only the first removes the store', async () => {
     const first = await startS3Server({ buckets: [bucket] });
     const second = await startS3Server({ directory: first.directory });
-    const through = (s: S3Server) =>
-      new S3ObjectStore({ endpoint: s.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const through = (s: S3Server) => new S3ObjectStore(s.clientOptions);
     const [a, b] = [through(first), through(second)];
     try {
       const { etag } = await a.putObject(bucket, 'incoming/shared/x.jpg', Buffer.from('shared bytes'), 'image/jpeg');

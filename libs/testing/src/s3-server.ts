@@ -12,6 +12,10 @@ export interface S3Server {
   port: number;
   /** Where s3rver keeps the objects; removed by `stop()` when the server made it. */
   directory: string;
+  /** An S3 client's options for this server (S3ObjectStore, S3Client): path style, its credentials. */
+  clientOptions: { endpoint: string; region: 'us-east-1'; forcePathStyle: true; credentials: typeof S3RVER_CREDENTIALS };
+  /** The settings, by their environment names, that point the apps at this server. */
+  env: { S3_ENDPOINT: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
   stop(): Promise<void>;
 }
 
@@ -70,10 +74,17 @@ export async function startS3Server(
   }
 
   let stopping: Promise<void> | undefined;
+  const endpoint = `http://${host}:${port}`;
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     directory,
+    clientOptions: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS },
+    env: {
+      S3_ENDPOINT: endpoint,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill();

@@ -14,7 +14,7 @@ import { ModelRegistry } from '@pneumoscreen/registry';
 import { chooseThreshold, listDataset, moreTrialsForWidth } from '@pneumoscreen/evaluation';
 import { loadModelVersion } from '@pneumoscreen/inference';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 import { labelledSet } from './calibration-set.test-harness';
 
@@ -46,11 +46,9 @@ describe('pneumoscreen models calibrate (s3rver)', () => {
 
   before(async () => {
     server = await startS3Server({ buckets: ['registry', SITE, OTHER_SITE] });
-    store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    store = new S3ObjectStore(server.clientOptions);
     env = {
-      S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...server.env,
       S3_BUCKET: SITE,
       MODEL_REGISTRY: 's3://registry/models',
       MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'calibrate-cache-')),

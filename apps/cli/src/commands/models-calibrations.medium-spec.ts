@@ -7,7 +7,7 @@ import { loadConfig } from '@pneumoscreen/config';
 import type { Proportion, SiteCalibration } from '@pneumoscreen/contracts';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, startS3Server } from '@pneumoscreen/testing';
+import { S3Server, copyRelease, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 
 const share = (count: number, of: number): Proportion => ({ value: count / of, low: 0, high: 1, count, of });
@@ -33,11 +33,9 @@ describe('pneumoscreen models calibrations (s3rver)', () => {
 
   before(async () => {
     server = await startS3Server({ buckets: ['registry'] });
-    store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    store = new S3ObjectStore(server.clientOptions);
     env = {
-      S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...server.env,
       S3_BUCKET: 'hospital-a',
       MODEL_REGISTRY: 's3://registry/models',
       MODEL_CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'calibrations-cache-')),

@@ -9,7 +9,7 @@ import { BACKBONES, buildBackbone, resolveBaseModel } from '@pneumoscreen/traini
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { kerasH5, kerasLayersOf } from '@pneumoscreen/training/testing';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { repoRoot, S3RVER_CREDENTIALS, S3Server, sharedDir, startS3Server } from '@pneumoscreen/testing';
+import { repoRoot, S3Server, sharedDir, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 
 const NO_CONFIG = (): AppConfig => assert.fail('--out must not read the configuration');
@@ -64,12 +64,10 @@ describe('models import into the registry (s3rver)', () => {
 
   before(async () => {
     server = await startS3Server({ buckets: [bucket] });
-    store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    store = new S3ObjectStore(server.clientOptions);
     config = () =>
       loadConfig({
-        S3_ENDPOINT: server.endpoint,
-        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        ...server.env,
         MODEL_REGISTRY: `s3://${bucket}/models`,
       });
     work = await mkdtemp(path.join(tmpdir(), 'cli-import-'));

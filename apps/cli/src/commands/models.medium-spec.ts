@@ -15,7 +15,7 @@ import {
 } from '@pneumoscreen/contracts';
 import { INT8_ONNX_FILE, readManifest, resolveModelDir } from '@pneumoscreen/model-format';
 import { redisOptionsFromUrl, subscribeChannelNotices } from '@pneumoscreen/queue';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { runCli } from '../program/program';
 
 const bucket = 'cli-models';
@@ -40,9 +40,7 @@ describe('pneumoscreen models (s3rver)', () => {
   before(async () => {
     server = await startS3Server({ buckets: [bucket] });
     env = {
-      S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...server.env,
       MODEL_REGISTRY: `s3://${bucket}/models`,
       REDIS_URL,
       REDIS_PREFIX: `{psmodels-${randomBytes(4).toString('hex')}}`,

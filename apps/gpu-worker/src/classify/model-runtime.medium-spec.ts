@@ -8,7 +8,7 @@ import { loadConfig } from '@pneumoscreen/config';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { FatalSignal, createRedisConnection, publishChannelNotice } from '@pneumoscreen/queue';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
+import { S3Server, copyRelease, repoRoot, startS3Server } from '@pneumoscreen/testing';
 import { Registry } from 'prom-client';
 import { PrometheusImageMetrics } from '../metrics/image-metrics';
 import { ClassifyImageUseCase } from './classify-image.use-case';
@@ -29,7 +29,7 @@ const etags: string[] = [];
 
 before(async () => {
   server = await startS3Server({ buckets: [bucket] });
-  store = new S3ObjectStore({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  store = new S3ObjectStore(server.clientOptions);
   registry = new ModelRegistry({ store, bucket, prefix: 'models/', name });
   a = await copyRelease();
   // Same weights, and a threshold every image passes: the decision on a normal image shows whose

@@ -22,7 +22,7 @@ let etag: string;
 
 before(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
-  store = new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  store = new S3ObjectStore(s3.clientOptions);
   const film = await readFile(path.join(repoRoot(), 'samples/studies/demo-normal-a/IM-0117-0001.jpeg'));
   etag = (await store.putObject(BUCKET, 'incoming/s/0.jpeg', film, 'image/jpeg')).etag;
 });

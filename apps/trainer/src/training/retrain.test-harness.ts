@@ -7,7 +7,7 @@ import { FeedbackRecord, type Decision } from '@pneumoscreen/contracts';
 import { FeedbackStore, isHeldBack } from '@pneumoscreen/feedback';
 import { ModelRegistry } from '@pneumoscreen/registry';
 import { S3ObjectStore } from '@pneumoscreen/storage';
-import { S3RVER_CREDENTIALS, copyRelease, repoRoot, sharedDir, startS3Server, type S3Server } from '@pneumoscreen/testing';
+import { copyRelease, repoRoot, sharedDir, startS3Server, type S3Server } from '@pneumoscreen/testing';
 
 export const BUCKET = 'pneumoscreen';
 const KERMANY = () => path.join(sharedDir(), 'data/kermany224-train');
@@ -53,10 +53,8 @@ function studyId(prefix: string, heldBack: boolean): string {
 export async function startRetrainWorld(env: Record<string, string> = {}): Promise<RetrainWorld> {
   const server = await startS3Server({ buckets: [BUCKET] });
   const config = loadConfig({
-    S3_ENDPOINT: server.endpoint,
+    ...server.env,
     S3_BUCKET: BUCKET,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `pstest-retrain-${randomUUID()}`,
     MODEL_REGISTRY: `s3://${BUCKET}/models/`,
